@@ -1,0 +1,73 @@
+"""Opening the worker's SQLite database and running migrations atomically."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from worker.errors import StorageError
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def open_database(db_path: str | Path) -> sqlite3.Connection:
+    """Open (creating if needed) the database in WAL mode with foreign keys and a busy timeout.
+
+    Autocommit mode (``isolation_level=None``): every transaction is explicit, so DDL and
+    the rows it moves commit together or not at all.
+    """
+    path = Path(db_path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        raise StorageError(f"{path}: cannot open database: {exc}") from exc
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StorageError(f"{path}: not a usable SQLite database: {exc}") from exc
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+@contextmanager
+def immediate_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction, taken up front so concurrent writers queue instead of deadlocking."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+@contextmanager
+def migration_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Run a whole migration list as one transaction, with foreign keys checked at the end.
+
+    Table rebuilds need ``foreign_keys`` off (it cannot change inside a transaction), so it is
+    switched off around the transaction and the result is verified with ``foreign_key_check``
+    before committing: an upgrade either completes with consistent references or leaves the
+    database exactly as it was. Taking the write lock first makes two processes that open a
+    fresh database at once run the migrations one after the other.
+    """
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with immediate_transaction(conn):
+            yield conn
+            dangling = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if dangling:
+                table = dangling[0][0]
+                raise StorageError(
+                    f"migration left {len(dangling)} dangling reference(s), first in {table}; "
+                    "nothing was changed"
+                )
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")

@@ -1,0 +1,223 @@
+"""The pending-message queue: enqueue tool-use events, claim them per worker, complete them.
+
+Claims are self-healing: a message held by a worker whose process is gone is claimed again,
+so a crashed worker never strands its queue (the v28 ``worker_pid`` column exists for this).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from worker.errors import BadInput
+from worker.events import ToolUseEvent
+from worker.store.db import immediate_transaction
+
+
+@dataclass(frozen=True)
+class PendingMessage:
+    id: int
+    content_session_id: str
+    tool_use_id: str | None
+    payload: dict[str, Any]
+    status: str
+    worker_pid: int | None
+    retry_count: int
+
+
+@dataclass(frozen=True)
+class EnqueueResult:
+    id: int
+    created: bool
+
+
+def process_is_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def memory_session_id_for(content_session_id: str) -> str:
+    return f"mem-{content_session_id}"
+
+
+def content_hash(memory_session_id: str, payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{memory_session_id}\0{canonical}".encode()).hexdigest()[:32]
+
+
+class PendingMessageStore:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def enqueue(self, event: ToolUseEvent) -> EnqueueResult:
+        """Store the event once: a second enqueue of the same (session, tool use) is a no-op."""
+        now = int(time.time() * 1000)
+        with immediate_transaction(self.conn):
+            self._ensure_session(event, now)
+            cursor = self.conn.execute(
+                "INSERT OR IGNORE INTO pending_messages (content_session_id, tool_use_id,"
+                " message_type, payload, created_at_epoch, agent_type, agent_id)"
+                " VALUES (?, ?, 'tool_use', ?, ?, ?, ?)",
+                (
+                    event.content_session_id,
+                    event.tool_use_id,
+                    json.dumps(event.payload, sort_keys=True),
+                    now,
+                    event.payload.get("agent_type"),
+                    event.payload.get("agent_id"),
+                ),
+            )
+            row = self.conn.execute(
+                "SELECT id FROM pending_messages WHERE content_session_id = ? AND tool_use_id = ?",
+                (event.content_session_id, event.tool_use_id),
+            ).fetchone()
+        return EnqueueResult(id=row[0], created=cursor.rowcount == 1)
+
+    def _ensure_session(self, event: ToolUseEvent, now_ms: int) -> None:
+        project = str(event.payload.get("project") or "unknown")
+        self.conn.execute(
+            "INSERT OR IGNORE INTO sdk_sessions (content_session_id, memory_session_id, project,"
+            " started_at, started_at_epoch, platform_source) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                event.content_session_id,
+                memory_session_id_for(event.content_session_id),
+                project,
+                datetime.now(timezone.utc).isoformat(),
+                now_ms,
+                event.payload.get("platform_source"),
+            ),
+        )
+
+    def claim_next(self, worker_pid: int) -> PendingMessage | None:
+        """Claim the oldest pending message, or one held by a worker that is no longer alive."""
+        with immediate_transaction(self.conn):
+            dead_holders = [
+                pid
+                for (pid,) in self.conn.execute(
+                    "SELECT DISTINCT worker_pid FROM pending_messages"
+                    " WHERE status = 'processing' AND worker_pid IS NOT NULL"
+                )
+                if pid != worker_pid and not process_is_alive(pid)
+            ]
+            marks = ", ".join("?" * len(dead_holders))
+            reclaimable = f" OR (status = 'processing' AND worker_pid IN ({marks}))" if dead_holders else ""
+            row = self.conn.execute(
+                f"SELECT id FROM pending_messages WHERE status = 'pending'{reclaimable}"
+                " ORDER BY id LIMIT 1",
+                dead_holders,
+            ).fetchone()
+            if row is None:
+                return None
+            self.conn.execute(
+                "UPDATE pending_messages SET status = 'processing', worker_pid = ?,"
+                " started_processing_at_epoch = ?,"
+                " retry_count = retry_count + (CASE WHEN status = 'processing' THEN 1 ELSE 0 END)"
+                " WHERE id = ?",
+                (worker_pid, int(time.time() * 1000), row[0]),
+            )
+            return self.get(row[0])
+
+    def get(self, message_id: int) -> PendingMessage:
+        row = self.conn.execute(
+            "SELECT id, content_session_id, tool_use_id, payload, status, worker_pid, retry_count"
+            " FROM pending_messages WHERE id = ?",
+            (message_id,),
+        ).fetchone()
+        if row is None:
+            raise BadInput(f"no pending message with id {message_id}")
+        return PendingMessage(
+            id=row[0],
+            content_session_id=row[1],
+            tool_use_id=row[2],
+            payload=json.loads(row[3]),
+            status=row[4],
+            worker_pid=row[5],
+            retry_count=row[6],
+        )
+
+    def complete(self, message_id: int) -> int:
+        """Turn a claimed message into exactly one observation; returns the observation's id."""
+        with immediate_transaction(self.conn):
+            message = self.get(message_id)
+            if message.status != "processing":
+                raise BadInput(f"message {message_id} is {message.status}, not processing")
+            observation_id = self._write_observation(message)
+            self.conn.execute(
+                "UPDATE pending_messages SET status = 'processed', completed_at_epoch = ? WHERE id = ?",
+                (int(time.time() * 1000), message_id),
+            )
+        return observation_id
+
+    def _write_observation(self, message: PendingMessage) -> int:
+        memory_session_id = memory_session_id_for(message.content_session_id)
+        payload = message.payload
+        digest = content_hash(memory_session_id, payload)
+        now = datetime.now(timezone.utc)
+        self.conn.execute(
+            "INSERT OR IGNORE INTO observations (memory_session_id, project, text, type, title,"
+            " narrative, files_read, content_hash, agent_type, agent_id, created_at,"
+            " created_at_epoch) VALUES (?, ?, ?, 'tool_use', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                memory_session_id,
+                str(payload.get("project") or "unknown"),
+                json.dumps(payload.get("tool_response"), sort_keys=True),
+                message.payload["tool_name"],
+                json.dumps(payload.get("tool_input"), sort_keys=True),
+                json.dumps(payload.get("files_read")) if payload.get("files_read") else None,
+                digest,
+                payload.get("agent_type"),
+                payload.get("agent_id"),
+                now.isoformat(),
+                int(now.timestamp() * 1000),
+            ),
+        )
+        return self.conn.execute(
+            "SELECT id FROM observations WHERE memory_session_id = ? AND content_hash = ?",
+            (memory_session_id, digest),
+        ).fetchone()[0]
+
+    def fail(self, message_id: int) -> None:
+        with immediate_transaction(self.conn):
+            self.get(message_id)
+            self.conn.execute(
+                "UPDATE pending_messages SET status = 'failed', failed_at_epoch = ? WHERE id = ?",
+                (int(time.time() * 1000), message_id),
+            )
+
+    def depth(self) -> dict[str, int]:
+        rows = self.conn.execute("SELECT status, count(*) FROM pending_messages GROUP BY status")
+        return {status: count for status, count in rows}
+
+    def process_all(self, worker_pid: int) -> int:
+        """Claim and complete until the queue is empty; a message that cannot be turned into
+        an observation is marked failed instead of blocking the rest."""
+        done = 0
+        while (message := self.claim_next(worker_pid)) is not None:
+            try:
+                self.complete(message.id)
+            except (sqlite3.IntegrityError, KeyError, TypeError):
+                self.fail(message.id)
+                continue
+            done += 1
+        return done
+
+    def recent_observations(self, limit: int = 50) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT id, memory_session_id, project, type, title, text, content_hash, created_at"
+            " FROM observations ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [dict(row) for row in rows]
