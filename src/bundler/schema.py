@@ -1,0 +1,93 @@
+"""A normalised, comparable description of a SQLite database's schema and recorded versions.
+
+Two migration paths are equivalent when their snapshots are equal: column order, the text
+layout of CREATE statements and index names' creation order do not matter; types,
+constraints, index columns, uniqueness and partial clauses do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+Snapshot = dict[str, Any]
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalise_sql(sql: str | None) -> str | None:
+    if sql is None:
+        return None
+    return _WHITESPACE.sub(" ", sql.replace('"', "")).strip().rstrip(";")
+
+
+def partial_clause(sql: str | None) -> str | None:
+    normal = normalise_sql(sql)
+    if normal is None:
+        return None
+    match = re.search(r"\bWHERE\b(.*)$", normal, re.IGNORECASE)
+    return match.group(1).strip() if match else None
+
+
+def snapshot_schema(conn: sqlite3.Connection, *, version_table: str = "schema_versions") -> Snapshot:
+    """Tables (columns, foreign keys), indexes, triggers, views and recorded versions."""
+    objects = conn.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master"
+        " WHERE name NOT IN ('sqlite_sequence', 'sqlite_stat1', 'sqlite_stat4')"
+    ).fetchall()
+    shadow = {name for kind, name, _, sql in objects if kind == "table" and sql and "VIRTUAL TABLE" in sql.upper()}
+    tables: dict[str, Any] = {}
+    indexes: dict[str, Any] = {}
+    triggers: dict[str, Any] = {}
+    views: dict[str, Any] = {}
+    for kind, name, table, sql in objects:
+        if kind == "table" and not any(name.startswith(f"{v}_") for v in shadow):
+            tables[name] = describe_table(conn, name, virtual=name in shadow)
+        elif kind == "index":
+            key, description = describe_index(conn, name, table, sql)
+            indexes[key] = description
+        elif kind == "trigger":
+            triggers[name] = {"table": table, "sql": normalise_sql(sql)}
+        elif kind == "view":
+            views[name] = {"sql": normalise_sql(sql)}
+    versions: list[int] = []
+    if version_table in tables:
+        versions = sorted(row[0] for row in conn.execute(f'SELECT version FROM "{version_table}"'))
+    return {"tables": tables, "indexes": indexes, "triggers": triggers, "views": views, "versions": versions}
+
+
+def describe_table(conn: sqlite3.Connection, name: str, *, virtual: bool) -> dict[str, Any]:
+    columns = {
+        row[1]: {"type": row[2].upper(), "notnull": bool(row[3]), "default": row[4], "pk": row[5]}
+        for row in conn.execute(f'PRAGMA table_info("{name}")')
+    }
+    foreign_keys = sorted(
+        (row[3], row[2], row[4], row[5], row[6]) for row in conn.execute(f'PRAGMA foreign_key_list("{name}")')
+    )
+    return {"virtual": virtual, "columns": columns, "foreign_keys": [list(fk) for fk in foreign_keys]}
+
+
+def describe_index(conn: sqlite3.Connection, name: str, table: str, sql: str | None) -> tuple[str, dict[str, Any]]:
+    """The index keyed by name; an index SQLite made for a UNIQUE constraint is keyed by its
+    table and columns instead, because its generated name depends on creation order."""
+    unique = next((bool(row[2]) for row in conn.execute(f'PRAGMA index_list("{table}")') if row[1] == name), False)
+    columns = [row[2] for row in conn.execute(f'PRAGMA index_info("{name}")')]
+    description = {"table": table, "columns": columns, "unique": unique, "where": partial_clause(sql)}
+    if sql is None:
+        return f"{table}({', '.join(columns)}) [constraint]", description
+    return name, description
+
+
+def row_fingerprint(conn: sqlite3.Connection, table: str, columns: Iterable[str]) -> tuple[int, str]:
+    """Row count and an order-independent checksum of the given columns of every row."""
+    names = sorted(columns)
+    column_list = ", ".join(f'"{n}"' for n in names)
+    total = 0
+    count = 0
+    for row in conn.execute(f'SELECT {column_list} FROM "{table}"'):
+        count += 1
+        total += int.from_bytes(hashlib.sha256(repr(tuple(row)).encode()).digest()[:16], "big")
+    return count, f"{total % (1 << 128):032x}"

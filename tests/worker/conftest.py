@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bundler.schema import row_fingerprint, snapshot_schema
+from worker.store.db import open_database
+from worker.store.runner import MigrationRunner
+
+INCIDENT_SQL = Path(__file__).resolve().parents[1] / "fixtures" / "db" / "incident_v29_without_28.sql"
+
+REGISTERED_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 20, 21, 22, 23, 24, 25, 27, 28, 29]
+
+
+def user_tables(conn: sqlite3.Connection) -> list[str]:
+    """Tables holding user rows (not SQLite's own nor the FTS index's shadow tables)."""
+    return [
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " AND name NOT LIKE 'user_prompts_fts%' ORDER BY name"
+        )
+    ]
+
+
+def table_contents(db_path: Path) -> dict[str, tuple[int, str]]:
+    """Row count and checksum per user table, over the columns each table has now."""
+    conn = sqlite3.connect(db_path)
+    try:
+        return {
+            table: row_fingerprint(conn, table, [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')])
+            for table in user_tables(conn)
+        }
+    finally:
+        conn.close()
+
+
+def schema_of(db_path: Path) -> dict:
+    conn = sqlite3.connect(db_path)
+    try:
+        return snapshot_schema(conn)
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def incident_db(tmp_path: Path) -> Path:
+    """A database in the state the incident's store left: 29 recorded, 28 never applied."""
+    path = tmp_path / "incident.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(INCIDENT_SQL.read_text())
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def runner_db(tmp_path: Path) -> Callable[[str], Path]:
+    def make(name: str = "runner.db") -> Path:
+        path = tmp_path / name
+        conn = open_database(path)
+        MigrationRunner(conn).run_all_migrations()
+        conn.close()
+        return path
+
+    return make

@@ -1,0 +1,138 @@
+"""The queue end to end: idempotent enqueue, self-healing claims, exactly-once completion."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from worker.errors import BadInput
+from worker.events import event_from_mapping
+from worker.store.pending import PendingMessageStore, process_is_alive
+from worker.store.session_store import SessionStore
+
+
+@pytest.fixture
+def queue(tmp_path: Path):
+    store = SessionStore(tmp_path / "queue.db")
+    yield PendingMessageStore(store.conn)
+    store.close()
+
+
+def event(tool_use_id: str = "toolu_1", session: str = "session-1", **extra):
+    return event_from_mapping(
+        {"content_session_id": session, "tool_use_id": tool_use_id, "tool_name": "Read",
+         "tool_input": {"path": "a.py"}, "tool_response": "ok", **extra}
+    )
+
+
+def dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def count(queue: PendingMessageStore, table: str) -> int:
+    return queue.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def test_the_same_tool_use_event_enqueued_twice_is_stored_once(queue) -> None:
+    first = queue.enqueue(event())
+    second = queue.enqueue(event())
+
+    assert first.created and not second.created
+    assert first.id == second.id
+    assert count(queue, "pending_messages") == 1
+
+
+def test_the_same_tool_use_id_in_another_session_is_another_message(queue) -> None:
+    queue.enqueue(event(session="a"))
+    queue.enqueue(event(session="b"))
+    assert count(queue, "pending_messages") == 2
+
+
+def test_a_claim_takes_the_oldest_pending_message_for_the_worker(queue) -> None:
+    first = queue.enqueue(event("t1"))
+    queue.enqueue(event("t2"))
+
+    claimed = queue.claim_next(worker_pid=4242)
+
+    assert claimed is not None and claimed.id == first.id
+    assert claimed.status == "processing" and claimed.worker_pid == 4242
+
+
+def test_a_message_held_by_a_dead_worker_is_claimed_again(queue) -> None:
+    message = queue.enqueue(event())
+    gone = dead_pid()
+    assert queue.claim_next(worker_pid=gone).id == message.id
+    assert not process_is_alive(gone)
+
+    reclaimed = queue.claim_next(worker_pid=os_pid())
+
+    assert reclaimed is not None and reclaimed.id == message.id
+    assert reclaimed.worker_pid == os_pid()
+    assert reclaimed.retry_count == 1
+
+
+def test_a_message_held_by_a_live_worker_is_not_taken(queue) -> None:
+    queue.enqueue(event())
+    assert queue.claim_next(worker_pid=os_pid()) is not None
+    assert queue.claim_next(worker_pid=dead_pid()) is None
+
+
+def test_completion_writes_exactly_one_observation(queue) -> None:
+    message = queue.enqueue(event())
+    queue.claim_next(worker_pid=os_pid())
+
+    observation_id = queue.complete(message.id)
+
+    assert count(queue, "observations") == 1
+    row = queue.conn.execute("SELECT title, memory_session_id FROM observations WHERE id = ?", (observation_id,)).fetchone()
+    assert tuple(row) == ("Read", "mem-session-1")
+    assert queue.get(message.id).status == "processed"
+    with pytest.raises(BadInput, match="processed, not processing"):
+        queue.complete(message.id)
+    assert count(queue, "observations") == 1
+
+
+def test_messages_with_identical_content_yield_one_observation(queue) -> None:
+    """Legacy rows (no tool_use_id, as queued before v28) can repeat an event; v29's hash index keeps one."""
+    payload = '{"content_session_id": "session-1", "tool_name": "Read", "tool_use_id": "toolu_9"}'
+    for _ in range(2):
+        queue.conn.execute(
+            "INSERT INTO pending_messages (content_session_id, payload, created_at_epoch) VALUES ('session-1', ?, 0)",
+            (payload,),
+        )
+    queue.enqueue(event())  # creates the session row the observations refer to
+
+    assert queue.process_all(os_pid()) == 3
+    assert count(queue, "observations") == 2
+
+
+def test_fail_marks_the_message_failed(queue) -> None:
+    message = queue.enqueue(event())
+    queue.claim_next(worker_pid=os_pid())
+    queue.fail(message.id)
+    assert queue.get(message.id).status == "failed"
+    assert queue.claim_next(worker_pid=os_pid()) is None
+
+
+def test_process_all_drains_the_queue(queue) -> None:
+    for n in range(5):
+        queue.enqueue(event(f"t{n}"))
+    assert queue.process_all(os_pid()) == 5
+    assert queue.depth() == {"processed": 5}
+    assert count(queue, "observations") == 5
+
+
+def test_unknown_message_ids_are_bad_input(queue) -> None:
+    with pytest.raises(BadInput, match="no pending message with id 99"):
+        queue.fail(99)
+
+
+def os_pid() -> int:
+    import os
+
+    return os.getpid()

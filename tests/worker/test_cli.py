@@ -1,0 +1,101 @@
+"""worker-service in a subprocess, as a user or a hook runs it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from worker import __version__
+
+from .conftest import REGISTERED_VERSIONS
+
+EVENT = '{"content_session_id": "s1", "tool_use_id": "toolu_1", "tool_name": "Read", "tool_input": {"p": 1}}'
+
+
+@pytest.fixture
+def run(python, subprocess_env, tmp_path):
+    def run(*args: str, stdin: str | None = None, data_dir: Path | None = None) -> subprocess.CompletedProcess:
+        env = dict(subprocess_env, WORKER_DATA_DIR=str(data_dir or tmp_path / "data"))
+        return subprocess.run(
+            [python, "-m", "worker", *args], input=stdin, capture_output=True, text=True, env=env, timeout=60
+        )
+
+    return run
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, code: int, text: str) -> None:
+    assert result.returncode == code, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert text in result.stderr
+
+
+def test_version(run) -> None:
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"worker-service {__version__}"
+
+
+def test_migrate_creates_the_database_with_every_version(run, tmp_path) -> None:
+    result = run("migrate")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("versions " + ", ".join(map(str, REGISTERED_VERSIONS)))
+    assert (tmp_path / "data" / "worker.db").exists()
+
+
+def test_enqueue_process_and_status_end_to_end(run, tmp_path) -> None:
+    assert "enqueued: message 1" in run("enqueue", EVENT).stdout
+    assert "already queued: message 1" in run("enqueue", "-", stdin=EVENT).stdout
+    assert run("process").stdout.strip() == "processed 1 message(s)"
+
+    report = json.loads(run("status", "--json").stdout)
+    assert report["schema_versions"] == REGISTERED_VERSIONS
+    assert {"tool_use_id", "worker_pid"} <= set(report["pending_messages_columns"])
+    assert report["queue"] == {"processed": 1}
+    text = run("status").stdout
+    assert "queue: processed 1" in text and "worker_pid" in text
+
+    conn = sqlite3.connect(tmp_path / "data" / "worker.db")
+    assert conn.execute("SELECT count(*) FROM observations").fetchone()[0] == 1
+
+
+def test_the_data_directory_defaults_to_a_folder_under_home(python, subprocess_env, tmp_path) -> None:
+    env = dict(subprocess_env, HOME=str(tmp_path / "home"))
+    env.pop("WORKER_DATA_DIR")
+    result = subprocess.run([python, "-m", "worker", "migrate"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "home" / ".memory-worker" / "worker.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "text"),
+    [
+        (("enqueue", "{bad"), None, "malformed JSON"),
+        (("enqueue", '{"tool_use_id": "t", "tool_name": "R"}'), None, "missing field 'content_session_id'"),
+        (("enqueue", "-"), "[]", "stdin: an event must be a JSON object"),
+        (("frobnicate",), None, "invalid choice"),
+        (("process", "--worker-pid", "abc"), None, "invalid int value"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2_and_writes_nothing(run, tmp_path, args, stdin, text) -> None:
+    run("migrate")
+    assert_one_line_error(run(*args, stdin=stdin), 2, text)
+    conn = sqlite3.connect(tmp_path / "data" / "worker.db")
+    assert conn.execute("SELECT count(*) FROM pending_messages").fetchone()[0] == 0
+
+
+def test_an_unusable_data_directory_is_exit_3(run, tmp_path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert_one_line_error(run("status", data_dir=blocker / "data"), 3, "data directory is not usable")
+
+
+def test_a_file_that_is_not_sqlite_is_exit_3_and_left_alone(run, tmp_path) -> None:
+    data = tmp_path / "junk"
+    data.mkdir()
+    junk = bytes(range(256)) * 20
+    (data / "worker.db").write_bytes(junk)
+    assert_one_line_error(run("status", data_dir=data), 3, "not a usable SQLite database")
+    assert (data / "worker.db").read_bytes() == junk
