@@ -1,0 +1,39 @@
+"""One small family of errors; the CLI alone turns them into one-line messages and exit codes."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_CANNOT_VERIFY = 2
+
+
+class BundlerError(Exception):
+    """Anything that stops the tool from verifying. Exit 2: never a pass."""
+
+    exit_code = EXIT_CANNOT_VERIFY
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class ConfigError(BundlerError):
+    """Bad command line or ``[tool.bundler]`` configuration."""
+
+
+class SourceError(BundlerError):
+    """A file that is missing, unreadable, not Python, or without the configured class/method."""
+
+
+class UnresolvableError(BundlerError):
+    """A version number (or the SQL that records it) that cannot be resolved statically."""
+
+
+class BundleError(BundlerError):
+    """An archive that cannot be read, or that lacks what must be verified."""
+
+
+class BuildFailed(BundlerError):
+    """The packager stopped: a check failed or a step of the build did."""
+
+    exit_code = 1

@@ -1,0 +1,457 @@
+"""From source to migration lists: which methods an entry applies, and which numbers each records.
+
+Pure functions of parsed source (no imports, no execution). An entry's body is read in order,
+including under ``if``/``try``/``with``/loops; ``self.m()`` calls, loops over tuples of bound
+methods, grouping helpers and delegation to the registry apply migrations. A method that
+records a number itself, or through helpers at any depth, is a migration; a method whose
+records come from its arguments (``self._record_version(28)``) records for its caller; a
+method that calls several migrations is a grouping helper and is expanded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+import libcst as cst
+
+from bundler.errors import SourceError, UnresolvableError
+from bundler.ftypes import EntrySpec, Location, Migration, MigrationList
+from bundler.records import RecordedVersion, RecordingRules, recorded_versions
+from bundler.sources import ModuleSet, ParsedModule
+from bundler.values import UNKNOWN, ParamRef, Resolver, Value, collect_assignment
+
+MAX_LOOP_ITEMS = 10_000
+
+
+@dataclass(frozen=True)
+class Function:
+    """A method of a class (``class_def`` set) or a module-level function."""
+
+    module: ParsedModule
+    class_def: cst.ClassDef | None
+    node: cst.FunctionDef
+
+    @property
+    def name(self) -> str:
+        owner = f"{self.class_def.name.value}." if self.class_def else ""
+        return owner + self.node.name.value
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.module.relpath, self.name)
+
+    def location(self) -> Location:
+        class_name = self.class_def.name.value if self.class_def else self.node.name.value
+        method = self.node.name.value if self.class_def else None
+        return Location(self.module.display, self.module.line_of_definition(class_name, method))
+
+
+@dataclass(frozen=True)
+class MethodRef:
+    """``self.m`` used as a value: an element of a tuple of bound methods."""
+
+    function: Function
+
+
+@dataclass(frozen=True)
+class Record:
+    version: RecordedVersion
+
+
+@dataclass(frozen=True)
+class Call:
+    function: Function
+    env: tuple[tuple[str, Value], ...]
+    node: cst.Call
+
+
+@dataclass(frozen=True)
+class Delegate:
+    node: cst.Call
+
+
+Event = Union[Record, Call, Delegate]
+
+
+@dataclass
+class Summary:
+    events: list[Event] = field(default_factory=list)
+
+
+class Extractor:
+    """Builds migration lists from entries; caches summaries of (function, arguments)."""
+
+    def __init__(self, modules: ModuleSet, rules: RecordingRules, registry_entry: EntrySpec | None = None) -> None:
+        self.modules = modules
+        self.rules = rules
+        self.resolver = Resolver(modules)
+        self.registry_entry = registry_entry
+        self.registry: MigrationList | None = None
+        self._summaries: dict[tuple, Summary] = {}
+        self._active: set[tuple] = set()
+
+    # --- entries -------------------------------------------------------------------------
+
+    def find_entry(self, spec: EntrySpec) -> Function:
+        module = self._module_for(spec)
+        scope = self.resolver.scope(module)
+        class_def = scope.classes.get(spec.class_name)
+        if class_def is None:
+            raise SourceError(f"class {spec.class_name} not found", where=module.display)
+        function = self.find_method(module, class_def, spec.method)
+        if function is None:
+            where = f"{module.display}:{module.line_of_definition(spec.class_name)}"
+            raise SourceError(f"class {spec.class_name} has no method {spec.method}", where=where)
+        return function
+
+    def _module_for(self, spec: EntrySpec) -> ParsedModule:
+        looks_like_path = spec.target.endswith(".py") or "/" in spec.target
+        module = self.modules.by_path(spec.target) if looks_like_path else self.modules.by_name(spec.target)
+        if module is None:
+            raise SourceError("file not found", where=self.modules.origin.display(spec.target))
+        return module
+
+    def migration_list(self, spec: EntrySpec) -> MigrationList:
+        entry = self.find_entry(spec)
+        env = {name: UNKNOWN for name in parameter_names(entry.node)}
+        migrations = self._expand(entry, env, entry)
+        return MigrationList(
+            name=entry.name, location=entry.location(), migrations=tuple(migrations),
+            origin=self.modules.origin.label,
+        )
+
+    # --- expansion into migrations ------------------------------------------------------------
+
+    def _expand(self, function: Function, env: dict[str, Value], entry: Function) -> list[Migration]:
+        migrations: list[Migration] = []
+        for event in self.summary(function, env).events:
+            if isinstance(event, Record):
+                migrations.append(Migration(f"{function.name} (inline)", function.location(),
+                                            (self._strict(event.version, function),)))
+            elif isinstance(event, Delegate):
+                migrations.extend(self._registry_migrations(event, function))
+            else:
+                migrations.extend(self._classify(event, entry))
+        return migrations
+
+    def _classify(self, call: Call, entry: Function) -> list[Migration]:
+        callee, env = call.function, dict(call.env)
+        versions = self.versions(callee, env)
+        if not versions:
+            return []
+        if self._records_for_caller(callee, versions):
+            return [Migration(f"{callee.name} (called by {entry.name})", callee.location(), tuple(versions))]
+        events = self.summary(callee, env).events
+        own_records = any(isinstance(e, Record) for e in events) or any(
+            isinstance(e, Call) and self._records_for_caller(e.function, self.versions(e.function, dict(e.env)))
+            for e in events
+        )
+        recording_children = [
+            e for e in events
+            if isinstance(e, Delegate) or (isinstance(e, Call) and self.versions(e.function, dict(e.env)))
+        ]
+        is_group = not own_records and (
+            len(recording_children) > 1 or any(isinstance(e, Delegate) for e in recording_children)
+        )
+        if is_group:
+            return self._expand(callee, env, entry)
+        return [Migration(callee.name, callee.location(), tuple(versions))]
+
+    def _records_for_caller(self, function: Function, bound_versions: list[int]) -> bool:
+        """True for a recording helper: what it records depends on the arguments it is given."""
+        params = parameter_names(function.node)
+        if not params:
+            return False
+        unbound = {name: ParamRef(name) for name in params}
+        return self.versions(function, unbound, strict=False) != bound_versions
+
+    def _registry_migrations(self, event: Delegate, caller: Function) -> list[Migration]:
+        if self.registry is None:
+            where = f"{caller.module.display}:{caller.module.line_of(event.node)}"
+            raise SourceError("delegates to the registry, but no registry was extracted first", where=where)
+        return list(self.registry.migrations)
+
+    # --- numbers ------------------------------------------------------------------------------
+
+    def versions(self, function: Function, env: dict[str, Value], *, strict: bool = True) -> list[int]:
+        """Every number ``function`` records with these arguments, transitively, in order."""
+        found: dict[int, None] = {}
+        key = ("versions", function.key, env_key(env), strict)
+        if key in self._active:
+            return []
+        self._active.add(key)
+        try:
+            for event in self.summary(function, env).events:
+                if isinstance(event, Record):
+                    value = self._strict(event.version, function) if strict else event.version.value
+                    if isinstance(value, int):
+                        found.setdefault(value, None)
+                elif isinstance(event, Delegate):
+                    if self.registry is not None:
+                        for version in self.registry.applied():
+                            found.setdefault(version, None)
+                else:
+                    for version in self.versions(event.function, dict(event.env), strict=strict):
+                        found.setdefault(version, None)
+        finally:
+            self._active.discard(key)
+        return list(found)
+
+    def _strict(self, recorded: RecordedVersion, function: Function) -> int:
+        if isinstance(recorded.value, int) and not isinstance(recorded.value, bool):
+            return recorded.value
+        line = function.module.line_of(recorded.node)
+        source = function.module.tree.code_for_node(recorded.node).strip().splitlines()[0][:120]
+        raise UnresolvableError(
+            f"cannot resolve the version number statically in {function.name} "
+            f"({recorded.detail}): {source}",
+            where=f"{function.module.display}:{line}",
+        )
+
+    # --- reading one function's body ----------------------------------------------------------
+
+    def summary(self, function: Function, env: dict[str, Value]) -> Summary:
+        key = (function.key, env_key(env))
+        if key in self._summaries:
+            return self._summaries[key]
+        if key in self._active:  # recursion between helpers: the inner visit adds nothing
+            return Summary()
+        self._active.add(key)
+        try:
+            local_env = dict(env)
+            local_env.update(self._locals(function, env))
+            visitor = BodyVisitor(self, function, local_env)
+            for statement in function.node.body.body if isinstance(function.node.body, cst.IndentedBlock) else []:
+                statement.visit(visitor)
+            if isinstance(function.node.body, cst.SimpleStatementSuite):
+                function.node.body.visit(visitor)
+            summary = Summary(visitor.events)
+        finally:
+            self._active.discard(key)
+        self._summaries[key] = summary
+        return summary
+
+    def _locals(self, function: Function, env: dict[str, Value]) -> dict[str, Value]:
+        """Names assigned exactly once in the body, resolved; parameters reassigned become unknown."""
+        assigned: dict[str, cst.BaseExpression | None] = {}
+
+        class Assignments(cst.CSTVisitor):
+            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+                return node is function.node
+
+            def visit_Assign(self, node: cst.Assign) -> None:
+                collect_assignment(node, assigned)
+
+            def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+                collect_assignment(node, assigned)
+
+            def visit_AugAssign(self, node: cst.AugAssign) -> None:
+                collect_assignment(node, assigned)
+
+        function.node.visit(Assignments())
+        result: dict[str, Value] = {}
+        for name, expression in assigned.items():
+            if expression is None or name in env:
+                result[name] = UNKNOWN
+            else:
+                result[name] = self.resolve(expression, function, {**env, **result})
+        return result
+
+    def resolve(self, node: cst.BaseExpression, function: Function, env: dict[str, Value]) -> Value:
+        return self.resolver.resolve(node, function.module, env, function.class_def)
+
+    def find_method(self, module: ParsedModule, class_def: cst.ClassDef, name: str, depth: int = 0) -> Function | None:
+        for statement in class_def.body.body:
+            if isinstance(statement, cst.FunctionDef) and statement.name.value == name:
+                return Function(module, class_def, statement)
+        if depth > 8:
+            return None
+        scope = self.resolver.scope(module)
+        for base in class_def.bases:
+            if not isinstance(base.value, cst.Name):
+                continue
+            base_name = base.value.value
+            if base_name in scope.classes:
+                found = self.find_method(module, scope.classes[base_name], name, depth + 1)
+            elif base_name in scope.imported_names:
+                source, original = scope.imported_names[base_name]
+                other = self.modules.by_name(source)
+                other_class = self.resolver.scope(other).classes.get(original) if other else None
+                found = self.find_method(other, other_class, name, depth + 1) if other and other_class else None
+            else:
+                found = None
+            if found is not None:
+                return found
+        return None
+
+    def is_registry_class(self, name: str, module: ParsedModule) -> bool:
+        if self.registry_entry is None:
+            return False
+        scope = self.resolver.scope(module)
+        original = scope.imported_names.get(name, (None, name))[1]
+        return original == self.registry_entry.class_name
+
+
+class BodyVisitor(cst.CSTVisitor):
+    """Collects, in source order, the records, calls and delegations of one function body."""
+
+    def __init__(self, extractor: Extractor, function: Function, env: dict[str, Value]) -> None:
+        self.extractor = extractor
+        self.function = function
+        self.env = env
+        self.events: list[Event] = []
+
+    def _resolve(self, node: cst.BaseExpression) -> Value:
+        return self.extractor.resolve(node, self.function, self.env)
+
+    # Definitions inside a body are not calls.
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_For(self, node: cst.For) -> bool:
+        if not isinstance(node.target, cst.Name):
+            return True
+        items = self._loop_items(node.iter)
+        if items is None:
+            return True
+        name = node.target.value
+        saved = self.env.get(name, UNKNOWN)
+        for item in items[:MAX_LOOP_ITEMS]:
+            self.env[name] = item
+            node.body.visit(self)
+        self.env[name] = saved
+        if node.orelse is not None:
+            node.orelse.visit(self)
+        return False
+
+    def _loop_items(self, iterable: cst.BaseExpression) -> list | None:
+        """A tuple/list literal (or a constant naming one) of bound methods or of values."""
+        expression = iterable
+        if isinstance(iterable, (cst.Name, cst.Attribute)):
+            constant = self._constant_expression(iterable)
+            expression = constant if constant is not None else iterable
+        if isinstance(expression, (cst.Tuple, cst.List)):
+            elements = [e.value for e in expression.elements if isinstance(e, cst.Element)]
+            methods = [self._bound_method(e) for e in elements]
+            if elements and all(m is not None for m in methods):
+                return methods
+        value = self._resolve(iterable)
+        if isinstance(value, tuple):
+            return list(value)
+        return None
+
+    def _constant_expression(self, node: cst.BaseExpression) -> cst.BaseExpression | None:
+        ext = self.extractor
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
+            if self.function.class_def is not None:
+                return ext.resolver.class_constants(self.function.class_def).get(node.attr.value)
+        if isinstance(node, cst.Name):
+            return local_tuple(self.function.node, node.value)
+        return None
+
+    def _bound_method(self, node: cst.BaseExpression) -> MethodRef | None:
+        if (
+            isinstance(node, cst.Attribute)
+            and isinstance(node.value, cst.Name)
+            and node.value.value in ("self", "cls")
+            and self.function.class_def is not None
+        ):
+            found = self.extractor.find_method(self.function.module, self.function.class_def, node.attr.value)
+            return MethodRef(found) if found else None
+        return None
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        recorded = recorded_versions(node, self._resolve, self.extractor.rules)
+        if recorded is not None:
+            self.events.extend(Record(r) for r in recorded)
+            return True
+        if self._is_delegation(node):
+            self.events.append(Delegate(node))
+            return True
+        target = self._callee(node.func)
+        if target is not None:
+            self.events.append(Call(target, env_key(self._bind(target, node)), node))
+        return True
+
+    def _callee(self, func: cst.BaseExpression) -> Function | None:
+        fn = self.function
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+            if fn.class_def is not None:
+                return self.extractor.find_method(fn.module, fn.class_def, func.attr.value)
+        if isinstance(func, cst.Name):
+            bound = self.env.get(func.value)
+            if isinstance(bound, MethodRef):
+                return bound.function
+            functions = self.extractor.resolver.scope(fn.module).functions
+            if func.value in functions:
+                return Function(fn.module, None, functions[func.value])
+        return None
+
+    def _is_delegation(self, node: cst.Call) -> bool:
+        spec = self.extractor.registry_entry
+        if spec is None or not isinstance(node.func, cst.Attribute) or node.func.attr.value != spec.method:
+            return False
+        owner = node.func.value
+        if isinstance(owner, cst.Call) and isinstance(owner.func, cst.Name):
+            return self.extractor.is_registry_class(owner.func.value, self.function.module)
+        if isinstance(owner, cst.Name):
+            assigned = local_assignment(self.function.node, owner.value)
+            if isinstance(assigned, cst.Call) and isinstance(assigned.func, cst.Name):
+                return self.extractor.is_registry_class(assigned.func.value, self.function.module)
+        return False
+
+    def _bind(self, target: Function, call: cst.Call) -> dict[str, Value]:
+        """The callee's parameters bound to this call's arguments (defaults where omitted)."""
+        params = target.node.params
+        positional = [p for p in (*params.posonly_params, *params.params)]
+        if target.class_def is not None and positional and not is_static(target.node):
+            positional = positional[1:]
+        env: dict[str, Value] = {}
+        for param in (*positional, *params.kwonly_params):
+            env[param.name.value] = self._resolve(param.default) if param.default is not None else UNKNOWN
+        args = list(call.args)
+        position = 0
+        for arg in args:
+            if arg.star:
+                return {name: UNKNOWN for name in env}
+            if arg.keyword is not None:
+                env[arg.keyword.value] = self._resolve(arg.value)
+            elif position < len(positional):
+                env[positional[position].name.value] = self._resolve(arg.value)
+                position += 1
+        return env
+
+
+def parameter_names(node: cst.FunctionDef) -> list[str]:
+    params = node.params
+    names = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
+    return names[1:] if names and names[0] in ("self", "cls") else names
+
+
+def is_static(node: cst.FunctionDef) -> bool:
+    return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
+
+
+def env_key(env: dict[str, Value]) -> tuple[tuple[str, Value], ...]:
+    return tuple(sorted(((k, v) for k, v in env.items()), key=lambda item: item[0]))
+
+
+def local_assignment(function: cst.FunctionDef, name: str) -> cst.BaseExpression | None:
+    assigned: dict[str, cst.BaseExpression | None] = {}
+    for statement in function.body.body if isinstance(function.body, cst.IndentedBlock) else []:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                collect_assignment(small, assigned)
+    return assigned.get(name)
+
+
+def local_tuple(function: cst.FunctionDef, name: str) -> cst.BaseExpression | None:
+    expression = local_assignment(function, name)
+    return expression if isinstance(expression, (cst.Tuple, cst.List)) else None

@@ -1,0 +1,101 @@
+"""The checker's whole vocabulary: frozen data passed from extraction to verification to reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+    OFF = "off"
+
+
+class Code(str, Enum):
+    MISSING_MIGRATION = "missing-migration"
+    VERSION_CONFLICT = "version-conflict"
+    DUPLICATE_VERSION = "duplicate-version"
+    UNKNOWN_VERSION = "unknown-version"
+    OUT_OF_ORDER = "out-of-order"
+    STALE_BUNDLE = "stale-bundle"
+    SCHEMA_DRIFT = "schema-drift"
+    DATA_LOSS = "data-loss"
+
+
+DEFAULT_SEVERITY: dict[Code, Severity] = {code: Severity.ERROR for code in Code} | {
+    Code.OUT_OF_ORDER: Severity.WARNING
+}
+
+
+@dataclass(frozen=True)
+class EntrySpec:
+    """Where a list of migrations starts: ``path/to/file.py:Class.method`` or ``pkg.mod:Class.method``."""
+
+    target: str  # a file path or a dotted module name, as written
+    class_name: str
+    method: str
+
+    def __str__(self) -> str:
+        return f"{self.target}:{self.class_name}.{self.method}"
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str  # as shown to users: relative to the project, or "archive.pyz!member"
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One applied migration: a method reached from an entry and the numbers it records."""
+
+    method: str  # Class.method
+    location: Location  # where the method is defined
+    versions: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MigrationList:
+    """What an entry applies, in order. The registry is one; every store path is another."""
+
+    name: str  # Class.method of the entry
+    location: Location
+    migrations: tuple[Migration, ...]
+    origin: str = "source"  # "source", or the bundle's path
+
+    def applied(self) -> list[int]:
+        """Every recorded number, in the order first applied."""
+        seen: dict[int, None] = {}
+        for migration in self.migrations:
+            for version in migration.versions:
+                seen.setdefault(version, None)
+        return list(seen)
+
+    def recorders(self, version: int) -> list[Migration]:
+        return [m for m in self.migrations if version in m.versions]
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: Code
+    severity: Severity
+    message: str
+    location: Location
+    version: int | None = None
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    registry: MigrationList
+    paths: tuple[MigrationList, ...]
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity is Severity.ERROR for f in self.findings)

@@ -1,0 +1,178 @@
+"""Reading and parsing the code under check, each file once per run, from a folder or an archive.
+
+The checker never imports the code it checks: modules are parsed with libcst, and names
+imported from other modules of the project are found by parsing those modules too.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from bundler.errors import BundleError, SourceError
+
+ARCHIVE_PACKAGES = "site-packages/"
+
+
+class Origin(Protocol):
+    """Where module texts come from: a project folder or a built archive."""
+
+    label: str
+
+    def read(self, relpath: str) -> bytes | None: ...
+
+    def display(self, relpath: str) -> str: ...
+
+    def module_candidates(self, dotted: str) -> list[str]: ...
+
+
+@dataclass
+class ProjectFolder:
+    root: Path
+    label: str = "source"
+
+    def read(self, relpath: str) -> bytes | None:
+        path = self.root / relpath
+        if not path.is_file():
+            return None
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise SourceError(f"cannot read: {exc.strerror}", where=relpath) from None
+
+    def display(self, relpath: str) -> str:
+        return relpath
+
+    def module_candidates(self, dotted: str) -> list[str]:
+        parts = dotted.split(".")
+        names = []
+        for base in ("src", ""):
+            stem = "/".join(filter(None, [base, *parts]))
+            names += [f"{stem}.py", f"{stem}/__init__.py"]
+        return names
+
+
+@dataclass
+class Archive:
+    """A shiv zipapp: modules live under ``site-packages/``. Nothing is extracted."""
+
+    path: Path
+    label: str = ""
+    _zip: zipfile.ZipFile | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.label = str(self.path)
+        try:
+            self._zip = zipfile.ZipFile(self.path)
+        except FileNotFoundError:
+            raise BundleError("no such bundle", where=str(self.path)) from None
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise BundleError(f"not a readable zip archive ({exc})", where=str(self.path)) from None
+
+    def read(self, relpath: str) -> bytes | None:
+        assert self._zip is not None
+        try:
+            info = self._zip.getinfo(relpath)
+        except KeyError:
+            return None
+        try:
+            return self._zip.read(info)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise BundleError(f"corrupt member {relpath} ({exc})", where=str(self.path)) from None
+
+    def display(self, relpath: str) -> str:
+        return f"{self.path}!{relpath}"
+
+    def module_candidates(self, dotted: str) -> list[str]:
+        stem = ARCHIVE_PACKAGES + dotted.replace(".", "/")
+        return [f"{stem}.py", f"{stem}/__init__.py"]
+
+
+@dataclass
+class ParsedModule:
+    """One parsed file: its text, its tree, and lazily its node positions."""
+
+    relpath: str
+    display: str
+    dotted: str | None
+    text: str
+    tree: cst.Module
+    origin: Origin
+    _positions: dict | None = field(default=None, repr=False)
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        """The line a node starts on. Positions cost a full walk, so they are computed only
+        when a message needs one (errors, mostly)."""
+        if self._positions is None:
+            self._positions = dict(MetadataWrapper(self.tree, unsafe_skip_copy=True).resolve(PositionProvider))
+        position = self._positions.get(node)
+        return position.start.line if position is not None else 1
+
+    def line_of_definition(self, class_name: str, name: str | None = None) -> int:
+        """The line of ``class class_name`` (or of ``def name`` inside it), found in the text
+        without computing positions for the whole tree."""
+        match = re.search(rf"^[ \t]*class[ \t]+{re.escape(class_name)}\b", self.text, re.MULTILINE)
+        start = match.start() if match else 0
+        if name is not None:
+            found = re.compile(rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(name)}\b", re.MULTILINE).search(self.text, start)
+            if found:
+                start = found.start()
+        return self.text.count("\n", 0, start) + 1
+
+
+class ModuleSet:
+    """Parses each module once per run and finds modules by path or dotted name."""
+
+    def __init__(self, origin: Origin) -> None:
+        self.origin = origin
+        self._by_path: dict[str, ParsedModule | None] = {}
+
+    def by_path(self, relpath: str, dotted: str | None = None) -> ParsedModule | None:
+        relpath = str(PurePosixPath(relpath))
+        if relpath not in self._by_path:
+            data = self.origin.read(relpath)
+            self._by_path[relpath] = None if data is None else self._parse(relpath, dotted, data)
+        return self._by_path[relpath]
+
+    def by_name(self, dotted: str) -> ParsedModule | None:
+        for candidate in self.origin.module_candidates(dotted):
+            module = self.by_path(candidate, dotted)
+            if module is not None:
+                return module
+        return None
+
+    def _parse(self, relpath: str, dotted: str | None, data: bytes) -> ParsedModule:
+        display = self.origin.display(relpath)
+        if b"\x00" in data:
+            raise SourceError("not a Python source file (binary content)", where=display)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SourceError(f"not UTF-8 text (byte {exc.start})", where=display) from None
+        try:
+            tree = cst.parse_module(text)
+        except cst.ParserSyntaxError as exc:
+            reason = str(exc).strip().splitlines()[0]
+            raise SourceError(f"syntax error: {reason}", where=f"{display}:{exc.raw_line}") from None
+        except RecursionError:
+            raise SourceError("too deeply nested to parse", where=display) from None
+        return ParsedModule(relpath, display, dotted or module_name_for(relpath), text, tree, self.origin)
+
+
+def module_name_for(relpath: str) -> str | None:
+    """``src/worker/store/session_store.py`` → ``worker.store.session_store`` (or from an archive path)."""
+    path = PurePosixPath(relpath)
+    parts = list(path.with_suffix("").parts)
+    if parts and parts[0] + "/" == ARCHIVE_PACKAGES:
+        parts = parts[1:]
+    elif parts and parts[0] == "src":
+        parts = parts[1:]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts) or None
