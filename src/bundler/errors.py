@@ -28,6 +28,8 @@ class SourceError(BundlerError):
 class UnresolvableError(BundlerError):
     """A version number (or the SQL that records it) that cannot be resolved statically."""
 
+    at_call_site = False  # set once the message points at the call that passes the unknown
+
 
 class BundleError(BundlerError):
     """An archive that cannot be read, or that lacks what must be verified."""

@@ -192,11 +192,27 @@ class Extractor:
                         for version in self.registry.applied():
                             found.setdefault(version, None)
                 else:
-                    for version in self.versions(event.function, dict(event.env), strict=strict):
+                    for version in self._call_versions(function, event, strict):
                         found.setdefault(version, None)
         finally:
             self._active.discard(key)
         return list(found)
+
+    def _call_versions(self, caller: Function, call: Call, strict: bool) -> list[int]:
+        """A callee's numbers; when they hinge on an argument nobody can resolve, the error
+        points at this call site, where the fix is, rather than inside the helper."""
+        try:
+            return self.versions(call.function, dict(call.env), strict=strict)
+        except UnresolvableError as exc:
+            if exc.at_call_site or not any(v is UNKNOWN for _, v in call.env):
+                raise
+            source = caller.module.tree.code_for_node(call.node).strip().splitlines()[0][:120]
+            error = UnresolvableError(
+                f"cannot resolve the version number statically in {caller.name}: an argument of {source}",
+                where=f"{caller.module.display}:{caller.module.line_of(call.node)}",
+            )
+            error.at_call_site = True
+            raise error from None
 
     def _strict(self, recorded: RecordedVersion, function: Function) -> int:
         if isinstance(recorded.value, int) and not isinstance(recorded.value, bool):

@@ -1,0 +1,85 @@
+"""``bundler check`` as an API: configuration in, a CheckResult out (or a BundlerError)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from bundler.config import Config
+from bundler.errors import BundleError, SourceError
+from bundler.extract import Extractor
+from bundler.ftypes import CheckResult, Code, EntrySpec, Finding, Location, MigrationList, Severity
+from bundler.records import RecordingRules
+from bundler.sources import Archive, ModuleSet, ProjectFolder, module_name_for
+from bundler.verify import verify
+
+
+def recording_rules(config: Config) -> RecordingRules:
+    return RecordingRules(version_table=config.version_table, user_version=config.version_record == "user_version")
+
+
+def run_check(config: Config, bundles: Sequence[Path] = ()) -> CheckResult:
+    """Verify every store path against the registry, in the source and inside each bundle."""
+    runner, stores = config.require_entries()
+    rules = recording_rules(config)
+    source = ModuleSet(ProjectFolder(config.root))
+    registry, paths = extract_lists(source, rules, runner, stores)
+    findings = verify(registry, paths, config.severity)
+    for bundle in bundles:
+        bundle_paths, stale = check_bundle(Path(bundle), source, rules, runner, stores, config)
+        paths += bundle_paths
+        findings += verify(registry, bundle_paths, config.severity) + stale
+    return CheckResult(registry=registry, paths=tuple(paths), findings=tuple(findings))
+
+
+def extract_lists(
+    modules: ModuleSet, rules: RecordingRules, runner: EntrySpec, stores: Sequence[EntrySpec]
+) -> tuple[MigrationList, list[MigrationList]]:
+    extractor = Extractor(modules, rules, runner)
+    registry = extractor.migration_list(runner)
+    if not registry.applied():
+        raise SourceError(
+            f"the registry {registry.name} records no version number: nothing to check against"
+            " (is version-table or version-record set right?)",
+            where=str(registry.location),
+        )
+    extractor.registry = registry
+    return registry, [extractor.migration_list(store) for store in stores]
+
+
+def archive_spec(spec: EntrySpec) -> EntrySpec:
+    """A source spec as found inside an archive: by module name, under site-packages/."""
+    if spec.target.endswith(".py") or "/" in spec.target:
+        dotted = module_name_for(spec.target)
+        if dotted is None:
+            raise SourceError("cannot tell which module this file is inside a bundle", where=spec.target)
+        return EntrySpec(dotted, spec.class_name, spec.method)
+    return spec
+
+
+def check_bundle(
+    bundle: Path, source: ModuleSet, rules: RecordingRules, runner: EntrySpec,
+    stores: Sequence[EntrySpec], config: Config,
+) -> tuple[list[MigrationList], list[Finding]]:
+    archive = ModuleSet(Archive(bundle))
+    stale: list[Finding] = []
+    for spec in (runner, *stores):
+        inside = archive_spec(spec)
+        module = archive.by_name(inside.target)
+        if module is None:
+            raise BundleError(
+                f"no Python source for {inside.target} inside the archive: cannot verify"
+                " (was it built with .py files?)", where=str(bundle),
+            )
+        original = source.by_path(spec.target) if inside is not spec else source.by_name(spec.target)
+        if original is not None and original.text != module.text:
+            severity = config.severity.get(Code.STALE_BUNDLE, Severity.ERROR)
+            if severity is not Severity.OFF:
+                stale.append(Finding(
+                    Code.STALE_BUNDLE, severity,
+                    f"{module.display} differs from its source {original.display}; rebuild the bundle",
+                    Location(module.display, 1), None, None,
+                ))
+    _, paths = extract_lists(archive, rules, archive_spec(runner), [archive_spec(s) for s in stores])
+    return paths, stale
+

@@ -1,0 +1,232 @@
+"""``[tool.bundler]`` in pyproject.toml: read once, validated once, errors naming the key.
+
+Command-line flags override the file. Paths are relative to the folder holding the file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from bundler.errors import ConfigError
+from bundler.ftypes import DEFAULT_SEVERITY, Code, EntrySpec, Severity
+
+KNOWN_KEYS = {
+    "runner", "stores", "version-table", "version-record", "severity", "install-dir",
+    "restart-command", "runtime", "worker-entry", "bundle-name",
+}
+RUNTIME_KEYS = {"runner", "stores", "upgrade-fixtures", "timeout"}
+VERSION_RECORDS = ("table", "user_version")
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    runner: str | None = None
+    stores: tuple[str, ...] = ()
+    upgrade_fixtures: tuple[Path, ...] = ()
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    source: str  # the file the configuration came from, for messages
+    runner: EntrySpec | None = None
+    stores: tuple[EntrySpec, ...] = ()
+    version_table: str = "schema_versions"
+    version_record: str = "table"
+    severity: dict[Code, Severity] = field(default_factory=lambda: dict(DEFAULT_SEVERITY))
+    install_dir: str | None = None
+    restart_command: tuple[str, ...] = ()
+    worker_entry: str = "worker.cli:main"
+    bundle_name: str = "worker-service.pyz"
+    runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
+
+    def require_entries(self) -> tuple[EntrySpec, tuple[EntrySpec, ...]]:
+        if self.runner is None:
+            raise ConfigError("no runner configured: set [tool.bundler] runner or pass --runner", where=self.source)
+        if not self.stores:
+            raise ConfigError("no store configured: set [tool.bundler] stores or pass --store", where=self.source)
+        return self.runner, self.stores
+
+
+def find_pyproject(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(
+    path: str | None = None,
+    *,
+    runner: str | None = None,
+    stores: list[str] | None = None,
+    cwd: Path | None = None,
+) -> Config:
+    """Read ``[tool.bundler]`` (from ``path`` or the nearest pyproject.toml) and apply overrides."""
+    cwd = cwd or Path.cwd()
+    pyproject = Path(path) if path else find_pyproject(cwd)
+    if pyproject is None:
+        if runner and stores:
+            return apply_overrides(Config(root=cwd, source="command line"), runner, stores, cwd)
+        raise ConfigError("no pyproject.toml found here or above; pass --config, or --runner and --store")
+    table = read_tool_table(pyproject, required=not (runner and stores))
+    config = parse_table(table, pyproject.resolve().parent, str(pyproject))
+    return apply_overrides(config, runner, stores, cwd)
+
+
+def read_tool_table(pyproject: Path, *, required: bool) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("configuration file not found", where=str(pyproject)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", where=str(pyproject)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", where=str(pyproject)) from None
+    tool = data.get("tool", {})
+    table = tool.get("bundler") if isinstance(tool, dict) else None
+    if table is None:
+        if required:
+            raise ConfigError("no [tool.bundler] table", where=str(pyproject))
+        return {}
+    if not isinstance(table, dict):
+        raise ConfigError("[tool.bundler] must be a table", where=str(pyproject))
+    return table
+
+
+def parse_table(table: dict[str, Any], root: Path, source: str) -> Config:
+    check_keys(table, KNOWN_KEYS, "tool.bundler", source)
+    config = Config(root=root, source=source)
+    if "runner" in table:
+        config = replace(config, runner=parse_spec(expect(table, "runner", str, source), "runner", root, source))
+    if "stores" in table:
+        values = expect(table, "stores", list, source)
+        if not values:
+            raise ConfigError("[tool.bundler] stores: must name at least one store", where=source)
+        config = replace(config, stores=tuple(
+            parse_spec(expect_item(v, "stores", str, source), "stores", root, source) for v in values
+        ))
+    for key, attribute in (("version-table", "version_table"), ("install-dir", "install_dir"),
+                           ("worker-entry", "worker_entry"), ("bundle-name", "bundle_name")):
+        if key in table:
+            value = expect(table, key, str, source)
+            if not value.strip():
+                raise ConfigError(f"[tool.bundler] {key}: must not be empty", where=source)
+            config = replace(config, **{attribute: value})
+    if "version-record" in table:
+        value = expect(table, "version-record", str, source)
+        if value not in VERSION_RECORDS:
+            raise ConfigError(f"[tool.bundler] version-record: {value!r} is not one of {', '.join(VERSION_RECORDS)}",
+                              where=source)
+        config = replace(config, version_record=value)
+    if "restart-command" in table:
+        command = expect(table, "restart-command", list, source)
+        config = replace(config, restart_command=tuple(expect_item(c, "restart-command", str, source) for c in command))
+    if "severity" in table:
+        config = replace(config, severity=parse_severity(expect(table, "severity", dict, source), source))
+    if "runtime" in table:
+        config = replace(config, runtime=parse_runtime(expect(table, "runtime", dict, source), root, source))
+    return config
+
+
+def parse_severity(table: dict[str, Any], source: str) -> dict[Code, Severity]:
+    codes = {code.value for code in Code}
+    check_keys(table, codes, "tool.bundler.severity", source)
+    severity = dict(DEFAULT_SEVERITY)
+    levels = [s.value for s in Severity]
+    for key, value in table.items():
+        if value not in levels:
+            raise ConfigError(f"[tool.bundler.severity] {key}: {value!r} is not one of {', '.join(levels)}", where=source)
+        severity[Code(key)] = Severity(value)
+    return severity
+
+
+def parse_runtime(table: dict[str, Any], root: Path, source: str) -> RuntimeConfig:
+    check_keys(table, RUNTIME_KEYS, "tool.bundler.runtime", source)
+    runtime = RuntimeConfig()
+    if "runner" in table:
+        runtime = replace(runtime, runner=expect(table, "runner", str, source))
+    if "stores" in table:
+        runtime = replace(runtime, stores=tuple(expect_item(v, "runtime.stores", str, source)
+                                               for v in expect(table, "stores", list, source)))
+    if "upgrade-fixtures" in table:
+        fixtures = [expect_item(v, "runtime.upgrade-fixtures", str, source)
+                    for v in expect(table, "upgrade-fixtures", list, source)]
+        runtime = replace(runtime, upgrade_fixtures=tuple(inside(root, f, "runtime.upgrade-fixtures", source)
+                                                          for f in fixtures))
+    if "timeout" in table:
+        timeout = table["timeout"]
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600:
+            raise ConfigError("[tool.bundler.runtime] timeout: must be a number of seconds from 0 to 3600",
+                              where=source)
+        runtime = replace(runtime, timeout=float(timeout))
+    return runtime
+
+
+def check_keys(table: dict[str, Any], known: set[str], name: str, source: str) -> None:
+    for key in table:
+        if key not in known:
+            nearest = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = f"; did you mean '{nearest[0]}'?" if nearest else f"; valid keys: {', '.join(sorted(known))}"
+            raise ConfigError(f"[{name}] unknown key '{key}'{hint}", where=source)
+
+
+def expect(table: dict[str, Any], key: str, kind: type, source: str) -> Any:
+    value = table[key]
+    if not isinstance(value, kind):
+        raise ConfigError(f"[tool.bundler] {key}: expected {kind.__name__}, got {type(value).__name__}", where=source)
+    return value
+
+
+def expect_item(value: Any, key: str, kind: type, source: str) -> Any:
+    if not isinstance(value, kind):
+        raise ConfigError(f"[tool.bundler] {key}: every item must be a {kind.__name__}, got {type(value).__name__}",
+                          where=source)
+    return value
+
+
+def inside(root: Path, relative: str, key: str, source: str) -> Path:
+    resolved = (root / relative).resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise ConfigError(f"[tool.bundler] {key}: {relative!r} is outside the project", where=source)
+    return resolved
+
+
+def parse_spec(text: str, key: str, root: Path, source: str) -> EntrySpec:
+    """``path/to/file.py:Class.method`` or ``package.module:Class.method``."""
+    target, colon, qualified = text.rpartition(":")
+    parts = qualified.split(".")
+    if not colon or not target or len(parts) != 2 or not all(p.isidentifier() for p in parts):
+        raise ConfigError(f"{key}: {text!r} is not of the form path/to/file.py:Class.method", where=source)
+    if target.endswith(".py") or "/" in target or os.sep in target:
+        relative = Path(target)
+        if relative.is_absolute():
+            relative = Path(os.path.relpath(relative, root.resolve()))
+        inside(root, str(relative), key, source)
+        target = relative.as_posix()
+    elif not all(part.isidentifier() for part in target.split(".")):
+        raise ConfigError(f"{key}: {target!r} is neither a .py path nor a dotted module name", where=source)
+    return EntrySpec(target, parts[0], parts[1])
+
+
+def apply_overrides(config: Config, runner: str | None, stores: list[str] | None, cwd: Path) -> Config:
+    """Flags win over the file; a path in a flag is relative to the current folder."""
+
+    def from_flag(text: str, flag: str) -> EntrySpec:
+        target, colon, qualified = text.rpartition(":")
+        if colon and (target.endswith(".py") or "/" in target) and not Path(target).is_absolute():
+            text = f"{(cwd / target).resolve()}:{qualified}"
+        return parse_spec(text, flag, config.root, "command line")
+
+    if runner:
+        config = replace(config, runner=from_flag(runner, "--runner"))
+    if stores:
+        config = replace(config, stores=tuple(from_flag(s, "--store") for s in stores))
+    return config
