@@ -145,13 +145,17 @@ def out_of_order(registry: MigrationList, path: MigrationList) -> Iterator[Findi
     for index, version in enumerate(sequence):
         if version in keep:
             continue
-        previous = sequence[index - 1] if index else None
+        later = next((w for w in sequence[index + 1:] if rank[w] < rank[version]), None)
+        earlier = next((w for w in reversed(sequence[:index]) if rank[w] > rank[version]), None)
+        if later is not None:
+            relation = f"before {later}, but the registry applies {later} first"
+        else:
+            relation = f"after {earlier}, but the registry applies {version} first"
         migration = path.recorders(version)[0]
-        after = f" after {previous}" if previous is not None else " first"
         yield Finding(
             Code.OUT_OF_ORDER, Severity.WARNING,
-            f"{path.name} applies version {version} ({migration.method}){after}, but the registry applies it"
-            f" in another order; move the call to match {registry.name} ({registry.location})",
+            f"{path.name} applies version {version} ({migration.method}) {relation};"
+            f" reorder the calls to match {registry.name} ({registry.location})",
             migration.location, version, path.name,
         )
 
