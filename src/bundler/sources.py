@@ -6,6 +6,7 @@ imported from other modules of the project are found by parsing those modules to
 
 from __future__ import annotations
 
+import ast
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -158,11 +159,23 @@ class ModuleSet:
         try:
             tree = cst.parse_module(text)
         except cst.ParserSyntaxError as exc:
-            reason = str(exc).strip().splitlines()[0]
-            raise SourceError(f"syntax error: {reason}", where=f"{display}:{exc.raw_line}") from None
+            line, reason = explain_syntax_error(text, exc)
+            raise SourceError(f"syntax error: {reason}", where=f"{display}:{line}") from None
         except RecursionError:
             raise SourceError("too deeply nested to parse", where=display) from None
         return ParsedModule(relpath, display, dotted or module_name_for(relpath), text, tree, self.origin)
+
+
+def explain_syntax_error(text: str, error: cst.ParserSyntaxError) -> tuple[int, str]:
+    """libcst says where parsing stopped; Python's own parser usually says why, and where the
+    mistake is. Asked only when parsing has already failed."""
+    try:
+        ast.parse(text)
+    except SyntaxError as python_error:
+        return python_error.lineno or error.raw_line, python_error.msg
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return error.raw_line, str(error).strip().splitlines()[0]
 
 
 def module_name_for(relpath: str) -> str | None:

@@ -1,0 +1,168 @@
+"""The command line: exit codes 0/1/2, one-line errors naming the input, reports to a file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from bundler.cli import main
+
+from .conftest import STORE
+
+UNRESOLVABLE_STORE = STORE.replace("VALUES (28, 'now')\")", "VALUES (?, ?)\", (compute_version(), 'now'))")
+ARGUMENT_STORE = STORE.replace(
+    "self.conn.execute(\"INSERT INTO schema_versions (version, applied_at) VALUES (28, 'now')\")",
+    "self._record(self.conn.version)",
+) + """
+    def _record(self, version):
+        self.conn.execute("INSERT INTO schema_versions (version, applied_at) VALUES (?, 'now')", (version,))
+"""
+DYNAMIC_TABLE_STORE = STORE.replace("INSERT INTO schema_versions (version, applied_at) VALUES (28", "INSERT INTO {table} (version, applied_at) VALUES (28").replace(
+    "self.conn.execute(\"INSERT INTO {table}", "self.conn.execute(f\"INSERT INTO {table}"
+)
+
+
+def run(capsys, root: Path, *args: str) -> tuple[int, str, str]:
+    code = main(["check", "--config", str(root / "pyproject.toml"), *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_a_passing_code_base_exits_0_with_a_summary(codebase, capsys) -> None:
+    code, out, err = run(capsys, codebase())
+    assert (code, err) == (0, "")
+    assert out == "verified: 1 path apply all 2 registered migrations\n"
+
+
+def test_a_failing_code_base_exits_1_with_file_and_line(codebase, capsys) -> None:
+    root = codebase(store__py=STORE.replace("        self.m28()\n", ""))
+    code, out, _ = run(capsys, root)
+    assert code == 1
+    first = out.splitlines()[0]
+    assert first.startswith("store.py:2: missing-migration: Store.__init__ (store.py:2) never applies version 28;")
+    assert "MigrationRunner.m28 (runner.py:12)" in first
+    assert out.splitlines()[-1] == "failed: 1 error, 0 warnings"
+
+
+CANNOT_VERIFY = [
+    ("pyproject.toml", "[tool.bundler\n", "pyproject.toml: not valid TOML"),
+    ("pyproject.toml", "[project]\nname = 'x'\n", "pyproject.toml: no [tool.bundler] table"),
+    ("pyproject.toml", "[tool.bundler]\nrunner = 'runner.py:MigrationRunner.run_all_migrations'\nstorse = []\n",
+     "unknown key 'storse'; did you mean 'stores'?"),
+    ("pyproject.toml", "[tool.bundler]\nrunner = 'runner.py:MigrationRunner.run_all_migrations'\nstores = 'store.py'\n",
+     "stores: expected list, got str"),
+    ("pyproject.toml", "[tool.bundler]\nrunner = 'runner.py'\nstores = ['store.py:Store.__init__']\n",
+     "'runner.py' is not of the form path/to/file.py:Class.method"),
+    ("pyproject.toml", "[tool.bundler]\nrunner = '../elsewhere.py:A.b'\nstores = ['store.py:Store.__init__']\n",
+     "is outside the project"),
+    ("pyproject.toml", "[tool.bundler]\nrunner = 'runner.py:MigrationRunner.run_all_migrations'\n",
+     "no store configured"),
+    ("pyproject.toml", "[tool.bundler]\nrunner = 'runner.py:MigrationRunner.run_all_migrations'\n"
+     "stores = ['store.py:Store.__init__']\n[tool.bundler.severity]\nmissing-migration = 'fatal'\n",
+     "missing-migration: 'fatal' is not one of"),
+    ("runner.py", None, "runner.py: file not found"),
+    ("store.py", None, "store.py: file not found"),
+    ("store.py", "class Store:\n    def __init__(self:\n        pass\n", "store.py:2: syntax error"),
+    ("store.py", b"class Store:\n    x = '\xff\xfe'\n", "store.py: not UTF-8 text"),
+    ("store.py", b"\x7fELF\x00\x00binary", "store.py: not a Python source file"),
+    ("store.py", "class Other:\n    pass\n", "store.py: class Store not found"),
+    ("store.py", "class Store:\n    def close(self):\n        pass\n", "store.py:1: class Store has no method __init__"),
+    ("store.py", UNRESOLVABLE_STORE, "store.py:11: cannot resolve the version number statically in Store.m28"),
+    ("store.py", ARGUMENT_STORE, "store.py:11: cannot resolve the version number statically in Store.m28: an argument"),
+    ("store.py", DYNAMIC_TABLE_STORE, "store.py:11: cannot resolve the version number statically"),
+    ("runner.py", "class MigrationRunner:\n    def run_all_migrations(self):\n        self.conn.execute('VACUUM')\n",
+     "runner.py:2: the registry MigrationRunner.run_all_migrations records no version number"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "message"), CANNOT_VERIFY, ids=[c[2][:40] for c in CANNOT_VERIFY])
+def test_what_cannot_be_verified_exits_2_with_one_line_naming_the_input(codebase, capsys, name, content, message) -> None:
+    root = codebase({name: content})
+    code, out, err = run(capsys, root)
+    assert code == 2, out
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("bundler: error: ")
+    assert message in err
+
+
+def test_bad_command_lines_exit_2(codebase, capsys) -> None:
+    root = codebase()
+    for args in (["--format", "xml"], ["--no-such-flag"], ["--store", "store.py"]):
+        code, _, err = run(capsys, root, *args)
+        assert code == 2 and err.count("\n") == 1, args
+
+
+def test_no_configuration_anywhere_exits_2(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["check"]) == 2
+    assert "no pyproject.toml found" in capsys.readouterr().err
+
+
+def test_flags_override_the_configuration_and_are_relative_to_the_current_folder(codebase, capsys, monkeypatch) -> None:
+    root = codebase({"other_store.py": STORE.replace("        self.m28()\n", "")})
+    monkeypatch.chdir(root)
+    assert main(["check", "--store", "other_store.py:Store.__init__"]) == 1
+    assert "other_store.py:2: missing-migration" in capsys.readouterr().out
+
+
+def test_the_report_can_be_written_to_a_file(codebase, capsys, tmp_path) -> None:
+    root = codebase()
+    target = tmp_path / "report.json"
+    code, out, _ = run(capsys, root, "--format", "json", "--output", str(target))
+    assert (code, out) == (0, "")
+    assert json.loads(target.read_text())["ok"] is True
+    code, _, err = run(capsys, root, "--output", str(tmp_path / "missing" / "r.txt"))
+    assert code == 2 and "cannot write the report" in err
+
+
+@pytest.mark.parametrize(
+    ("make_bundle", "message"),
+    [
+        (lambda p: None, "no such bundle"),
+        (lambda p: p.write_bytes(b"PK\x03\x04 truncated"), "not a readable zip archive"),
+        (lambda p: zipfile.ZipFile(p, "w").writestr("site-packages/other.py", "x = 1\n"), "no Python source for runner"),
+    ],
+    ids=["missing", "corrupt", "without-store"],
+)
+def test_unreadable_bundles_exit_2(codebase, capsys, tmp_path, make_bundle, message) -> None:
+    bundle = tmp_path / "worker.pyz"
+    make_bundle(bundle)
+    code, _, err = run(capsys, codebase(), "--bundle", str(bundle))
+    assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_a_bundle_with_the_store_from_source_passes_and_a_rewritten_one_fails(codebase, capsys, tmp_path) -> None:
+    root = codebase()
+    good = tmp_path / "good.pyz"
+    with zipfile.ZipFile(good, "w") as archive:
+        archive.write(root / "runner.py", "site-packages/runner.py")
+        archive.write(root / "store.py", "site-packages/store.py")
+    assert run(capsys, root, "--bundle", str(good))[0] == 0
+
+    stale = tmp_path / "stale.pyz"
+    with zipfile.ZipFile(stale, "w") as archive:
+        archive.write(root / "runner.py", "site-packages/runner.py")
+        archive.writestr("site-packages/store.py", STORE.replace("        self.m28()\n", ""))
+    code, out, _ = run(capsys, root, "--bundle", str(stale), "--format", "json")
+    findings = {(f["code"], f["version"]) for f in json.loads(out)["findings"]}
+    assert code == 1
+    assert findings == {("stale-bundle", None), ("missing-migration", 28)}
+    assert any(f"{stale}!site-packages/store.py" in f["file"] for f in json.loads(out)["findings"])
+
+
+def test_the_console_script_runs_as_a_subprocess(codebase, python, subprocess_env) -> None:
+    root = codebase()
+    result = subprocess.run([python, "-m", "bundler", "check"], cwd=root, capture_output=True, text=True,
+                            env=subprocess_env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("verified:")
+
+
+def test_this_repository_passes_its_own_check(repo_root, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(repo_root)
+    assert main(["check"]) == 0
+    assert capsys.readouterr().out == "verified: 1 path apply all 19 registered migrations\n"
