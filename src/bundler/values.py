@@ -79,6 +79,7 @@ class ModuleScope:
         self.functions: dict[str, cst.FunctionDef] = {}
         self.imported_names: dict[str, tuple[str, str]] = {}  # local → (module, name)
         self.imported_modules: dict[str, str] = {}  # local → module
+        self.star_imports: list[str] = []  # modules whose names `from m import *` brings in
         for statement in module.tree.body:
             self._index(statement)
 
@@ -96,7 +97,11 @@ class ModuleScope:
                 self._index(inner)
 
     def _index_import(self, small: cst.BaseSmallStatement) -> None:
-        if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+        if isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar):
+            source = self._absolute(small)
+            if source is not None:
+                self.star_imports.append(source)
+        elif isinstance(small, cst.ImportFrom):
             source = self._absolute(small)
             if source is None:
                 return
@@ -256,6 +261,12 @@ class Resolver:
             other = self.modules.by_name(source)
             if other is not None:
                 return self._module_name(original, other, depth + 1)
+        for source in reversed(scope.star_imports):  # the last star import wins, as at run time
+            other = self.modules.by_name(source)
+            if other is not None:
+                value = self._module_name(name, other, depth + 1)
+                if value is not UNKNOWN:
+                    return value
         return UNKNOWN
 
     def _attribute(
