@@ -60,6 +60,23 @@ class ProjectFolder:
 
 
 @dataclass
+class InMemory:
+    """Module texts given directly (path → text): extraction on inline snippets, without files."""
+
+    files: dict[str, str]
+    label: str = "source"
+
+    def read(self, relpath: str) -> bytes | None:
+        text = self.files.get(relpath)
+        return None if text is None else text.encode()
+
+    def display(self, relpath: str) -> str:
+        return relpath
+
+    module_candidates = ProjectFolder.module_candidates
+
+
+@dataclass
 class Archive:
     """A shiv zipapp: modules live under ``site-packages/``. Nothing is extracted."""
 

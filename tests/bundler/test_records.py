@@ -1,0 +1,71 @@
+"""What counts as recording a version: each recognised statement, and near misses that do not."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from bundler.records import RecordingRules, recorded_versions, value_groups
+from bundler.values import UNKNOWN, Resolver
+from bundler.sources import InMemory, ModuleSet
+
+
+def numbers(call_source: str, rules: RecordingRules = RecordingRules()) -> list | None:
+    modules = ModuleSet(InMemory({"m.py": call_source + "\n"}))
+    module = modules.by_path("m.py")
+    resolver = Resolver(modules)
+    call = module.tree.body[0].body[0].value
+    found = recorded_versions(call, lambda node: resolver.resolve(node, module, {}), rules)
+    return None if found is None else [r.value for r in found]
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        ('c.execute("INSERT OR IGNORE INTO schema_versions (version, applied_at) VALUES (?, ?)", (28, t))', [28]),
+        ('c.execute("INSERT OR REPLACE INTO schema_versions (version, applied_at) VALUES (?, ?)", [28, t])', [28]),
+        ('c.execute("insert into schema_versions (applied_at, version) values (?, ?)", (t, 28))', [28]),
+        ('c.execute("REPLACE INTO main.schema_versions(version, applied_at) VALUES (28, 0)")', [28]),
+        ('c.execute("INSERT INTO `schema_versions` VALUES (28, datetime(\'now\'))")', [28]),
+        ('c.execute("INSERT INTO schema_versions (version, applied_at) VALUES (?2, ?1)", (t, 28))', [28]),
+        ('c.execute("INSERT INTO schema_versions (version, applied_at) VALUES (:v, :a)", {"v": 28, "a": t})', [28]),
+        ('c.executemany("INSERT INTO schema_versions (version, applied_at) VALUES (?, ?)", [(27, t), (28, t)])', [27, 28]),
+        ('c.executescript("INSERT INTO schema_versions (version, applied_at) VALUES (27, 0), (28, 0);")', [27, 28]),
+        ('db.prepare("INSERT OR IGNORE INTO schema_versions (version, applied_at) VALUES (?, ?)").run(28, t)', [28]),
+        ('c.execute("INSERT INTO schema_versions (version, applied_at) VALUES (?, ?)", (n, t))', [UNKNOWN]),
+    ],
+)
+def test_recognised_records(call: str, expected: list) -> None:
+    assert numbers(call) == expected
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        'c.execute("SELECT version FROM schema_versions WHERE version = ?", (28,))',
+        'c.execute("INSERT INTO schema_versions_archive (version) VALUES (28)")',
+        'c.execute("ALTER TABLE pending_messages ADD COLUMN worker_pid INTEGER")',
+        'c.execute("DELETE FROM schema_versions WHERE version = 28")',
+        'log("INSERT INTO schema_versions (version) VALUES (28)")',
+        'c.execute(sql_from_somewhere())',
+    ],
+)
+def test_near_misses_record_nothing(call: str) -> None:
+    assert numbers(call) is None
+
+
+def test_another_version_table_is_configurable() -> None:
+    rules = RecordingRules(version_table="migrations")
+    assert numbers('c.execute("INSERT INTO migrations (version) VALUES (7)")', rules) == [7]
+    assert numbers('c.execute("INSERT INTO schema_versions (version) VALUES (7)")', rules) is None
+
+
+def test_user_version_pragma_where_configured() -> None:
+    rules = RecordingRules(user_version=True)
+    assert numbers('c.execute("PRAGMA user_version = 28")', rules) == [28]
+    assert numbers('c.execute("PRAGMA user_version")', rules) is None
+    assert numbers('c.execute("PRAGMA user_version = 28")') is None
+
+
+def test_value_groups_split_at_top_level_commas_only() -> None:
+    assert value_groups("(28, datetime('now', 'utc')), (29, ?)") == [["28", "datetime('now', 'utc')"], ["29", "?"]]
