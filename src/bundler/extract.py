@@ -10,6 +10,8 @@ method that calls several migrations is a grouping helper and is expanded.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -17,7 +19,7 @@ import libcst as cst
 
 from bundler.errors import SourceError, UnresolvableError
 from bundler.ftypes import EntrySpec, Location, Migration, MigrationList
-from bundler.records import RecordedVersion, RecordingRules, recorded_versions
+from bundler.records import EXECUTE_METHODS, PREPARED_RUN_METHODS, RecordedVersion, RecordingRules, recorded_versions
 from bundler.sources import ModuleSet, ParsedModule
 from bundler.values import UNKNOWN, ParamRef, Resolver, Value, collect_assignment
 
@@ -89,6 +91,8 @@ class Extractor:
         self.registry_entry = registry_entry
         self.registry: MigrationList | None = None
         self._summaries: dict[tuple, Summary] = {}
+        self._digests: dict[tuple[str, str], Digest] = {}
+        self._methods: dict[int, dict[str, cst.FunctionDef]] = {}  # id(ClassDef) → its methods
         self._active: set[tuple] = set()
 
     # --- entries -------------------------------------------------------------------------
@@ -235,39 +239,29 @@ class Extractor:
             return Summary()
         self._active.add(key)
         try:
+            digest = self.digest(function)
             local_env = dict(env)
-            local_env.update(self._locals(function, env))
-            visitor = BodyVisitor(self, function, local_env)
-            for statement in function.node.body.body if isinstance(function.node.body, cst.IndentedBlock) else []:
-                statement.visit(visitor)
-            if isinstance(function.node.body, cst.SimpleStatementSuite):
-                function.node.body.visit(visitor)
-            summary = Summary(visitor.events)
+            local_env.update(self._locals(function, digest, env))
+            evaluator = Evaluator(self, function, local_env)
+            evaluator.run(digest.operations)
+            summary = Summary(evaluator.events)
         finally:
             self._active.discard(key)
         self._summaries[key] = summary
         return summary
 
-    def _locals(self, function: Function, env: dict[str, Value]) -> dict[str, Value]:
+    def digest(self, function: Function) -> Digest:
+        """The body's calls, loops and assignments: one tree walk per function per run."""
+        if function.key not in self._digests:
+            collector = DigestCollector(self.registry_entry)
+            collector.walk(function.node.body)
+            self._digests[function.key] = Digest(tuple(collector.operations), collector.assignments)
+        return self._digests[function.key]
+
+    def _locals(self, function: Function, digest: Digest, env: dict[str, Value]) -> dict[str, Value]:
         """Names assigned exactly once in the body, resolved; parameters reassigned become unknown."""
-        assigned: dict[str, cst.BaseExpression | None] = {}
-
-        class Assignments(cst.CSTVisitor):
-            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-                return node is function.node
-
-            def visit_Assign(self, node: cst.Assign) -> None:
-                collect_assignment(node, assigned)
-
-            def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-                collect_assignment(node, assigned)
-
-            def visit_AugAssign(self, node: cst.AugAssign) -> None:
-                collect_assignment(node, assigned)
-
-        function.node.visit(Assignments())
         result: dict[str, Value] = {}
-        for name, expression in assigned.items():
+        for name, expression in digest.assignments.items():
             if expression is None or name in env:
                 result[name] = UNKNOWN
             else:
@@ -278,9 +272,15 @@ class Extractor:
         return self.resolver.resolve(node, function.module, env, function.class_def)
 
     def find_method(self, module: ParsedModule, class_def: cst.ClassDef, name: str, depth: int = 0) -> Function | None:
-        for statement in class_def.body.body:
-            if isinstance(statement, cst.FunctionDef) and statement.name.value == name:
-                return Function(module, class_def, statement)
+        methods = self._methods.get(id(class_def))
+        if methods is None:
+            methods = {}
+            for statement in class_def.body.body:
+                if isinstance(statement, cst.FunctionDef):
+                    methods.setdefault(statement.name.value, statement)
+            self._methods[id(class_def)] = methods
+        if name in methods:
+            return Function(module, class_def, methods[name])
         if depth > 8:
             return None
         scope = self.resolver.scope(module)
@@ -309,8 +309,112 @@ class Extractor:
         return original == self.registry_entry.class_name
 
 
-class BodyVisitor(cst.CSTVisitor):
-    """Collects, in source order, the records, calls and delegations of one function body."""
+@dataclass(frozen=True)
+class LoopOp:
+    """``for target in iterable:``: the body runs once per known item, with ``target`` bound."""
+
+    target: str
+    iterable: cst.BaseExpression
+    body: tuple["Operation", ...]
+    orelse: tuple["Operation", ...]
+
+
+Operation = Union[cst.Call, LoopOp]
+
+
+@dataclass(frozen=True)
+class Digest:
+    operations: tuple[Operation, ...]
+    assignments: dict[str, cst.BaseExpression | None]
+
+
+class DigestCollector:
+    """Collects, in source order, the calls that may record, apply or delegate, the loops
+    around them, and simple assignments. It does not depend on argument values, so it runs
+    once per function. It walks the tree by hand: libcst's visitors rebuild every node they
+    pass, which made this walk most of the check's time."""
+
+    def __init__(self, registry_entry: EntrySpec | None) -> None:
+        self.operations: list[Operation] = []
+        self.assignments: dict[str, cst.BaseExpression | None] = {}
+        self.interesting = EXECUTE_METHODS | PREPARED_RUN_METHODS
+        if registry_entry is not None:
+            self.interesting = self.interesting | {registry_entry.method}
+
+    def walk(self, node: cst.CSTNode) -> None:
+        # Exact type tests: libcst's node classes are ABCs, and isinstance on them is slow.
+        kind = type(node)
+        if kind in DEFINITIONS:
+            return  # definitions inside a body are not calls
+        if kind in ASSIGNMENTS:
+            collect_assignment(node, self.assignments)
+        elif kind is cst.For and type(node.target) is cst.Name:  # type: ignore[attr-defined]
+            self._loop(node)  # type: ignore[arg-type]
+            return
+        elif kind is cst.Call and self._may_matter(node.func):  # type: ignore[attr-defined]
+            self.operations.append(node)  # type: ignore[arg-type]
+        for child in children(node):
+            self.walk(child)
+
+    def _loop(self, node: cst.For) -> None:
+        outer = self.operations
+        self.operations = []
+        self.walk(node.body)
+        body = tuple(self.operations)
+        self.operations = []
+        if node.orelse is not None:
+            self.walk(node.orelse)
+        orelse = tuple(self.operations)
+        self.operations = outer
+        self.operations.append(LoopOp(node.target.value, node.iter, body, orelse))  # type: ignore[union-attr]
+
+    def _may_matter(self, func: cst.BaseExpression) -> bool:
+        kind = type(func)
+        if kind is cst.Name:
+            return True
+        return kind is cst.Attribute and (
+            func.attr.value in self.interesting  # type: ignore[attr-defined]
+            or (type(func.value) is cst.Name and func.value.value in ("self", "cls"))  # type: ignore[attr-defined]
+        )
+
+
+DEFINITIONS = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
+ASSIGNMENTS = frozenset({cst.Assign, cst.AnnAssign, cst.AugAssign})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_LAYOUT_WORDS = ("whitespace", "lpar", "rpar", "comma", "semicolon", "colon", "equal", "dot", "lbr", "rbr",
+                 "header", "footer", "leading_lines", "lines_after", "newline", "operator", "asynchronous")
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """A node's children in source order, without the layout-only ones (whitespace, commas...)."""
+    kind = type(node)
+    names = _CHILD_FIELDS.get(kind)
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(kind) if not any(w in f.name for w in _LAYOUT_WORDS))
+        _CHILD_FIELDS[kind] = names
+    for name in names:
+        value = getattr(node, name)
+        if type(value) in (tuple, list):
+            yield from (item for item in value if is_node(item))
+        elif is_node(value):
+            yield value
+
+
+_NODE_TYPES: dict[type, bool] = {}
+
+
+def is_node(value: object) -> bool:
+    """``isinstance(value, CSTNode)``, memoised per type: CSTNode is an ABC, and ABC checks
+    were a fifth of the walk."""
+    kind = type(value)
+    known = _NODE_TYPES.get(kind)
+    if known is None:
+        known = _NODE_TYPES[kind] = isinstance(value, cst.CSTNode)
+    return known
+
+
+class Evaluator:
+    """Runs a digest with names bound: records, calls and delegations, in order."""
 
     def __init__(self, extractor: Extractor, function: Function, env: dict[str, Value]) -> None:
         self.extractor = extractor
@@ -321,31 +425,24 @@ class BodyVisitor(cst.CSTVisitor):
     def _resolve(self, node: cst.BaseExpression) -> Value:
         return self.extractor.resolve(node, self.function, self.env)
 
-    # Definitions inside a body are not calls.
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
+    def run(self, operations: tuple[Operation, ...]) -> None:
+        for operation in operations:
+            if isinstance(operation, LoopOp):
+                self._loop(operation)
+            else:
+                self._call(operation)
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_For(self, node: cst.For) -> bool:
-        if not isinstance(node.target, cst.Name):
-            return True
-        items = self._loop_items(node.iter)
+    def _loop(self, loop: LoopOp) -> None:
+        items = self._loop_items(loop.iterable)
         if items is None:
-            return True
-        name = node.target.value
-        saved = self.env.get(name, UNKNOWN)
-        for item in items[:MAX_LOOP_ITEMS]:
-            self.env[name] = item
-            node.body.visit(self)
-        self.env[name] = saved
-        if node.orelse is not None:
-            node.orelse.visit(self)
-        return False
+            self.run(loop.body)
+        else:
+            saved = self.env.get(loop.target, UNKNOWN)
+            for item in items[:MAX_LOOP_ITEMS]:
+                self.env[loop.target] = item
+                self.run(loop.body)
+            self.env[loop.target] = saved
+        self.run(loop.orelse)
 
     def _loop_items(self, iterable: cst.BaseExpression) -> list | None:
         """A tuple/list literal (or a constant naming one) of bound methods or of values."""
@@ -383,18 +480,16 @@ class BodyVisitor(cst.CSTVisitor):
             return MethodRef(found) if found else None
         return None
 
-    def visit_Call(self, node: cst.Call) -> bool:
+    def _call(self, node: cst.Call) -> None:
         recorded = recorded_versions(node, self._resolve, self.extractor.rules)
         if recorded is not None:
             self.events.extend(Record(r) for r in recorded)
-            return True
-        if self._is_delegation(node):
+        elif self._is_delegation(node):
             self.events.append(Delegate(node))
-            return True
-        target = self._callee(node.func)
-        if target is not None:
-            self.events.append(Call(target, env_key(self._bind(target, node)), node))
-        return True
+        else:
+            target = self._callee(node.func)
+            if target is not None:
+                self.events.append(Call(target, env_key(self._bind(target, node)), node))
 
     def _callee(self, func: cst.BaseExpression) -> Function | None:
         fn = self.function

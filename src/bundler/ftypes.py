@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 
 
 class Severity(str, Enum):
@@ -77,7 +78,16 @@ class MigrationList:
         return list(seen)
 
     def recorders(self, version: int) -> list[Migration]:
-        return [m for m in self.migrations if version in m.versions]
+        return list(self.by_version.get(version, ()))
+
+    @cached_property
+    def by_version(self) -> dict[int, tuple[Migration, ...]]:
+        """Built once per list, so looking numbers up stays linear on stores of hundreds."""
+        index: dict[int, list[Migration]] = {}
+        for migration in self.migrations:
+            for version in migration.versions:
+                index.setdefault(version, []).append(migration)
+        return {version: tuple(found) for version, found in index.items()}
 
 
 @dataclass(frozen=True)

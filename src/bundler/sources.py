@@ -6,17 +6,17 @@ imported from other modules of the project are found by parsing those modules to
 
 from __future__ import annotations
 
-import ast
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from bundler.errors import BundleError, SourceError
+
+if TYPE_CHECKING:
+    import zipfile
 
 ARCHIVE_PACKAGES = "site-packages/"
 
@@ -82,9 +82,11 @@ class Archive:
 
     path: Path
     label: str = ""
-    _zip: zipfile.ZipFile | None = field(default=None, repr=False)
+    _zip: "zipfile.ZipFile | None" = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        import zipfile  # only bundles need it
+
         self.label = str(self.path)
         try:
             self._zip = zipfile.ZipFile(self.path)
@@ -94,6 +96,8 @@ class Archive:
             raise BundleError(f"not a readable zip archive ({exc})", where=str(self.path)) from None
 
     def read(self, relpath: str) -> bytes | None:
+        import zipfile
+
         assert self._zip is not None
         try:
             info = self._zip.getinfo(relpath)
@@ -123,25 +127,51 @@ class ParsedModule:
     tree: cst.Module
     origin: Origin
     _positions: dict | None = field(default=None, repr=False)
+    _definitions: dict | None = field(default=None, repr=False)
 
     def line_of(self, node: cst.CSTNode) -> int:
         """The line a node starts on. Positions cost a full walk, so they are computed only
         when a message needs one (errors, mostly)."""
         if self._positions is None:
+            from libcst.metadata import MetadataWrapper, PositionProvider  # only errors need it: 40 ms to import
+
             self._positions = dict(MetadataWrapper(self.tree, unsafe_skip_copy=True).resolve(PositionProvider))
         position = self._positions.get(node)
         return position.start.line if position is not None else 1
 
     def line_of_definition(self, class_name: str, name: str | None = None) -> int:
-        """The line of ``class class_name`` (or of ``def name`` inside it), found in the text
-        without computing positions for the whole tree."""
-        match = re.search(rf"^[ \t]*class[ \t]+{re.escape(class_name)}\b", self.text, re.MULTILINE)
-        start = match.start() if match else 0
-        if name is not None:
-            found = re.compile(rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(name)}\b", re.MULTILINE).search(self.text, start)
-            if found:
-                start = found.start()
-        return self.text.count("\n", 0, start) + 1
+        """The line of ``class class_name`` (or of ``def name`` inside it), from an index of the
+        text built once, without computing positions for the whole tree."""
+        if self._definitions is None:
+            self._definitions = index_definitions(self.text)
+        if name is not None and (class_name, name) in self._definitions:
+            return self._definitions[(class_name, name)]
+        return self._definitions.get((class_name, None), 1)
+
+
+DEFINITION = re.compile(r"^([ \t]*)(?:async[ \t]+)?(class|def)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+
+
+def index_definitions(text: str) -> dict[tuple[str, str | None], int]:
+    """``(class, None)`` and ``(class, method)`` → line, plus ``(function, None)`` for
+    module-level functions. The first definition of a name wins, as the nearest to the top."""
+    index: dict[tuple[str, str | None], int] = {}
+    current_class: tuple[str, int] | None = None
+    line = 1
+    position = 0
+    for match in DEFINITION.finditer(text):
+        line += text.count("\n", position, match.start())
+        position = match.start()
+        indent, kind, name = len(match.group(1).expandtabs()), match.group(2), match.group(3)
+        if current_class is not None and indent <= current_class[1]:
+            current_class = None
+        if current_class is None:
+            index.setdefault((name, None), line)
+            if kind == "class":
+                current_class = (name, indent)
+        elif kind == "def":
+            index.setdefault((current_class[0], name), line)
+    return index
 
 
 class ModuleSet:
@@ -186,6 +216,8 @@ class ModuleSet:
 def explain_syntax_error(text: str, error: cst.ParserSyntaxError) -> tuple[int, str]:
     """libcst says where parsing stopped; Python's own parser usually says why, and where the
     mistake is. Asked only when parsing has already failed."""
+    import ast
+
     try:
         ast.parse(text)
     except SyntaxError as python_error:
