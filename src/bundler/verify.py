@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bundler.ftypes import Code, DEFAULT_SEVERITY, Finding, Location, Migration, MigrationList, Severity
 
@@ -28,11 +28,17 @@ def verify(
     for path in paths:
         findings += list(duplicates(path, registry))
         findings += list(compare(registry, path))
-    return [
-        Finding(f.code, severity.get(f.code, DEFAULT_SEVERITY[f.code]), f.message, f.location, f.version, f.path)
-        for f in findings
-        if severity.get(f.code, DEFAULT_SEVERITY[f.code]) is not Severity.OFF
-    ]
+    return apply_severity(findings, severity)
+
+
+def apply_severity(findings: list[Finding], severity: Mapping[Code, Severity]) -> list[Finding]:
+    """Each finding at its configured severity; codes switched off are dropped."""
+    result = []
+    for finding in findings:
+        level = severity.get(finding.code, DEFAULT_SEVERITY[finding.code])
+        if level is not Severity.OFF:
+            result.append(replace(finding, severity=level))
+    return result
 
 
 def duplicates(listing: MigrationList, registry: MigrationList) -> list[Finding]:

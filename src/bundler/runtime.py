@@ -1,0 +1,250 @@
+"""Runtime parity: run each migration path in a subprocess and compare what it builds.
+
+The static check proves every number is applied; only running the paths shows that a mirror
+which records 28 also creates 28's index, or that an upgrade keeps every row. Each path is a
+callable taking a database path (``[tool.bundler.runtime]``), run from the source or from
+inside a bundle, on a fresh database and on every upgrade fixture.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bundler.config import Config
+from bundler.errors import ConfigError
+from bundler.ftypes import Code, Finding, Location, Severity
+from bundler.schema import Snapshot, snapshot_schema
+from bundler.sources import index_definitions
+from bundler.verify import apply_severity
+
+RUNNER_SCRIPT = """
+import importlib, sys
+module_name, _, function_name = sys.argv[1].partition(":")
+getattr(importlib.import_module(module_name), function_name)(sys.argv[2])
+"""
+
+
+@dataclass(frozen=True)
+class PathRun:
+    """One path run on one database: its schema afterwards, or why it failed."""
+
+    name: str
+    snapshot: Snapshot | None
+    failure: str | None = None
+
+
+@dataclass(frozen=True)
+class Launcher:
+    """How to run a callable: from the project's source folders, or from inside a shiv bundle."""
+
+    root: Path
+    bundle: Path | None
+    timeout: float
+
+    def command(self, spec: str, db_path: Path) -> tuple[list[str], dict[str, str]]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SHIV_") and k != "PYTHONPATH"}
+        if self.bundle is None:
+            env["PYTHONPATH"] = os.pathsep.join([str(self.root / "src"), str(self.root)])
+            return [sys.executable, "-c", RUNNER_SCRIPT, spec, str(db_path)], env
+        env["SHIV_INTERPRETER"] = "1"
+        env["SHIV_ROOT"] = str(db_path.parent / "shiv")
+        return [sys.executable, str(self.bundle), "-c", RUNNER_SCRIPT, spec, str(db_path)], env
+
+    def run(self, spec: str, db_path: Path) -> str | None:
+        """Run ``spec`` on ``db_path``; None on success, else the failure in one line."""
+        command, env = self.command(spec, db_path)
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=self.timeout,
+                                    stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return f"did not finish within {self.timeout:g} s"
+        if result.returncode != 0:
+            lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
+            last = lines[-1].strip() if lines else f"exit code {result.returncode}"
+            if result.returncode < 0:
+                last = f"killed by signal {-result.returncode}" + (f" ({last})" if lines else "")
+            return last
+        return None
+
+
+def path_specs(config: Config) -> list[str]:
+    runtime = config.runtime
+    if runtime.runner is None or not runtime.stores:
+        raise ConfigError("runtime parity needs [tool.bundler.runtime] runner and stores", where=config.source)
+    for spec in (runtime.runner, *runtime.stores):
+        module, colon, function = spec.partition(":")
+        if not colon or not all(p.isidentifier() for p in module.split(".")) or not function.isidentifier():
+            raise ConfigError(f"[tool.bundler.runtime] {spec!r} is not of the form package.module:function",
+                              where=config.source)
+    return [runtime.runner, *runtime.stores]
+
+
+def runtime_findings(config: Config, bundle: Path | None = None) -> list[Finding]:
+    """schema-drift and data-loss findings for every configured path (from ``bundle`` if given)."""
+    specs = path_specs(config)
+    launcher = Launcher(config.root, bundle, config.runtime.timeout)
+    findings: list[Finding] = []
+    with tempfile.TemporaryDirectory(prefix="bundler-runtime-") as name:
+        scratch = Path(name)
+        fresh = {spec: run_path(launcher, spec, scratch / f"fresh-{i}" / "db.sqlite") for i, spec in enumerate(specs)}
+        reference = fresh[specs[0]]
+        findings += [f for spec in specs if (f := failure_finding(config, fresh[spec], "a fresh database"))]
+        if reference.snapshot is None:
+            return apply_severity(findings, config.severity)
+        for spec in specs[1:]:
+            if fresh[spec].snapshot is not None:
+                findings += drift_findings(config, reference, fresh[spec], "on a fresh database")
+        for number, fixture in enumerate(config.runtime.upgrade_fixtures):
+            for i, spec in enumerate(specs):
+                findings += upgrade_findings(config, launcher, spec, fixture, reference,
+                                             scratch / f"upgrade-{number}-{i}" / "db.sqlite")
+    return apply_severity(findings, config.severity)
+
+
+def run_path(launcher: Launcher, spec: str, db_path: Path) -> PathRun:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    failure = launcher.run(spec, db_path)
+    if failure is not None:
+        return PathRun(spec, None, failure)
+    return PathRun(spec, read_snapshot(db_path))
+
+
+def read_snapshot(db_path: Path) -> Snapshot:
+    conn = sqlite3.connect(db_path)
+    try:
+        return snapshot_schema(conn)
+    finally:
+        conn.close()
+
+
+def upgrade_findings(
+    config: Config, launcher: Launcher, spec: str, fixture: Path, reference: PathRun, db_path: Path
+) -> list[Finding]:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(db_path)
+        conn.executescript(fixture.read_text(encoding="utf-8"))
+        before = table_rows(conn)
+        conn.close()
+    except (OSError, sqlite3.Error, UnicodeDecodeError) as exc:
+        raise ConfigError(f"upgrade fixture cannot be loaded: {exc}", where=str(fixture)) from None
+    upgraded = run_path(launcher, spec, db_path)
+    where = f"upgrading {fixture.name}"
+    if upgraded.snapshot is None:
+        return [failure_finding(config, upgraded, where)]  # type: ignore[list-item]
+    findings = drift_findings(config, reference, upgraded, where)
+    conn = sqlite3.connect(db_path)
+    try:
+        after = table_rows(conn, {table: list(columns) for table, (columns, _) in before.items()})
+    finally:
+        conn.close()
+    for table, (columns, rows) in before.items():
+        kept = after.get(table, (columns, Counter()))[1]
+        lost = rows - kept
+        if lost:
+            findings.append(Finding(
+                Code.DATA_LOSS, Severity.ERROR,
+                f"{spec} loses {sum(lost.values())} of {sum(rows.values())} row(s) of {table} while {where};"
+                " an upgrade must keep every row (ALTER TABLE, or copy every row when rebuilding)",
+                spec_location(config, spec), None, spec,
+            ))
+    return findings
+
+
+def table_rows(conn: sqlite3.Connection, columns: dict[str, list[str]] | None = None) -> dict[str, tuple[tuple[str, ...], Counter]]:
+    """Every row of every user table, as a multiset over the given (or current) columns."""
+    tables = [row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'"
+    )]
+    virtual_shadows = {row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'"
+    )}
+    result: dict[str, tuple[tuple[str, ...], Counter]] = {}
+    for table in tables:
+        if any(table.startswith(f"{v}_") for v in virtual_shadows):
+            continue
+        present = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
+        wanted = tuple(c for c in (columns or {}).get(table, present) if c in present)
+        if not wanted:
+            result[table] = (wanted, Counter())
+            continue
+        select = ", ".join(f'"{c}"' for c in wanted)
+        result[table] = (wanted, Counter(tuple(row) for row in conn.execute(f'SELECT {select} FROM "{table}"')))
+    return result
+
+
+def failure_finding(config: Config, run: PathRun, where: str) -> Finding | None:
+    if run.failure is None:
+        return None
+    return Finding(
+        Code.SCHEMA_DRIFT, Severity.ERROR,
+        f"{run.name} failed on {where}: {run.failure}", spec_location(config, run.name), None, run.name,
+    )
+
+
+def drift_findings(config: Config, reference: PathRun, other: PathRun, where: str) -> list[Finding]:
+    assert reference.snapshot is not None and other.snapshot is not None
+    return [
+        Finding(Code.SCHEMA_DRIFT, Severity.ERROR,
+                f"{other.name} differs from {reference.name} {where}: {difference}",
+                spec_location(config, other.name), None, other.name)
+        for difference in differences(reference.snapshot, other.snapshot)
+    ]
+
+
+def differences(expected: Snapshot, actual: Snapshot) -> Iterator[str]:
+    """Each object that differs, named, with what differs."""
+    for kind in ("tables", "indexes", "triggers", "views"):
+        singular = kind[:-1] if kind != "indexes" else "index"
+        for name in sorted(set(expected[kind]) | set(actual[kind])):
+            if name not in actual[kind]:
+                yield f"{singular} {name} is missing"
+            elif name not in expected[kind]:
+                yield f"{singular} {name} is extra"
+            elif kind == "tables":
+                yield from table_differences(name, expected[kind][name], actual[kind][name])
+            elif expected[kind][name] != actual[kind][name]:
+                yield f"{singular} {name} differs: {describe(expected[kind][name])} vs {describe(actual[kind][name])}"
+    if expected["versions"] != actual["versions"]:
+        missing = sorted(set(expected["versions"]) - set(actual["versions"]))
+        extra = sorted(set(actual["versions"]) - set(expected["versions"]))
+        yield f"recorded versions differ (missing {missing or 'none'}, extra {extra or 'none'})"
+
+
+def table_differences(table: str, expected: dict[str, Any], actual: dict[str, Any]) -> Iterator[str]:
+    for column in sorted(set(expected["columns"]) | set(actual["columns"])):
+        want, got = expected["columns"].get(column), actual["columns"].get(column)
+        if got is None:
+            yield f"column {table}.{column} is missing"
+        elif want is None:
+            yield f"column {table}.{column} is extra"
+        elif want != got:
+            changed = ", ".join(f"{key} {want[key]!r} vs {got[key]!r}" for key in want if want[key] != got[key])
+            yield f"column {table}.{column} differs: {changed}"
+    if expected["foreign_keys"] != actual["foreign_keys"]:
+        yield f"foreign keys of {table} differ: {expected['foreign_keys']} vs {actual['foreign_keys']}"
+
+
+def describe(value: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in value.items())
+
+
+def spec_location(config: Config, spec: str) -> Location:
+    module, _, function = spec.partition(":")
+    relative = Path(*module.split("."))
+    for base in (config.root / "src", config.root):
+        candidate = base / relative.with_suffix(".py")
+        if candidate.is_file():
+            line = index_definitions(candidate.read_text(encoding="utf-8", errors="replace")).get((function, None), 1)
+            return Location(candidate.relative_to(config.root).as_posix(), line)
+    return Location(spec, 1)
