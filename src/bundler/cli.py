@@ -7,11 +7,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from dataclasses import replace
+
 from bundler import __version__
+from bundler.build import CheckFailed, build, bundle_path
 from bundler.check import run_check
-from bundler.config import load_config
+from bundler.config import Config, load_config
 from bundler.errors import EXIT_CANNOT_VERIFY, EXIT_FINDINGS, EXIT_OK, BundlerError, ConfigError
-from bundler.report import FORMATS, render
+from bundler.install import Installed, Manifest, install_dir, rollback, sync
+from bundler.report import FORMATS, render, render_text
+from bundler.runtime import runtime_findings
 
 CHECK_EXAMPLE = """example:
   bundler check
@@ -37,16 +42,87 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--runner", help="the registry: path/to/file.py:Class.method or package.module:Class.method")
     check.add_argument("--store", action="append", help="a store path's entry (repeatable)")
     check.add_argument("--bundle", action="append", type=Path, default=[], help="also verify the stores inside this zipapp")
+    check.add_argument("--runtime", action="store_true",
+                       help="also run every path on fresh and upgrade-fixture databases and compare schemas")
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--output", type=Path, help="write the report here instead of standard output")
+
+    build = commands.add_parser("build", help="check, build build/<bundle> with shiv, verify and smoke-run it",
+                                epilog="example:\n  bundler build", formatter_class=argparse.RawDescriptionHelpFormatter)
+    build.add_argument("--config", help="pyproject.toml to read [tool.bundler] from (default: nearest)")
+    build.add_argument("--force", action="store_true", help="build even when nothing changed")
+    sync = commands.add_parser("sync", help="install the built bundle atomically, keeping the previous one",
+                               epilog="example:\n  bundler sync --to ~/.memory-worker/bundle",
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+    sync.add_argument("--config", help="pyproject.toml to read [tool.bundler] from (default: nearest)")
+    sync.add_argument("--to", help="install directory (default: install-dir, $BUNDLER_INSTALL_DIR, ~/.memory-worker/bundle)")
+    sync.add_argument("--bundle", type=Path, help="the bundle to install (default: build/<bundle-name>)")
+    rollback = commands.add_parser("rollback", help="make the previously installed bundle current again",
+                                   epilog="example:\n  bundler rollback", formatter_class=argparse.RawDescriptionHelpFormatter)
+    rollback.add_argument("--config", help="pyproject.toml to read [tool.bundler] from (default: nearest)")
+    rollback.add_argument("--to", help="install directory (as for sync)")
+    both = commands.add_parser("build-and-sync", help="check, build, verify and install in one go",
+                               epilog="example:\n  make build-and-sync", formatter_class=argparse.RawDescriptionHelpFormatter)
+    both.add_argument("--config", help="pyproject.toml to read [tool.bundler] from (default: nearest)")
+    both.add_argument("--to", help="install directory (as for sync)")
+    both.add_argument("--force", action="store_true", help="build even when nothing changed")
     return parser
 
 
 def command_check(args: argparse.Namespace) -> int:
     config = load_config(args.config, runner=args.runner, stores=args.store)
     result = run_check(config, args.bundle)
+    if args.runtime:
+        extra = runtime_findings(config, args.bundle[-1] if args.bundle else None)
+        result = replace(result, findings=result.findings + tuple(extra))
     write_report(render(result, args.format), args.output)
     return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+def progress(line: str) -> None:
+    print(line, flush=True)
+
+
+def command_build(args: argparse.Namespace) -> int:
+    build(load_config(args.config), progress, force=args.force)
+    return EXIT_OK
+
+
+def command_sync(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    installed = sync(config, args.bundle or bundle_path(config), install_dir(config, args.to))
+    report_install(installed, config)
+    return EXIT_OK
+
+
+def command_rollback(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    installed = rollback(config, install_dir(config, args.to))
+    progress(f"rollback: {installed.directory / config.bundle_name} is {describe(installed.manifest)} again")
+    return EXIT_OK
+
+
+def command_build_and_sync(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    build(config, progress, force=args.force)
+    installed = sync(config, bundle_path(config), install_dir(config, args.to))
+    report_install(installed, config)
+    return EXIT_OK
+
+
+def report_install(installed: Installed, config: Config) -> None:
+    target = installed.directory / config.bundle_name
+    if not installed.changed:
+        progress(f"sync: {target} is already this bundle; nothing to do")
+    else:
+        kept = f"; previous kept as {config.bundle_name}.prev" if installed.previous else ""
+        progress(f"sync: installed {target}{kept}")
+    manifest = installed.manifest
+    progress(f"summary: {describe(manifest)} at {target}, applies versions {', '.join(map(str, manifest.versions_applied))}")
+
+
+def describe(manifest: Manifest) -> str:
+    return f"{manifest.bundle} {manifest.version} (sha256 {manifest.sha256[:12]}, commit {manifest.source_commit[:12]})"
 
 
 def write_report(text: str, output: Path | None) -> None:
@@ -62,7 +138,13 @@ def write_report(text: str, output: Path | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return {"check": command_check}[args.command](args)
+        commands = {"check": command_check, "build": command_build, "sync": command_sync,
+                    "rollback": command_rollback, "build-and-sync": command_build_and_sync}
+        return commands[args.command](args)
+    except CheckFailed as exc:
+        sys.stdout.write(render_text(exc.result))
+        print(f"bundler: error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return exc.exit_code
     except BundlerError as exc:
         print(f"bundler: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -17,7 +17,7 @@ from bundler.ftypes import DEFAULT_SEVERITY, Code, EntrySpec, Severity
 
 KNOWN_KEYS = {
     "runner", "stores", "version-table", "version-record", "severity", "install-dir",
-    "restart-command", "runtime", "worker-entry", "bundle-name",
+    "restart-command", "runtime", "console-script", "bundle-name",
 }
 RUNTIME_KEYS = {"runner", "stores", "upgrade-fixtures", "timeout"}
 VERSION_RECORDS = ("table", "user_version")
@@ -42,7 +42,7 @@ class Config:
     severity: dict[Code, Severity] = field(default_factory=lambda: dict(DEFAULT_SEVERITY))
     install_dir: str | None = None
     restart_command: tuple[str, ...] = ()
-    worker_entry: str = "worker.cli:main"
+    console_script: str = "worker-service"
     bundle_name: str = "worker-service.pyz"
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
 
@@ -114,7 +114,7 @@ def parse_table(table: dict[str, Any], root: Path, source: str) -> Config:
             parse_spec(expect_item(v, "stores", str, source), "stores", root, source) for v in values
         ))
     for key, attribute in (("version-table", "version_table"), ("install-dir", "install_dir"),
-                           ("worker-entry", "worker_entry"), ("bundle-name", "bundle_name")):
+                           ("console-script", "console_script"), ("bundle-name", "bundle_name")):
         if key in table:
             value = expect(table, key, str, source)
             if not value.strip():

@@ -1,0 +1,304 @@
+"""``bundler build``: check, stage, build the zipapp with shiv, verify it, smoke-run it, move it in place.
+
+Nothing reaches ``build/<bundle>`` unless every step passed: the archive is written under a
+temporary name and renamed last. The build is reproducible (same inputs, same bytes, from any
+checkout folder): the project is copied to a staging folder, its wheel is installed without
+bytecode, and shiv stamps every member with ``SOURCE_DATE_EPOCH`` (the last commit's time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bundler.check import run_check
+from bundler.config import Config
+from bundler.errors import BuildFailed, BundleError, ConfigError
+from bundler.ftypes import CheckResult
+from bundler.report import render_text, summary_line
+from bundler.runtime import runtime_findings
+
+Progress = Callable[[str], None]
+SHIV_VERSION = "1.0.8"
+DEFAULT_SOURCE_DATE_EPOCH = 315532800  # 1980-01-01, the earliest date a zip can hold
+STAGED_TOP_FILES = ("pyproject.toml", "README.md", "LICENSE", "setup.cfg", "setup.py", "MANIFEST.in")
+IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
+
+
+@dataclass(frozen=True)
+class BuildRecord:
+    """What a build produced, kept beside the bundle: the up-to-date test and the manifest read it."""
+
+    bundle: str
+    sha256: str
+    version: str
+    versions_applied: list[int]
+    source_commit: str
+    built_at: str
+    inputs: str  # fingerprint of everything that goes into the bundle
+
+
+class CheckFailed(BuildFailed):
+    """The static check found errors: nothing was built. Carries the report to print."""
+
+    def __init__(self, result: CheckResult, what: str) -> None:
+        self.result = result
+        super().__init__(f"{what} failed the check; nothing was installed\n{render_text(result).rstrip()}")
+
+
+def bundle_path(config: Config) -> Path:
+    return config.root / "build" / config.bundle_name
+
+
+def record_path(config: Config) -> Path:
+    return config.root / "build" / f"{config.bundle_name}.json"
+
+
+def read_record(path: Path) -> BuildRecord | None:
+    try:
+        return BuildRecord(**json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- inputs --------------------------------------------------------------------------------
+
+
+def staged_files(root: Path) -> Iterator[Path]:
+    """Everything a wheel build of the project reads: top-level metadata files and src/."""
+    for name in STAGED_TOP_FILES:
+        if (root / name).is_file():
+            yield Path(name)
+    source = root / "src"
+    if not source.is_dir():
+        raise ConfigError("no src/ folder: bundler build expects the src layout", where=str(root))
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(root)
+        if path.is_file() and not (IGNORED_PARTS & set(relative.parts)) and path.suffix != ".pyc" \
+                and not any(part.endswith(".egg-info") for part in relative.parts):
+            yield relative
+
+
+def fingerprint(config: Config) -> str:
+    """Changes when anything that goes into the bundle changes: sources, configuration,
+    dependency set (the pinned tools), and the Python version."""
+    digest = hashlib.sha256()
+    for relative in staged_files(config.root):
+        digest.update(relative.as_posix().encode() + b"\0" + (config.root / relative).read_bytes() + b"\0")
+    environment = {
+        "python": sys.version,
+        "shiv": SHIV_VERSION,
+        "tools": {name: package_version(name) for name in ("shiv", "pip", "setuptools", "libcst")},
+        "bundle": config.bundle_name,
+        "script": config.console_script,
+        "epoch": source_date_epoch(config.root),
+    }
+    digest.update(json.dumps(environment, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def package_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "absent"
+
+
+def git(root: Path, *args: str) -> str | None:
+    try:
+        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def source_date_epoch(root: Path) -> int:
+    """``SOURCE_DATE_EPOCH`` if set, else the time of the last commit that touched what goes
+    into the bundle (a commit of tests only changes no byte), else 1980."""
+    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
+        return int(os.environ["SOURCE_DATE_EPOCH"])
+    committed = git(root, "log", "-1", "--format=%ct", "--", "src", *STAGED_TOP_FILES)
+    return int(committed) if committed and committed.isdigit() else DEFAULT_SOURCE_DATE_EPOCH
+
+
+def source_commit(root: Path) -> str:
+    commit = git(root, "rev-parse", "HEAD")
+    if commit is None:
+        return "unknown"
+    dirty = git(root, "status", "--porcelain", "--untracked-files=no", "--", "src", "pyproject.toml")
+    return commit + ("-dirty" if dirty else "")
+
+
+# --- the steps -----------------------------------------------------------------------------
+
+
+def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRecord:
+    """Build, verify and smoke-run the bundle; returns its record. Up to date: does nothing."""
+    target = bundle_path(config)
+    inputs = fingerprint(config)
+    previous = read_record(record_path(config))
+    if not force and previous and previous.inputs == inputs and target.is_file() and sha256_of(target) == previous.sha256:
+        progress(f"build: {display(config, target)} is up to date (sha256 {previous.sha256[:12]})")
+        return previous
+    result = run_check(config)
+    if not result.ok:
+        raise CheckFailed(result, "the source")
+    progress(f"check: {summary_line(result)}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        epoch = source_date_epoch(config.root)
+        with tempfile.TemporaryDirectory(prefix="bundler-stage-") as stage:
+            site_packages = stage_install(config, Path(stage))
+            run_shiv(config, site_packages, temporary, epoch)
+        progress(f"build: zipapp built with shiv {SHIV_VERSION} ({temporary.stat().st_size // 1024} KiB), verifying it")
+        versions = verify_bundle(config, temporary, progress)
+        record = BuildRecord(
+            bundle=target.name, sha256=sha256_of(temporary), version=bundle_version(temporary),
+            versions_applied=versions, source_commit=source_commit(config.root),
+            built_at=datetime.fromtimestamp(epoch, timezone.utc).isoformat(), inputs=inputs,
+        )
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    write_json_atomically(record_path(config), asdict(record))
+    progress(f"build: {display(config, target)} sha256 {record.sha256[:12]}, worker {record.version}")
+    return record
+
+
+def display(config: Config, path: Path) -> str:
+    try:
+        return path.relative_to(config.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def stage_install(config: Config, stage: Path) -> Path:
+    """Copy the project, build its wheel, install it (no bytecode, no scripts) into site-packages."""
+    project = stage / "project"
+    for relative in staged_files(config.root):
+        destination = project / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(config.root / relative, destination)
+    wheels = stage / "wheels"
+    site_packages = stage / "site-packages"
+    name = distribution_name(config.root)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "--quiet"]
+    run_step("building the wheel", [*pip, "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(wheels),
+                                    str(project)], cwd=stage)
+    run_step("installing the wheel", [*pip, "install", "--no-deps", "--no-compile", "--no-index", "--find-links",
+                                      str(wheels), "--target", str(site_packages), name], cwd=stage)
+    shutil.rmtree(site_packages / "bin", ignore_errors=True)  # scripts carry this machine's interpreter path
+    for path in site_packages.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)  # the umask must not reach the archive
+    return site_packages
+
+
+def distribution_name(root: Path) -> str:
+    try:
+        project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8")).get("project", {})
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read [project]: {exc}", where=str(root / "pyproject.toml")) from None
+    name = project.get("name") if isinstance(project, dict) else None
+    if not isinstance(name, str) or not name:
+        raise ConfigError("[project] name is required to build the bundle", where=str(root / "pyproject.toml"))
+    return name
+
+
+def run_shiv(config: Config, site_packages: Path, output: Path, epoch: int) -> None:
+    env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch))
+    run_step("building the zipapp with shiv", [
+        sys.executable, "-m", "shiv", "--site-packages", str(site_packages), "--console-script", config.console_script,
+        "--output-file", str(output), "--python", "/usr/bin/env python3", "--reproducible", "--compile-pyc",
+    ], cwd=site_packages.parent, env=env)
+
+
+def run_step(what: str, command: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> None:
+    try:
+        result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
+                                stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise BuildFailed(f"{what} did not finish within 600 s") from None
+    if result.returncode != 0:
+        lines = [line for line in (result.stderr or result.stdout).strip().splitlines() if line.strip()]
+        raise BuildFailed(f"{what} failed: {lines[-1] if lines else f'exit code {result.returncode}'}")
+
+
+def verify_bundle(config: Config, bundle: Path, progress: Progress) -> list[int]:
+    """The store read from inside the archive must pass and equal the source; then smoke-run it."""
+    result = run_check(config, [bundle])
+    if not result.ok:
+        raise CheckFailed(result, "the bundle")
+    applied = result.registry.applied()
+    progress(f"verify: the stores inside the bundle equal the source and apply all {len(applied)} migrations")
+    smoke_run(config, bundle)
+    fixtures = len(config.runtime.upgrade_fixtures)
+    progress(f"smoke: a fresh database and {fixtures} upgrade fixture{'s' if fixtures != 1 else ''}"
+             " reach the full schema from the bundle, every row kept")
+    return applied
+
+
+def smoke_run(config: Config, bundle: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix="bundler-smoke-") as scratch:
+        env = dict(os.environ, SHIV_ROOT=str(Path(scratch) / "shiv"))
+        env.pop("SHIV_INTERPRETER", None)
+        try:
+            result = subprocess.run([sys.executable, str(bundle), "--version"], capture_output=True, text=True,
+                                    env=env, timeout=config.runtime.timeout, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise BuildFailed(f"the bundle did not answer --version within {config.runtime.timeout:g} s") from None
+        if result.returncode != 0:
+            lines = result.stderr.strip().splitlines()
+            raise BuildFailed(f"the bundle fails to start: {lines[-1] if lines else f'exit code {result.returncode}'}")
+    if config.runtime.runner is None:
+        return
+    findings = runtime_findings(config, bundle)
+    if findings:
+        result = CheckResult(registry=run_check(config).registry, paths=(), findings=tuple(findings))
+        if not result.ok:
+            raise CheckFailed(result, "the bundle's smoke run")
+
+
+def bundle_version(bundle: Path) -> str:
+    """The version in the distribution's metadata inside the archive."""
+    try:
+        with zipfile.ZipFile(bundle) as archive:
+            for name in archive.namelist():
+                if name.endswith(".dist-info/METADATA") and name.count("/") == 2:
+                    for line in archive.read(name).decode("utf-8", "replace").splitlines():
+                        if line.startswith("Version:"):
+                            return line.split(":", 1)[1].strip()
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise BundleError(f"cannot read the bundle: {exc}", where=str(bundle)) from None
+    return "unknown"
+
+
+def write_json_atomically(path: Path, data: object) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with temporary.open("w", encoding="utf-8") as stream:
+        json.dump(data, stream, indent=2, sort_keys=True)
+        stream.write("\n")
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(temporary, path)

@@ -1,0 +1,218 @@
+"""``bundler sync`` and ``bundler rollback``: install a verified bundle atomically, keep the previous one.
+
+Layout of the install directory (every switch is one atomic rename of a symlink, so a crash at
+any moment leaves the old or the new bundle, each with the manifest that describes it)::
+
+    releases/<sha256[:16]>/worker-service.pyz   a complete release: bundle + manifest.json
+    current  -> releases/<new>                   flipped last, by rename
+    previous -> releases/<old>
+    worker-service.pyz       -> current/worker-service.pyz
+    worker-service.pyz.prev  -> previous/worker-service.pyz
+    manifest.json            -> current/manifest.json
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from bundler.build import bundle_version, read_record, record_path, sha256_of
+from bundler.check import run_check
+from bundler.config import Config
+from bundler.errors import BuildFailed, BundleError, ConfigError
+
+INSTALL_DIR_ENV = "BUNDLER_INSTALL_DIR"
+DEFAULT_INSTALL_DIR = Path("~/.memory-worker/bundle")
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    bundle: str
+    version: str
+    sha256: str
+    versions_applied: list[int]
+    source_commit: str
+    built_at: str
+
+
+@dataclass(frozen=True)
+class Installed:
+    directory: Path
+    manifest: Manifest
+    changed: bool
+    previous: Manifest | None
+
+
+def install_dir(config: Config, flag: str | None) -> Path:
+    """``--to``, else ``[tool.bundler] install-dir``, else ``$BUNDLER_INSTALL_DIR``, else a default under home."""
+    if flag:
+        return Path(flag).expanduser().resolve()
+    if config.install_dir:
+        return (config.root / Path(config.install_dir).expanduser()).resolve()
+    if os.environ.get(INSTALL_DIR_ENV):
+        return Path(os.environ[INSTALL_DIR_ENV]).expanduser().resolve()
+    return DEFAULT_INSTALL_DIR.expanduser().resolve()
+
+
+def sync(config: Config, bundle: Path, directory: Path) -> Installed:
+    """Verify ``bundle`` and install it into ``directory``; the old one becomes the previous."""
+    if not bundle.is_file():
+        raise BundleError("no bundle to install; run `bundler build` first", where=str(bundle))
+    result = run_check(config, [bundle])
+    if not result.ok:
+        raise BuildFailed(f"{bundle}: the bundle does not verify; nothing was installed")
+    record = read_record(record_path(config)) if bundle.resolve() == (config.root / "build" / bundle.name).resolve() else None
+    digest = sha256_of(bundle)
+    manifest = Manifest(
+        bundle=config.bundle_name,
+        version=record.version if record and record.sha256 == digest else bundle_version(bundle),
+        sha256=digest,
+        versions_applied=result.registry.applied(),
+        source_commit=record.source_commit if record and record.sha256 == digest else "unknown",
+        built_at=record.built_at if record and record.sha256 == digest else "unknown",
+    )
+    prepare(directory, config.bundle_name)
+    previous = current_manifest(directory)
+    if previous is not None and previous.sha256 == digest and release_is_complete(directory / "current", config):
+        return Installed(directory, previous, changed=False, previous=read_manifest(directory / "previous"))
+    release = write_release(directory, bundle, manifest)
+    old = (directory / "current").resolve() if (directory / "current").is_symlink() else None
+    if old is not None and old != release:
+        point(directory / "previous", old.relative_to(directory))
+    point(directory / "current", release.relative_to(directory))
+    ensure_entry_links(directory, config.bundle_name)
+    fsync_directory(directory)
+    prune(directory)
+    run_restart(config, directory)
+    return Installed(directory, manifest, changed=True, previous=previous)
+
+
+def rollback(config: Config, directory: Path) -> Installed:
+    """Make the previous release current again (and the current one previous)."""
+    current, previous = directory / "current", directory / "previous"
+    if not previous.is_symlink() or not release_is_complete(previous, config):
+        raise BundleError("no previous bundle to roll back to", where=str(directory))
+    new_current = previous.resolve().relative_to(directory)
+    old_current = current.resolve().relative_to(directory) if current.is_symlink() else None
+    point(current, new_current)
+    if old_current is not None:
+        point(previous, old_current)
+    ensure_entry_links(directory, config.bundle_name)
+    fsync_directory(directory)
+    run_restart(config, directory)
+    manifest = read_manifest(current)
+    assert manifest is not None
+    return Installed(directory, manifest, changed=True, previous=read_manifest(previous))
+
+
+def prepare(directory: Path, bundle_name: str) -> None:
+    try:
+        (directory / "releases").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the install directory: {exc.strerror}", where=str(directory)) from None
+    legacy = directory / bundle_name
+    if legacy.is_file() and not legacy.is_symlink():
+        raise BundleError(f"holds a {bundle_name} that this tool did not install; move it away first",
+                          where=str(directory))
+
+
+def write_release(directory: Path, bundle: Path, manifest: Manifest) -> Path:
+    """A complete release folder, written under a temporary name and renamed into place."""
+    release = directory / "releases" / manifest.sha256[:16]
+    if release.is_dir() and read_manifest(release) == manifest and sha256_of(release / manifest.bundle) == manifest.sha256:
+        return release
+    staging = directory / "releases" / f".{manifest.sha256[:16]}.{os.getpid()}.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    copy_with_fsync(bundle, staging / manifest.bundle)
+    (staging / manifest.bundle).chmod(0o755)
+    with (staging / MANIFEST).open("w", encoding="utf-8") as stream:
+        json.dump(asdict(manifest), stream, indent=2, sort_keys=True)
+        stream.write("\n")
+        stream.flush()
+        os.fsync(stream.fileno())
+    fsync_directory(staging)
+    if release.exists():
+        shutil.rmtree(release)
+    os.replace(staging, release)
+    fsync_directory(release.parent)
+    return release
+
+
+def copy_with_fsync(source: Path, destination: Path) -> None:
+    with source.open("rb") as reader, destination.open("wb") as writer:
+        shutil.copyfileobj(reader, writer, 1 << 20)
+        writer.flush()
+        os.fsync(writer.fileno())
+
+
+def point(link: Path, target: Path) -> None:
+    """Atomically make ``link`` a symlink to ``target`` (relative): a new link, then a rename."""
+    temporary = link.with_name(f".{link.name}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)
+    os.symlink(target, temporary)
+    os.replace(temporary, link)
+
+
+def ensure_entry_links(directory: Path, bundle_name: str) -> None:
+    """The stable names users run; ``.prev`` only once there is a previous release."""
+    links = [(bundle_name, Path("current") / bundle_name), (MANIFEST, Path("current") / MANIFEST)]
+    if (directory / "previous").is_symlink():
+        links.append((f"{bundle_name}.prev", Path("previous") / bundle_name))
+    for name, target in links:
+        link = directory / name
+        if not link.is_symlink() or Path(os.readlink(link)) != target:
+            point(link, target)
+
+
+def fsync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def prune(directory: Path) -> None:
+    """Remove releases that are neither current nor previous, and leftovers of interrupted syncs."""
+    keep = {(directory / name).resolve() for name in ("current", "previous") if (directory / name).is_symlink()}
+    for release in (directory / "releases").iterdir():
+        if release.resolve() not in keep:
+            shutil.rmtree(release, ignore_errors=True)
+
+
+def read_manifest(release: Path) -> Manifest | None:
+    try:
+        return Manifest(**json.loads((release / MANIFEST).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def current_manifest(directory: Path) -> Manifest | None:
+    return read_manifest(directory / "current") if (directory / "current").is_symlink() else None
+
+
+def release_is_complete(release: Path, config: Config) -> bool:
+    manifest = read_manifest(release)
+    bundle = release / (manifest.bundle if manifest else config.bundle_name)
+    return manifest is not None and bundle.is_file() and sha256_of(bundle) == manifest.sha256
+
+
+def run_restart(config: Config, directory: Path) -> None:
+    if not config.restart_command:
+        return
+    try:
+        result = subprocess.run(list(config.restart_command), cwd=directory, capture_output=True, text=True,
+                                timeout=120, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BuildFailed(f"installed, but the restart command failed: {exc}") from None
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines()
+        raise BuildFailed(f"installed, but the restart command exited {result.returncode}"
+                          + (f": {lines[-1]}" if lines else ""))
+
