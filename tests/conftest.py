@@ -49,3 +49,29 @@ def subprocess_env() -> dict[str, str]:
 @pytest.fixture
 def python() -> str:
     return sys.executable
+
+
+def copy_project(destination: Path) -> Path:
+    """The project's tracked files (as they are in the working tree) copied to ``destination``,
+    without .git: a checkout in another folder, for builds that must not touch this one."""
+    import subprocess
+
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, listed.decode().split("\0")):
+        source = REPO_ROOT / name
+        if source.is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+    return destination
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project with build/worker-service.pyz built once for the whole session."""
+    from bundler.build import build
+    from bundler.config import load_config
+
+    root = copy_project(tmp_path_factory.mktemp("built") / "project")
+    build(load_config(str(root / "pyproject.toml")), lambda line: None)
+    return root

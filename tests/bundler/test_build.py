@@ -1,0 +1,125 @@
+"""bundler build: a verified, smoke-run, reproducible zipapp, or nothing at all."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from bundler.build import build, bundle_path, sha256_of
+from bundler.cli import main
+from bundler.config import load_config
+
+from ..conftest import copy_project
+
+
+def run_bundle(python: str, bundle: Path, *args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([python, str(bundle), *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_the_built_bundle_runs_the_worker(built_project: Path, python: str, tmp_path: Path) -> None:
+    bundle = built_project / "build" / "worker-service.pyz"
+    env = dict(os.environ, SHIV_ROOT=str(tmp_path / "shiv"), WORKER_DATA_DIR=str(tmp_path / "data"))
+    assert run_bundle(python, bundle, "--version", env=env).stdout.startswith("worker-service ")
+    assert run_bundle(python, bundle, "migrate", env=env).returncode == 0
+    status = run_bundle(python, bundle, "status", env=env)
+    assert "worker_pid" in status.stdout and "28" in status.stdout
+
+
+def test_the_archive_holds_sources_and_no_machine_paths(built_project: Path) -> None:
+    bundle = built_project / "build" / "worker-service.pyz"
+    with zipfile.ZipFile(bundle) as archive:
+        names = archive.namelist()
+        assert "site-packages/worker/store/session_store.py" in names
+        assert not any(name.endswith(".pyc") or name.startswith("site-packages/bin/") for name in names)
+        assert not any(name.endswith("direct_url.json") for name in names)
+        blob = b"".join(archive.read(name) for name in names)
+    assert str(built_project).encode() not in blob
+    assert bundle.read_bytes().startswith(b"#!/usr/bin/env python3\n")
+
+
+def test_nothing_changed_means_up_to_date_and_untouched(built_project: Path, capsys) -> None:
+    bundle = built_project / "build" / "worker-service.pyz"
+    before = bundle.stat().st_mtime_ns
+    assert main(["build", "--config", str(built_project / "pyproject.toml")]) == 0
+    assert "is up to date" in capsys.readouterr().out
+    assert bundle.stat().st_mtime_ns == before
+
+
+def test_two_checkout_folders_build_the_same_bytes(built_project: Path, tmp_path: Path) -> None:
+    other = copy_project(tmp_path / "elsewhere" / "checkout")
+    record = build(load_config(str(other / "pyproject.toml")), lambda line: None)
+    assert record.sha256 == sha256_of(built_project / "build" / "worker-service.pyz")
+    assert sha256_of(bundle_path(load_config(str(other / "pyproject.toml")))) == record.sha256
+
+
+def test_a_source_change_is_not_up_to_date(built_project: Path, tmp_path: Path, capsys) -> None:
+    project = tmp_path / "changed"
+    shutil.copytree(built_project, project)
+    cli = project / "src" / "worker" / "cli.py"
+    cli.write_text(cli.read_text() + "\n# a change that goes into the bundle\n")
+    assert main(["build", "--config", str(project / "pyproject.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "up to date" not in out and "build: build/worker-service.pyz sha256" in out
+
+
+def test_the_incident_builds_nothing(built_project: Path, tmp_path: Path, capsys) -> None:
+    project = tmp_path / "incident"
+    shutil.copytree(built_project, project, ignore=shutil.ignore_patterns("build"))
+    store = project / "src" / "worker" / "store" / "session_store.py"
+    store.write_text(store.read_text().replace("            self._ensure_pending_claim_columns()\n", ""))
+
+    assert main(["build", "--config", str(project / "pyproject.toml")]) == 1
+    captured = capsys.readouterr()
+    assert "never applies version 28" in captured.out
+    assert "the source failed the check; nothing was installed" in captured.err
+    assert not (project / "build" / "worker-service.pyz").exists()
+
+
+def test_a_bundle_whose_smoke_run_fails_is_not_moved_into_place(built_project: Path, tmp_path: Path, capsys) -> None:
+    """A mirror that records 28 with the wrong column type passes the static check only."""
+    project = tmp_path / "drift"
+    shutil.copytree(built_project, project, ignore=shutil.ignore_patterns("build"))
+    steps = project / "src" / "worker" / "store" / "schema_steps.py"
+    store = project / "src" / "worker" / "store" / "session_store.py"
+    store.write_text(store.read_text().replace(
+        "        steps.add_pending_claim_columns(self.conn)\n",
+        '        steps.add_missing_columns(self.conn, "pending_messages", [("tool_use_id", "TEXT"), ("worker_pid", "TEXT")])\n',
+    ))
+    assert steps.exists()
+    assert main(["build", "--config", str(project / "pyproject.toml")]) == 1
+    captured = capsys.readouterr()
+    assert "schema-drift" in captured.out and "worker_pid" in captured.out
+    assert not (project / "build" / "worker-service.pyz").exists()
+    assert not list((project / "build").glob(".*.tmp"))
+
+
+def test_a_project_without_a_name_cannot_be_built(tmp_path: Path, capsys) -> None:
+    project = copy_project(tmp_path / "nameless")
+    text = (project / "pyproject.toml").read_text().replace('name = "memory-worker"', 'name = ""')
+    (project / "pyproject.toml").write_text(text)
+    assert main(["build", "--config", str(project / "pyproject.toml")]) == 2
+    assert "[project] name is required" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "no-store"])
+def test_a_damaged_real_bundle_cannot_be_verified(built_project: Path, tmp_path: Path, damage: str, capsys) -> None:
+    bundle = built_project / "build" / "worker-service.pyz"
+    broken = tmp_path / "broken.pyz"
+    data = bundle.read_bytes()
+    if damage == "truncated":
+        broken.write_bytes(data[: len(data) // 2])
+    elif damage == "garbage":
+        broken.write_bytes(data[:100] + os.urandom(len(data) - 100))
+    else:
+        with zipfile.ZipFile(bundle) as source, zipfile.ZipFile(broken, "w") as copy:
+            for info in source.infolist():
+                if not info.filename.endswith("store/session_store.py"):
+                    copy.writestr(info, source.read(info))
+    code = main(["check", "--config", str(built_project / "pyproject.toml"), "--bundle", str(broken)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and str(broken) in err

@@ -1,0 +1,141 @@
+"""bundler sync / rollback: atomic installs, a kept previous bundle, and refusal of bad bundles."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from bundler.build import sha256_of
+from bundler.cli import main
+
+
+@pytest.fixture
+def project(built_project: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "project"
+    shutil.copytree(built_project, copy)
+    return copy
+
+
+def cli(project: Path, *args: str) -> int:
+    return main([args[0], "--config", str(project / "pyproject.toml"), *args[1:]])
+
+
+def rewritten(bundle: Path, target: Path, member: str, change) -> Path:
+    """A copy of ``bundle`` with one member's text changed."""
+    with zipfile.ZipFile(bundle) as source, zipfile.ZipFile(target, "w") as copy:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == member:
+                data = change(data.decode()).encode()
+            copy.writestr(info, data)
+    return target
+
+
+def installed_sha(directory: Path) -> str:
+    return sha256_of(directory / "worker-service.pyz")
+
+
+def test_sync_installs_a_runnable_bundle_with_its_manifest(project: Path, tmp_path: Path, python: str, capsys) -> None:
+    target = tmp_path / "install"
+    assert cli(project, "sync", "--to", str(target)) == 0
+    out = capsys.readouterr().out
+    assert f"sync: installed {target / 'worker-service.pyz'}" in out
+    assert "applies versions 4, 5, 6" in out.splitlines()[-1]
+
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert manifest["sha256"] == installed_sha(target) == sha256_of(project / "build" / "worker-service.pyz")
+    assert manifest["version"] == "0.1.0" and 28 in manifest["versions_applied"]
+    assert {"source_commit", "built_at", "bundle"} <= set(manifest)
+    env = dict(os.environ, SHIV_ROOT=str(tmp_path / "shiv"), WORKER_DATA_DIR=str(tmp_path / "data"))
+    result = subprocess.run([python, str(target / "worker-service.pyz"), "migrate"], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_install_directory_comes_from_the_environment_by_default(project: Path) -> None:
+    assert cli(project, "sync") == 0
+    assert (Path(os.environ["BUNDLER_INSTALL_DIR"]) / "worker-service.pyz").is_file()
+
+
+def test_syncing_the_same_bundle_again_changes_nothing(project: Path, tmp_path: Path, capsys) -> None:
+    target = tmp_path / "install"
+    cli(project, "sync", "--to", str(target))
+    release = os.readlink(target / "current")
+    assert cli(project, "sync", "--to", str(target)) == 0
+    assert "already this bundle" in capsys.readouterr().out
+    assert os.readlink(target / "current") == release
+
+
+def test_a_new_bundle_keeps_the_old_one_as_prev_and_rollback_restores_it(project: Path, tmp_path: Path) -> None:
+    target = tmp_path / "install"
+    first = project / "build" / "worker-service.pyz"
+    assert cli(project, "sync", "--to", str(target)) == 0
+    second = rewritten(first, tmp_path / "second.pyz", "site-packages/worker/cli.py", lambda t: t + "\n# second\n")
+    assert cli(project, "sync", "--to", str(target), "--bundle", str(second)) == 0
+    assert installed_sha(target) == sha256_of(second)
+    assert sha256_of(target / "worker-service.pyz.prev") == sha256_of(first)
+
+    assert cli(project, "rollback", "--to", str(target)) == 0
+    assert installed_sha(target) == sha256_of(first)
+    assert json.loads((target / "manifest.json").read_text())["sha256"] == sha256_of(first)
+    assert sha256_of(target / "worker-service.pyz.prev") == sha256_of(second)
+
+
+def test_rollback_without_a_previous_bundle_is_exit_2(project: Path, tmp_path: Path, capsys) -> None:
+    target = tmp_path / "install"
+    cli(project, "sync", "--to", str(target))
+    assert cli(project, "rollback", "--to", str(target)) == 2
+    assert "no previous bundle to roll back to" in capsys.readouterr().err
+
+
+def test_a_bundle_that_does_not_verify_is_refused_and_the_install_untouched(project: Path, tmp_path: Path, capsys) -> None:
+    target = tmp_path / "install"
+    cli(project, "sync", "--to", str(target))
+    before = installed_sha(target)
+    stale = rewritten(project / "build" / "worker-service.pyz", tmp_path / "stale.pyz",
+                      "site-packages/worker/store/session_store.py",
+                      lambda t: t.replace("            self._ensure_pending_claim_columns()\n", ""))
+    assert cli(project, "sync", "--to", str(target), "--bundle", str(stale)) == 1
+    assert "does not verify" in capsys.readouterr().err
+    assert installed_sha(target) == before
+
+    assert main(["check", "--config", str(project / "pyproject.toml"), "--bundle", str(stale), "--format", "json"]) == 1
+    codes = {f["code"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert codes == {"stale-bundle", "missing-migration"}
+
+
+def test_the_incident_fails_build_and_sync_and_leaves_the_install_byte_identical(project: Path, tmp_path: Path, capsys) -> None:
+    target = tmp_path / "install"
+    assert cli(project, "build-and-sync", "--to", str(target)) == 0
+    before = (target / "worker-service.pyz").read_bytes()
+    store = project / "src" / "worker" / "store" / "session_store.py"
+    store.write_text(store.read_text().replace("            self._ensure_pending_claim_columns()\n", ""))
+    capsys.readouterr()
+
+    assert cli(project, "build-and-sync", "--to", str(target)) == 1
+    assert "never applies version 28" in capsys.readouterr().out
+    assert (target / "worker-service.pyz").read_bytes() == before
+
+
+def test_the_restart_command_runs_after_a_successful_install(project: Path, tmp_path: Path) -> None:
+    config = project / "pyproject.toml"
+    config.write_text(config.read_text().replace(
+        '[tool.bundler]\n', '[tool.bundler]\nrestart-command = ["touch", "restarted"]\n', 1))
+    target = tmp_path / "install"
+    assert cli(project, "sync", "--to", str(target)) == 0
+    assert (target / "restarted").exists()
+
+
+def test_a_foreign_file_in_the_install_directory_is_not_overwritten(project: Path, tmp_path: Path, capsys) -> None:
+    target = tmp_path / "install"
+    target.mkdir()
+    (target / "worker-service.pyz").write_text("someone else's")
+    assert cli(project, "sync", "--to", str(target)) == 2
+    assert "did not install" in capsys.readouterr().err
+    assert (target / "worker-service.pyz").read_text() == "someone else's"
