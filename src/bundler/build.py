@@ -15,9 +15,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import tomllib
 import zipfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -109,6 +112,7 @@ def fingerprint(config: Config) -> str:
         "shiv": SHIV_VERSION,
         "tools": {name: package_version(name) for name in ("shiv", "pip", "setuptools", "libcst")},
         "bundle": config.bundle_name,
+        "packages": list(config.bundle_packages),
         "script": config.console_script,
         "epoch": source_date_epoch(config.root),
     }
@@ -161,17 +165,25 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
     if not force and previous and previous.inputs == inputs and target.is_file() and sha256_of(target) == previous.sha256:
         progress(f"build: {display(config, target)} is up to date (sha256 {previous.sha256[:12]})")
         return previous
-    result = run_check(config)
-    if not result.ok:
-        raise CheckFailed(result, "the source")
-    progress(f"check: {summary_line(result)}")
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    epoch = source_date_epoch(config.root)
+    cancel = threading.Event()
     try:
-        epoch = source_date_epoch(config.root)
-        with tempfile.TemporaryDirectory(prefix="bundler-stage-") as stage:
-            site_packages = stage_install(config, Path(stage))
-            run_shiv(config, site_packages, temporary, epoch)
+        with tempfile.TemporaryDirectory(prefix="bundler-stage-") as stage, ThreadPoolExecutor(1) as pool:
+            # Staging and shiv mostly wait on subprocesses: the check of the source runs meanwhile.
+            # Nothing is moved into place unless it passes; a failure stops the build at once.
+            zipapp = pool.submit(build_zipapp, config, Path(stage), temporary, epoch, cancel)
+            try:
+                result = run_check(config)
+            except BaseException:
+                cancel.set()
+                raise
+            if not result.ok:
+                cancel.set()
+                raise CheckFailed(result, "the source")
+            progress(f"check: {summary_line(result)}")
+            zipapp.result()
         progress(f"build: zipapp built with shiv {SHIV_VERSION} ({temporary.stat().st_size // 1024} KiB), verifying it")
         versions = verify_bundle(config, temporary, progress)
         record = BuildRecord(
@@ -194,7 +206,12 @@ def display(config: Config, path: Path) -> str:
         return str(path)
 
 
-def stage_install(config: Config, stage: Path) -> Path:
+def build_zipapp(config: Config, stage: Path, output: Path, epoch: int, cancel: threading.Event | None = None) -> None:
+    site_packages = stage_install(config, stage, cancel)
+    run_shiv(config, site_packages, output, epoch, cancel)
+
+
+def stage_install(config: Config, stage: Path, cancel: threading.Event | None = None) -> Path:
     """Copy the project, build its wheel, install it (no bytecode, no scripts) into site-packages."""
     project = stage / "project"
     for relative in staged_files(config.root):
@@ -206,13 +223,28 @@ def stage_install(config: Config, stage: Path) -> Path:
     name = distribution_name(config.root)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "--quiet"]
     run_step("building the wheel", [*pip, "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(wheels),
-                                    str(project)], cwd=stage)
+                                    str(project)], cwd=stage, cancel=cancel)
     run_step("installing the wheel", [*pip, "install", "--no-deps", "--no-compile", "--no-index", "--find-links",
-                                      str(wheels), "--target", str(site_packages), name], cwd=stage)
+                                      str(wheels), "--target", str(site_packages), name], cwd=stage, cancel=cancel)
     shutil.rmtree(site_packages / "bin", ignore_errors=True)  # scripts carry this machine's interpreter path
+    keep_only(site_packages, config.bundle_packages)
     for path in site_packages.rglob("*"):
         path.chmod(0o755 if path.is_dir() else 0o644)  # the umask must not reach the archive
     return site_packages
+
+
+def keep_only(site_packages: Path, packages: tuple[str, ...]) -> None:
+    """Drop the wheel's other top-level packages (the build tool need not ship inside the worker),
+    and their lines in RECORD, so the metadata describes what the bundle holds."""
+    if not packages:
+        return
+    for path in site_packages.iterdir():
+        if path.is_dir() and not path.name.endswith(".dist-info") and path.name not in packages:
+            shutil.rmtree(path)
+    for record in site_packages.glob("*.dist-info/RECORD"):
+        lines = record.read_text(encoding="utf-8").splitlines(keepends=True)
+        record.write_text("".join(line for line in lines if (site_packages / line.split(",", 1)[0]).exists()
+                                  or line.split(",", 1)[0].endswith("RECORD")), encoding="utf-8")
 
 
 def distribution_name(root: Path) -> str:
@@ -226,33 +258,52 @@ def distribution_name(root: Path) -> str:
     return name
 
 
-def run_shiv(config: Config, site_packages: Path, output: Path, epoch: int) -> None:
+def run_shiv(config: Config, site_packages: Path, output: Path, epoch: int, cancel: threading.Event | None = None) -> None:
     env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch))
     run_step("building the zipapp with shiv", [
         sys.executable, "-m", "shiv", "--site-packages", str(site_packages), "--console-script", config.console_script,
         "--output-file", str(output), "--python", "/usr/bin/env python3", "--reproducible", "--compile-pyc",
-    ], cwd=site_packages.parent, env=env)
+    ], cwd=site_packages.parent, env=env, cancel=cancel)
 
 
-def run_step(what: str, command: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> None:
-    try:
-        result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
-                                stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise BuildFailed(f"{what} did not finish within 600 s") from None
-    if result.returncode != 0:
-        lines = [line for line in (result.stderr or result.stdout).strip().splitlines() if line.strip()]
-        raise BuildFailed(f"{what} failed: {lines[-1] if lines else f'exit code {result.returncode}'}")
+def run_step(what: str, command: list[str], *, cwd: Path, env: dict[str, str] | None = None,
+             cancel: threading.Event | None = None, timeout: float = 600) -> None:
+    """Run one build step; stop it as soon as ``cancel`` is set (the check failed meanwhile)."""
+    if cancel is not None and cancel.is_set():
+        raise BuildFailed(f"{what}: cancelled")
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while process.poll() is None:
+            if (cancel is not None and cancel.is_set()) or time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                raise BuildFailed(f"{what}: " + ("cancelled" if cancel is not None and cancel.is_set()
+                                                 else f"did not finish within {timeout:g} s"))
+            try:
+                process.wait(timeout=0.05)
+            except subprocess.TimeoutExpired:
+                pass
+        if process.returncode != 0:
+            output.seek(0)
+            lines = [line for line in output.read().decode("utf-8", "replace").splitlines() if line.strip()]
+            raise BuildFailed(f"{what} failed: {lines[-1] if lines else f'exit code {process.returncode}'}")
 
 
 def verify_bundle(config: Config, bundle: Path, progress: Progress) -> list[int]:
-    """The store read from inside the archive must pass and equal the source; then smoke-run it."""
-    result = run_check(config, [bundle])
+    """The stores read from inside the archive must pass and equal the source, and the bundle
+    must survive its smoke run. Both run side by side; either failing stops the build."""
+    with ThreadPoolExecutor(1) as pool:
+        smoke = pool.submit(smoke_run, config, bundle)
+        result = run_check(config, [bundle])
+        smoke_failure = smoke.exception()
     if not result.ok:
         raise CheckFailed(result, "the bundle")
     applied = result.registry.applied()
     progress(f"verify: the stores inside the bundle equal the source and apply all {len(applied)} migrations")
-    smoke_run(config, bundle)
+    if smoke_failure is not None:
+        raise smoke_failure
     fixtures = len(config.runtime.upgrade_fixtures)
     progress(f"smoke: a fresh database and {fixtures} upgrade fixture{'s' if fixtures != 1 else ''}"
              " reach the full schema from the bundle, every row kept")
@@ -260,24 +311,28 @@ def verify_bundle(config: Config, bundle: Path, progress: Progress) -> list[int]
 
 
 def smoke_run(config: Config, bundle: Path) -> None:
+    """The bundle starts, and every path inside it builds the full schema, keeping every row."""
     with tempfile.TemporaryDirectory(prefix="bundler-smoke-") as scratch:
-        env = dict(os.environ, SHIV_ROOT=str(Path(scratch) / "shiv"))
+        shiv_root = Path(scratch) / "shiv"
+        env = dict(os.environ, SHIV_ROOT=str(shiv_root))
         env.pop("SHIV_INTERPRETER", None)
-        try:
-            result = subprocess.run([sys.executable, str(bundle), "--version"], capture_output=True, text=True,
-                                    env=env, timeout=config.runtime.timeout, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise BuildFailed(f"the bundle did not answer --version within {config.runtime.timeout:g} s") from None
-        if result.returncode != 0:
-            lines = result.stderr.strip().splitlines()
-            raise BuildFailed(f"the bundle fails to start: {lines[-1] if lines else f'exit code {result.returncode}'}")
-    if config.runtime.runner is None:
-        return
-    findings = runtime_findings(config, bundle)
+        with ThreadPoolExecutor(1) as pool:
+            started = pool.submit(
+                subprocess.run, [sys.executable, str(bundle), "--version"], capture_output=True, text=True,
+                env=env, timeout=config.runtime.timeout, stdin=subprocess.DEVNULL,
+            )
+            findings = runtime_findings(config, bundle, shiv_root=shiv_root) if config.runtime.runner else []
+            try:
+                result = started.result()
+            except subprocess.TimeoutExpired:
+                raise BuildFailed(f"the bundle did not answer --version within {config.runtime.timeout:g} s") from None
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines()
+        raise BuildFailed(f"the bundle fails to start: {lines[-1] if lines else f'exit code {result.returncode}'}")
     if findings:
-        result = CheckResult(registry=run_check(config).registry, paths=(), findings=tuple(findings))
-        if not result.ok:
-            raise CheckFailed(result, "the bundle's smoke run")
+        checked = CheckResult(registry=run_check(config).registry, paths=(), findings=tuple(findings))
+        if not checked.ok:
+            raise CheckFailed(checked, "the bundle's smoke run")
 
 
 def bundle_version(bundle: Path) -> str:

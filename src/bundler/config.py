@@ -17,7 +17,7 @@ from bundler.ftypes import DEFAULT_SEVERITY, Code, EntrySpec, Severity
 
 KNOWN_KEYS = {
     "runner", "stores", "version-table", "version-record", "severity", "install-dir",
-    "restart-command", "runtime", "console-script", "bundle-name",
+    "restart-command", "runtime", "console-script", "bundle-name", "bundle-packages",
 }
 RUNTIME_KEYS = {"runner", "stores", "upgrade-fixtures", "timeout"}
 VERSION_RECORDS = ("table", "user_version")
@@ -44,6 +44,7 @@ class Config:
     restart_command: tuple[str, ...] = ()
     console_script: str = "worker-service"
     bundle_name: str = "worker-service.pyz"
+    bundle_packages: tuple[str, ...] = ()  # top-level packages to ship; empty: all the wheel has
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
 
     def require_entries(self) -> tuple[EntrySpec, tuple[EntrySpec, ...]]:
@@ -126,6 +127,11 @@ def parse_table(table: dict[str, Any], root: Path, source: str) -> Config:
             raise ConfigError(f"[tool.bundler] version-record: {value!r} is not one of {', '.join(VERSION_RECORDS)}",
                               where=source)
         config = replace(config, version_record=value)
+    if "bundle-packages" in table:
+        packages = tuple(expect_item(p, "bundle-packages", str, source) for p in expect(table, "bundle-packages", list, source))
+        if not all(p.isidentifier() for p in packages):
+            raise ConfigError("[tool.bundler] bundle-packages: every item must be a top-level package name", where=source)
+        config = replace(config, bundle_packages=packages)
     if "restart-command" in table:
         command = expect(table, "restart-command", list, source)
         config = replace(config, restart_command=tuple(expect_item(c, "restart-command", str, source) for c in command))

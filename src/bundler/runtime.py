@@ -15,6 +15,7 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,16 @@ from bundler.schema import Snapshot, snapshot_schema
 from bundler.sources import index_definitions
 from bundler.verify import apply_severity
 
+# One process per path runs it on each database in turn, reporting progress on stdout, so the
+# parent knows which database a crash or a hang belongs to.
 RUNNER_SCRIPT = """
 import importlib, sys
 module_name, _, function_name = sys.argv[1].partition(":")
-getattr(importlib.import_module(module_name), function_name)(sys.argv[2])
+migrate = getattr(importlib.import_module(module_name), function_name)
+for db_path in sys.argv[2:]:
+    print("begin", db_path, flush=True)
+    migrate(db_path)
+    print("done", db_path, flush=True)
 """
 
 
@@ -49,31 +56,48 @@ class Launcher:
     root: Path
     bundle: Path | None
     timeout: float
+    shiv_root: Path | None = None  # shared, so the bundle is extracted once, not once per run
 
-    def command(self, spec: str, db_path: Path) -> tuple[list[str], dict[str, str]]:
+    def command(self, spec: str, db_paths: list[Path]) -> tuple[list[str], dict[str, str]]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SHIV_") and k != "PYTHONPATH"}
+        arguments = ["-c", RUNNER_SCRIPT, spec, *map(str, db_paths)]
         if self.bundle is None:
             env["PYTHONPATH"] = os.pathsep.join([str(self.root / "src"), str(self.root)])
-            return [sys.executable, "-c", RUNNER_SCRIPT, spec, str(db_path)], env
+            return [sys.executable, *arguments], env
         env["SHIV_INTERPRETER"] = "1"
-        env["SHIV_ROOT"] = str(db_path.parent / "shiv")
-        return [sys.executable, str(self.bundle), "-c", RUNNER_SCRIPT, spec, str(db_path)], env
+        env["SHIV_ROOT"] = str(self.shiv_root or db_paths[0].parent / "shiv")
+        return [sys.executable, str(self.bundle), *arguments], env
 
-    def run(self, spec: str, db_path: Path) -> str | None:
-        """Run ``spec`` on ``db_path``; None on success, else the failure in one line."""
-        command, env = self.command(spec, db_path)
+    def run(self, spec: str, db_paths: list[Path]) -> dict[Path, str | None]:
+        """Run ``spec`` on each database; for each, None on success, else the failure in one line."""
+        command, env = self.command(spec, db_paths)
         try:
-            result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=self.timeout,
-                                    stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
+            result = subprocess.run(command, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL,
+                                    timeout=self.timeout * len(db_paths))
+            stdout, stderr, code = result.stdout, result.stderr, result.returncode
+        except subprocess.TimeoutExpired as expired:
+            stdout = expired.stdout.decode() if isinstance(expired.stdout, bytes) else (expired.stdout or "")
+            stderr, code = "", None
+        finished = {line.split(" ", 1)[1] for line in stdout.splitlines() if line.startswith("done ")}
+        started = {line.split(" ", 1)[1] for line in stdout.splitlines() if line.startswith("begin ")}
+        outcome: dict[Path, str | None] = {}
+        for db_path in db_paths:
+            if str(db_path) in finished:
+                outcome[db_path] = None
+            elif str(db_path) in started or not started:
+                outcome[db_path] = self._failure(code, stderr)
+            else:
+                outcome[db_path] = "not run: the same path failed on an earlier database"
+        return outcome
+
+    def _failure(self, code: int | None, stderr: str) -> str:
+        if code is None:
             return f"did not finish within {self.timeout:g} s"
-        if result.returncode != 0:
-            lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
-            last = lines[-1].strip() if lines else f"exit code {result.returncode}"
-            if result.returncode < 0:
-                last = f"killed by signal {-result.returncode}" + (f" ({last})" if lines else "")
-            return last
-        return None
+        lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+        last = lines[-1] if lines else f"exit code {code}"
+        if code < 0:
+            return f"killed by signal {-code}" + (f" ({last})" if lines else "")
+        return last
 
 
 def path_specs(config: Config) -> list[str]:
@@ -88,14 +112,27 @@ def path_specs(config: Config) -> list[str]:
     return [runtime.runner, *runtime.stores]
 
 
-def runtime_findings(config: Config, bundle: Path | None = None) -> list[Finding]:
-    """schema-drift and data-loss findings for every configured path (from ``bundle`` if given)."""
+def runtime_findings(config: Config, bundle: Path | None = None, *, shiv_root: Path | None = None) -> list[Finding]:
+    """schema-drift and data-loss findings for every configured path (from ``bundle`` if given).
+
+    Every run is independent (its own database), so they run side by side."""
     specs = path_specs(config)
-    launcher = Launcher(config.root, bundle, config.runtime.timeout)
+    fixtures = config.runtime.upgrade_fixtures
     findings: list[Finding] = []
     with tempfile.TemporaryDirectory(prefix="bundler-runtime-") as name:
         scratch = Path(name)
-        fresh = {spec: run_path(launcher, spec, scratch / f"fresh-{i}" / "db.sqlite") for i, spec in enumerate(specs)}
+        launcher = Launcher(config.root, bundle, config.runtime.timeout, shiv_root or scratch / "shiv")
+        fresh_paths = [scratch / f"fresh-{i}" / "db.sqlite" for i in range(len(specs))]
+        for path in fresh_paths:
+            path.parent.mkdir(parents=True)
+        upgrades = [(fixture, i, scratch / f"upgrade-{n}-{i}" / "db.sqlite")
+                    for n, fixture in enumerate(fixtures) for i in range(len(specs))]
+        before = {db: load_fixture(fixture, db) for fixture, _, db in upgrades}
+        jobs = [(spec, [fresh_paths[i], *[db for _, j, db in upgrades if j == i]]) for i, spec in enumerate(specs)]
+        with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
+            outcomes = list(pool.map(lambda job: launcher.run(*job), jobs))
+        runs = {db: path_run(spec, db, outcome[db]) for (spec, dbs), outcome in zip(jobs, outcomes) for db in dbs}
+        fresh = {spec: runs[db] for spec, db in zip(specs, fresh_paths)}
         reference = fresh[specs[0]]
         findings += [f for spec in specs if (f := failure_finding(config, fresh[spec], "a fresh database"))]
         if reference.snapshot is None:
@@ -103,16 +140,26 @@ def runtime_findings(config: Config, bundle: Path | None = None) -> list[Finding
         for spec in specs[1:]:
             if fresh[spec].snapshot is not None:
                 findings += drift_findings(config, reference, fresh[spec], "on a fresh database")
-        for number, fixture in enumerate(config.runtime.upgrade_fixtures):
-            for i, spec in enumerate(specs):
-                findings += upgrade_findings(config, launcher, spec, fixture, reference,
-                                             scratch / f"upgrade-{number}-{i}" / "db.sqlite")
+        for fixture, i, db in upgrades:
+            findings += upgrade_findings(config, specs[i], fixture, reference, runs[db], before[db], db)
     return apply_severity(findings, config.severity)
 
 
-def run_path(launcher: Launcher, spec: str, db_path: Path) -> PathRun:
+def load_fixture(fixture: Path, db_path: Path) -> dict[str, tuple[tuple[str, ...], Counter]]:
+    """Build the old-shaped database from its SQL script; returns its rows."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    failure = launcher.run(spec, db_path)
+    try:
+        conn = sqlite3.connect(db_path)
+        try:
+            conn.executescript(fixture.read_text(encoding="utf-8"))
+            return table_rows(conn)
+        finally:
+            conn.close()
+    except (OSError, sqlite3.Error, UnicodeDecodeError) as exc:
+        raise ConfigError(f"upgrade fixture cannot be loaded: {exc}", where=str(fixture)) from None
+
+
+def path_run(spec: str, db_path: Path, failure: str | None) -> PathRun:
     if failure is not None:
         return PathRun(spec, None, failure)
     return PathRun(spec, read_snapshot(db_path))
@@ -127,17 +174,9 @@ def read_snapshot(db_path: Path) -> Snapshot:
 
 
 def upgrade_findings(
-    config: Config, launcher: Launcher, spec: str, fixture: Path, reference: PathRun, db_path: Path
+    config: Config, spec: str, fixture: Path, reference: PathRun, upgraded: PathRun,
+    before: dict[str, tuple[tuple[str, ...], Counter]], db_path: Path,
 ) -> list[Finding]:
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        conn = sqlite3.connect(db_path)
-        conn.executescript(fixture.read_text(encoding="utf-8"))
-        before = table_rows(conn)
-        conn.close()
-    except (OSError, sqlite3.Error, UnicodeDecodeError) as exc:
-        raise ConfigError(f"upgrade fixture cannot be loaded: {exc}", where=str(fixture)) from None
-    upgraded = run_path(launcher, spec, db_path)
     where = f"upgrading {fixture.name}"
     if upgraded.snapshot is None:
         return [failure_finding(config, upgraded, where)]  # type: ignore[list-item]

@@ -1,0 +1,102 @@
+"""Speed of `bundler build` and `build-and-sync`, as ratios against baselines measured in the same run.
+
+- a full build against bare shiv on the same staged inputs (goal: at most 1.15x);
+- a no-op build-and-sync against a full one (goal: at most 0.1x);
+- `bundler check --bundle` on a 50 MB bundle against a 1 MB one (goal: at most 1.1x);
+- warm start of `worker-service.pyz --version` against the same command installed in a venv
+  (goal: at most 1.5x).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from bundler.build import build, run_shiv, source_date_epoch, stage_install  # noqa: E402
+from bundler.check import run_check  # noqa: E402
+from bundler.config import load_config  # noqa: E402
+from bundler.install import sync  # noqa: E402
+
+REPEAT = 3
+
+
+def best_of(action: Callable[[], object], repeat: int = REPEAT) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def copy_of_project(folder: Path) -> Path:
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, listed.decode().split("\0")):
+        if (ROOT / name).is_file():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(ROOT / name, folder / name)
+    return folder
+
+
+def padded_bundle(bundle: Path, target: Path, megabytes: int) -> Path:
+    """The bundle plus incompressible filler members, to the given size."""
+    shutil.copyfile(bundle, target)
+    filler = max(0, megabytes * 1024 * 1024 - bundle.stat().st_size)
+    with zipfile.ZipFile(target, "a") as archive:
+        for number in range(filler // (1024 * 1024)):
+            archive.writestr(f"site-packages/filler/blob_{number}.bin", os.urandom(1024 * 1024))
+    return target
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-build-") as name:
+        scratch = Path(name)
+        project = copy_of_project(scratch / "project")
+        config = load_config(str(project / "pyproject.toml"))
+        quiet = lambda line: None  # noqa: E731
+
+        def bare_shiv() -> None:
+            with tempfile.TemporaryDirectory(dir=scratch) as stage:
+                site_packages = stage_install(config, Path(stage))
+                run_shiv(config, site_packages, Path(stage) / "bare.pyz", source_date_epoch(project))
+
+        bare = best_of(bare_shiv)
+        full = best_of(lambda: build(config, quiet, force=True))
+        print(f"full build {full:.2f} s vs bare shiv on the same staged inputs {bare:.2f} s:"
+              f" {full / bare:.2f}x (goal <= 1.15x)")
+
+        install = scratch / "install"
+        bundle = project / "build" / "worker-service.pyz"
+        full_sync = best_of(lambda: (build(config, quiet, force=True), sync(config, bundle, install)))
+        noop = best_of(lambda: (build(config, quiet), sync(config, bundle, install)))
+        print(f"no-op build-and-sync {noop:.2f} s vs a full one {full_sync:.2f} s: {noop / full_sync:.2f}x (goal <= 0.1x)")
+
+        small = padded_bundle(bundle, scratch / "small.pyz", 1)
+        large = padded_bundle(bundle, scratch / "large.pyz", 50)
+        small_check = best_of(lambda: run_check(config, [small]), 7)
+        large_check = best_of(lambda: run_check(config, [large]), 7)
+        print(f"check --bundle on {large.stat().st_size >> 20} MB vs {small.stat().st_size >> 20} MB:"
+              f" {large_check * 1000:.0f} ms vs {small_check * 1000:.0f} ms, {large_check / small_check:.2f}x (goal <= 1.1x)")
+
+        env = dict(os.environ, SHIV_ROOT=str(scratch / "shiv"))
+        pyz = [sys.executable, str(bundle), "--version"]
+        venv = [str(Path(sys.executable).parent / "worker-service"), "--version"]
+        subprocess.run(pyz, env=env, capture_output=True, check=True)  # the first run extracts: not warm
+        warm_pyz = best_of(lambda: subprocess.run(pyz, env=env, capture_output=True, check=True), 9)
+        warm_venv = best_of(lambda: subprocess.run(venv, env=env, capture_output=True, check=True), 9)
+        print(f"warm `worker-service.pyz --version` {warm_pyz * 1000:.0f} ms vs installed in a venv"
+              f" {warm_venv * 1000:.0f} ms: {warm_pyz / warm_venv:.2f}x (goal <= 1.5x)")
+
+
+if __name__ == "__main__":
+    main()

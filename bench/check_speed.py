@@ -1,0 +1,122 @@
+"""Speed of `bundler check`, as ratios against a baseline measured in the same run.
+
+bundler check on the worker, against the floor: interpreter start + `import libcst` + one
+parse of each file the check needs (goal: at most 1.3x). bundler check on a generated
+500-migration code base against a 50-migration one (goal: linear growth, about 10x).
+"""
+
+from __future__ import annotations
+
+import compileall
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+import libcst  # noqa: E402
+
+from bundler.check import extract_lists, recording_rules, run_check  # noqa: E402
+from bundler.config import load_config  # noqa: E402
+from bundler.sources import ModuleSet, ProjectFolder  # noqa: E402
+
+REPEAT = 15
+
+
+def median_seconds(command: Sequence[str], cwd: Path) -> float:
+    subprocess.run(command, cwd=cwd, capture_output=True, check=False)  # warm the page cache
+    times = []
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        result = subprocess.run(command, cwd=cwd, capture_output=True, check=False)
+        times.append(time.perf_counter() - start)
+        if result.returncode not in (0, 1):
+            raise SystemExit(f"benchmark command failed: {' '.join(command)}\n{result.stderr.decode()}")
+    return min(times)  # the least disturbed run: this machine's noise only ever adds time
+
+
+def files_the_check_parses(root: Path) -> list[str]:
+    config = load_config(str(root / "pyproject.toml"))
+    runner, stores = config.require_entries()
+    modules = ModuleSet(ProjectFolder(config.root))
+    extract_lists(modules, recording_rules(config), runner, stores)
+    return [path for path, module in modules._by_path.items() if module is not None]
+
+
+def floor_command(root: Path) -> list[str]:
+    files = files_the_check_parses(root)
+    code = "import libcst\n" + "".join(
+        f"libcst.parse_module(open({str(root / f)!r}, encoding='utf-8').read())\n" for f in files
+    )
+    return [sys.executable, "-c", code]
+
+
+def generated_codebase(folder: Path, count: int) -> Path:
+    """A registry and a store of ``count`` migrations each, in the shape of the worker's."""
+    numbers = range(1, count + 1)
+    record = "INSERT OR IGNORE INTO schema_versions (version, applied_at) VALUES (?, ?)"
+    runner = "class MigrationRunner:\n    def run_all_migrations(self):\n"
+    runner += "".join(f"        self.migration_{n}()\n" for n in numbers)
+    runner += "".join(
+        f"\n    def migration_{n}(self):\n        self.conn.execute('ALTER TABLE t ADD COLUMN c{n} TEXT')\n"
+        f"        self.conn.execute({record!r}, ({n}, 'now'))\n" for n in numbers
+    )
+    store = "class Store:\n    def __init__(self, path):\n"
+    store += "".join(f"        self._mirror_{n}()\n" for n in numbers)
+    store += "\n    def _record(self, version):\n        self.conn.execute(" + repr(record) + ", (version, 'now'))\n"
+    store += "".join(f"\n    def _mirror_{n}(self):\n        self._record({n})\n" for n in numbers)
+    folder.mkdir(parents=True)
+    (folder / "runner.py").write_text(runner)
+    (folder / "store.py").write_text(store)
+    (folder / "pyproject.toml").write_text(
+        '[tool.bundler]\nrunner = "runner.py:MigrationRunner.run_all_migrations"\nstores = ["store.py:Store.__init__"]\n'
+    )
+    return folder
+
+
+def main() -> None:
+    # An installed tool has its bytecode; here PYTHONDONTWRITEBYTECODE may have kept it from
+    # being written, which would charge compiling our own modules to every run.
+    compileall.compile_dir(ROOT / "src", quiet=1)
+    check = [sys.executable, "-m", "bundler", "check"]
+    floor = median_seconds(floor_command(ROOT), ROOT)
+    worker = median_seconds(check, ROOT)
+    print(f"bundler check on the worker: {worker * 1000:.0f} ms; floor {floor * 1000:.0f} ms;"
+          f" ratio {worker / floor:.2f}x (goal <= 1.30x)")
+    with tempfile.TemporaryDirectory() as name:
+        timings = {}
+        for count in (50, 500):
+            root = generated_codebase(Path(name) / str(count), count)
+            timings[count] = (in_process_seconds(lambda: parse_only(root)), in_process_seconds(lambda: check_only(root)))
+    for count, (parse, checked) in timings.items():
+        print(f"{count} migrations, in process: check {checked * 1000:.0f} ms, parse alone {parse * 1000:.0f} ms"
+              f" ({checked / parse:.2f}x the parse)")
+    print(f"500 vs 50 migrations: the check grows {timings[500][1] / timings[50][1]:.1f}x,"
+          f" the parse alone {timings[500][0] / timings[50][0]:.1f}x (linear: about 10x)")
+
+
+def parse_only(root: Path) -> None:
+    for name in ("runner.py", "store.py"):
+        libcst.parse_module((root / name).read_text(encoding="utf-8"))
+
+
+def check_only(root: Path) -> None:
+    run_check(load_config(str(root / "pyproject.toml")))
+
+
+def in_process_seconds(action: Callable[[], None]) -> float:
+    action()
+    times = []
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+if __name__ == "__main__":
+    main()
