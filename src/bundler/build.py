@@ -27,9 +27,9 @@ from pathlib import Path
 
 from bundler.check import run_check
 from bundler.config import Config
-from bundler.errors import BuildFailed, BundleError, ConfigError
+from bundler.errors import BuildFailed, BundleError, CheckFailed, ConfigError
 from bundler.ftypes import CheckResult
-from bundler.report import render_text, summary_line
+from bundler.report import summary_line
 from bundler.runtime import runtime_findings
 
 Progress = Callable[[str], None]
@@ -50,14 +50,6 @@ class BuildRecord:
     source_commit: str
     built_at: str
     inputs: str  # fingerprint of everything that goes into the bundle
-
-
-class CheckFailed(BuildFailed):
-    """The static check found errors: nothing was built. Carries the report to print."""
-
-    def __init__(self, result: CheckResult, what: str) -> None:
-        self.result = result
-        super().__init__(f"{what} failed the check; nothing was installed\n{render_text(result).rstrip()}")
 
 
 def bundle_path(config: Config) -> Path:

@@ -8,15 +8,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from bundler import __version__
-from bundler.build import CheckFailed, build, bundle_path
 from bundler.check import run_check
 from bundler.config import Config, load_config
-from bundler.errors import EXIT_CANNOT_VERIFY, EXIT_FINDINGS, EXIT_OK, BundlerError, ConfigError
-from bundler.install import Installed, Manifest, install_dir, rollback, sync
+from bundler.errors import EXIT_CANNOT_VERIFY, EXIT_FINDINGS, EXIT_OK, BundlerError, CheckFailed, ConfigError
 from bundler.report import FORMATS, render, render_text
-from bundler.runtime import runtime_findings
+
+if TYPE_CHECKING:
+    from bundler.install import Installed, Manifest
+
+# The packager's modules are imported by the commands that use them: `bundler check` runs in
+# every build and pre-commit hook, and its start-up time is most of its cost.
 
 CHECK_EXAMPLE = """example:
   bundler check
@@ -73,6 +77,8 @@ def command_check(args: argparse.Namespace) -> int:
     config = load_config(args.config, runner=args.runner, stores=args.store)
     result = run_check(config, args.bundle)
     if args.runtime:
+        from bundler.runtime import runtime_findings
+
         extra = runtime_findings(config, args.bundle[-1] if args.bundle else None)
         result = replace(result, findings=result.findings + tuple(extra))
     write_report(render(result, args.format), args.output)
@@ -84,11 +90,16 @@ def progress(line: str) -> None:
 
 
 def command_build(args: argparse.Namespace) -> int:
+    from bundler.build import build
+
     build(load_config(args.config), progress, force=args.force)
     return EXIT_OK
 
 
 def command_sync(args: argparse.Namespace) -> int:
+    from bundler.build import bundle_path
+    from bundler.install import install_dir, sync
+
     config = load_config(args.config)
     installed = sync(config, args.bundle or bundle_path(config), install_dir(config, args.to))
     report_install(installed, config)
@@ -96,6 +107,8 @@ def command_sync(args: argparse.Namespace) -> int:
 
 
 def command_rollback(args: argparse.Namespace) -> int:
+    from bundler.install import install_dir, rollback
+
     config = load_config(args.config)
     installed = rollback(config, install_dir(config, args.to))
     progress(f"rollback: {installed.directory / config.bundle_name} is {describe(installed.manifest)} again")
@@ -103,6 +116,9 @@ def command_rollback(args: argparse.Namespace) -> int:
 
 
 def command_build_and_sync(args: argparse.Namespace) -> int:
+    from bundler.build import build, bundle_path
+    from bundler.install import install_dir, sync
+
     config = load_config(args.config)
     build(config, progress, force=args.force)
     installed = sync(config, bundle_path(config), install_dir(config, args.to))
@@ -143,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands[args.command](args)
     except CheckFailed as exc:
         sys.stdout.write(render_text(exc.result))
-        print(f"bundler: error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        print(f"bundler: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except BundlerError as exc:
         print(f"bundler: error: {exc}", file=sys.stderr)

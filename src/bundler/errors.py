@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bundler.ftypes import CheckResult
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_CANNOT_VERIFY = 2
@@ -39,3 +44,11 @@ class BuildFailed(BundlerError):
     """The packager stopped: a check failed or a step of the build did."""
 
     exit_code = 1
+
+
+class CheckFailed(BuildFailed):
+    """A check found errors on the way to an install; the CLI prints ``result`` as the report."""
+
+    def __init__(self, result: CheckResult, what: str) -> None:
+        self.result = result
+        super().__init__(f"{what} failed the check; nothing was installed")

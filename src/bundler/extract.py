@@ -99,15 +99,38 @@ class Extractor:
 
     def find_entry(self, spec: EntrySpec) -> Function:
         module = self._module_for(spec)
-        scope = self.resolver.scope(module)
-        class_def = scope.classes.get(spec.class_name)
-        if class_def is None:
+        found = self.find_class(module, spec.class_name)
+        if found is None:
             raise SourceError(f"class {spec.class_name} not found", where=module.display)
-        function = self.find_method(module, class_def, spec.method)
+        class_module, class_def = found
+        function = self.find_method(class_module, class_def, spec.method)
         if function is None:
-            where = f"{module.display}:{module.line_of_definition(spec.class_name)}"
+            where = f"{class_module.display}:{class_module.line_of_definition(spec.class_name)}"
             raise SourceError(f"class {spec.class_name} has no method {spec.method}", where=where)
         return function
+
+    def find_class(self, module: ParsedModule, name: str, depth: int = 0) -> tuple[ParsedModule, cst.ClassDef] | None:
+        """A class defined in ``module``, or imported into it from another module of the project."""
+        scope = self.resolver.scope(module)
+        if name in scope.classes:
+            return module, scope.classes[name]
+        if name in scope.imported_names and depth < 8:
+            source, original = scope.imported_names[name]
+            other = self.modules.by_name(source)
+            if other is not None:
+                return self.find_class(other, original, depth + 1)
+        return None
+
+    def registry_method(self, name: str) -> Function | None:
+        """A method of the registry's class, for paths that call single registry methods."""
+        if self.registry_entry is None:
+            return None
+        try:
+            module = self._module_for(self.registry_entry)
+        except SourceError:
+            return None
+        found = self.find_class(module, self.registry_entry.class_name)
+        return self.find_method(found[0], found[1], name) if found else None
 
     def _module_for(self, spec: EntrySpec) -> ParsedModule:
         looks_like_path = spec.target.endswith(".py") or "/" in spec.target
@@ -372,9 +395,11 @@ class DigestCollector:
         kind = type(func)
         if kind is cst.Name:
             return True
+        # Any call on a name or on a fresh instance may reach a registry (``Runner(c).m()``,
+        # ``runner.m()``); other receivers matter only for the recording methods.
         return kind is cst.Attribute and (
             func.attr.value in self.interesting  # type: ignore[attr-defined]
-            or (type(func.value) is cst.Name and func.value.value in ("self", "cls"))  # type: ignore[attr-defined]
+            or type(func.value) in (cst.Name, cst.Call)  # type: ignore[attr-defined]
         )
 
 
@@ -487,7 +512,7 @@ class Evaluator:
         elif self._is_delegation(node):
             self.events.append(Delegate(node))
         else:
-            target = self._callee(node.func)
+            target = self._registry_call(node) or self._callee(node.func)
             if target is not None:
                 self.events.append(Call(target, env_key(self._bind(target, node)), node))
 
@@ -506,17 +531,22 @@ class Evaluator:
         return None
 
     def _is_delegation(self, node: cst.Call) -> bool:
+        """``Registry(conn).entry()``: applies everything the registry applies."""
         spec = self.extractor.registry_entry
-        if spec is None or not isinstance(node.func, cst.Attribute) or node.func.attr.value != spec.method:
-            return False
-        owner = node.func.value
-        if isinstance(owner, cst.Call) and isinstance(owner.func, cst.Name):
-            return self.extractor.is_registry_class(owner.func.value, self.function.module)
+        return (spec is not None and isinstance(node.func, cst.Attribute) and node.func.attr.value == spec.method
+                and self._on_registry_instance(node.func.value))
+
+    def _registry_call(self, node: cst.Call) -> Function | None:
+        """``Registry(conn).some_migration()``: applies that one migration."""
+        if isinstance(node.func, cst.Attribute) and self._on_registry_instance(node.func.value):
+            return self.extractor.registry_method(node.func.attr.value)
+        return None
+
+    def _on_registry_instance(self, owner: cst.BaseExpression) -> bool:
         if isinstance(owner, cst.Name):
-            assigned = local_assignment(self.function.node, owner.value)
-            if isinstance(assigned, cst.Call) and isinstance(assigned.func, cst.Name):
-                return self.extractor.is_registry_class(assigned.func.value, self.function.module)
-        return False
+            owner = local_assignment(self.function.node, owner.value) or owner
+        return (isinstance(owner, cst.Call) and isinstance(owner.func, cst.Name)
+                and self.extractor.is_registry_class(owner.func.value, self.function.module))
 
     def _bind(self, target: Function, call: cst.Call) -> dict[str, Value]:
         """The callee's parameters bound to this call's arguments (defaults where omitted)."""

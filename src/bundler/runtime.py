@@ -85,14 +85,14 @@ class Launcher:
             if str(db_path) in finished:
                 outcome[db_path] = None
             elif str(db_path) in started or not started:
-                outcome[db_path] = self._failure(code, stderr)
+                outcome[db_path] = self._failure(code, stderr, self.timeout * len(db_paths))
             else:
                 outcome[db_path] = "not run: the same path failed on an earlier database"
         return outcome
 
-    def _failure(self, code: int | None, stderr: str) -> str:
+    def _failure(self, code: int | None, stderr: str, limit: float) -> str:
         if code is None:
-            return f"did not finish within {self.timeout:g} s"
+            return f"did not finish within {limit:g} s"
         lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
         last = lines[-1] if lines else f"exit code {code}"
         if code < 0:
