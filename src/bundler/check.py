@@ -23,7 +23,7 @@ def run_check(config: Config, bundles: Sequence[Path] = ()) -> CheckResult:
     runner, stores = config.require_entries()
     rules = recording_rules(config)
     source = ModuleSet(ProjectFolder(config.root))
-    registry, paths = extract_lists(source, rules, runner, stores)
+    registry, paths = extract_lists(source, rules, runner, stores, config.source)
     findings = verify(registry, paths, config.severity)
     for bundle in bundles:
         bundle_paths, stale = check_bundle(Path(bundle), source, rules, runner, stores, config)
@@ -33,9 +33,10 @@ def run_check(config: Config, bundles: Sequence[Path] = ()) -> CheckResult:
 
 
 def extract_lists(
-    modules: ModuleSet, rules: RecordingRules, runner: EntrySpec, stores: Sequence[EntrySpec]
+    modules: ModuleSet, rules: RecordingRules, runner: EntrySpec, stores: Sequence[EntrySpec],
+    configured_in: str | None = None,
 ) -> tuple[MigrationList, list[MigrationList]]:
-    extractor = Extractor(modules, rules, runner)
+    extractor = Extractor(modules, rules, runner, configured_in)
     registry = extractor.migration_list(runner)
     if not registry.applied():
         raise SourceError(

@@ -84,8 +84,10 @@ class Summary:
 class Extractor:
     """Builds migration lists from entries; caches summaries of (function, arguments)."""
 
-    def __init__(self, modules: ModuleSet, rules: RecordingRules, registry_entry: EntrySpec | None = None) -> None:
+    def __init__(self, modules: ModuleSet, rules: RecordingRules, registry_entry: EntrySpec | None = None,
+                 configured_in: str | None = None) -> None:
         self.modules = modules
+        self.configured_in = configured_in
         self.rules = rules
         self.resolver = Resolver(modules)
         self.registry_entry = registry_entry
@@ -136,7 +138,8 @@ class Extractor:
         looks_like_path = spec.target.endswith(".py") or "/" in spec.target
         module = self.modules.by_path(spec.target) if looks_like_path else self.modules.by_name(spec.target)
         if module is None:
-            raise SourceError("file not found", where=self.modules.origin.display(spec.target))
+            named_in = f" (named in {self.configured_in})" if self.configured_in else ""
+            raise SourceError(f"file not found{named_in}", where=self.modules.origin.display(spec.target))
         return module
 
     def migration_list(self, spec: EntrySpec) -> MigrationList:

@@ -83,6 +83,7 @@ class Archive:
     path: Path
     label: str = ""
     _zip: "zipfile.ZipFile | None" = field(default=None, repr=False)
+    _members: dict = field(default_factory=dict, repr=False)  # name → every member of that name
 
     def __post_init__(self) -> None:
         import zipfile  # only bundles need it
@@ -94,15 +95,20 @@ class Archive:
             raise BundleError("no such bundle", where=str(self.path)) from None
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
             raise BundleError(f"not a readable zip archive ({exc})", where=str(self.path)) from None
+        for info in self._zip.infolist():
+            self._members.setdefault(info.filename, []).append(info)
 
     def read(self, relpath: str) -> bytes | None:
         import zipfile
 
         assert self._zip is not None
-        try:
-            info = self._zip.getinfo(relpath)
-        except KeyError:
+        found = self._members.get(relpath, [])
+        if not found:
             return None
+        if len(found) > 1:
+            raise BundleError(f"holds {len(found)} members named {relpath}: which one runs is ambiguous",
+                              where=str(self.path))
+        info = found[0]
         try:
             return self._zip.read(info)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
@@ -197,34 +203,43 @@ class ModuleSet:
 
     def _parse(self, relpath: str, dotted: str | None, data: bytes) -> ParsedModule:
         display = self.origin.display(relpath)
+        if len(data) > MAX_SOURCE_BYTES:
+            raise SourceError(f"larger than {MAX_SOURCE_BYTES >> 20} MB: not a source file this tool will analyse",
+                              where=display)
         if b"\x00" in data:
             raise SourceError("not a Python source file (binary content)", where=display)
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise SourceError(f"not UTF-8 text (byte {exc.start})", where=display) from None
+        screen_with_python_parser(text, display)
         try:
             tree = cst.parse_module(text)
         except cst.ParserSyntaxError as exc:
-            line, reason = explain_syntax_error(text, exc)
-            raise SourceError(f"syntax error: {reason}", where=f"{display}:{line}") from None
+            reason = str(exc).strip().splitlines()[0]
+            raise SourceError(f"syntax error: {reason}", where=f"{display}:{exc.raw_line}") from None
         except RecursionError:
-            raise SourceError("too deeply nested to parse", where=display) from None
+            raise SourceError("too deeply nested to analyse", where=display) from None
         return ParsedModule(relpath, display, dotted or module_name_for(relpath), text, tree, self.origin)
 
 
-def explain_syntax_error(text: str, error: cst.ParserSyntaxError) -> tuple[int, str]:
-    """libcst says where parsing stopped; Python's own parser usually says why, and where the
-    mistake is. Asked only when parsing has already failed."""
+MAX_SOURCE_BYTES = 10 * 1024 * 1024
+
+
+def screen_with_python_parser(text: str, display: str) -> None:
+    """Python's own parser first: it names the mistake and where it is, and it refuses the
+    pathological nesting (thousands of brackets, very long operator chains) on which libcst's
+    native parser crashes the process or takes minutes. A few milliseconds per file."""
     import ast
 
     try:
         ast.parse(text)
-    except SyntaxError as python_error:
-        return python_error.lineno or error.raw_line, python_error.msg
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    return error.raw_line, str(error).strip().splitlines()[0]
+    except SyntaxError as error:
+        raise SourceError(f"syntax error: {error.msg}", where=f"{display}:{error.lineno or 1}") from None
+    except (RecursionError, MemoryError):
+        raise SourceError("too deeply nested to analyse", where=display) from None
+    except ValueError as error:
+        raise SourceError(f"not a Python source file ({error})", where=display) from None
 
 
 def module_name_for(relpath: str) -> str | None:
