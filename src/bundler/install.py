@@ -81,10 +81,11 @@ def sync(config: Config, bundle: Path, directory: Path) -> Installed:
     if previous is not None and previous.sha256 == digest and release_is_complete(directory / "current", config):
         return Installed(directory, previous, changed=False, previous=read_manifest(directory / "previous"))
     release = write_release(directory, bundle, manifest)
+    ensure_entry_links(directory, config.bundle_name)  # they lead through `current`: set them first
     old = (directory / "current").resolve() if (directory / "current").is_symlink() else None
     if old is not None and old != release:
         point(directory / "previous", old.relative_to(directory))
-    point(directory / "current", release.relative_to(directory))
+    point(directory / "current", release.relative_to(directory))  # the one switch that installs
     ensure_entry_links(directory, config.bundle_name)
     fsync_directory(directory)
     prune(directory)
@@ -115,6 +116,8 @@ def prepare(directory: Path, bundle_name: str) -> None:
         (directory / "releases").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"cannot create the install directory: {exc.strerror}", where=str(directory)) from None
+    for leftover in directory.glob(".*.tmp"):  # a temporary link of an interrupted sync
+        leftover.unlink(missing_ok=True)
     legacy = directory / bundle_name
     if legacy.is_file() and not legacy.is_symlink():
         raise BundleError(f"holds a {bundle_name} that this tool did not install; move it away first",

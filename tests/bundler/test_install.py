@@ -139,3 +139,47 @@ def test_a_foreign_file_in_the_install_directory_is_not_overwritten(project: Pat
     assert cli(project, "sync", "--to", str(target)) == 2
     assert "did not install" in capsys.readouterr().err
     assert (target / "worker-service.pyz").read_text() == "someone else's"
+
+
+def test_sync_killed_at_random_moments_leaves_a_complete_bundle_and_the_next_sync_succeeds(
+    project: Path, tmp_path: Path, python: str, subprocess_env: dict
+) -> None:
+    """SIGKILL during `bundler sync`, 100 times: the install directory always holds the old or
+    the new bundle, complete, with a manifest whose sha256 matches it."""
+    import random
+    import signal
+    import time
+
+    from bundler.config import load_config
+    from bundler.install import sync
+
+    config = load_config(str(project / "pyproject.toml"))
+    target = tmp_path / "install"
+    first = project / "build" / "worker-service.pyz"
+    second = rewritten(first, tmp_path / "second.pyz", "site-packages/worker/cli.py", lambda t: t + "\n# second\n")
+    bundles = {sha256_of(first): first, sha256_of(second): second}
+    sync(config, first, target)
+
+    def command(bundle: Path) -> list[str]:
+        return [python, "-m", "bundler", "sync", "--config", str(config.source), "--to", str(target),
+                "--bundle", str(bundle)]
+
+    started = time.monotonic()
+    subprocess.run(command(second), env=subprocess_env, capture_output=True, check=True)
+    duration = time.monotonic() - started
+    rng = random.Random(1125)
+    for attempt in range(100):
+        bundle = list(bundles.values())[attempt % 2]
+        process = subprocess.Popen(command(bundle), env=subprocess_env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        time.sleep(duration * rng.random() ** 0.5)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+        installed = installed_sha(target)
+        manifest = json.loads((target / "manifest.json").read_text())
+        assert installed in bundles, f"attempt {attempt}: an unknown bundle is installed"
+        assert manifest["sha256"] == installed, f"attempt {attempt}: the manifest does not describe the bundle"
+
+        recovered = sync(config, bundle, target)
+        assert recovered.manifest.sha256 == installed_sha(target) == sha256_of(bundle)
