@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: venv test check build sync build-and-sync bench clean
+.PHONY: venv test check build sync build-and-sync bench version-bump clean
 
 venv: $(STAMP)
 
@@ -32,6 +32,11 @@ sync: $(STAMP)
 
 build-and-sync: $(STAMP)
 	$(BIN)/bundler build-and-sync
+
+# make version-bump PART=patch|minor|major: refused while the check fails; then rebuilds.
+version-bump: $(STAMP)
+	$(BIN)/bundler version-bump $(or $(PART),$(error set PART=patch, minor or major))
+	$(BIN)/bundler build
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

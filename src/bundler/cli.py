@@ -14,7 +14,8 @@ from bundler import __version__
 from bundler.check import run_check
 from bundler.config import Config, load_config
 from bundler.errors import EXIT_CANNOT_VERIFY, EXIT_FINDINGS, EXIT_OK, BundlerError, CheckFailed, ConfigError
-from bundler.report import FORMATS, render, render_text
+from bundler.report import FORMATS, render
+from bundler.terminal import Terminal
 
 if TYPE_CHECKING:
     from bundler.install import Installed, Manifest
@@ -22,11 +23,12 @@ if TYPE_CHECKING:
 # The packager's modules are imported by the commands that use them: `bundler check` runs in
 # every build and pre-commit hook, and its start-up time is most of its cost.
 
-CHECK_EXAMPLE = """example:
+CHECK_EXAMPLES = """\
   bundler check
   bundler check --runner src/app/runner.py:Runner.run_all --store src/app/store.py:Store.__init__
   bundler check --bundle build/worker-service.pyz --format sarif --output bundler.sarif
-"""
+  bundler check --runtime"""
+INSTALL_DIR_HELP = "install directory (default: install-dir, $BUNDLER_INSTALL_DIR, ~/.memory-worker/bundle)"
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -37,12 +39,18 @@ class ArgumentParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="bundler", description="Prove every migration path applies every migration; ship the worker.")
     parser.add_argument("--version", action="version", version=f"bundler {__version__}")
+    common = ArgumentParser(add_help=False)
+    common.add_argument("--config", help="pyproject.toml to read [tool.bundler] from (default: the nearest one)")
+    loudness = common.add_mutually_exclusive_group()
+    loudness.add_argument("-q", "--quiet", action="store_true", help="print nothing but findings and errors")
+    loudness.add_argument("-v", "--verbose", action="store_true", help="print what was extracted, and step timings")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
-    check = commands.add_parser(
-        "check", help="statically verify every store path against the migration registry",
-        epilog=CHECK_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    check.add_argument("--config", help="pyproject.toml to read [tool.bundler] from (default: nearest)")
+
+    def command(name: str, summary: str, examples: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[common], help=summary, description=summary,
+                                   epilog=f"example:\n{examples}", formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    check = command("check", "statically verify every store path against the migration registry", CHECK_EXAMPLES)
     check.add_argument("--runner", help="the registry: path/to/file.py:Class.method or package.module:Class.method")
     check.add_argument("--store", action="append", help="a store path's entry (repeatable)")
     check.add_argument("--bundle", action="append", type=Path, default=[], help="also verify the stores inside this zipapp")
@@ -51,25 +59,20 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--output", type=Path, help="write the report here instead of standard output")
 
-    build = commands.add_parser("build", help="check, build build/<bundle> with shiv, verify and smoke-run it",
-                                epilog="example:\n  bundler build", formatter_class=argparse.RawDescriptionHelpFormatter)
-    build.add_argument("--config", help="pyproject.toml to read [tool.bundler] from (default: nearest)")
+    build = command("build", "check, build build/<bundle> with shiv, verify and smoke-run it", "  bundler build")
     build.add_argument("--force", action="store_true", help="build even when nothing changed")
-    sync = commands.add_parser("sync", help="install the built bundle atomically, keeping the previous one",
-                               epilog="example:\n  bundler sync --to ~/.memory-worker/bundle",
-                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    sync.add_argument("--config", help="pyproject.toml to read [tool.bundler] from (default: nearest)")
-    sync.add_argument("--to", help="install directory (default: install-dir, $BUNDLER_INSTALL_DIR, ~/.memory-worker/bundle)")
+    sync = command("sync", "install the built bundle atomically, keeping the previous one",
+                   "  bundler sync --to ~/.memory-worker/bundle")
+    sync.add_argument("--to", help=INSTALL_DIR_HELP)
     sync.add_argument("--bundle", type=Path, help="the bundle to install (default: build/<bundle-name>)")
-    rollback = commands.add_parser("rollback", help="make the previously installed bundle current again",
-                                   epilog="example:\n  bundler rollback", formatter_class=argparse.RawDescriptionHelpFormatter)
-    rollback.add_argument("--config", help="pyproject.toml to read [tool.bundler] from (default: nearest)")
-    rollback.add_argument("--to", help="install directory (as for sync)")
-    both = commands.add_parser("build-and-sync", help="check, build, verify and install in one go",
-                               epilog="example:\n  make build-and-sync", formatter_class=argparse.RawDescriptionHelpFormatter)
-    both.add_argument("--config", help="pyproject.toml to read [tool.bundler] from (default: nearest)")
-    both.add_argument("--to", help="install directory (as for sync)")
+    rollback = command("rollback", "make the previously installed bundle current again", "  bundler rollback")
+    rollback.add_argument("--to", help=INSTALL_DIR_HELP)
+    both = command("build-and-sync", "check, build, verify and install in one go", "  bundler build-and-sync")
+    both.add_argument("--to", help=INSTALL_DIR_HELP)
     both.add_argument("--force", action="store_true", help="build even when nothing changed")
+    bump = command("version-bump", "bump the version (refused while the check fails)",
+                   "  bundler version-bump patch   # then: bundler build")
+    bump.add_argument("part", choices=("patch", "minor", "major"))
     return parser
 
 
@@ -81,12 +84,18 @@ def command_check(args: argparse.Namespace) -> int:
 
         extra = runtime_findings(config, args.bundle[-1] if args.bundle else None)
         result = replace(result, findings=result.findings + tuple(extra))
-    write_report(render(result, args.format), args.output)
+    if args.format == "text" and args.output is None:
+        TERMINAL.report(result)
+    else:
+        write_report(render(result, args.format), args.output)
     return EXIT_OK if result.ok else EXIT_FINDINGS
 
 
+TERMINAL = Terminal()
+
+
 def progress(line: str) -> None:
-    print(line, flush=True)
+    TERMINAL.progress(line)
 
 
 def command_build(args: argparse.Namespace) -> int:
@@ -126,6 +135,18 @@ def command_build_and_sync(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_version_bump(args: argparse.Namespace) -> int:
+    from bundler.version import bump_version
+
+    config = load_config(args.config)
+    result = run_check(config)
+    if not result.ok:
+        raise CheckFailed(result, "the source")
+    old, new, path = bump_version(config, args.part)
+    progress(f"version: {old} -> {new} in {path.relative_to(config.root) if path.is_relative_to(config.root) else path}")
+    return EXIT_OK
+
+
 def report_install(installed: Installed, config: Config) -> None:
     target = installed.directory / config.bundle_name
     if not installed.changed:
@@ -134,6 +155,7 @@ def report_install(installed: Installed, config: Config) -> None:
         kept = f"; previous kept as {config.bundle_name}.prev" if installed.previous else ""
         progress(f"sync: installed {target}{kept}")
     manifest = installed.manifest
+    TERMINAL.detail(f"manifest: {installed.directory / 'manifest.json'}")
     progress(f"summary: {describe(manifest)} at {target}, applies versions {', '.join(map(str, manifest.versions_applied))}")
 
 
@@ -152,24 +174,27 @@ def write_report(text: str, output: Path | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global TERMINAL
+    TERMINAL = Terminal()
     try:
         args = build_parser().parse_args(argv)
+        TERMINAL = Terminal(quiet=args.quiet, verbose=args.verbose)
         commands = {"check": command_check, "build": command_build, "sync": command_sync,
-                    "rollback": command_rollback, "build-and-sync": command_build_and_sync}
+                    "rollback": command_rollback, "build-and-sync": command_build_and_sync,
+                    "version-bump": command_version_bump}
         return commands[args.command](args)
     except CheckFailed as exc:
-        sys.stdout.write(render_text(exc.result))
-        print(f"bundler: error: {exc}", file=sys.stderr)
+        TERMINAL.report(exc.result)
+        TERMINAL.error(str(exc))
         return exc.exit_code
     except BundlerError as exc:
-        print(f"bundler: error: {exc}", file=sys.stderr)
+        TERMINAL.error(str(exc))
         return exc.exit_code
     except RecursionError:
-        print("bundler: error: the code under check nests too deeply to analyse", file=sys.stderr)
+        TERMINAL.error("the code under check nests too deeply to analyse")
         return EXIT_CANNOT_VERIFY
     except KeyboardInterrupt:
         return 130
-
 
 if __name__ == "__main__":
     sys.exit(main())

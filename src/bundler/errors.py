@@ -51,4 +51,4 @@ class CheckFailed(BuildFailed):
 
     def __init__(self, result: CheckResult, what: str) -> None:
         self.result = result
-        super().__init__(f"{what} failed the check; nothing was installed")
+        super().__init__(f"{what} failed the check; nothing was changed")

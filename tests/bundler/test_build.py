@@ -76,7 +76,7 @@ def test_the_incident_builds_nothing(built_project: Path, tmp_path: Path, capsys
     assert main(["build", "--config", str(project / "pyproject.toml")]) == 1
     captured = capsys.readouterr()
     assert "never applies version 28" in captured.out
-    assert "the source failed the check; nothing was installed" in captured.err
+    assert "the source failed the check; nothing was changed" in captured.err
     assert not (project / "build" / "worker-service.pyz").exists()
 
 

@@ -1,0 +1,73 @@
+"""How the CLI talks to a person: colour only on a terminal and never with NO_COLOR, quiet and verbose."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from bundler.ftypes import CheckResult, Severity
+
+RESET = "\033[0m"
+STYLES = {"error": "\033[1;31m", "warning": "\033[1;33m", "note": "\033[1;36m", "ok": "\033[1;32m", "dim": "\033[2m"}
+
+
+def wants_colour(stream: TextIO) -> bool:
+    """https://no-color.org: any non-empty NO_COLOR turns colour off; so does a non-terminal."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("TERM") == "dumb":
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+@dataclass
+class Terminal:
+    quiet: bool = False
+    verbose: bool = False
+    stream: TextIO = field(default_factory=lambda: sys.stdout)
+    errors: TextIO = field(default_factory=lambda: sys.stderr)
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def colour(self) -> bool:
+        return wants_colour(self.stream)
+
+    def paint(self, text: str, style: str, *, stream: TextIO | None = None) -> str:
+        if not wants_colour(stream or self.stream):
+            return text
+        return f"{STYLES[style]}{text}{RESET}"
+
+    def progress(self, line: str) -> None:
+        """One line per step; dropped with --quiet, timed with --verbose."""
+        if self.quiet:
+            return
+        step, colon, rest = line.partition(": ")
+        if colon:
+            line = f"{self.paint(step + ':', 'dim')} {rest}"
+        if self.verbose:
+            line = f"{line} {self.paint(f'[{time.monotonic() - self.started:.2f} s]', 'dim')}"
+        print(line, file=self.stream, flush=True)
+
+    def detail(self, line: str) -> None:
+        """Only with --verbose."""
+        if self.verbose:
+            print(self.paint(line, "dim"), file=self.stream, flush=True)
+
+    def error(self, message: str) -> None:
+        print(f"bundler: {self.paint('error:', 'error', stream=self.errors)} {message}", file=self.errors, flush=True)
+
+    def report(self, result: CheckResult) -> None:
+        """The text report: findings (coloured by severity), then the summary unless quiet."""
+        from bundler.report import summary_line
+
+        for listing in (result.registry, *result.paths):
+            where = f" in {listing.origin}" if listing.origin != "source" else ""
+            self.detail(f"{listing.name} ({listing.location}){where} applies {', '.join(map(str, listing.applied()))}")
+        for finding in result.findings:
+            style = {Severity.ERROR: "error", Severity.WARNING: "warning"}.get(finding.severity, "note")
+            print(f"{finding.location}: {self.paint(finding.code.value, style)}: {finding.message}", file=self.stream)
+        if not self.quiet:
+            print(self.paint(summary_line(result), "ok" if result.ok else "error"), file=self.stream)
