@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "enqueue":
             text = sys.stdin.read() if args.event == "-" else args.event
             source = "stdin" if args.event == "-" else "event argument"
-            result = PendingMessageStore(store.conn).enqueue(parse_event_text(text, source=source))
+            result = PendingMessageStore(store.conn).enqueue_event(parse_event_text(text, source=source))
             print(f"{'enqueued' if result.created else 'already queued'}: message {result.id}")
         elif args.command == "process":
             pid = args.worker_pid if args.worker_pid is not None else os.getpid()

@@ -92,7 +92,7 @@ class WorkerRequestHandler(BaseHTTPRequestHandler):
 
     def _enqueue(self, conn: sqlite3.Connection, body: bytes) -> tuple[HTTPStatus, Any]:
         event = parse_event_text(body, source="request body")
-        result = PendingMessageStore(conn).enqueue(event)
+        result = PendingMessageStore(conn).enqueue_event(event)
         status = HTTPStatus.CREATED if result.created else HTTPStatus.OK
         return status, {"id": result.id, "created": result.created}
 

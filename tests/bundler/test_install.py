@@ -53,9 +53,14 @@ def test_sync_installs_a_runnable_bundle_with_its_manifest(project: Path, tmp_pa
     assert manifest["version"] == "0.1.0" and 28 in manifest["versions_applied"]
     assert {"source_commit", "built_at", "bundle"} <= set(manifest)
     env = dict(os.environ, SHIV_ROOT=str(tmp_path / "shiv"), WORKER_DATA_DIR=str(tmp_path / "data"))
-    result = subprocess.run([python, str(target / "worker-service.pyz"), "migrate"], capture_output=True, text=True,
-                            env=env, timeout=120)
-    assert result.returncode == 0, result.stderr
+    outputs = {}
+    for command in ("--version", "migrate", "status"):
+        result = subprocess.run([python, str(target / "worker-service.pyz"), command], capture_output=True, text=True,
+                                env=env, timeout=120)
+        assert result.returncode == 0, result.stderr
+        outputs[command] = result.stdout
+    assert outputs["--version"].strip() == "worker-service 0.1.0"
+    assert "worker_pid" in outputs["status"] and "schema versions: 4, 5" in outputs["status"]
 
 
 def test_the_install_directory_comes_from_the_environment_by_default(project: Path) -> None:

@@ -62,42 +62,45 @@ class PendingMessageStore:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
-    def enqueue(self, event: ToolUseEvent) -> EnqueueResult:
+    def enqueue(self, content_session_id: str, tool_use_id: str, payload: dict[str, Any]) -> EnqueueResult:
         """Store the event once: a second enqueue of the same (session, tool use) is a no-op."""
         now = int(time.time() * 1000)
         with immediate_transaction(self.conn):
-            self._ensure_session(event, now)
+            self._ensure_session(content_session_id, payload, now)
             cursor = self.conn.execute(
                 "INSERT OR IGNORE INTO pending_messages (content_session_id, tool_use_id,"
                 " message_type, payload, created_at_epoch, agent_type, agent_id)"
                 " VALUES (?, ?, 'tool_use', ?, ?, ?, ?)",
                 (
-                    event.content_session_id,
-                    event.tool_use_id,
-                    json.dumps(event.payload, sort_keys=True),
+                    content_session_id,
+                    tool_use_id,
+                    json.dumps(payload, sort_keys=True),
                     now,
-                    event.payload.get("agent_type"),
-                    event.payload.get("agent_id"),
+                    payload.get("agent_type"),
+                    payload.get("agent_id"),
                 ),
             )
             row = self.conn.execute(
                 "SELECT id FROM pending_messages WHERE content_session_id = ? AND tool_use_id = ?",
-                (event.content_session_id, event.tool_use_id),
+                (content_session_id, tool_use_id),
             ).fetchone()
         return EnqueueResult(id=row[0], created=cursor.rowcount == 1)
 
-    def _ensure_session(self, event: ToolUseEvent, now_ms: int) -> None:
-        project = str(event.payload.get("project") or "unknown")
+    def enqueue_event(self, event: ToolUseEvent) -> EnqueueResult:
+        return self.enqueue(event.content_session_id, event.tool_use_id, event.payload)
+
+    def _ensure_session(self, content_session_id: str, payload: dict[str, Any], now_ms: int) -> None:
+        project = str(payload.get("project") or "unknown")
         self.conn.execute(
             "INSERT OR IGNORE INTO sdk_sessions (content_session_id, memory_session_id, project,"
             " started_at, started_at_epoch, platform_source) VALUES (?, ?, ?, ?, ?, ?)",
             (
-                event.content_session_id,
-                memory_session_id_for(event.content_session_id),
+                content_session_id,
+                memory_session_id_for(content_session_id),
                 project,
                 datetime.now(timezone.utc).isoformat(),
                 now_ms,
-                event.payload.get("platform_source"),
+                payload.get("platform_source"),
             ),
         )
 

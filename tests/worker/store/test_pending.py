@@ -28,6 +28,11 @@ def event(tool_use_id: str = "toolu_1", session: str = "session-1", **extra):
     )
 
 
+def enqueue(queue: PendingMessageStore, tool_use_id: str = "toolu_1", session: str = "session-1"):
+    parsed = event(tool_use_id, session)
+    return queue.enqueue(parsed.content_session_id, parsed.tool_use_id, parsed.payload)
+
+
 def dead_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
@@ -39,8 +44,8 @@ def count(queue: PendingMessageStore, table: str) -> int:
 
 
 def test_the_same_tool_use_event_enqueued_twice_is_stored_once(queue) -> None:
-    first = queue.enqueue(event())
-    second = queue.enqueue(event())
+    first = enqueue(queue)
+    second = enqueue(queue)
 
     assert first.created and not second.created
     assert first.id == second.id
@@ -48,14 +53,14 @@ def test_the_same_tool_use_event_enqueued_twice_is_stored_once(queue) -> None:
 
 
 def test_the_same_tool_use_id_in_another_session_is_another_message(queue) -> None:
-    queue.enqueue(event(session="a"))
-    queue.enqueue(event(session="b"))
+    enqueue(queue, session="a")
+    enqueue(queue, session="b")
     assert count(queue, "pending_messages") == 2
 
 
 def test_a_claim_takes_the_oldest_pending_message_for_the_worker(queue) -> None:
-    first = queue.enqueue(event("t1"))
-    queue.enqueue(event("t2"))
+    first = enqueue(queue, "t1")
+    enqueue(queue, "t2")
 
     claimed = queue.claim_next(worker_pid=4242)
 
@@ -64,7 +69,7 @@ def test_a_claim_takes_the_oldest_pending_message_for_the_worker(queue) -> None:
 
 
 def test_a_message_held_by_a_dead_worker_is_claimed_again(queue) -> None:
-    message = queue.enqueue(event())
+    message = enqueue(queue)
     gone = dead_pid()
     assert queue.claim_next(worker_pid=gone).id == message.id
     assert not process_is_alive(gone)
@@ -77,13 +82,13 @@ def test_a_message_held_by_a_dead_worker_is_claimed_again(queue) -> None:
 
 
 def test_a_message_held_by_a_live_worker_is_not_taken(queue) -> None:
-    queue.enqueue(event())
+    enqueue(queue)
     assert queue.claim_next(worker_pid=os_pid()) is not None
     assert queue.claim_next(worker_pid=dead_pid()) is None
 
 
 def test_completion_writes_exactly_one_observation(queue) -> None:
-    message = queue.enqueue(event())
+    message = enqueue(queue)
     queue.claim_next(worker_pid=os_pid())
 
     observation_id = queue.complete(message.id)
@@ -105,14 +110,14 @@ def test_messages_with_identical_content_yield_one_observation(queue) -> None:
             "INSERT INTO pending_messages (content_session_id, payload, created_at_epoch) VALUES ('session-1', ?, 0)",
             (payload,),
         )
-    queue.enqueue(event())  # creates the session row the observations refer to
+    enqueue(queue)  # creates the session row the observations refer to
 
     assert queue.process_all(os_pid()) == 3
     assert count(queue, "observations") == 2
 
 
 def test_fail_marks_the_message_failed(queue) -> None:
-    message = queue.enqueue(event())
+    message = enqueue(queue)
     queue.claim_next(worker_pid=os_pid())
     queue.fail(message.id)
     assert queue.get(message.id).status == "failed"
@@ -121,7 +126,7 @@ def test_fail_marks_the_message_failed(queue) -> None:
 
 def test_process_all_drains_the_queue(queue) -> None:
     for n in range(5):
-        queue.enqueue(event(f"t{n}"))
+        enqueue(queue, f"t{n}")
     assert queue.process_all(os_pid()) == 5
     assert queue.depth() == {"processed": 5}
     assert count(queue, "observations") == 5
