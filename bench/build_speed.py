@@ -26,17 +26,9 @@ from bundler.build import build, run_shiv, source_date_epoch, stage_install  # n
 from bundler.check import run_check  # noqa: E402
 from bundler.config import load_config  # noqa: E402
 from bundler.install import sync  # noqa: E402
+from timing import best_of  # noqa: E402
 
 REPEAT = 3
-
-
-def best_of(action: Callable[[], object], repeat: int = REPEAT) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def copy_of_project(folder: Path) -> Path:
@@ -70,15 +62,15 @@ def main() -> None:
                 site_packages = stage_install(config, Path(stage))
                 run_shiv(config, site_packages, Path(stage) / "bare.pyz", source_date_epoch(project))
 
-        bare = best_of(bare_shiv)
-        full = best_of(lambda: build(config, quiet, force=True))
+        bare = best_of(bare_shiv, REPEAT)
+        full = best_of(lambda: build(config, quiet, force=True), REPEAT)
         print(f"full build {full:.2f} s vs bare shiv on the same staged inputs {bare:.2f} s:"
               f" {full / bare:.2f}x (goal <= 1.15x)")
 
         install = scratch / "install"
         bundle = project / "build" / "worker-service.pyz"
-        full_sync = best_of(lambda: (build(config, quiet, force=True), sync(config, bundle, install)))
-        noop = best_of(lambda: (build(config, quiet), sync(config, bundle, install)))
+        full_sync = best_of(lambda: (build(config, quiet, force=True), sync(config, bundle, install)), REPEAT)
+        noop = best_of(lambda: (build(config, quiet), sync(config, bundle, install)), REPEAT)
         print(f"no-op build-and-sync {noop:.2f} s vs a full one {full_sync:.2f} s: {noop / full_sync:.2f}x (goal <= 0.1x)")
 
         small = padded_bundle(bundle, scratch / "small.pyz", 1)

@@ -23,20 +23,9 @@ import libcst  # noqa: E402
 from bundler.check import extract_lists, recording_rules, run_check  # noqa: E402
 from bundler.config import load_config  # noqa: E402
 from bundler.sources import ModuleSet, ProjectFolder  # noqa: E402
+from timing import best_of, command_seconds  # noqa: E402
 
 REPEAT = 15
-
-
-def median_seconds(command: Sequence[str], cwd: Path) -> float:
-    subprocess.run(command, cwd=cwd, capture_output=True, check=False)  # warm the page cache
-    times = []
-    for _ in range(REPEAT):
-        start = time.perf_counter()
-        result = subprocess.run(command, cwd=cwd, capture_output=True, check=False)
-        times.append(time.perf_counter() - start)
-        if result.returncode not in (0, 1):
-            raise SystemExit(f"benchmark command failed: {' '.join(command)}\n{result.stderr.decode()}")
-    return min(times)  # the least disturbed run: this machine's noise only ever adds time
 
 
 def files_the_check_parses(root: Path) -> list[str]:
@@ -83,15 +72,15 @@ def main() -> None:
     # being written, which would charge compiling our own modules to every run.
     compileall.compile_dir(ROOT / "src", quiet=1)
     check = [sys.executable, "-m", "bundler", "check"]
-    floor = median_seconds(floor_command(ROOT), ROOT)
-    worker = median_seconds(check, ROOT)
+    floor = command_seconds(floor_command(ROOT), ROOT, REPEAT)
+    worker = command_seconds(check, ROOT, REPEAT)
     print(f"bundler check on the worker: {worker * 1000:.0f} ms; floor {floor * 1000:.0f} ms;"
           f" ratio {worker / floor:.2f}x (goal <= 1.30x)")
     with tempfile.TemporaryDirectory() as name:
         timings = {}
         for count in (50, 500):
             root = generated_codebase(Path(name) / str(count), count)
-            timings[count] = (in_process_seconds(lambda: parse_only(root)), in_process_seconds(lambda: check_only(root)))
+            timings[count] = (best_of(lambda: parse_only(root), REPEAT), best_of(lambda: check_only(root), REPEAT))
     for count, (parse, checked) in timings.items():
         print(f"{count} migrations, in process: check {checked * 1000:.0f} ms, parse alone {parse * 1000:.0f} ms"
               f" ({checked / parse:.2f}x the parse)")
@@ -106,16 +95,6 @@ def parse_only(root: Path) -> None:
 
 def check_only(root: Path) -> None:
     run_check(load_config(str(root / "pyproject.toml")))
-
-
-def in_process_seconds(action: Callable[[], None]) -> float:
-    action()
-    times = []
-    for _ in range(REPEAT):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 if __name__ == "__main__":

@@ -494,7 +494,8 @@ class Evaluator:
             if self.function.class_def is not None:
                 return ext.resolver.class_constants(self.function.class_def).get(node.attr.value)
         if isinstance(node, cst.Name):
-            return local_tuple(self.function.node, node.value)
+            expression = self.extractor.digest(self.function).assignments.get(node.value)
+            return expression if isinstance(expression, (cst.Tuple, cst.List)) else None
         return None
 
     def _bound_method(self, node: cst.BaseExpression) -> MethodRef | None:
@@ -547,7 +548,9 @@ class Evaluator:
 
     def _on_registry_instance(self, owner: cst.BaseExpression) -> bool:
         if isinstance(owner, cst.Name):
-            owner = local_assignment(self.function.node, owner.value) or owner
+            if owner.value in ("self", "cls"):
+                return False
+            owner = self.extractor.digest(self.function).assignments.get(owner.value) or owner
         return (isinstance(owner, cst.Call) and isinstance(owner.func, cst.Name)
                 and self.extractor.is_registry_class(owner.func.value, self.function.module))
 
@@ -585,17 +588,3 @@ def is_static(node: cst.FunctionDef) -> bool:
 
 def env_key(env: dict[str, Value]) -> tuple[tuple[str, Value], ...]:
     return tuple(sorted(((k, v) for k, v in env.items()), key=lambda item: item[0]))
-
-
-def local_assignment(function: cst.FunctionDef, name: str) -> cst.BaseExpression | None:
-    assigned: dict[str, cst.BaseExpression | None] = {}
-    for statement in function.body.body if isinstance(function.body, cst.IndentedBlock) else []:
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                collect_assignment(small, assigned)
-    return assigned.get(name)
-
-
-def local_tuple(function: cst.FunctionDef, name: str) -> cst.BaseExpression | None:
-    expression = local_assignment(function, name)
-    return expression if isinstance(expression, (cst.Tuple, cst.List)) else None
