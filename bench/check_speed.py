@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import libcst  # noqa: E402
 
-from bundler.check import extract_lists, recording_rules, run_check  # noqa: E402
+from bundler.check import extract_lists, run_check  # noqa: E402
 from bundler.config import load_config  # noqa: E402
 from bundler.sources import ModuleSet, ProjectFolder  # noqa: E402
 from timing import best_of, command_seconds  # noqa: E402
@@ -32,7 +32,7 @@ def files_the_check_parses(root: Path) -> list[str]:
     config = load_config(str(root / "pyproject.toml"))
     runner, stores = config.require_entries()
     modules = ModuleSet(ProjectFolder(config.root))
-    extract_lists(modules, recording_rules(config), runner, stores)
+    extract_lists(modules, config, runner, stores)
     return [path for path, module in modules._by_path.items() if module is not None]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from bundler import styles
 from bundler.config import Config
 from bundler.errors import BundleError, SourceError
 from bundler.extract import Extractor
@@ -15,37 +16,41 @@ from bundler.verify import verify
 
 
 def recording_rules(config: Config) -> RecordingRules:
-    return RecordingRules(version_table=config.version_table, user_version=config.version_record == "user_version")
+    return RecordingRules(
+        version_table=config.version_table,
+        user_version=config.version_record == "user_version",
+        name_pattern=config.styles.name_pattern if config.style == "naming" else None,
+    )
 
 
 def run_check(config: Config, bundles: Sequence[Path] = ()) -> CheckResult:
     """Verify every store path against the registry, in the source and inside each bundle."""
     runner, stores = config.require_entries()
-    rules = recording_rules(config)
     source = ModuleSet(ProjectFolder(config.root))
-    registry, paths = extract_lists(source, rules, runner, stores, config.source)
+    registry, paths = extract_lists(source, config, runner, stores)
     findings = verify(registry, paths, config.severity)
     for bundle in bundles:
-        bundle_paths, stale = check_bundle(Path(bundle), source, rules, runner, stores, config)
+        bundle_paths, stale = check_bundle(Path(bundle), source, runner, stores, config)
         paths += bundle_paths
         findings += verify(registry, bundle_paths, config.severity) + stale
     return CheckResult(registry=registry, paths=tuple(paths), findings=tuple(findings))
 
 
 def extract_lists(
-    modules: ModuleSet, rules: RecordingRules, runner: EntrySpec, stores: Sequence[EntrySpec],
-    configured_in: str | None = None,
+    modules: ModuleSet, config: Config, runner: EntrySpec, stores: Sequence[EntrySpec]
 ) -> tuple[MigrationList, list[MigrationList]]:
-    extractor = Extractor(modules, rules, runner, configured_in)
-    registry = extractor.migration_list(runner)
+    """The registry, then every store path, each by the configured registry style."""
+    extractor = Extractor(modules, recording_rules(config), runner if config.style == "methods" or runner.method else None,
+                          config.source)
+    registry = styles.migration_list(extractor, runner, config.style, config.styles)
     if not registry.applied():
         raise SourceError(
             f"the registry {registry.name} records no version number: nothing to check against"
-            " (is version-table or version-record set right?)",
+            " (is version-table, version-record or style set right?)",
             where=str(registry.location),
         )
     extractor.registry = registry
-    return registry, [extractor.migration_list(store) for store in stores]
+    return registry, [styles.migration_list(extractor, store, config.style, config.styles) for store in stores]
 
 
 def archive_spec(spec: EntrySpec) -> EntrySpec:
@@ -59,12 +64,13 @@ def archive_spec(spec: EntrySpec) -> EntrySpec:
 
 
 def check_bundle(
-    bundle: Path, source: ModuleSet, rules: RecordingRules, runner: EntrySpec,
-    stores: Sequence[EntrySpec], config: Config,
+    bundle: Path, source: ModuleSet, runner: EntrySpec, stores: Sequence[EntrySpec], config: Config,
 ) -> tuple[list[MigrationList], list[Finding]]:
     archive = ModuleSet(Archive(bundle))
     stale: list[Finding] = []
     for spec in (runner, *stores):
+        if (config.root / spec.target).is_dir():
+            continue  # a folder of version modules: its modules are looked up one by one
         inside = archive_spec(spec)
         module = archive.by_name(inside.target)
         if module is None:
@@ -81,6 +87,6 @@ def check_bundle(
                     f"{module.display} differs from its source {original.display}; rebuild the bundle",
                     Location(module.display, 1), None, None,
                 ))
-    _, paths = extract_lists(archive, rules, archive_spec(runner), [archive_spec(s) for s in stores])
+    registry_spec = runner if (config.root / runner.target).is_dir() else archive_spec(runner)
+    _, paths = extract_lists(archive, config, registry_spec, [archive_spec(s) for s in stores])
     return paths, stale
-

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,10 +17,22 @@ from bundler.errors import ConfigError
 from bundler.ftypes import DEFAULT_SEVERITY, Code, EntrySpec, Severity
 
 KNOWN_KEYS = {
-    "runner", "stores", "version-table", "version-record", "severity", "install-dir",
+    "style", "styles", "runner", "stores", "version-table", "version-record", "severity", "install-dir",
     "restart-command", "runtime", "console-script", "bundle-name", "bundle-packages",
 }
 RUNTIME_KEYS = {"runner", "stores", "upgrade-fixtures", "timeout"}
+STYLE_KEYS = {"decorator", "name-pattern", "record-keys", "module-pattern"}
+STYLES = ("methods", "decorators", "records", "naming", "modules", "version-chain")
+
+
+@dataclass(frozen=True)
+class StyleOptions:
+    """How registries that are not method lists are described (``[tool.bundler.styles]``)."""
+
+    decorator: str = "migration"  # decorators: @migration(28), or @migration with the number in the name
+    name_pattern: str = r"(\d+)$"  # the number in a function's or method's name (group 1)
+    record_keys: tuple[str, ...] = ("version", "from_version", "to_version", "number")
+    module_pattern: str = r"(\d+)\.py$"  # modules: one module per version, the number in its file name
 VERSION_RECORDS = ("table", "user_version")
 
 
@@ -35,6 +48,8 @@ class RuntimeConfig:
 class Config:
     root: Path
     source: str  # the file the configuration came from, for messages
+    style: str = "methods"
+    styles: StyleOptions = field(default_factory=StyleOptions)
     runner: EntrySpec | None = None
     stores: tuple[EntrySpec, ...] = ()
     version_table: str = "schema_versions"
@@ -105,14 +120,25 @@ def read_tool_table(pyproject: Path, *, required: bool) -> dict[str, Any]:
 def parse_table(table: dict[str, Any], root: Path, source: str) -> Config:
     check_keys(table, KNOWN_KEYS, "tool.bundler", source)
     config = Config(root=root, source=source)
+    if "style" in table:
+        style = expect(table, "style", str, source)
+        if style not in STYLES:
+            nearest = difflib.get_close_matches(style, STYLES, n=1)
+            hint = f"; did you mean '{nearest[0]}'?" if nearest else f"; one of {', '.join(STYLES)}"
+            raise ConfigError(f"[tool.bundler] style: unknown style {style!r}{hint}", where=source)
+        config = replace(config, style=style)
+    if "styles" in table:
+        config = replace(config, styles=parse_styles(expect(table, "styles", dict, source), source))
+    strict = config.style == "methods"
     if "runner" in table:
-        config = replace(config, runner=parse_spec(expect(table, "runner", str, source), "runner", root, source))
+        config = replace(config, runner=parse_spec(expect(table, "runner", str, source), "runner", root, source,
+                                                   strict=strict))
     if "stores" in table:
         values = expect(table, "stores", list, source)
         if not values:
             raise ConfigError("[tool.bundler] stores: must name at least one store", where=source)
         config = replace(config, stores=tuple(
-            parse_spec(expect_item(v, "stores", str, source), "stores", root, source) for v in values
+            parse_spec(expect_item(v, "stores", str, source), "stores", root, source, strict=strict) for v in values
         ))
     for key, attribute in (("version-table", "version_table"), ("install-dir", "install_dir"),
                            ("console-script", "console_script"), ("bundle-name", "bundle_name")):
@@ -140,6 +166,32 @@ def parse_table(table: dict[str, Any], root: Path, source: str) -> Config:
     if "runtime" in table:
         config = replace(config, runtime=parse_runtime(expect(table, "runtime", dict, source), root, source))
     return config
+
+
+def parse_styles(table: dict[str, Any], source: str) -> StyleOptions:
+    check_keys(table, STYLE_KEYS, "tool.bundler.styles", source)
+    options = StyleOptions()
+    if "decorator" in table:
+        name = expect(table, "decorator", str, source)
+        if not all(part.isidentifier() for part in name.split(".")):
+            raise ConfigError(f"[tool.bundler.styles] decorator: {name!r} is not a (dotted) name", where=source)
+        options = replace(options, decorator=name)
+    for key, attribute in (("name-pattern", "name_pattern"), ("module-pattern", "module_pattern")):
+        if key in table:
+            pattern = expect(table, key, str, source)
+            try:
+                groups = re.compile(pattern).groups
+            except re.error as exc:
+                raise ConfigError(f"[tool.bundler.styles] {key}: not a regular expression ({exc})", where=source) from None
+            if groups < 1:
+                raise ConfigError(f"[tool.bundler.styles] {key}: needs a group around the number", where=source)
+            options = replace(options, **{attribute: pattern})
+    if "record-keys" in table:
+        keys = tuple(expect_item(k, "styles.record-keys", str, source) for k in expect(table, "record-keys", list, source))
+        if not keys or not all(k.isidentifier() for k in keys):
+            raise ConfigError("[tool.bundler.styles] record-keys: a list of keyword names", where=source)
+        options = replace(options, record_keys=keys)
+    return options
 
 
 def parse_severity(table: dict[str, Any], source: str) -> dict[Code, Severity]:
@@ -205,12 +257,17 @@ def inside(root: Path, relative: str, key: str, source: str) -> Path:
     return resolved
 
 
-def parse_spec(text: str, key: str, root: Path, source: str) -> EntrySpec:
-    """``path/to/file.py:Class.method`` or ``package.module:Class.method``."""
+def parse_spec(text: str, key: str, root: Path, source: str, *, strict: bool = True) -> EntrySpec:
+    """``path/to/file.py:Class.method`` or ``package.module:Class.method``; unless ``strict``
+    (registry styles other than method lists) also ``file.py:Name`` and a bare file or folder."""
     target, colon, qualified = text.rpartition(":")
-    parts = qualified.split(".")
-    if not colon or not target or len(parts) != 2 or not all(p.isidentifier() for p in parts):
-        raise ConfigError(f"{key}: {text!r} is not of the form path/to/file.py:Class.method", where=source)
+    if not colon and not strict:
+        target, qualified = text, ""
+    parts = qualified.split(".") if qualified else []
+    shape_ok = len(parts) == 2 if strict else len(parts) <= 2
+    if (strict and not colon) or not target or not shape_ok or not all(p.isidentifier() for p in parts):
+        form = "path/to/file.py:Class.method" if strict else "path/to/file.py[:Name[.method]]"
+        raise ConfigError(f"{key}: {text!r} is not of the form {form}", where=source)
     if target.endswith(".py") or "/" in target or os.sep in target:
         relative = Path(target)
         if relative.is_absolute():
@@ -219,7 +276,7 @@ def parse_spec(text: str, key: str, root: Path, source: str) -> EntrySpec:
         target = relative.as_posix()
     elif not all(part.isidentifier() for part in target.split(".")):
         raise ConfigError(f"{key}: {target!r} is neither a .py path nor a dotted module name", where=source)
-    return EntrySpec(target, parts[0], parts[1])
+    return EntrySpec(target, *parts)
 
 
 def apply_overrides(config: Config, runner: str | None, stores: list[str] | None, cwd: Path) -> Config:
@@ -229,7 +286,7 @@ def apply_overrides(config: Config, runner: str | None, stores: list[str] | None
         target, colon, qualified = text.rpartition(":")
         if colon and (target.endswith(".py") or "/" in target) and not Path(target).is_absolute():
             text = f"{(cwd / target).resolve()}:{qualified}"
-        return parse_spec(text, flag, config.root, "command line")
+        return parse_spec(text, flag, config.root, "command line", strict=config.style == "methods")
 
     if runner:
         config = replace(config, runner=from_flag(runner, "--runner"))

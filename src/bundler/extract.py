@@ -11,6 +11,7 @@ method that calls several migrations is a grouping helper and is expanded.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Union
@@ -100,7 +101,7 @@ class Extractor:
     # --- entries -------------------------------------------------------------------------
 
     def find_entry(self, spec: EntrySpec) -> Function:
-        module = self._module_for(spec)
+        module = self.module_for(spec)
         found = self.find_class(module, spec.class_name)
         if found is None:
             raise SourceError(f"class {spec.class_name} not found", where=module.display)
@@ -128,13 +129,13 @@ class Extractor:
         if self.registry_entry is None:
             return None
         try:
-            module = self._module_for(self.registry_entry)
+            module = self.module_for(self.registry_entry)
         except SourceError:
             return None
         found = self.find_class(module, self.registry_entry.class_name)
         return self.find_method(found[0], found[1], name) if found else None
 
-    def _module_for(self, spec: EntrySpec) -> ParsedModule:
+    def module_for(self, spec: EntrySpec) -> ParsedModule:
         looks_like_path = spec.target.endswith(".py") or "/" in spec.target
         module = self.modules.by_path(spec.target) if looks_like_path else self.modules.by_name(spec.target)
         if module is None:
@@ -269,12 +270,21 @@ class Extractor:
             local_env = dict(env)
             local_env.update(self._locals(function, digest, env))
             evaluator = Evaluator(self, function, local_env)
+            named = self._number_in_name(function)
+            if named is not None:
+                evaluator.events.append(Record(RecordedVersion(named, function.node, "the method's name")))
             evaluator.run(digest.operations)
             summary = Summary(evaluator.events)
         finally:
             self._active.discard(key)
         self._summaries[key] = summary
         return summary
+
+    def _number_in_name(self, function: Function) -> int | None:
+        if self.rules.name_pattern is None:
+            return None
+        match = re.search(self.rules.name_pattern, function.node.name.value)
+        return int(match.group(1)) if match and match.group(1).isdigit() else None
 
     def digest(self, function: Function) -> Digest:
         """The body's calls, loops and assignments: one tree walk per function per run."""
@@ -396,7 +406,7 @@ class DigestCollector:
 
     def _may_matter(self, func: cst.BaseExpression) -> bool:
         kind = type(func)
-        if kind is cst.Name:
+        if kind is cst.Name or kind is cst.Call:  # a call of a call: getattr(self, name)()
             return True
         # Any call on a name or on a fresh instance may reach a registry (``Runner(c).m()``,
         # ``runner.m()``); other receivers matter only for the recording methods.
@@ -510,6 +520,7 @@ class Evaluator:
         return None
 
     def _call(self, node: cst.Call) -> None:
+        self._refuse_computed_getattr(node)
         recorded = recorded_versions(node, self._resolve, self.extractor.rules)
         if recorded is not None:
             self.events.extend(Record(r) for r in recorded)
@@ -519,6 +530,23 @@ class Evaluator:
             target = self._registry_call(node) or self._callee(node.func)
             if target is not None:
                 self.events.append(Call(target, env_key(self._bind(target, node)), node))
+
+    def _refuse_computed_getattr(self, node: cst.Call) -> None:
+        """``getattr(self, f"upgrade_{n}")()`` applies methods no reader can name: fail closed,
+        and say which configuration would describe them."""
+        func = node.func
+        if isinstance(func, cst.Name) and func.value in self.env and isinstance(self.env[func.value], MethodRef):
+            return
+        getter = func if isinstance(func, cst.Call) else None
+        if getter is None and isinstance(func, cst.Name):
+            assigned = self.extractor.digest(self.function).assignments.get(func.value)
+            getter = assigned if isinstance(assigned, cst.Call) else None
+        if (getter is not None and isinstance(getter.func, cst.Name) and getter.func.value == "getattr"
+                and len(getter.args) >= 2 and not isinstance(self._resolve(getter.args[1].value), str)):
+            where = f"{self.function.module.display}:{self.function.module.line_of(node)}"
+            raise UnresolvableError(
+                f"{self.function.name} calls methods through getattr with a computed name, which cannot be followed;"
+                ' describe them with style = "naming" and [tool.bundler.styles] name-pattern', where=where)
 
     def _callee(self, func: cst.BaseExpression) -> Function | None:
         fn = self.function

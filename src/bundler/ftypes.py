@@ -32,14 +32,18 @@ DEFAULT_SEVERITY: dict[Code, Severity] = {code: Severity.ERROR for code in Code}
 
 @dataclass(frozen=True)
 class EntrySpec:
-    """Where a list of migrations starts: ``path/to/file.py:Class.method`` or ``pkg.mod:Class.method``."""
+    """Where a list of migrations starts: ``path/to/file.py:Class.method`` or ``pkg.mod:Class.method``.
+
+    Registry styles other than method lists also take ``file.py:Name`` (a class, a function or
+    a module-level name; ``method`` empty) and a bare file or folder (both empty)."""
 
     target: str  # a file path or a dotted module name, as written
-    class_name: str
-    method: str
+    class_name: str = ""
+    method: str = ""
 
     def __str__(self) -> str:
-        return f"{self.target}:{self.class_name}.{self.method}"
+        qualified = ".".join(filter(None, (self.class_name, self.method)))
+        return f"{self.target}:{qualified}" if qualified else self.target
 
 
 @dataclass(frozen=True)

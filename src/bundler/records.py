@@ -32,6 +32,7 @@ class RecordedVersion:
 class RecordingRules:
     version_table: str = "schema_versions"
     user_version: bool = False  # the project stamps versions with PRAGMA user_version
+    name_pattern: str | None = None  # style "naming": a method's name carries its number
 
     def insert_pattern(self) -> re.Pattern[str]:
         table = re.escape(self.version_table)

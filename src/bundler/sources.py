@@ -32,6 +32,8 @@ class Origin(Protocol):
 
     def module_candidates(self, dotted: str) -> list[str]: ...
 
+    def list_folder(self, relpath: str) -> list[str] | None: ...
+
 
 @dataclass
 class ProjectFolder:
@@ -49,6 +51,10 @@ class ProjectFolder:
 
     def display(self, relpath: str) -> str:
         return relpath
+
+    def list_folder(self, relpath: str) -> list[str] | None:
+        folder = self.root / relpath
+        return sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else None
 
     def module_candidates(self, dotted: str) -> list[str]:
         parts = dotted.split(".")
@@ -74,6 +80,11 @@ class InMemory:
         return relpath
 
     module_candidates = ProjectFolder.module_candidates
+
+    def list_folder(self, relpath: str) -> list[str] | None:
+        prefix = relpath.rstrip("/") + "/"
+        names = [name[len(prefix):] for name in self.files if name.startswith(prefix) and "/" not in name[len(prefix):]]
+        return sorted(names) if names else None
 
 
 @dataclass
@@ -116,6 +127,13 @@ class Archive:
 
     def display(self, relpath: str) -> str:
         return f"{self.path}!{relpath}"
+
+    def list_folder(self, relpath: str) -> list[str] | None:
+        """A source folder's files as the archive holds them (``src/app/x`` → ``site-packages/app/x``)."""
+        dotted = module_name_for(relpath)
+        prefix = ARCHIVE_PACKAGES + (dotted or "").replace(".", "/") + "/"
+        names = [name[len(prefix):] for name in self._members if name.startswith(prefix) and "/" not in name[len(prefix):]]
+        return sorted(names) if names else None
 
     def module_candidates(self, dotted: str) -> list[str]:
         stem = ARCHIVE_PACKAGES + dotted.replace(".", "/")
