@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,17 +13,29 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 
 
+ISOLATED_FOLDERS = (("HOME", "home"), ("WORKER_DATA_DIR", "data"), ("BUNDLER_INSTALL_DIR", "install"), ("SHIV_ROOT", "shiv"))
+
+
+def point_at_temporary_folders(root: Path, setenv) -> None:
+    for variable, folder in ISOLATED_FOLDERS:
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        setenv(variable, str(root / folder))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Session fixtures (the one shared build) run before any test's own isolation."""
+    saved = dict(os.environ)
+    point_at_temporary_folders(tmp_path_factory.mktemp("session-env"), os.environ.__setitem__)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path_factory.mktemp("env")
-    for variable, folder in (
-        ("HOME", "home"),
-        ("WORKER_DATA_DIR", "data"),
-        ("BUNDLER_INSTALL_DIR", "install"),
-        ("SHIV_ROOT", "shiv"),
-    ):
-        (root / folder).mkdir()
-        monkeypatch.setenv(variable, str(root / folder))
+    point_at_temporary_folders(root, monkeypatch.setenv)
     monkeypatch.delenv("NO_COLOR", raising=False)
     return root
 

@@ -213,7 +213,8 @@ def stage_install(config: Config, stage: Path, cancel: threading.Event | None = 
     wheels = stage / "wheels"
     site_packages = stage / "site-packages"
     name = distribution_name(config.root)
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "--quiet"]
+    # No cache: the build neither reads nor writes the user's pip cache, and stays the same on any machine.
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "--quiet", "--no-cache-dir"]
     run_step("building the wheel", [*pip, "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(wheels),
                                     str(project)], cwd=stage, cancel=cancel)
     run_step("installing the wheel", [*pip, "install", "--no-deps", "--no-compile", "--no-index", "--find-links",
