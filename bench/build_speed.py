@@ -14,9 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +24,7 @@ from bundler.build import build, run_shiv, source_date_epoch, stage_install  # n
 from bundler.check import run_check  # noqa: E402
 from bundler.config import load_config  # noqa: E402
 from bundler.install import sync  # noqa: E402
-from timing import best_of  # noqa: E402
+from timing import paired_best_of, run_command  # noqa: E402
 
 REPEAT = 3
 
@@ -62,30 +60,26 @@ def main() -> None:
                 site_packages = stage_install(config, Path(stage))
                 run_shiv(config, site_packages, Path(stage) / "bare.pyz", source_date_epoch(project))
 
-        bare = best_of(bare_shiv, REPEAT)
-        full = best_of(lambda: build(config, quiet, force=True), REPEAT)
+        bare, full = paired_best_of(bare_shiv, lambda: build(config, quiet, force=True), REPEAT)
         print(f"full build {full:.2f} s vs bare shiv on the same staged inputs {bare:.2f} s:"
               f" {full / bare:.2f}x (goal <= 1.15x)")
 
         install = scratch / "install"
         bundle = project / "build" / "worker-service.pyz"
-        full_sync = best_of(lambda: (build(config, quiet, force=True), sync(config, bundle, install)), REPEAT)
-        noop = best_of(lambda: (build(config, quiet), sync(config, bundle, install)), REPEAT)
+        noop, full_sync = paired_best_of(lambda: (build(config, quiet), sync(config, bundle, install)),
+                                         lambda: (build(config, quiet, force=True), sync(config, bundle, install)), REPEAT)
         print(f"no-op build-and-sync {noop:.2f} s vs a full one {full_sync:.2f} s: {noop / full_sync:.2f}x (goal <= 0.1x)")
 
         small = padded_bundle(bundle, scratch / "small.pyz", 1)
         large = padded_bundle(bundle, scratch / "large.pyz", 50)
-        small_check = best_of(lambda: run_check(config, [small]), 7)
-        large_check = best_of(lambda: run_check(config, [large]), 7)
+        small_check, large_check = paired_best_of(lambda: run_check(config, [small]), lambda: run_check(config, [large]), 7)
         print(f"check --bundle on {large.stat().st_size / 2**20:.0f} MB vs {small.stat().st_size / 2**20:.0f} MB:"
               f" {large_check * 1000:.0f} ms vs {small_check * 1000:.0f} ms, {large_check / small_check:.2f}x (goal <= 1.1x)")
 
         env = dict(os.environ, SHIV_ROOT=str(scratch / "shiv"))
         pyz = [sys.executable, str(bundle), "--version"]
         venv = [str(Path(sys.executable).parent / "worker-service"), "--version"]
-        subprocess.run(pyz, env=env, capture_output=True, check=True)  # the first run extracts: not warm
-        warm_pyz = best_of(lambda: subprocess.run(pyz, env=env, capture_output=True, check=True), 9)
-        warm_venv = best_of(lambda: subprocess.run(venv, env=env, capture_output=True, check=True), 9)
+        warm_pyz, warm_venv = paired_best_of(run_command(pyz, scratch, env), run_command(venv, scratch, env), 9)
         print(f"warm `worker-service.pyz --version` {warm_pyz * 1000:.0f} ms vs installed in a venv"
               f" {warm_venv * 1000:.0f} ms: {warm_pyz / warm_venv:.2f}x (goal <= 1.5x)")
 

@@ -8,11 +8,8 @@ parse of each file the check needs (goal: at most 1.3x). bundler check on a gene
 from __future__ import annotations
 
 import compileall
-import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +20,7 @@ import libcst  # noqa: E402
 from bundler.check import extract_lists, run_check  # noqa: E402
 from bundler.config import load_config  # noqa: E402
 from bundler.sources import ModuleSet, ProjectFolder  # noqa: E402
-from timing import best_of, command_seconds  # noqa: E402
+from timing import paired_best_of, run_command  # noqa: E402
 
 REPEAT = 15
 
@@ -72,15 +69,14 @@ def main() -> None:
     # being written, which would charge compiling our own modules to every run.
     compileall.compile_dir(ROOT / "src", quiet=1)
     check = [sys.executable, "-m", "bundler", "check"]
-    floor = command_seconds(floor_command(ROOT), ROOT, REPEAT)
-    worker = command_seconds(check, ROOT, REPEAT)
+    floor, worker = paired_best_of(run_command(floor_command(ROOT), ROOT), run_command(check, ROOT), REPEAT)
     print(f"bundler check on the worker: {worker * 1000:.0f} ms; floor {floor * 1000:.0f} ms;"
           f" ratio {worker / floor:.2f}x (goal <= 1.30x)")
     with tempfile.TemporaryDirectory() as name:
         timings = {}
         for count in (50, 500):
             root = generated_codebase(Path(name) / str(count), count)
-            timings[count] = (best_of(lambda: parse_only(root), REPEAT), best_of(lambda: check_only(root), REPEAT))
+            timings[count] = paired_best_of(lambda r=root: parse_only(r), lambda r=root: check_only(r), REPEAT)
     for count, (parse, checked) in timings.items():
         print(f"{count} migrations, in process: check {checked * 1000:.0f} ms, parse alone {parse * 1000:.0f} ms"
               f" ({checked / parse:.2f}x the parse)")

@@ -20,12 +20,26 @@ def best_of(action: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
-def command_seconds(command: Sequence[str], cwd: Path, repeat: int, env: dict[str, str] | None = None) -> float:
-    """Like ``best_of`` for a command; a command that fails (other than findings, exit 1) stops the run."""
+def paired_best_of(first: Callable[[], object], second: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Both actions' best times, measured alternately, so a burst of load on this shared
+    machine falls on both sides of a ratio instead of skewing one of them."""
+    first()
+    second()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for action, bucket in ((first, times[0]), (second, times[1])):
+            start = time.perf_counter()
+            action()
+            bucket.append(time.perf_counter() - start)
+    return min(times[0]), min(times[1])
+
+
+def run_command(command: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Callable[[], None]:
+    """An action running ``command``; a failure (other than findings, exit 1) stops the benchmark."""
 
     def run() -> None:
         result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, check=False)
         if result.returncode not in (0, 1):
             raise SystemExit(f"benchmark command failed: {' '.join(command)}\n{result.stderr.decode()}")
 
-    return best_of(run, repeat)
+    return run

@@ -131,8 +131,8 @@ def runtime_findings(config: Config, bundle: Path | None = None, *, shiv_root: P
         jobs = [(spec, [fresh_paths[i], *[db for _, j, db in upgrades if j == i]]) for i, spec in enumerate(specs)]
         with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
             outcomes = list(pool.map(lambda job: launcher.run(*job), jobs))
-        runs = {db: path_run(spec, db, outcome[db]) for (spec, dbs), outcome in zip(jobs, outcomes) for db in dbs}
-        fresh = {spec: runs[db] for spec, db in zip(specs, fresh_paths)}
+        runs = {db: path_run(spec, db, outcome[db]) for (spec, dbs), outcome in zip(jobs, outcomes, strict=True) for db in dbs}
+        fresh = {spec: runs[db] for spec, db in zip(specs, fresh_paths, strict=True)}
         reference = fresh[specs[0]]
         findings += [f for spec in specs if (f := failure_finding(config, fresh[spec], "a fresh database"))]
         if reference.snapshot is None:

@@ -10,7 +10,7 @@ import bisect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
-from bundler.ftypes import Code, DEFAULT_SEVERITY, Finding, Location, Migration, MigrationList, Severity
+from bundler.ftypes import Code, DEFAULT_SEVERITY, Finding, Migration, MigrationList, Severity
 
 
 def short_name(migration: Migration) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import libcst as cst
 import pytest
 
 from bundler.records import RecordingRules, recorded_versions, value_groups

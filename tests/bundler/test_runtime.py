@@ -32,7 +32,7 @@ def test_runtime_verdict(variant: str, capsys) -> None:
     messages = [f["message"] for f in report["findings"]]
     assert code == EXPECTED[variant]["exit"], messages
     assert len(messages) == len(EXPECTED[variant]["findings"]), messages
-    for expected, message in zip(EXPECTED[variant]["findings"], messages):
+    for expected, message in zip(EXPECTED[variant]["findings"], messages, strict=True):
         assert expected in message
     assert elapsed < 30  # a path that hangs is cut off by its timeout, never waited for
 

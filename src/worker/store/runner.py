@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime, timezone
-from pathlib import Path
 
 from worker.store import schema_steps as steps
 from worker.store.db import migration_transaction, open_database
