@@ -22,7 +22,7 @@ from bundler.config import load_config  # noqa: E402
 from bundler.sources import ModuleSet, ProjectFolder  # noqa: E402
 from timing import paired_best_of, run_command  # noqa: E402
 
-REPEAT = 15
+REPEAT = 25
 
 
 def files_the_check_parses(root: Path) -> list[str]:

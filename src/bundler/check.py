@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from bundler import styles
 from bundler.config import Config
 from bundler.errors import BundleError, SourceError
 from bundler.extract import Extractor
@@ -42,7 +41,7 @@ def extract_lists(
     """The registry, then every store path, each by the configured registry style."""
     extractor = Extractor(modules, recording_rules(config), runner if config.style == "methods" or runner.method else None,
                           config.source)
-    registry = styles.migration_list(extractor, runner, config.style, config.styles)
+    registry = migration_list(extractor, runner, config)
     if not registry.applied():
         raise SourceError(
             f"the registry {registry.name} records no version number: nothing to check against"
@@ -50,7 +49,15 @@ def extract_lists(
             where=str(registry.location),
         )
     extractor.registry = registry
-    return registry, [styles.migration_list(extractor, store, config.style, config.styles) for store in stores]
+    return registry, [migration_list(extractor, store, config) for store in stores]
+
+
+def migration_list(extractor: Extractor, spec: EntrySpec, config: Config) -> MigrationList:
+    if config.style == "methods":
+        return extractor.migration_list(spec)
+    from bundler import styles  # only the other registry styles need it
+
+    return styles.migration_list(extractor, spec, config.style, config.styles)
 
 
 def archive_spec(spec: EntrySpec) -> EntrySpec:
