@@ -8,6 +8,9 @@ parse of each file the check needs (goal: at most 1.3x). bundler check on a gene
 from __future__ import annotations
 
 import compileall
+import re
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -72,6 +75,11 @@ def main() -> None:
     floor, worker = paired_best_of(run_command(floor_command(ROOT), ROOT), run_command(check, ROOT), REPEAT)
     print(f"bundler check on the worker: {worker * 1000:.0f} ms; floor {floor * 1000:.0f} ms;"
           f" ratio {worker / floor:.2f}x (goal <= 1.30x)")
+    if shutil.which("valgrind"):
+        # Wall time on a shared machine drifts by +-15%; instructions do not.
+        floor_count, check_count = instructions(floor_command(ROOT)), instructions(check)
+        print(f"  the same in instructions (callgrind): {check_count / 1e6:.0f} M vs floor {floor_count / 1e6:.0f} M;"
+              f" ratio {check_count / floor_count:.2f}x")
     with tempfile.TemporaryDirectory() as name:
         timings = {}
         for count in (50, 500):
@@ -82,6 +90,16 @@ def main() -> None:
               f" ({checked / parse:.2f}x the parse)")
     print(f"500 vs 50 migrations: the check grows {timings[500][1] / timings[50][1]:.1f}x,"
           f" the parse alone {timings[500][0] / timings[50][0]:.1f}x (linear: about 10x)")
+
+
+def instructions(command: list[str]) -> int:
+    """Instructions executed by ``command`` under callgrind: repeatable to the last digit."""
+    result = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+                            cwd=ROOT, capture_output=True, text=True, check=False)
+    match = re.search(r"Collected : (\d+)", result.stderr)
+    if match is None:
+        raise SystemExit(f"callgrind gave no count for {' '.join(command)}")
+    return int(match.group(1))
 
 
 def parse_only(root: Path) -> None:
