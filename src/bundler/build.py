@@ -304,7 +304,8 @@ def verify_bundle(config: Config, bundle: Path, progress: Progress) -> list[int]
 
 
 def smoke_run(config: Config, bundle: Path) -> None:
-    """The bundle starts, and every path inside it builds the full schema, keeping every row."""
+    """The bundle starts, and every path inside it builds the full schema, keeping every row.
+    Both share one extraction (shiv locks it), so they run side by side."""
     with tempfile.TemporaryDirectory(prefix="bundler-smoke-") as scratch:
         shiv_root = Path(scratch) / "shiv"
         env = dict(os.environ, SHIV_ROOT=str(shiv_root))

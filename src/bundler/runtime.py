@@ -8,11 +8,13 @@ inside a bundle, on a fresh database and on every upgrade fixture.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bundler.config import Config
-from bundler.errors import ConfigError
+from bundler.errors import BundleError, ConfigError
 from bundler.ftypes import Code, Finding, Location, Severity
 from bundler.schema import Snapshot, snapshot_schema
 from bundler.sources import index_definitions
@@ -30,7 +32,9 @@ from bundler.verify import apply_severity
 # One process per path runs it on each database in turn, reporting progress on stdout, so the
 # parent knows which database a crash or a hang belongs to.
 RUNNER_SCRIPT = """
-import importlib, sys
+import importlib, os, site, sys
+if os.environ.get("BUNDLER_SITE_PACKAGES"):
+    site.addsitedir(os.environ["BUNDLER_SITE_PACKAGES"])
 module_name, _, function_name = sys.argv[1].partition(":")
 migrate = getattr(importlib.import_module(module_name), function_name)
 for db_path in sys.argv[2:]:
@@ -49,14 +53,49 @@ class PathRun:
     failure: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Launcher:
-    """How to run a callable: from the project's source folders, or from inside a shiv bundle."""
+    """How to run a callable: from the project's source folders, or from a shiv bundle.
+
+    A bundle is extracted once by shiv's own bootstrap (into ``shiv_root``); each path then runs
+    on that extracted site-packages in a plain interpreter with no site-packages of its own
+    (``-S``), so it runs the bundle's code and nothing installed here, without paying shiv's
+    start-up for every run."""
 
     root: Path
     bundle: Path | None
     timeout: float
-    shiv_root: Path | None = None  # shared, so the bundle is extracted once, not once per run
+    shiv_root: Path | None = None
+    extracted: Path | None = None
+
+    def prepare(self, scratch: Path) -> None:
+        """Extract the bundle (unless an earlier run into the same root already did)."""
+        if self.bundle is None or self.extracted is not None:
+            return
+        self.shiv_root = self.shiv_root or scratch / "shiv"
+        self.extracted = self._find_extraction()
+        if self.extracted is None:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("SHIV_")}
+            env.update(SHIV_INTERPRETER="1", SHIV_ROOT=str(self.shiv_root))
+            try:
+                subprocess.run([sys.executable, str(self.bundle), "-c", "pass"], env=env, capture_output=True,
+                               timeout=self.timeout, stdin=subprocess.DEVNULL)
+            except subprocess.TimeoutExpired:
+                raise BundleError(f"shiv did not extract the bundle within {self.timeout:g} s",
+                                  where=str(self.bundle)) from None
+            self.extracted = self._find_extraction()
+        if self.extracted is None:
+            raise BundleError("shiv did not extract the bundle: it cannot run", where=str(self.bundle))
+
+    def _find_extraction(self) -> Path | None:
+        assert self.bundle is not None and self.shiv_root is not None
+        try:
+            with zipfile.ZipFile(self.bundle) as archive:
+                build_id = json.loads(archive.read("environment.json"))["build_id"]
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+            raise BundleError(f"not a shiv bundle ({exc})", where=str(self.bundle)) from None
+        found = sorted(self.shiv_root.glob(f"*_{build_id}/site-packages"))
+        return found[0] if found else None
 
     def command(self, spec: str, db_paths: list[Path]) -> tuple[list[str], dict[str, str]]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SHIV_") and k != "PYTHONPATH"}
@@ -64,9 +103,8 @@ class Launcher:
         if self.bundle is None:
             env["PYTHONPATH"] = os.pathsep.join([str(self.root / "src"), str(self.root)])
             return [sys.executable, *arguments], env
-        env["SHIV_INTERPRETER"] = "1"
-        env["SHIV_ROOT"] = str(self.shiv_root or db_paths[0].parent / "shiv")
-        return [sys.executable, str(self.bundle), *arguments], env
+        env["BUNDLER_SITE_PACKAGES"] = str(self.extracted)
+        return [sys.executable, "-S", *arguments], env
 
     def run(self, spec: str, db_paths: list[Path]) -> dict[Path, str | None]:
         """Run ``spec`` on each database; for each, None on success, else the failure in one line."""
@@ -121,7 +159,8 @@ def runtime_findings(config: Config, bundle: Path | None = None, *, shiv_root: P
     findings: list[Finding] = []
     with tempfile.TemporaryDirectory(prefix="bundler-runtime-") as name:
         scratch = Path(name)
-        launcher = Launcher(config.root, bundle, config.runtime.timeout, shiv_root or scratch / "shiv")
+        launcher = Launcher(config.root, bundle, config.runtime.timeout, shiv_root)
+        launcher.prepare(scratch)
         fresh_paths = [scratch / f"fresh-{i}" / "db.sqlite" for i in range(len(specs))]
         for path in fresh_paths:
             path.parent.mkdir(parents=True)

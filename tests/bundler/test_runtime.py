@@ -82,3 +82,23 @@ def test_a_runtime_section_is_required(tmp_path: Path, capsys) -> None:
     (tmp_path / "s.py").write_text("class S:\n    def __init__(self):\n        self.c.execute('INSERT INTO schema_versions VALUES (1, 0)')\n")
     assert main(["check", "--runtime", "--config", str(tmp_path / "pyproject.toml")]) == 2
     assert "needs [tool.bundler.runtime] runner and stores" in capsys.readouterr().err
+
+
+def test_the_paths_run_the_bundles_code_not_the_source(built_project: Path, tmp_path: Path, capsys) -> None:
+    """A bundle whose store drifted from a correct source: only the bundle's code can show it."""
+    import zipfile
+
+    bundle = built_project / "build" / "worker-service.pyz"
+    drifted = tmp_path / "drifted.pyz"
+    member = "site-packages/worker/store/session_store.py"
+    with zipfile.ZipFile(bundle) as source, zipfile.ZipFile(drifted, "w") as copy:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == member:
+                data = data.replace(b"steps.add_pending_claim_columns(self.conn)",
+                                    b'steps.add_missing_columns(self.conn, "pending_messages", [("worker_pid", "TEXT")])')
+            copy.writestr(info, data)
+    findings = runtime_findings(load_config(str(built_project / "pyproject.toml")), drifted)
+    messages = " ".join(f.message for f in findings)
+    assert "column pending_messages.worker_pid differs: type 'INTEGER' vs 'TEXT'" in messages
+    assert runtime_findings(load_config(str(built_project / "pyproject.toml"))) == []
