@@ -26,7 +26,7 @@ from bundler.config import load_config  # noqa: E402
 from bundler.install import sync  # noqa: E402
 from timing import paired_best_of, run_command  # noqa: E402
 
-REPEAT = 3
+REPEAT = 5
 
 
 def copy_of_project(folder: Path) -> Path:
