@@ -95,6 +95,8 @@ class Extractor:
         self.registry: MigrationList | None = None
         self._summaries: dict[tuple, Summary] = {}
         self._digests: dict[tuple[str, str], Digest] = {}
+        self._versions: dict[tuple, list[int]] = {}  # numbers per (function, arguments), once known
+        self._cycles = 0  # recursion cut-offs seen so far
         self._methods: dict[int, dict[str, cst.FunctionDef]] = {}  # id(ClassDef) → its methods
         self._active: set[tuple] = set()
 
@@ -208,10 +210,14 @@ class Extractor:
     def versions(self, function: Function, env: dict[str, Value], *, strict: bool = True) -> list[int]:
         """Every number ``function`` records with these arguments, transitively, in order."""
         found: dict[int, None] = {}
-        key = ("versions", function.key, env_key(env), strict)
+        key = ("versions", function.key, env_key(env), strict, self.registry is not None)
+        if key in self._versions:
+            return self._versions[key]
         if key in self._active:
+            self._cycles += 1
             return []
         self._active.add(key)
+        cycles_before = self._cycles
         try:
             for event in self.summary(function, env).events:
                 if isinstance(event, Record):
@@ -227,6 +233,8 @@ class Extractor:
                         found.setdefault(version, None)
         finally:
             self._active.discard(key)
+        if self._cycles == cycles_before:  # a result cut short by recursion is not kept
+            self._versions[key] = list(found)
         return list(found)
 
     def _call_versions(self, caller: Function, call: Call, strict: bool) -> list[int]:

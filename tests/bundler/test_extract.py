@@ -157,3 +157,22 @@ def test_missing_class_and_method_name_the_file() -> None:
         applied("class Store:\n    pass\n", entry="Nope.__init__")
     with pytest.raises(SourceError, match="store.py:1: class Store has no method run"):
         applied("class Store:\n    pass\n", entry="Store.run")
+
+
+def test_numbers_found_through_a_cycle_are_right_from_either_side() -> None:
+    """Results cut short by recursion are not remembered: pong, reached first inside ping's
+    cycle, still records 1 when the entry calls it directly."""
+    source = f'''
+    class Store:
+        def __init__(self):
+            self.ping()
+            self.pong()
+
+        def ping(self):
+            self.conn.execute("{RECORD}", (1, 0))
+            self.pong()
+
+        def pong(self):
+            self.ping()
+    '''
+    assert applied(source) == [("Store.ping", (1,)), ("Store.pong", (1,))]
