@@ -25,7 +25,7 @@ from typing import Any
 from bundler.config import Config
 from bundler.errors import BundleError, ConfigError
 from bundler.ftypes import Code, Finding, Location, Severity
-from bundler.schema import Snapshot, snapshot_schema
+from bundler.schema import Snapshot, TableRows, snapshot_schema, table_rows
 from bundler.sources import index_definitions
 from bundler.verify import apply_severity
 
@@ -184,7 +184,7 @@ def runtime_findings(config: Config, bundle: Path | None = None, *, shiv_root: P
     return apply_severity(findings, config.severity)
 
 
-def load_fixture(fixture: Path, db_path: Path) -> dict[str, tuple[tuple[str, ...], Counter]]:
+def load_fixture(fixture: Path, db_path: Path) -> TableRows:
     """Build the old-shaped database from its SQL script; returns its rows."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -214,7 +214,7 @@ def read_snapshot(db_path: Path) -> Snapshot:
 
 def upgrade_findings(
     config: Config, spec: str, fixture: Path, reference: PathRun, upgraded: PathRun,
-    before: dict[str, tuple[tuple[str, ...], Counter]], db_path: Path,
+    before: TableRows, db_path: Path,
 ) -> list[Finding]:
     where = f"upgrading {fixture.name}"
     if upgraded.snapshot is None:
@@ -236,29 +236,6 @@ def upgrade_findings(
                 spec_location(config, spec), None, spec,
             ))
     return findings
-
-
-def table_rows(conn: sqlite3.Connection, columns: dict[str, list[str]] | None = None) -> dict[str, tuple[tuple[str, ...], Counter]]:
-    """Every row of every user table, as a multiset over the given (or current) columns."""
-    tables = [row[0] for row in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        " AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'"
-    )]
-    virtual_shadows = {row[0] for row in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'"
-    )}
-    result: dict[str, tuple[tuple[str, ...], Counter]] = {}
-    for table in tables:
-        if any(table.startswith(f"{v}_") for v in virtual_shadows):
-            continue
-        present = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
-        wanted = tuple(c for c in (columns or {}).get(table, present) if c in present)
-        if not wanted:
-            result[table] = (wanted, Counter())
-            continue
-        select = ", ".join(f'"{c}"' for c in wanted)
-        result[table] = (wanted, Counter(tuple(row) for row in conn.execute(f'SELECT {select} FROM "{table}"')))
-    return result
 
 
 def failure_finding(config: Config, run: PathRun, where: str) -> Finding | None:

@@ -7,13 +7,13 @@ constraints, index columns, uniqueness and partial clauses do.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections import Counter
 from typing import Any
 
 Snapshot = dict[str, Any]
+TableRows = dict[str, tuple[tuple[str, ...], Counter]]  # table → (columns, multiset of rows)
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -81,13 +81,24 @@ def describe_index(conn: sqlite3.Connection, name: str, table: str, sql: str | N
     return name, description
 
 
-def row_fingerprint(conn: sqlite3.Connection, table: str, columns: Iterable[str]) -> tuple[int, str]:
-    """Row count and an order-independent checksum of the given columns of every row."""
-    names = sorted(columns)
-    column_list = ", ".join(f'"{n}"' for n in names)
-    total = 0
-    count = 0
-    for row in conn.execute(f'SELECT {column_list} FROM "{table}"'):
-        count += 1
-        total += int.from_bytes(hashlib.sha256(repr(tuple(row)).encode()).digest()[:16], "big")
-    return count, f"{total % (1 << 128):032x}"
+def table_rows(conn: sqlite3.Connection, columns: dict[str, list[str]] | None = None) -> TableRows:
+    """Every row of every user table, as a multiset over the given (or current) columns."""
+    tables = [row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'"
+    )]
+    virtual_shadows = {row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'"
+    )}
+    result: TableRows = {}
+    for table in tables:
+        if any(table.startswith(f"{v}_") for v in virtual_shadows):
+            continue
+        present = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
+        wanted = tuple(c for c in (columns or {}).get(table, present) if c in present)
+        if not wanted:
+            result[table] = (wanted, Counter())
+            continue
+        select = ", ".join(f'"{c}"' for c in wanted)
+        result[table] = (wanted, Counter(tuple(row) for row in conn.execute(f'SELECT {select} FROM "{table}"')))
+    return result

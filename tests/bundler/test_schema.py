@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from bundler.schema import partial_clause, row_fingerprint, snapshot_schema
+from bundler.schema import partial_clause, snapshot_schema, table_rows
 
 
 def database(*statements: str) -> sqlite3.Connection:
@@ -38,10 +38,16 @@ def test_recorded_versions_are_part_of_the_snapshot() -> None:
     assert snapshot_schema(conn)["versions"] == [4, 28]
 
 
-def test_row_fingerprints_ignore_row_order_but_not_content() -> None:
+def test_table_rows_ignore_row_and_column_order_but_not_content() -> None:
     a = database("CREATE TABLE t (a, b)", "INSERT INTO t VALUES (1, 'x'), (2, 'y')")
     b = database("CREATE TABLE t (b, a)", "INSERT INTO t VALUES ('y', 2), ('x', 1)")
     c = database("CREATE TABLE t (a, b)", "INSERT INTO t VALUES (1, 'x'), (2, 'z')")
-    assert row_fingerprint(a, "t", ["a", "b"]) == row_fingerprint(b, "t", ["a", "b"])
-    assert row_fingerprint(a, "t", ["a", "b"]) != row_fingerprint(c, "t", ["a", "b"])
-    assert row_fingerprint(a, "t", ["a"])[0] == 2
+    columns = {"t": ["a", "b"]}
+    assert table_rows(a, columns) == table_rows(b, columns)
+    assert table_rows(a, columns) != table_rows(c, columns)
+    assert sum(table_rows(a, {"t": ["a"]})["t"][1].values()) == 2
+
+
+def test_table_rows_skip_full_text_shadow_tables() -> None:
+    conn = database("CREATE TABLE notes (body)", "CREATE VIRTUAL TABLE notes_fts USING fts5(body)")
+    assert set(table_rows(conn)) == {"notes"}

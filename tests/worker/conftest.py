@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from bundler.schema import row_fingerprint, snapshot_schema
+from bundler.schema import snapshot_schema, table_rows
 from worker.store.db import open_database
 from worker.store.runner import MigrationRunner
 
@@ -15,25 +16,11 @@ INCIDENT_SQL = Path(__file__).resolve().parents[1] / "fixtures" / "db" / "incide
 REGISTERED_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 20, 21, 22, 23, 24, 25, 27, 28, 29]
 
 
-def user_tables(conn: sqlite3.Connection) -> list[str]:
-    """Tables holding user rows (not SQLite's own nor the FTS index's shadow tables)."""
-    return [
-        name
-        for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            " AND name NOT LIKE 'user_prompts_fts%' ORDER BY name"
-        )
-    ]
-
-
-def table_contents(db_path: Path) -> dict[str, tuple[int, str]]:
-    """Row count and checksum per user table, over the columns each table has now."""
+def table_contents(db_path: Path) -> dict[str, tuple[int, Counter]]:
+    """Row count and the multiset of rows per user table, over the columns each table has now."""
     conn = sqlite3.connect(db_path)
     try:
-        return {
-            table: row_fingerprint(conn, table, [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')])
-            for table in user_tables(conn)
-        }
+        return {table: (sum(rows.values()), rows) for table, (_, rows) in table_rows(conn).items()}
     finally:
         conn.close()
 
