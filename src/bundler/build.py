@@ -28,7 +28,7 @@ from pathlib import Path
 from bundler.check import run_check
 from bundler.config import Config
 from bundler.errors import BuildFailed, BundleError, CheckFailed, ConfigError
-from bundler.ftypes import CheckResult
+from bundler.ftypes import CheckResult, Finding
 from bundler.report import summary_line
 from bundler.runtime import runtime_findings
 
@@ -297,15 +297,19 @@ def verify_bundle(config: Config, bundle: Path, progress: Progress) -> list[int]
     progress(f"verify: the stores inside the bundle equal the source and apply all {len(applied)} migrations")
     if smoke_failure is not None:
         raise smoke_failure
+    smoked = CheckResult(registry=result.registry, paths=(), findings=tuple(smoke.result()))
+    if not smoked.ok:
+        raise CheckFailed(smoked, "the bundle's smoke run")
     fixtures = len(config.runtime.upgrade_fixtures)
     progress(f"smoke: a fresh database and {fixtures} upgrade fixture{'s' if fixtures != 1 else ''}"
              " reach the full schema from the bundle, every row kept")
     return applied
 
 
-def smoke_run(config: Config, bundle: Path) -> None:
-    """The bundle starts, and every path inside it builds the full schema, keeping every row.
-    Both share one extraction (shiv locks it), so they run side by side."""
+def smoke_run(config: Config, bundle: Path) -> list[Finding]:
+    """The bundle starts, and every path inside it builds the full schema, keeping every row:
+    returns the runtime findings. Both share one extraction (shiv locks it), so they run side
+    by side."""
     with tempfile.TemporaryDirectory(prefix="bundler-smoke-") as scratch:
         shiv_root = Path(scratch) / "shiv"
         env = dict(os.environ, SHIV_ROOT=str(shiv_root))
@@ -323,10 +327,7 @@ def smoke_run(config: Config, bundle: Path) -> None:
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines()
         raise BuildFailed(f"the bundle fails to start: {lines[-1] if lines else f'exit code {result.returncode}'}")
-    if findings:
-        checked = CheckResult(registry=run_check(config).registry, paths=(), findings=tuple(findings))
-        if not checked.ok:
-            raise CheckFailed(checked, "the bundle's smoke run")
+    return findings
 
 
 def bundle_version(bundle: Path) -> str:
