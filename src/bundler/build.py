@@ -17,7 +17,6 @@ import sys
 import tempfile
 import threading
 import time
-import tomllib
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bundler.check import run_check
-from bundler.config import Config
+from bundler.config import Config, read_pyproject
 from bundler.errors import BuildFailed, BundleError, CheckFailed, ConfigError
 from bundler.ftypes import CheckResult, Finding
 from bundler.report import summary_line
@@ -241,10 +240,7 @@ def keep_only(site_packages: Path, packages: tuple[str, ...]) -> None:
 
 
 def distribution_name(root: Path) -> str:
-    try:
-        project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8")).get("project", {})
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read [project]: {exc}", where=str(root / "pyproject.toml")) from None
+    project = read_pyproject(root / "pyproject.toml").get("project", {})
     name = project.get("name") if isinstance(project, dict) else None
     if not isinstance(name, str) or not name:
         raise ConfigError("[project] name is required to build the bundle", where=str(root / "pyproject.toml"))

@@ -97,15 +97,20 @@ def load_config(
     return apply_overrides(config, runner, stores, cwd)
 
 
-def read_tool_table(pyproject: Path, *, required: bool) -> dict[str, Any]:
+def read_pyproject(pyproject: Path) -> dict[str, Any]:
+    """The whole file; every failure is a one-line ConfigError naming it."""
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        return tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError("configuration file not found", where=str(pyproject)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read: {exc}", where=str(pyproject)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", where=str(pyproject)) from None
+
+
+def read_tool_table(pyproject: Path, *, required: bool) -> dict[str, Any]:
+    data = read_pyproject(pyproject)
     tool = data.get("tool", {})
     table = tool.get("bundler") if isinstance(tool, dict) else None
     if table is None:

@@ -8,10 +8,9 @@ names a module attribute (ours: ``worker.__version__``, which ``bundler`` import
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
-from bundler.config import Config
+from bundler.config import Config, read_pyproject
 from bundler.errors import ConfigError
 
 PARTS = ("patch", "minor", "major")
@@ -33,7 +32,7 @@ def bumped(version: str, part: str) -> str:
 def version_location(config: Config) -> tuple[Path, re.Pattern[str]]:
     """The file holding the version, and a pattern whose group 2 is the version."""
     pyproject = config.root / "pyproject.toml"
-    data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    data = read_pyproject(pyproject)
     project = data.get("project", {})
     if isinstance(project.get("version"), str):
         return pyproject, re.compile(rf'^(version\s*=\s*")({SEMVER})(")', re.MULTILINE)
