@@ -24,12 +24,14 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+import libcst as cst
+
 from bundler.check import run_check
 from bundler.config import Config, read_pyproject
 from bundler.errors import BuildFailed, BundleError, CheckFailed, ConfigError
 from bundler.ftypes import CheckResult, Finding
 from bundler.report import summary_line
-from bundler.runtime import runtime_findings
+from bundler.runtime import runtime_findings, shiv_environment
 
 Progress = Callable[[str], None]
 SHIV_VERSION = "1.0.8"
@@ -130,9 +132,16 @@ def git(root: Path, *args: str) -> str | None:
 
 def source_date_epoch(root: Path) -> int:
     """``SOURCE_DATE_EPOCH`` if set, else the time of the last commit that touched what goes
-    into the bundle (a commit of tests only changes no byte), else 1980."""
-    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
-        return int(os.environ["SOURCE_DATE_EPOCH"])
+    into the bundle (a commit of tests only changes no byte), else 1980. A malformed value is
+    an error, as the reproducible-builds specification asks, and so is one a zip cannot hold."""
+    given = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if given:
+        if not given.isdigit():
+            raise ConfigError(f"{given!r} is not a number of seconds since 1970", where="SOURCE_DATE_EPOCH")
+        if int(given) < DEFAULT_SOURCE_DATE_EPOCH:
+            raise ConfigError(f"{given} is before 1980-01-01, the earliest time a zip can hold",
+                              where="SOURCE_DATE_EPOCH")
+        return int(given)
     committed = git(root, "log", "-1", "--format=%ct", "--", "src", *STAGED_TOP_FILES)
     return int(committed) if committed and committed.isdigit() else DEFAULT_SOURCE_DATE_EPOCH
 
@@ -160,13 +169,14 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     epoch = source_date_epoch(config.root)
     cancel = threading.Event()
+    trees: dict[str, cst.Module] = {}  # the source's parsed texts, reused by the bundle's check
     try:
         with tempfile.TemporaryDirectory(prefix="bundler-stage-") as stage, ThreadPoolExecutor(1) as pool:
             # Staging and shiv mostly wait on subprocesses: the check of the source runs meanwhile.
             # Nothing is moved into place unless it passes; a failure stops the build at once.
             zipapp = pool.submit(build_zipapp, config, Path(stage), temporary, epoch, cancel)
             try:
-                result = run_check(config)
+                result = run_check(config, trees=trees)
             except BaseException:
                 cancel.set()
                 raise
@@ -176,7 +186,7 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
             progress(f"check: {summary_line(result)}")
             zipapp.result()
         progress(f"build: zipapp built with shiv {SHIV_VERSION} ({temporary.stat().st_size // 1024} KiB), verifying it")
-        versions = verify_bundle(config, temporary, progress)
+        versions = verify_bundle(config, temporary, progress, trees)
         record = BuildRecord(
             bundle=target.name, sha256=sha256_of(temporary), version=bundle_version(temporary),
             versions_applied=versions, source_commit=source_commit(config.root),
@@ -280,12 +290,12 @@ def run_step(what: str, command: list[str], *, cwd: Path, env: dict[str, str] | 
             raise BuildFailed(f"{what} failed: {lines[-1] if lines else f'exit code {process.returncode}'}")
 
 
-def verify_bundle(config: Config, bundle: Path, progress: Progress) -> list[int]:
+def verify_bundle(config: Config, bundle: Path, progress: Progress, trees: dict[str, cst.Module] | None = None) -> list[int]:
     """The stores read from inside the archive must pass and equal the source, and the bundle
     must survive its smoke run. Both run side by side; either failing stops the build."""
     with ThreadPoolExecutor(1) as pool:
         smoke = pool.submit(smoke_run, config, bundle)
-        result = run_check(config, [bundle])
+        result = run_check(config, [bundle], trees)
         smoke_failure = smoke.exception()
     if not result.ok:
         raise CheckFailed(result, "the bundle")
@@ -304,26 +314,20 @@ def verify_bundle(config: Config, bundle: Path, progress: Progress) -> list[int]
 
 def smoke_run(config: Config, bundle: Path) -> list[Finding]:
     """The bundle starts, and every path inside it builds the full schema, keeping every row:
-    returns the runtime findings. Both share one extraction (shiv locks it), so they run side
-    by side."""
+    returns the runtime findings. The start (``--version``) is also shiv's first extraction,
+    which the paths then run on."""
     with tempfile.TemporaryDirectory(prefix="bundler-smoke-") as scratch:
         shiv_root = Path(scratch) / "shiv"
-        env = dict(os.environ, SHIV_ROOT=str(shiv_root))
-        env.pop("SHIV_INTERPRETER", None)
-        with ThreadPoolExecutor(1) as pool:
-            started = pool.submit(
-                subprocess.run, [sys.executable, str(bundle), "--version"], capture_output=True, text=True,
-                env=env, timeout=config.runtime.timeout, stdin=subprocess.DEVNULL,
-            )
-            findings = runtime_findings(config, bundle, shiv_root=shiv_root) if config.runtime.runner else []
-            try:
-                result = started.result()
-            except subprocess.TimeoutExpired:
-                raise BuildFailed(f"the bundle did not answer --version within {config.runtime.timeout:g} s") from None
-    if result.returncode != 0:
-        lines = result.stderr.strip().splitlines()
-        raise BuildFailed(f"the bundle fails to start: {lines[-1] if lines else f'exit code {result.returncode}'}")
-    return findings
+        try:
+            started = subprocess.run([sys.executable, str(bundle), "--version"], capture_output=True, text=True,
+                                     env=shiv_environment(shiv_root), timeout=config.runtime.timeout,
+                                     stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise BuildFailed(f"the bundle did not answer --version within {config.runtime.timeout:g} s") from None
+        if started.returncode != 0:
+            lines = started.stderr.strip().splitlines()
+            raise BuildFailed(f"the bundle fails to start: {lines[-1] if lines else f'exit code {started.returncode}'}")
+        return runtime_findings(config, bundle, shiv_root=shiv_root) if config.runtime.runner else []
 
 
 def bundle_version(bundle: Path) -> str:

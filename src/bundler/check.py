@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import libcst as cst
+
 from bundler.config import Config
 from bundler.errors import BundleError, SourceError
 from bundler.extract import Extractor
@@ -22,10 +24,13 @@ def recording_rules(config: Config) -> RecordingRules:
     )
 
 
-def run_check(config: Config, bundles: Sequence[Path] = ()) -> CheckResult:
-    """Verify every store path against the registry, in the source and inside each bundle."""
+def run_check(config: Config, bundles: Sequence[Path] = (), trees: dict[str, cst.Module] | None = None) -> CheckResult:
+    """Verify every store path against the registry, in the source and inside each bundle.
+
+    ``trees`` carries parsed texts from an earlier check in the same process (the build checks
+    the source, then the bundle built from it)."""
     runner, stores = config.require_entries()
-    source = ModuleSet(ProjectFolder(config.root))
+    source = ModuleSet(ProjectFolder(config.root), trees)
     registry, paths = extract_lists(source, config, runner, stores)
     findings = verify(registry, paths, config.severity)
     for bundle in bundles:
@@ -73,7 +78,7 @@ def archive_spec(spec: EntrySpec) -> EntrySpec:
 def check_bundle(
     bundle: Path, source: ModuleSet, runner: EntrySpec, stores: Sequence[EntrySpec], config: Config,
 ) -> tuple[list[MigrationList], list[Finding]]:
-    archive = ModuleSet(Archive(bundle))
+    archive = ModuleSet(Archive(bundle), source.trees)
     stale: list[Finding] = []
     for spec in (runner, *stores):
         if (config.root / spec.target).is_dir():

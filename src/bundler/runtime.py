@@ -44,6 +44,15 @@ for db_path in sys.argv[2:]:
 """
 
 
+def shiv_environment(shiv_root: Path) -> dict[str, str]:
+    """The environment in which a bundle is started through shiv's bootstrap: it extracts into
+    ``shiv_root``, ignores any other ``SHIV_*`` setting of this shell, and compiles bytecode in
+    one process (for a few dozen modules a process pool costs more than it saves)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHIV_")}
+    env.update(SHIV_ROOT=str(shiv_root), SHIV_COMPILE_WORKERS="1")
+    return env
+
+
 @dataclass(frozen=True)
 class PathRun:
     """One path run on one database: its schema afterwards, or why it failed."""
@@ -75,8 +84,8 @@ class Launcher:
         self.shiv_root = self.shiv_root or scratch / "shiv"
         self.extracted = self._find_extraction()
         if self.extracted is None:
-            env = {k: v for k, v in os.environ.items() if not k.startswith("SHIV_")}
-            env.update(SHIV_INTERPRETER="1", SHIV_ROOT=str(self.shiv_root))
+            env = shiv_environment(self.shiv_root)
+            env["SHIV_INTERPRETER"] = "1"
             try:
                 subprocess.run([sys.executable, str(self.bundle), "-c", "pass"], env=env, capture_output=True,
                                timeout=self.timeout, stdin=subprocess.DEVNULL)
@@ -185,11 +194,15 @@ def runtime_findings(config: Config, bundle: Path | None = None, *, shiv_root: P
 
 
 def load_fixture(fixture: Path, db_path: Path) -> TableRows:
-    """Build the old-shaped database from its SQL script; returns its rows."""
+    """Build the old-shaped database from its SQL script; returns its rows. The file is scratch,
+    so it is written without syncing (each statement of a script commits on its own); neither
+    setting stays with the file."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = sqlite3.connect(db_path)
         try:
+            conn.execute("PRAGMA synchronous = OFF")
+            conn.execute("PRAGMA journal_mode = MEMORY")
             conn.executescript(fixture.read_text(encoding="utf-8"))
             return table_rows(conn)
         finally:

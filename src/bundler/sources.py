@@ -199,10 +199,15 @@ def index_definitions(text: str) -> dict[tuple[str, str | None], int]:
 
 
 class ModuleSet:
-    """Parses each module once per run and finds modules by path or dotted name."""
+    """Parses each module once per run and finds modules by path or dotted name.
 
-    def __init__(self, origin: Origin) -> None:
+    ``trees`` (text → tree) may be shared between module sets: a bundle's members are mostly
+    byte-identical to their sources, and an identical text needs no second parse (libcst trees
+    are immutable, so sharing one is safe)."""
+
+    def __init__(self, origin: Origin, trees: dict[str, cst.Module] | None = None) -> None:
         self.origin = origin
+        self.trees: dict[str, cst.Module] = {} if trees is None else trees
         self._by_path: dict[str, ParsedModule | None] = {}
 
     def by_path(self, relpath: str, dotted: str | None = None) -> ParsedModule | None:
@@ -230,15 +235,21 @@ class ModuleSet:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise SourceError(f"not UTF-8 text (byte {exc.start})", where=display) from None
-        screen_with_python_parser(text, display)
-        try:
-            tree = cst.parse_module(text)
-        except cst.ParserSyntaxError as exc:
-            reason = str(exc).strip().splitlines()[0]
-            raise SourceError(f"syntax error: {reason}", where=f"{display}:{exc.raw_line}") from None
-        except RecursionError:
-            raise SourceError("too deeply nested to analyse", where=display) from None
+        tree = self.trees.get(text)
+        if tree is None:
+            tree = self.trees[text] = parse_text(text, display)
         return ParsedModule(relpath, display, dotted or module_name_for(relpath), text, tree, self.origin)
+
+
+def parse_text(text: str, display: str) -> cst.Module:
+    screen_with_python_parser(text, display)
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        reason = str(exc).strip().splitlines()[0]
+        raise SourceError(f"syntax error: {reason}", where=f"{display}:{exc.raw_line}") from None
+    except RecursionError:
+        raise SourceError("too deeply nested to analyse", where=display) from None
 
 
 MAX_SOURCE_BYTES = 10 * 1024 * 1024

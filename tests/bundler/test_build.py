@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bundler.build import build, bundle_path, sha256_of
+from bundler.build import build, bundle_path, sha256_of, source_date_epoch
 from bundler.cli import main
 from bundler.config import load_config
 
@@ -55,6 +55,24 @@ def test_two_checkout_folders_build_the_same_bytes(built_project: Path, tmp_path
     record = build(load_config(str(other / "pyproject.toml")), lambda line: None)
     assert record.sha256 == sha256_of(built_project / "build" / "worker-service.pyz")
     assert sha256_of(bundle_path(load_config(str(other / "pyproject.toml")))) == record.sha256
+
+
+def test_source_date_epoch_from_the_environment_wins_over_the_last_commit(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert source_date_epoch(tmp_path) == 1700000000
+
+
+@pytest.mark.parametrize("value, text", [("yesterday", "is not a number"), ("86400", "before 1980-01-01")])
+def test_a_source_date_epoch_that_cannot_be_used_stops_the_build_at_once(
+    built_project: Path, monkeypatch, capsys, value: str, text: str,
+) -> None:
+    bundle = built_project / "build" / "worker-service.pyz"
+    before = bundle.stat().st_mtime_ns
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    assert main(["build", "--config", str(built_project / "pyproject.toml"), "--force"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "SOURCE_DATE_EPOCH" in err and text in err
+    assert bundle.stat().st_mtime_ns == before
 
 
 def test_a_source_change_is_not_up_to_date(built_project: Path, tmp_path: Path, capsys) -> None:
