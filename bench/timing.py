@@ -20,9 +20,9 @@ def best_of(action: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
-def paired_best_of(first: Callable[[], object], second: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """Both actions' best times, measured alternately, so a burst of load on this shared
-    machine falls on both sides of a ratio instead of skewing one of them."""
+def paired_runs(first: Callable[[], object], second: Callable[[], object], repeat: int) -> tuple[list[float], list[float]]:
+    """Both actions' times, measured alternately after one warm-up each, so a burst of load on
+    this shared machine falls on both sides of a ratio instead of skewing one of them."""
     first()
     second()
     times: tuple[list[float], list[float]] = ([], [])
@@ -31,7 +31,13 @@ def paired_best_of(first: Callable[[], object], second: Callable[[], object], re
             start = time.perf_counter()
             action()
             bucket.append(time.perf_counter() - start)
-    return min(times[0]), min(times[1])
+    return times
+
+
+def paired_best_of(first: Callable[[], object], second: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Both actions' best times, measured alternately (see ``paired_runs``)."""
+    first_times, second_times = paired_runs(first, second, repeat)
+    return min(first_times), min(second_times)
 
 
 def run_command(command: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Callable[[], None]:
