@@ -82,7 +82,7 @@ def command_check(args: argparse.Namespace) -> int:
     if args.runtime:
         from bundler.runtime import runtime_findings
 
-        extra = runtime_findings(config, args.bundle[-1] if args.bundle else None)
+        extra = [finding for bundle in (args.bundle or [None]) for finding in runtime_findings(config, bundle)]
         result = replace(result, findings=result.findings + tuple(extra))
     if args.format == "text" and args.output is None:
         TERMINAL.report(result)

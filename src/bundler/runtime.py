@@ -182,14 +182,16 @@ def runtime_findings(config: Config, bundle: Path | None = None, *, shiv_root: P
         runs = {db: path_run(spec, db, outcome[db]) for (spec, dbs), outcome in zip(jobs, outcomes, strict=True) for db in dbs}
         fresh = {spec: runs[db] for spec, db in zip(specs, fresh_paths, strict=True)}
         reference = fresh[specs[0]]
-        findings += [f for spec in specs if (f := failure_finding(config, fresh[spec], "a fresh database"))]
+        inside = f" inside {bundle}" if bundle is not None else ""  # several bundles: say which one
+        findings += [f for spec in specs if (f := failure_finding(config, fresh[spec], f"a fresh database{inside}"))]
         if reference.snapshot is None:
             return apply_severity(findings, config.severity)
         for spec in specs[1:]:
             if fresh[spec].snapshot is not None:
-                findings += drift_findings(config, reference, fresh[spec], "on a fresh database")
+                findings += drift_findings(config, reference, fresh[spec], f"on a fresh database{inside}")
         for fixture, i, db in upgrades:
-            findings += upgrade_findings(config, specs[i], fixture, reference, runs[db], before[db], db)
+            findings += upgrade_findings(config, specs[i], f"upgrading {fixture.name}{inside}", reference, runs[db],
+                                         before[db], db)
     return apply_severity(findings, config.severity)
 
 
@@ -226,10 +228,9 @@ def read_snapshot(db_path: Path) -> Snapshot:
 
 
 def upgrade_findings(
-    config: Config, spec: str, fixture: Path, reference: PathRun, upgraded: PathRun,
+    config: Config, spec: str, where: str, reference: PathRun, upgraded: PathRun,
     before: TableRows, db_path: Path,
 ) -> list[Finding]:
-    where = f"upgrading {fixture.name}"
     if upgraded.snapshot is None:
         return [failure_finding(config, upgraded, where)]  # type: ignore[list-item]
     findings = drift_findings(config, reference, upgraded, where)

@@ -101,4 +101,12 @@ def test_the_paths_run_the_bundles_code_not_the_source(built_project: Path, tmp_
     findings = runtime_findings(load_config(str(built_project / "pyproject.toml")), drifted)
     messages = " ".join(f.message for f in findings)
     assert "column pending_messages.worker_pid differs: type 'INTEGER' vs 'TEXT'" in messages
+    assert f"on a fresh database inside {drifted}" in messages
     assert runtime_findings(load_config(str(built_project / "pyproject.toml"))) == []
+
+    # Given several bundles, --runtime runs the paths from each, and says which one drifted.
+    code = main(["check", "--runtime", "--config", str(built_project / "pyproject.toml"), "--format", "json",
+                 "--bundle", str(drifted), "--bundle", str(bundle)])
+    report = json.loads(capsys.readouterr().out)
+    drift = [f["message"] for f in report["findings"] if f["code"] == "schema-drift"]
+    assert code == 1 and drift and all(f"inside {drifted}" in message for message in drift)
