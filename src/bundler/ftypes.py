@@ -72,6 +72,7 @@ class MigrationList:
     location: Location
     migrations: tuple[Migration, ...]
     origin: str = "source"  # "source", or the bundle's path
+    missing_advice: str | None = None  # how to fix a missing {version}, when the style knows better than "add a mirror"
 
     def applied(self) -> list[int]:
         """Every recorded number, in the order first applied."""

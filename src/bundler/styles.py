@@ -24,7 +24,7 @@ from bundler.errors import SourceError, UnresolvableError
 from bundler.extract import Extractor, children
 from bundler.ftypes import EntrySpec, Location, Migration, MigrationList
 from bundler.sources import ParsedModule
-from bundler.values import UNKNOWN, Template, dotted_name
+from bundler.values import HOLE, UNKNOWN, Template, dotted_name
 
 
 def migration_list(extractor: Extractor, spec: EntrySpec, style: str, options: StyleOptions) -> MigrationList:
@@ -216,13 +216,15 @@ def imported_modules(extractor: Extractor, spec: EntrySpec, options: StyleOption
     candidates = registry.applied() if registry is not None else []
     migrations = []
     for version in candidates:
-        dotted = template.replace("\x00", str(version))
+        dotted = template.replace(HOLE, str(version))
         found = extractor.modules.by_name(dotted)
         if found is not None:
             migrations.append(Migration(dotted, Location(found.display, 1), (version,)))
     name = entry.name if entry else spec.class_name
     line = entry.location().line if entry else 1
-    return MigrationList(name, Location(module.display, line), tuple(migrations), extractor.modules.origin.label)
+    pattern = template.replace(HOLE, "{version}")
+    advice = f"it imports {pattern}, which does not exist: give version {{version}}'s module that name"
+    return MigrationList(name, Location(module.display, line), tuple(migrations), extractor.modules.origin.label, advice)
 
 
 IMPORTERS = {"import_module", "__import__"}
@@ -234,7 +236,7 @@ def import_template(node: cst.CSTNode, extractor: Extractor, module: ParsedModul
         if dotted_name(call.func).split(".")[-1] in IMPORTERS and call.args:  # type: ignore[arg-type]
             value = extractor.resolver.resolve(call.args[0].value, module, {})
             text = value.text if isinstance(value, Template) else None
-            if text is not None and text.count("\x00") == 1:
+            if text is not None and text.count(HOLE) == 1:
                 return text
     return None
 

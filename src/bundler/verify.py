@@ -129,6 +129,8 @@ def missing(registry: MigrationList, path: MigrationList, version: int, taken_by
         advice = f"add a mirror before the call for {after}"
     else:
         advice = "add a mirror of it"
+    if path.missing_advice is not None:
+        advice = path.missing_advice.format(version=version)
     where = f" ({path.origin})" if path.origin != "source" else ""
     message = (
         f"{path.name} ({path.location}){where} never applies version {version}; the registry applies it in"

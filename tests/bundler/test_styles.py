@@ -25,6 +25,15 @@ def test_every_version_module_must_be_in_the_bundle_under_the_name_the_runner_bu
     [finding] = json.loads(capsys.readouterr().out)["findings"]
     assert (finding["code"], finding["version"]) == ("missing-migration", 28)
     assert f"({bundle})" in finding["message"]
+    assert "it imports app.upgrades.db28, which does not exist: give version 28's module that name" in finding["message"]
+
+
+def test_a_misnamed_version_module_is_named_with_the_name_the_runner_builds(capsys) -> None:
+    project = FIXTURES / "styles_modules"
+    assert main(["check", "--config", str(project / "bad.toml"), "--format", "json"]) == 1
+    [finding] = json.loads(capsys.readouterr().out)["findings"]
+    assert "upgrades_bad/db_28.py" in finding["message"]
+    assert "it imports app.upgrades_bad.db28, which does not exist" in finding["message"]
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
