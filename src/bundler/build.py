@@ -31,7 +31,7 @@ from bundler.config import Config, read_pyproject
 from bundler.errors import BuildFailed, BundleError, CheckFailed, ConfigError
 from bundler.ftypes import CheckResult, Finding
 from bundler.report import summary_line
-from bundler.runtime import runtime_findings, shiv_environment
+from bundler.runtime import error_line, runtime_findings, shiv_environment
 
 Progress = Callable[[str], None]
 SHIV_VERSION = "1.0.8"
@@ -320,13 +320,13 @@ def smoke_run(config: Config, bundle: Path) -> list[Finding]:
         shiv_root = Path(scratch) / "shiv"
         try:
             started = subprocess.run([sys.executable, str(bundle), "--version"], capture_output=True, text=True,
-                                     env=shiv_environment(shiv_root), timeout=config.runtime.timeout,
+                                     env=shiv_environment(shiv_root, bundle), timeout=config.runtime.timeout,
                                      stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
             raise BuildFailed(f"the bundle did not answer --version within {config.runtime.timeout:g} s") from None
         if started.returncode != 0:
-            lines = started.stderr.strip().splitlines()
-            raise BuildFailed(f"the bundle fails to start: {lines[-1] if lines else f'exit code {started.returncode}'}")
+            said = error_line(started.stderr) or f"exit code {started.returncode}"
+            raise BuildFailed(f"the bundle fails to start: {said}")
         return runtime_findings(config, bundle, shiv_root=shiv_root) if config.runtime.runner else []
 
 

@@ -116,6 +116,21 @@ def test_a_bundle_whose_smoke_run_fails_is_not_moved_into_place(built_project: P
     assert not list((project / "build").glob(".*.tmp"))
 
 
+def test_a_bundle_that_does_not_start_is_not_moved_into_place(built_project: Path, tmp_path: Path, capsys) -> None:
+    """The stores are fine, so the static check passes; the console script's module is not."""
+    project = tmp_path / "no-start"
+    shutil.copytree(built_project, project, ignore=shutil.ignore_patterns("build"))
+    cli = project / "src" / "worker" / "cli.py"
+    cli.write_text(cli.read_text().replace("import argparse\n", "import argparse\nimport module_missing_from_the_bundle\n", 1))
+    # shiv reports this as "module 'worker' has no attribute 'cli'"; the build names the cause.
+    assert main(["build", "--config", str(project / "pyproject.toml")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "the bundle fails to start: ModuleNotFoundError: No module named 'module_missing_from_the_bundle'" in err
+    assert not (project / "build" / "worker-service.pyz").exists()
+    assert not list((project / "build").glob(".*.tmp"))
+
+
 def test_a_project_without_a_name_cannot_be_built(tmp_path: Path, capsys) -> None:
     project = copy_project(tmp_path / "nameless")
     text = (project / "pyproject.toml").read_text().replace('name = "memory-worker"', 'name = ""')

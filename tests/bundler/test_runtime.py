@@ -15,7 +15,7 @@ import pytest
 
 from bundler.cli import main
 from bundler.config import load_config
-from bundler.runtime import differences, runtime_findings
+from bundler.runtime import SERIAL_COMPILE_LIMIT, differences, error_line, runtime_findings, shiv_environment
 
 RUNTIME_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "runtime"
 EXPECTED = tomllib.loads((RUNTIME_FIXTURES / "expected.toml").read_text())
@@ -110,3 +110,42 @@ def test_the_paths_run_the_bundles_code_not_the_source(built_project: Path, tmp_
     report = json.loads(capsys.readouterr().out)
     drift = [f["message"] for f in report["findings"] if f["code"] == "schema-drift"]
     assert code == 1 and drift and all(f"inside {drifted}" in message for message in drift)
+
+
+@pytest.mark.parametrize("modules, workers", [(3, "1"), (SERIAL_COMPILE_LIMIT, "0")])
+def test_a_bundle_is_started_with_its_own_shiv_root_and_compiles_small_bundles_in_one_process(
+    tmp_path: Path, monkeypatch, modules: int, workers: str,
+) -> None:
+    import zipfile
+
+    bundle = tmp_path / "app.pyz"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        for n in range(modules):
+            archive.writestr(f"site-packages/app/m{n}.py", "")
+        archive.writestr("site-packages/app/data.json", "{}")
+    monkeypatch.setenv("SHIV_ENTRY_POINT", "somewhere.else:main")
+    env = shiv_environment(tmp_path / "root", bundle)
+    assert env["SHIV_ROOT"] == str(tmp_path / "root") and env["SHIV_COMPILE_WORKERS"] == workers
+    assert "SHIV_ENTRY_POINT" not in env
+
+
+CHAINED = """Traceback (most recent call last):
+  File "cli.py", line 6, in <module>
+    import module_missing
+ModuleNotFoundError: No module named 'module_missing'
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "_bootstrap/__init__.py", line 84, in import_string
+AttributeError: module 'worker' has no attribute 'cli'
+"""
+
+
+@pytest.mark.parametrize("stderr, line", [
+    (CHAINED, "ModuleNotFoundError: No module named 'module_missing'"),
+    ("warning: something\nfatal: the last line says it\n", "fatal: the last line says it"),
+    ("", None),
+])
+def test_a_failure_is_told_by_the_cause_of_a_traceback_or_else_by_the_last_line(stderr: str, line: str | None) -> None:
+    assert error_line(stderr) == line
