@@ -9,6 +9,7 @@ any moment leaves the old or the new bundle, each with the manifest that describ
     worker-service.pyz       -> current/worker-service.pyz
     worker-service.pyz.prev  -> previous/worker-service.pyz
     manifest.json            -> current/manifest.json
+    .lock                    held by the one sync or rollback at work here
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import json
 import os
 import shutil
 import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -28,6 +32,8 @@ from bundler.errors import BuildFailed, BundleError, ConfigError
 INSTALL_DIR_ENV = "BUNDLER_INSTALL_DIR"
 DEFAULT_INSTALL_DIR = Path("~/.memory-worker/bundle")
 MANIFEST = "manifest.json"
+LOCK_FILE = ".lock"
+LOCK_WAIT = 60.0  # seconds a sync or rollback waits for another one on the same directory
 
 
 @dataclass(frozen=True)
@@ -76,46 +82,75 @@ def sync(config: Config, bundle: Path, directory: Path) -> Installed:
         source_commit=record.source_commit if record and record.sha256 == digest else "unknown",
         built_at=record.built_at if record and record.sha256 == digest else "unknown",
     )
-    prepare(directory, config.bundle_name)
-    previous = current_manifest(directory)
-    if previous is not None and previous.sha256 == digest and release_is_complete(directory / "current", config):
-        return Installed(directory, previous, changed=False, previous=read_manifest(directory / "previous"))
-    release = write_release(directory, bundle, manifest)
-    ensure_entry_links(directory, config.bundle_name)  # they lead through `current`: set them first
-    old = (directory / "current").resolve() if (directory / "current").is_symlink() else None
-    if old is not None and old != release:
-        point(directory / "previous", old.relative_to(directory))
-    point(directory / "current", release.relative_to(directory))  # the one switch that installs
-    ensure_entry_links(directory, config.bundle_name)
-    fsync_directory(directory)
-    prune(directory)
-    run_restart(config, directory)
+    try:
+        (directory / "releases").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the install directory: {exc.strerror}", where=str(directory)) from None
+    with exclusive(directory):
+        prepare(directory, config.bundle_name)
+        previous = current_manifest(directory)
+        if previous is not None and previous.sha256 == digest and release_is_complete(directory / "current", config):
+            return Installed(directory, previous, changed=False, previous=read_manifest(directory / "previous"))
+        release = write_release(directory, bundle, manifest)
+        ensure_entry_links(directory, config.bundle_name)  # they lead through `current`: set them first
+        old = (directory / "current").resolve() if (directory / "current").is_symlink() else None
+        if old is not None and old != release:
+            point(directory / "previous", old.relative_to(directory))
+        point(directory / "current", release.relative_to(directory))  # the one switch that installs
+        ensure_entry_links(directory, config.bundle_name)
+        fsync_directory(directory)
+        prune(directory)
+        run_restart(config, directory)
     return Installed(directory, manifest, changed=True, previous=previous)
 
 
 def rollback(config: Config, directory: Path) -> Installed:
     """Make the previous release current again (and the current one previous)."""
     current, previous = directory / "current", directory / "previous"
-    if not previous.is_symlink() or not release_is_complete(previous, config):
-        raise BundleError("no previous bundle to roll back to", where=str(directory))
-    new_current = previous.resolve().relative_to(directory)
-    old_current = current.resolve().relative_to(directory) if current.is_symlink() else None
-    point(current, new_current)
-    if old_current is not None:
-        point(previous, old_current)
-    ensure_entry_links(directory, config.bundle_name)
-    fsync_directory(directory)
-    run_restart(config, directory)
-    manifest = read_manifest(current)
+    nothing = BundleError("no previous bundle to roll back to", where=str(directory))
+    if not previous.is_symlink():  # (also when the directory does not exist: nothing to lock)
+        raise nothing
+    with exclusive(directory):
+        if not release_is_complete(previous, config):
+            raise nothing
+        new_current = previous.resolve().relative_to(directory)
+        old_current = current.resolve().relative_to(directory) if current.is_symlink() else None
+        point(current, new_current)
+        if old_current is not None:
+            point(previous, old_current)
+        ensure_entry_links(directory, config.bundle_name)
+        fsync_directory(directory)
+        run_restart(config, directory)
+        manifest = read_manifest(current)
     assert manifest is not None
     return Installed(directory, manifest, changed=True, previous=read_manifest(previous))
 
 
+@contextmanager
+def exclusive(directory: Path) -> Iterator[None]:
+    """One sync or rollback at a time per install directory: both switch the same links, and a
+    sync removes whatever is neither current nor previous, such as another's half-written
+    release. A second one waits for the first (up to LOCK_WAIT seconds)."""
+    import fcntl  # POSIX, as the symlinked layout is
+
+    with (directory / LOCK_FILE).open("a") as handle:
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise BundleError(f"another bundler sync or rollback is still using this install directory"
+                                      f" after {LOCK_WAIT:g} s; nothing was changed", where=str(directory)) from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def prepare(directory: Path, bundle_name: str) -> None:
-    try:
-        (directory / "releases").mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot create the install directory: {exc.strerror}", where=str(directory)) from None
     for leftover in directory.glob(".*.tmp"):  # a temporary link of an interrupted sync
         leftover.unlink(missing_ok=True)
     legacy = directory / bundle_name

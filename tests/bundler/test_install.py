@@ -188,3 +188,56 @@ def test_sync_killed_at_random_moments_leaves_a_complete_bundle_and_the_next_syn
 
         recovered = sync(config, bundle, target)
         assert recovered.manifest.sha256 == installed_sha(target) == sha256_of(bundle)
+
+
+def test_syncs_into_one_directory_at_the_same_time_take_turns(
+    project: Path, tmp_path: Path, python: str, subprocess_env: dict
+) -> None:
+    """Two maintainers (or two CI jobs) syncing at once: each install completes, and the
+    directory ends with one of the bundles current, the other previous, and nothing else."""
+    target = tmp_path / "install"
+    first = project / "build" / "worker-service.pyz"
+    bundles = [first] + [rewritten(first, tmp_path / f"b{n}.pyz", "site-packages/worker/cli.py",
+                                   lambda t, n=n: t + f"\n# {n}\n") for n in range(2)]
+    digests = {sha256_of(bundle) for bundle in bundles}
+    for attempt in range(5):
+        processes = [
+            subprocess.Popen([python, "-m", "bundler", "sync", "--config", str(project / "pyproject.toml"), "--to",
+                              str(target), "--bundle", str(bundle)], env=subprocess_env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+            for bundle in bundles
+        ]
+        for process in processes:
+            assert process.wait(timeout=120) == 0, f"attempt {attempt}: {process.stderr.read()}"  # type: ignore[union-attr]
+        current, previous = installed_sha(target), sha256_of(target / "worker-service.pyz.prev")
+        assert {current, previous} <= digests and current != previous
+        assert json.loads((target / "manifest.json").read_text())["sha256"] == current
+        assert json.loads((target / "previous" / "manifest.json").read_text())["sha256"] == previous
+        assert sorted(p.name for p in (target / "releases").iterdir()) == sorted({current[:16], previous[:16]})
+        assert not list(target.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("command", ["sync", "rollback"])
+def test_while_another_sync_holds_the_directory_nothing_is_changed(
+    project: Path, tmp_path: Path, monkeypatch, capsys, command: str,
+) -> None:
+    import fcntl
+
+    from bundler import install
+
+    target = tmp_path / "install"
+    first = project / "build" / "worker-service.pyz"
+    second = rewritten(first, tmp_path / "second.pyz", "site-packages/worker/cli.py", lambda t: t + "\n# second\n")
+    assert cli(project, "sync", "--to", str(target)) == 0
+    assert cli(project, "sync", "--to", str(target), "--bundle", str(second)) == 0
+    links = {name: os.readlink(target / name) for name in ("current", "previous")}
+    capsys.readouterr()
+    monkeypatch.setattr(install, "LOCK_WAIT", 0.3)
+    with (target / install.LOCK_FILE).open("a") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        arguments = ["--bundle", str(first)] if command == "sync" else []
+        assert cli(project, command, "--to", str(target), *arguments) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "another bundler sync or rollback is still using this install directory" in err
+    assert {name: os.readlink(target / name) for name in ("current", "previous")} == links
+    assert cli(project, command, "--to", str(target), *arguments) == 0  # once it is released
