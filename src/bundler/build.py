@@ -177,14 +177,13 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
             zipapp = pool.submit(build_zipapp, config, Path(stage), temporary, epoch, cancel)
             try:
                 result = run_check(config, trees=trees)
-            except BaseException:
+                if not result.ok:
+                    raise CheckFailed(result, "the source")
+                progress(f"check: {summary_line(result)}")
+                zipapp.result()
+            except BaseException:  # a failed check, or Ctrl-C: stop the staging's subprocess at once
                 cancel.set()
                 raise
-            if not result.ok:
-                cancel.set()
-                raise CheckFailed(result, "the source")
-            progress(f"check: {summary_line(result)}")
-            zipapp.result()
         progress(f"build: zipapp built with shiv {SHIV_VERSION} ({temporary.stat().st_size // 1024} KiB), verifying it")
         versions = verify_bundle(config, temporary, progress, trees)
         record = BuildRecord(

@@ -196,5 +196,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
 
+
 if __name__ == "__main__":
     sys.exit(main())
