@@ -355,15 +355,35 @@ class Extractor:
 
 @dataclass(frozen=True)
 class LoopOp:
-    """``for target in iterable:``: the body runs once per known item, with ``target`` bound."""
+    """``for target in iterable:``: the body runs once per known item, with ``target`` bound
+    (``for version, step in ...``: a tuple of names, each bound to its part of the item)."""
 
-    target: str
+    target: str | tuple[str, ...]
     iterable: cst.BaseExpression
     body: tuple["Operation", ...]
     orelse: tuple["Operation", ...]
 
 
 Operation = Union[cst.Call, LoopOp]
+
+
+def loop_target(target: cst.BaseAssignTargetExpression) -> str | tuple[str, ...] | None:
+    """``for step in``: ``"step"``; ``for version, step in``: ``("version", "step")``; else None."""
+    if isinstance(target, cst.Name):
+        return target.value
+    if isinstance(target, (cst.Tuple, cst.List)) and target.elements and all(
+            isinstance(e, cst.Element) and isinstance(e.value, cst.Name) for e in target.elements):
+        return tuple(e.value.value for e in target.elements)  # type: ignore[attr-defined]
+    return None
+
+
+def bind_loop_target(target: str | tuple[str, ...], item: Value) -> dict[str, Value]:
+    """The names a loop binds for one item; an item that does not unpack leaves them unknown."""
+    if isinstance(target, str):
+        return {target: item}
+    if isinstance(item, tuple) and len(item) == len(target):
+        return dict(zip(target, item, strict=True))
+    return {name: UNKNOWN for name in target}
 
 
 @dataclass(frozen=True)
@@ -392,7 +412,7 @@ class DigestCollector:
             return  # definitions inside a body are not calls
         if kind in ASSIGNMENTS:
             collect_assignment(node, self.assignments)
-        elif kind is cst.For and type(node.target) is cst.Name:  # type: ignore[attr-defined]
+        elif kind is cst.For and loop_target(node.target) is not None:  # type: ignore[attr-defined]
             self._loop(node)  # type: ignore[arg-type]
             return
         elif kind is cst.Call and self._may_matter(node.func):  # type: ignore[attr-defined]
@@ -410,7 +430,7 @@ class DigestCollector:
             self.walk(node.orelse)
         orelse = tuple(self.operations)
         self.operations = outer
-        self.operations.append(LoopOp(node.target.value, node.iter, body, orelse))  # type: ignore[union-attr]
+        self.operations.append(LoopOp(loop_target(node.target), node.iter, body, orelse))  # type: ignore[arg-type]
 
     def _may_matter(self, func: cst.BaseExpression) -> bool:
         kind = type(func)
@@ -480,31 +500,46 @@ class Evaluator:
 
     def _loop(self, loop: LoopOp) -> None:
         items = self._loop_items(loop.iterable)
+        names = (loop.target,) if isinstance(loop.target, str) else loop.target
         if items is None:
             self.run(loop.body)
         else:
-            saved = self.env.get(loop.target, UNKNOWN)
+            saved = {name: self.env.get(name, UNKNOWN) for name in names}
             for item in items[:MAX_LOOP_ITEMS]:
-                self.env[loop.target] = item
+                self.env.update(bind_loop_target(loop.target, item))
                 self.run(loop.body)
-            self.env[loop.target] = saved
+            self.env.update(saved)
         self.run(loop.orelse)
 
     def _loop_items(self, iterable: cst.BaseExpression) -> list | None:
-        """A tuple/list literal (or a constant naming one) of bound methods or of values."""
+        """A tuple/list literal (or a constant naming one) of bound methods, of values, or of
+        tuples of both; or ``enumerate`` of one."""
+        if (isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name)
+                and iterable.func.value == "enumerate" and len(iterable.args) == 1 and not iterable.args[0].keyword):
+            items = self._loop_items(iterable.args[0].value)
+            return None if items is None else [(index, item) for index, item in enumerate(items)]
         expression = iterable
         if isinstance(iterable, (cst.Name, cst.Attribute)):
             constant = self._constant_expression(iterable)
             expression = constant if constant is not None else iterable
         if isinstance(expression, (cst.Tuple, cst.List)):
             elements = [e.value for e in expression.elements if isinstance(e, cst.Element)]
-            methods = [self._bound_method(e) for e in elements]
-            if elements and all(m is not None for m in methods):
-                return methods
+            if elements:
+                return [self._loop_item(e) for e in elements]
         value = self._resolve(iterable)
         if isinstance(value, tuple):
             return list(value)
         return None
+
+    def _loop_item(self, node: cst.BaseExpression) -> Value:
+        """One item of a literal: a bound method (as the environment holds them), a tuple of
+        items, or a value."""
+        method = self._bound_method(node)
+        if method is not None:
+            return method  # type: ignore[return-value]
+        if isinstance(node, (cst.Tuple, cst.List)):
+            return tuple(self._loop_item(e.value) for e in node.elements if isinstance(e, cst.Element))
+        return self._resolve(node)
 
     def _constant_expression(self, node: cst.BaseExpression) -> cst.BaseExpression | None:
         ext = self.extractor

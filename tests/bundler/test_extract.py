@@ -87,6 +87,37 @@ def test_loop_variable_numbers_are_bound_per_iteration() -> None:
     assert applied(source) == [("Store.late", (27, 28))]
 
 
+@pytest.mark.parametrize("loop", [
+    "for name, step in ((\"first\", self.m27), (\"second\", self.m28)):\n                step()",
+    "for index, step in enumerate([self.m27, self.m28]):\n                step()",
+    "for step, version in ((self.m27, 27), (self.m28, 28)):\n                step()\n                self._record(version)",
+])
+def test_loops_that_unpack_their_items_apply_each_method_in_order(loop: str) -> None:
+    source = f'''
+    class Store:
+        def __init__(self):
+            {loop}
+
+        def m27(self): self._record(27)
+        def m28(self): self._record(28)
+        def _record(self, version): self.conn.execute("{RECORD}", (version, 0))
+    '''
+    assert list(dict.fromkeys(v for _, versions in applied(source) for v in versions)) == [27, 28]
+
+
+def test_a_loop_item_that_does_not_unpack_applies_nothing_it_cannot_name() -> None:
+    source = f'''
+    class Store:
+        def __init__(self):
+            for name, step in (self.m27, self.m28):
+                step()
+
+        def m27(self): self.conn.execute("{RECORD}", (27, 0))
+        def m28(self): self.conn.execute("{RECORD}", (28, 0))
+    '''
+    assert applied(source) == []
+
+
 def test_recursion_between_helpers_terminates() -> None:
     source = f'''
     class Store:

@@ -30,7 +30,8 @@ RECORD_FORMS = (
     "module_attribute",
     "helper_param", "deep_helper", "sql_constant", "named_params", "prepared", "executemany",
 )
-APPLY_FORMS = ("call", "under_if", "under_try", "under_with", "loop", "group", "not_called", "commented")
+APPLY_FORMS = ("call", "under_if", "under_try", "under_with", "loop", "unpacking_loop", "enumerate_loop", "group",
+               "not_called", "commented")
 
 SHIM = '''
 class Statement:
@@ -125,6 +126,10 @@ def render_class(name: str, entry: str, prefix: str, mirrors: list[Mirror]) -> s
             body_lines.append(f"with contextlib.nullcontext():\n    {call}")
         elif mirror.apply == "loop":
             body_lines.append(f"for step in (self.{method},):\n    step()")
+        elif mirror.apply == "unpacking_loop":
+            body_lines.append(f"for name, step in ((\"{method}\", self.{method}),):\n    step()")
+        elif mirror.apply == "enumerate_loop":
+            body_lines.append(f"for index, step in enumerate([self.{method}]):\n    step()")
         elif mirror.apply == "group":
             if not groups or len(groups[-1]) >= 2:
                 groups.append([])
