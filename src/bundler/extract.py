@@ -74,7 +74,15 @@ class Delegate:
     node: cst.Call
 
 
-Event = Union[Record, Call, Delegate]
+@dataclass(frozen=True)
+class Unfollowed:
+    """A call of a loop's item where the loop's items cannot be read: it may apply migrations
+    the checker cannot see, and a finding about this path says so."""
+
+    node: cst.Call
+
+
+Event = Union[Record, Call, Delegate, Unfollowed]
 
 
 @dataclass
@@ -148,15 +156,17 @@ class Extractor:
     def migration_list(self, spec: EntrySpec) -> MigrationList:
         entry = self.find_entry(spec)
         env = {name: UNKNOWN for name in parameter_names(entry.node)}
-        migrations = self._expand(entry, env, entry)
+        unfollowed: list[Location] = []
+        migrations = self._expand(entry, env, entry, unfollowed)
         return MigrationList(
             name=entry.name, location=entry.location(), migrations=tuple(migrations),
-            origin=self.modules.origin.label,
+            origin=self.modules.origin.label, unfollowed=tuple(dict.fromkeys(unfollowed)),
         )
 
     # --- expansion into migrations ------------------------------------------------------------
 
-    def _expand(self, function: Function, env: dict[str, Value], entry: Function) -> list[Migration]:
+    def _expand(self, function: Function, env: dict[str, Value], entry: Function,
+                unfollowed: list[Location]) -> list[Migration]:
         migrations: list[Migration] = []
         for event in self.summary(function, env).events:
             if isinstance(event, Record):
@@ -164,11 +174,13 @@ class Extractor:
                                             (self._strict(event.version, function),)))
             elif isinstance(event, Delegate):
                 migrations.extend(self._registry_migrations(event, function))
+            elif isinstance(event, Unfollowed):
+                unfollowed.append(Location(function.module.display, function.module.line_of(event.node)))
             else:
-                migrations.extend(self._classify(event, entry))
+                migrations.extend(self._classify(event, entry, unfollowed))
         return migrations
 
-    def _classify(self, call: Call, entry: Function) -> list[Migration]:
+    def _classify(self, call: Call, entry: Function, unfollowed: list[Location]) -> list[Migration]:
         callee, env = call.function, dict(call.env)
         versions = self.versions(callee, env)
         if not versions:
@@ -188,7 +200,7 @@ class Extractor:
             len(recording_children) > 1 or any(isinstance(e, Delegate) for e in recording_children)
         )
         if is_group:
-            return self._expand(callee, env, entry)
+            return self._expand(callee, env, entry, unfollowed)
         return [Migration(callee.name, callee.location(), tuple(versions))]
 
     def _records_for_caller(self, function: Function, bound_versions: list[int]) -> bool:
@@ -228,7 +240,7 @@ class Extractor:
                     if self.registry is not None:
                         for version in self.registry.applied():
                             found.setdefault(version, None)
-                else:
+                elif isinstance(event, Call):
                     for version in self._call_versions(function, event, strict):
                         found.setdefault(version, None)
         finally:
@@ -487,6 +499,7 @@ class Evaluator:
         self.function = function
         self.env = env
         self.events: list[Event] = []
+        self.unread_items: frozenset[str] = frozenset()  # loop targets over items that cannot be read
 
     def _resolve(self, node: cst.BaseExpression) -> Value:
         return self.extractor.resolve(node, self.function, self.env)
@@ -502,7 +515,10 @@ class Evaluator:
         items = self._loop_items(loop.iterable)
         names = (loop.target,) if isinstance(loop.target, str) else loop.target
         if items is None:
+            outer = self.unread_items
+            self.unread_items = outer | set(names)
             self.run(loop.body)
+            self.unread_items = outer
         else:
             saved = {name: self.env.get(name, UNKNOWN) for name in names}
             for item in items[:MAX_LOOP_ITEMS]:
@@ -563,6 +579,9 @@ class Evaluator:
         return None
 
     def _call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value in self.unread_items:
+            self.events.append(Unfollowed(node))
+            return
         self._refuse_computed_getattr(node)
         recorded = recorded_versions(node, self._resolve, self.extractor.rules)
         if recorded is not None:

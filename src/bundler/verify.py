@@ -131,6 +131,9 @@ def missing(registry: MigrationList, path: MigrationList, version: int, taken_by
         advice = "add a mirror of it"
     if path.missing_advice is not None:
         advice = path.missing_advice.format(version=version)
+    if path.unfollowed:
+        advice += (f"; if the loop item called at {', '.join(map(str, path.unfollowed))} applies it, list the"
+                   " loop's items as a tuple or list literal (or a constant naming one): the checker cannot read them")
     where = f" ({path.origin})" if path.origin != "source" else ""
     message = (
         f"{path.name} ({path.location}){where} never applies version {version}; the registry applies it in"

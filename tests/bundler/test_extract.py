@@ -118,6 +118,24 @@ def test_a_loop_item_that_does_not_unpack_applies_nothing_it_cannot_name() -> No
     assert applied(source) == []
 
 
+def test_a_call_of_a_loop_item_that_cannot_be_read_is_noted_on_the_path() -> None:
+    source = f'''
+    class Store:
+        def __init__(self):
+            self.m27()
+            for step in self.steps():
+                step()
+
+        def steps(self): return [self.m28]
+        def m27(self): self.conn.execute("{RECORD}", (27, 0))
+        def m28(self): self.conn.execute("{RECORD}", (28, 0))
+    '''
+    files = {"store.py": textwrap.dedent(source)}
+    listing = Extractor(ModuleSet(InMemory(files)), RecordingRules()).migration_list(EntrySpec("store.py", "Store", "__init__"))
+    assert [m.versions for m in listing.migrations] == [(27,)]
+    assert [(u.file, u.line) for u in listing.unfollowed] == [("store.py", 6)]
+
+
 def test_recursion_between_helpers_terminates() -> None:
     source = f'''
     class Store:

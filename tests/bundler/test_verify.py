@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bundler.ftypes import Code, Location, Migration, MigrationList, Severity
 from bundler.verify import longest_increasing, verify
 
@@ -29,6 +31,13 @@ def test_the_incident_is_one_missing_migration_with_advice() -> None:
     assert finding.code is Code.MISSING_MIGRATION and finding.version == 28
     assert "Runner.m28 (Runner.py:11)" in finding.message
     assert finding.message.endswith("add a mirror between the calls for 27 and 29")
+
+
+def test_a_missing_number_on_a_path_with_an_unread_loop_says_how_to_make_it_readable() -> None:
+    store = replace(listing("Store", ("m27", (27,)), ("m29", (29,))), unfollowed=(Location("store.py", 6),))
+    [finding] = verify(REGISTRY, [store])
+    assert "add a mirror between the calls for 27 and 29; if the loop item called at store.py:6 applies it" in finding.message
+    assert "list the loop's items as a tuple or list literal" in finding.message
 
 
 def test_duplicates_in_the_registry_and_in_a_path() -> None:
