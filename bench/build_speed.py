@@ -27,7 +27,8 @@ from bundler.config import load_config  # noqa: E402
 from bundler.install import sync  # noqa: E402
 from timing import paired_best_of, paired_runs, run_command  # noqa: E402
 
-REPEAT = 7
+REPEAT = 5
+BUILD_PAIRS = 11  # the staging both sides share drifts with the load: more pairs, steadier minima
 
 
 def copy_of_project(folder: Path) -> Path:
@@ -61,7 +62,7 @@ def main() -> None:
                 site_packages = stage_install(config, Path(stage))
                 run_shiv(config, site_packages, Path(stage) / "bare.pyz", source_date_epoch(project))
 
-        bares, fulls = paired_runs(bare_shiv, lambda: build(config, quiet, force=True), REPEAT)
+        bares, fulls = paired_runs(bare_shiv, lambda: build(config, quiet, force=True), BUILD_PAIRS)
         bare, full = min(bares), min(fulls)
         # The staging both sides share takes seconds and drifts with the load on this machine:
         # the ratio of each adjacent pair shows how far that noise reaches.

@@ -31,7 +31,7 @@ from bundler.config import Config, read_pyproject
 from bundler.errors import BuildFailed, BundleError, CheckFailed, ConfigError
 from bundler.ftypes import CheckResult, Finding
 from bundler.report import summary_line
-from bundler.runtime import error_line, runtime_findings, shiv_environment
+from bundler.runtime import Launcher, error_line, runtime_findings
 
 Progress = Callable[[str], None]
 SHIV_VERSION = "1.0.8"
@@ -292,10 +292,15 @@ def run_step(what: str, command: list[str], *, cwd: Path, env: dict[str, str] | 
 def verify_bundle(config: Config, bundle: Path, progress: Progress, trees: dict[str, cst.Module] | None = None) -> list[int]:
     """The stores read from inside the archive must pass and equal the source, and the bundle
     must survive its smoke run. Both run side by side; either failing stops the build."""
-    with ThreadPoolExecutor(1) as pool:
-        smoke = pool.submit(smoke_run, config, bundle)
-        result = run_check(config, [bundle], trees)
-        smoke_failure = smoke.exception()
+    with tempfile.TemporaryDirectory(prefix="bundler-smoke-") as name, \
+            Launcher(config.root, bundle, config.runtime.timeout, entry_arguments=("--version",),
+                     label="the new bundle") as launcher:
+        scratch = Path(name)
+        launcher.start(scratch)  # first: shiv's extraction is the smoke run's longest step
+        with ThreadPoolExecutor(1) as pool:
+            smoke = pool.submit(smoke_run, config, launcher, scratch)
+            result = run_check(config, [bundle], trees)
+            smoke_failure = smoke.exception()
     if not result.ok:
         raise CheckFailed(result, "the bundle")
     applied = result.registry.applied()
@@ -311,22 +316,22 @@ def verify_bundle(config: Config, bundle: Path, progress: Progress, trees: dict[
     return applied
 
 
-def smoke_run(config: Config, bundle: Path) -> list[Finding]:
-    """The bundle starts, and every path inside it builds the full schema, keeping every row:
-    returns the runtime findings. The start (``--version``) is also shiv's first extraction,
-    which the paths then run on."""
-    with tempfile.TemporaryDirectory(prefix="bundler-smoke-") as scratch:
-        shiv_root = Path(scratch) / "shiv"
-        try:
-            started = subprocess.run([sys.executable, str(bundle), "--version"], capture_output=True, text=True,
-                                     env=shiv_environment(shiv_root, bundle), timeout=config.runtime.timeout,
-                                     stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise BuildFailed(f"the bundle did not answer --version within {config.runtime.timeout:g} s") from None
-        if started.returncode != 0:
-            said = error_line(started.stderr) or f"exit code {started.returncode}"
-            raise BuildFailed(f"the bundle fails to start: {said}")
-        return runtime_findings(config, bundle, shiv_root=shiv_root) if config.runtime.runner else []
+def smoke_run(config: Config, launcher: Launcher, scratch: Path) -> list[Finding]:
+    """The bundle starts (``launcher``'s first start is ``--version``, which is also shiv's
+    extraction), and every path inside it builds the full schema, keeping every row: returns
+    the runtime findings."""
+    try:
+        if config.runtime.runner:
+            findings = runtime_findings(config, launcher=launcher)
+        else:
+            findings = []
+            launcher.prepare(scratch)
+        started = launcher.started()
+    except BundleError as error:
+        raise BuildFailed(f"the bundle fails to start: {error}") from None
+    if started is not None and started.returncode != 0:
+        raise BuildFailed(f"the bundle fails to start: {error_line(started.stderr) or f'exit code {started.returncode}'}")
+    return findings
 
 
 def bundle_version(bundle: Path) -> str:

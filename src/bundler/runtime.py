@@ -8,17 +8,19 @@ inside a bundle, on a fresh database and on every upgrade fixture.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -81,43 +83,93 @@ class PathRun:
 class Launcher:
     """How to run a callable: from the project's source folders, or from a shiv bundle.
 
-    A bundle is extracted once by shiv's own bootstrap (into ``shiv_root``); each path then runs
-    on that extracted site-packages in a plain interpreter with no site-packages of its own
-    (``-S``), so it runs the bundle's code and nothing installed here, without paying shiv's
-    start-up for every run."""
+    A bundle is extracted once by shiv's own bootstrap (into ``shiv_root``), during its first
+    start: the console script with ``entry_arguments`` (the build's ``--version``), else a bare
+    interpreter. Each path then runs on that extracted site-packages in a plain interpreter with
+    no site-packages of its own (``-S``), so it runs the bundle's code and nothing installed
+    here, without paying shiv's start-up for every run. The paths start as soon as the
+    extraction is in place, while the first start goes on. Use it as a context manager: leaving
+    it waits for the first start (or stops it)."""
 
     root: Path
     bundle: Path | None
     timeout: float
     shiv_root: Path | None = None
+    entry_arguments: tuple[str, ...] | None = None
+    label: str | None = None  # how findings name the bundle (default: its path)
     extracted: Path | None = None
+    _first_start: subprocess.Popen[str] | None = field(default=None, repr=False)
+    _started: subprocess.CompletedProcess[str] | None = field(default=None, repr=False)
 
-    def prepare(self, scratch: Path) -> None:
-        """Extract the bundle (unless an earlier run into the same root already did)."""
-        if self.bundle is None or self.extracted is not None:
+    def __enter__(self) -> Launcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with contextlib.suppress(BundleError):
+            self.started()
+
+    def start(self, scratch: Path) -> None:
+        """Start the bundle once, which has shiv extract it (unless an earlier run into the same
+        root already did). Call it as early as possible: the paths wait for the extraction."""
+        if self.bundle is None or self.extracted is not None or self._first_start is not None:
             return
         self.shiv_root = self.shiv_root or scratch / "shiv"
-        self.extracted = self._find_extraction()
+        self.extracted = self._find_extraction(self._build_id())
         if self.extracted is None:
             env = shiv_environment(self.shiv_root, self.bundle)
-            env["SHIV_INTERPRETER"] = "1"
-            try:
-                subprocess.run([sys.executable, str(self.bundle), "-c", "pass"], env=env, capture_output=True,
-                               timeout=self.timeout, stdin=subprocess.DEVNULL)
-            except subprocess.TimeoutExpired:
-                raise BundleError(f"shiv did not extract the bundle within {self.timeout:g} s",
-                                  where=str(self.bundle)) from None
-            self.extracted = self._find_extraction()
-        if self.extracted is None:
-            raise BundleError("shiv did not extract the bundle: it cannot run", where=str(self.bundle))
+            if self.entry_arguments is None:
+                env["SHIV_INTERPRETER"] = "1"
+            arguments = ["-c", "pass"] if self.entry_arguments is None else list(self.entry_arguments)
+            self._first_start = subprocess.Popen([sys.executable, str(self.bundle), *arguments], env=env,
+                                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                                 stderr=subprocess.PIPE, text=True)
 
-    def _find_extraction(self) -> Path | None:
-        assert self.bundle is not None and self.shiv_root is not None
+    def prepare(self, scratch: Path) -> None:
+        """Start the bundle if nobody did, and return once its extraction is in place."""
+        self.start(scratch)
+        process = self._first_start
+        if self.extracted is not None or process is None:
+            return
+        build_id = self._build_id()
+        deadline = time.monotonic() + self.timeout
+        while self.extracted is None:
+            ended = process.poll() is not None
+            self.extracted = self._find_extraction(build_id)  # shiv moves it into place in one rename
+            if ended or self.extracted is not None:
+                break
+            if time.monotonic() > deadline:
+                process.kill()
+                raise BundleError(f"shiv did not extract the bundle within {self.timeout:g} s", where=str(self.bundle))
+            time.sleep(0.005)
+        if self.extracted is None:
+            said = error_line(self.started().stderr)  # type: ignore[union-attr]
+            raise BundleError("shiv did not extract the bundle: it cannot run" + (f" ({said})" if said else ""),
+                              where=str(self.bundle))
+
+    def started(self) -> subprocess.CompletedProcess[str] | None:
+        """The first start, once it has ended (None when this launcher did not start the bundle)."""
+        process = self._first_start
+        if self._started is None and process is not None:
+            try:
+                stdout, stderr = process.communicate(timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
+                raise BundleError(f"the bundle did not finish starting within {self.timeout:g} s",
+                                  where=str(self.bundle)) from None
+            self._started = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+        return self._started
+
+    def _build_id(self) -> str:
+        assert self.bundle is not None
         try:
             with zipfile.ZipFile(self.bundle) as archive:
-                build_id = json.loads(archive.read("environment.json"))["build_id"]
+                return str(json.loads(archive.read("environment.json"))["build_id"])
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise BundleError(f"not a shiv bundle ({exc})", where=str(self.bundle)) from None
+
+    def _find_extraction(self, build_id: str) -> Path | None:
+        assert self.shiv_root is not None
         found = sorted(self.shiv_root.glob(f"*_{build_id}/site-packages"))
         return found[0] if found else None
 
@@ -187,30 +239,35 @@ def path_specs(config: Config) -> list[str]:
     return [runtime.runner, *runtime.stores]
 
 
-def runtime_findings(config: Config, bundle: Path | None = None, *, shiv_root: Path | None = None) -> list[Finding]:
-    """schema-drift and data-loss findings for every configured path (from ``bundle`` if given).
+def runtime_findings(config: Config, bundle: Path | None = None, *, launcher: Launcher | None = None) -> list[Finding]:
+    """schema-drift and data-loss findings for every configured path (from ``bundle`` if given,
+    or as ``launcher`` runs them).
 
-    Every run is independent (its own database), so they run side by side."""
+    Every run is independent (its own database), so they run side by side; the fixtures are
+    loaded while the bundle is extracted."""
+    if launcher is None:
+        with Launcher(config.root, bundle, config.runtime.timeout) as own:
+            return runtime_findings(config, launcher=own)
     specs = path_specs(config)
     fixtures = config.runtime.upgrade_fixtures
     findings: list[Finding] = []
     with tempfile.TemporaryDirectory(prefix="bundler-runtime-") as name:
         scratch = Path(name)
-        launcher = Launcher(config.root, bundle, config.runtime.timeout, shiv_root)
-        launcher.prepare(scratch)
         fresh_paths = [scratch / f"fresh-{i}" / "db.sqlite" for i in range(len(specs))]
-        for path in fresh_paths:
-            path.parent.mkdir(parents=True)
         upgrades = [(fixture, i, scratch / f"upgrade-{n}-{i}" / "db.sqlite")
                     for n, fixture in enumerate(fixtures) for i in range(len(specs))]
-        before = {db: load_fixture(fixture, db) for fixture, _, db in upgrades}
         jobs = [(spec, [fresh_paths[i], *[db for _, j, db in upgrades if j == i]]) for i, spec in enumerate(specs)]
         with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
+            extraction = pool.submit(launcher.prepare, scratch)
+            for path in fresh_paths:
+                path.parent.mkdir(parents=True)
+            before = {db: load_fixture(fixture, db) for fixture, _, db in upgrades}
+            extraction.result()
             outcomes = list(pool.map(lambda job: launcher.run(*job), jobs))
         runs = {db: path_run(spec, db, outcome[db]) for (spec, dbs), outcome in zip(jobs, outcomes, strict=True) for db in dbs}
         fresh = {spec: runs[db] for spec, db in zip(specs, fresh_paths, strict=True)}
         reference = fresh[specs[0]]
-        inside = f" inside {bundle}" if bundle is not None else ""  # several bundles: say which one
+        inside = f" inside {launcher.label or launcher.bundle}" if launcher.bundle is not None else ""
         findings += [f for spec in specs if (f := failure_finding(config, fresh[spec], f"a fresh database{inside}"))]
         if reference.snapshot is None:
             return apply_severity(findings, config.severity)

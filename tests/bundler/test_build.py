@@ -112,6 +112,7 @@ def test_a_bundle_whose_smoke_run_fails_is_not_moved_into_place(built_project: P
     assert main(["build", "--config", str(project / "pyproject.toml")]) == 1
     captured = capsys.readouterr()
     assert "schema-drift" in captured.out and "worker_pid" in captured.out
+    assert "on a fresh database inside the new bundle" in captured.out
     assert not (project / "build" / "worker-service.pyz").exists()
     assert not list((project / "build").glob(".*.tmp"))
 

@@ -149,3 +149,35 @@ AttributeError: module 'worker' has no attribute 'cli'
 ])
 def test_a_failure_is_told_by_the_cause_of_a_traceback_or_else_by_the_last_line(stderr: str, line: str | None) -> None:
     assert error_line(stderr) == line
+
+
+def test_a_launcher_extracts_the_bundle_by_its_first_start_and_keeps_what_that_start_said(
+    built_project: Path, tmp_path: Path,
+) -> None:
+    from bundler.runtime import Launcher
+
+    bundle = built_project / "build" / "worker-service.pyz"
+    with Launcher(built_project, bundle, 60, entry_arguments=("--version",)) as launcher:
+        launcher.prepare(tmp_path)
+        assert launcher.extracted is not None and (launcher.extracted / "worker" / "store").is_dir()
+        started = launcher.started()
+        assert started is not None and started.returncode == 0
+        assert started.stdout.strip().startswith("worker-service ")
+    with Launcher(built_project, bundle, 60, shiv_root=launcher.shiv_root) as again:
+        again.prepare(tmp_path)  # the same root: already extracted, nothing is started
+        assert again.extracted == launcher.extracted and again.started() is None
+
+
+def test_a_bundle_that_cannot_be_extracted_is_named_with_the_cause(tmp_path: Path) -> None:
+    import zipfile
+
+    from bundler.errors import BundleError
+    from bundler.runtime import Launcher
+
+    bundle = tmp_path / "broken.pyz"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("environment.json", '{"build_id": "x"}')
+        archive.writestr("__main__.py", "raise SystemExit('bootstrap: cannot start')")
+    with Launcher(tmp_path, bundle, 60) as launcher, pytest.raises(BundleError) as error:
+        launcher.prepare(tmp_path)
+    assert "shiv did not extract the bundle: it cannot run (bootstrap: cannot start)" in str(error.value)
