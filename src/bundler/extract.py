@@ -155,7 +155,7 @@ class Extractor:
 
     def migration_list(self, spec: EntrySpec) -> MigrationList:
         entry = self.find_entry(spec)
-        env = {name: UNKNOWN for name in parameter_names(entry.node)}
+        env: dict[str, Value] = {name: UNKNOWN for name in parameter_names(entry.node)}
         unfollowed: list[Location] = []
         migrations = self._expand(entry, env, entry, unfollowed)
         return MigrationList(
@@ -208,7 +208,7 @@ class Extractor:
         params = parameter_names(function.node)
         if not params:
             return False
-        unbound = {name: ParamRef(name) for name in params}
+        unbound: dict[str, Value] = {name: ParamRef(name) for name in params}
         return self.versions(function, unbound, strict=False) != bound_versions
 
     def _registry_migrations(self, event: Delegate, caller: Function) -> list[Migration]:

@@ -63,10 +63,9 @@ def recorded_versions(
     if method in PREPARED_RUN_METHODS:
         receiver = resolve(func.value)
         if isinstance(receiver, Prepared):
-            params: Value = tuple(resolve(a) for a in positional)
-            if len(positional) == 1 and isinstance(params[0], dict):
-                params = params[0]
-            return versions_in_sql(text_of(receiver.sql), params, call, rules, many=False)
+            arguments = tuple(resolve(a) for a in positional)
+            bound = arguments[0] if len(arguments) == 1 and isinstance(arguments[0], dict) else arguments
+            return versions_in_sql(text_of(receiver.sql), bound, call, rules, many=False)
     return None
 
 

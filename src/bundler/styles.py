@@ -142,9 +142,9 @@ def record_entries(extractor: Extractor, module: ParsedModule, name: str, expres
                    options: StyleOptions) -> Iterator[tuple[int, str, cst.CSTNode]]:
     resolve = lambda node: extractor.resolver.resolve(node, module, {})  # noqa: E731
     if isinstance(expression, cst.Dict):
-        for element in expression.elements:
-            key = resolve(element.key) if isinstance(element, cst.DictElement) else UNKNOWN
-            yield record_number(key, element, module, name, options), f"{name}[{key}]", element
+        for entry in expression.elements:
+            key = resolve(entry.key) if isinstance(entry, cst.DictElement) else UNKNOWN
+            yield record_number(key, entry, module, name, options), f"{name}[{key}]", entry
         return
     if not isinstance(expression, (cst.List, cst.Tuple)):
         raise UnresolvableError(f"{name} is not a list, tuple or dict literal: describe it with another style",

@@ -101,7 +101,7 @@ class ModuleScope:
             source = self._absolute(small)
             if source is not None:
                 self.star_imports.append(source)
-        elif isinstance(small, cst.ImportFrom):
+        elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
             source = self._absolute(small)
             if source is None:
                 return
@@ -218,11 +218,12 @@ class Resolver:
         for part in node.parts:
             if isinstance(part, cst.FormattedStringText):
                 text += part.value
-            else:
-                value = recurse(part.expression) if part.format_spec is None else UNKNOWN
-                text += str(value) if isinstance(value, (int, str)) else (
-                    value.text if isinstance(value, Template) else HOLE
-                )
+                continue
+            plain = isinstance(part, cst.FormattedStringExpression) and part.format_spec is None
+            value = recurse(part.expression) if plain else UNKNOWN  # type: ignore[attr-defined]
+            text += str(value) if isinstance(value, (int, str)) else (
+                value.text if isinstance(value, Template) else HOLE
+            )
         return Template(text) if HOLE in text else text
 
     def _binary(self, node: cst.BinaryOperation, recurse) -> Value:
