@@ -132,6 +132,21 @@ def test_a_bundle_that_does_not_start_is_not_moved_into_place(built_project: Pat
     assert not list((project / "build").glob(".*.tmp"))
 
 
+def test_a_bundle_that_hangs_on_start_is_stopped_and_not_moved_into_place(
+    built_project: Path, tmp_path: Path, capsys,
+) -> None:
+    project = tmp_path / "hangs"
+    shutil.copytree(built_project, project, ignore=shutil.ignore_patterns("build"))
+    cli = project / "src" / "worker" / "cli.py"
+    cli.write_text(cli.read_text().replace("import argparse\n", "import argparse\nimport time\ntime.sleep(600)\n", 1))
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("timeout = 60", "timeout = 3"))
+    assert main(["build", "--config", str(pyproject)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "the bundle fails to start" in err and "did not finish starting within 3 s" in err
+    assert not (project / "build" / "worker-service.pyz").exists()
+
+
 def test_a_project_without_a_name_cannot_be_built(tmp_path: Path, capsys) -> None:
     project = copy_project(tmp_path / "nameless")
     text = (project / "pyproject.toml").read_text().replace('name = "memory-worker"', 'name = ""')
