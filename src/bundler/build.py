@@ -28,10 +28,10 @@ import libcst as cst
 
 from bundler.check import run_check
 from bundler.config import Config, read_pyproject
-from bundler.errors import BuildFailed, BundleError, CheckFailed, ConfigError
+from bundler.errors import BuildFailed, BundleError, CheckFailed, ConfigError, error_line
 from bundler.ftypes import CheckResult, Finding
 from bundler.report import summary_line
-from bundler.runtime import Launcher, error_line, runtime_findings
+from bundler.runtime import Launcher, runtime_findings
 
 Progress = Callable[[str], None]
 SHIV_VERSION = "1.0.8"
@@ -285,8 +285,8 @@ def run_step(what: str, command: list[str], *, cwd: Path, env: dict[str, str] | 
                 pass
         if process.returncode != 0:
             output.seek(0)
-            lines = [line for line in output.read().decode("utf-8", "replace").splitlines() if line.strip()]
-            raise BuildFailed(f"{what} failed: {lines[-1] if lines else f'exit code {process.returncode}'}")
+            said = error_line(output.read().decode("utf-8", "replace"))
+            raise BuildFailed(f"{what} failed: {said or f'exit code {process.returncode}'}")
 
 
 def verify_bundle(config: Config, bundle: Path, progress: Progress, trees: dict[str, cst.Module] | None = None) -> list[int]:

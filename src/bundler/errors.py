@@ -52,3 +52,17 @@ class CheckFailed(BuildFailed):
     def __init__(self, result: CheckResult, what: str) -> None:
         self.result = result
         super().__init__(f"{what} failed the check; nothing was changed")
+
+
+def error_line(stderr: str) -> str | None:
+    """The line of a failed subprocess's output that an error message quotes: the first exception of a
+    traceback (when handling one exception raised another, the first is the cause; shiv's
+    bootstrap turns a failed import into an AttributeError), else the last line."""
+    lines = [line.rstrip() for line in stderr.splitlines() if line.strip()]
+    in_traceback = False
+    for line in lines:
+        if line.startswith("Traceback (most recent call last):"):
+            in_traceback = True
+        elif in_traceback and not line[0].isspace():
+            return line
+    return lines[-1].strip() if lines else None

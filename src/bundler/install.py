@@ -27,7 +27,7 @@ from pathlib import Path
 from bundler.build import bundle_version, read_record, record_path, sha256_of
 from bundler.check import run_check
 from bundler.config import Config
-from bundler.errors import BuildFailed, BundleError, ConfigError
+from bundler.errors import BuildFailed, BundleError, ConfigError, error_line
 
 INSTALL_DIR_ENV = "BUNDLER_INSTALL_DIR"
 DEFAULT_INSTALL_DIR = Path("~/.memory-worker/bundle")
@@ -250,7 +250,6 @@ def run_restart(config: Config, directory: Path) -> None:
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise BuildFailed(f"installed, but the restart command failed: {exc}") from None
     if result.returncode != 0:
-        lines = result.stderr.strip().splitlines()
-        raise BuildFailed(f"installed, but the restart command exited {result.returncode}"
-                          + (f": {lines[-1]}" if lines else ""))
+        said = error_line(result.stderr)
+        raise BuildFailed(f"installed, but the restart command exited {result.returncode}" + (f": {said}" if said else ""))
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bundler.config import Config
-from bundler.errors import BundleError, ConfigError
+from bundler.errors import BundleError, ConfigError, error_line
 from bundler.ftypes import Code, Finding, Location, Severity
 from bundler.schema import Snapshot, TableRows, snapshot_schema, table_rows
 from bundler.sources import ARCHIVE_PACKAGES, index_definitions
@@ -211,20 +211,6 @@ class Launcher:
         if code < 0:
             return f"killed by signal {-code}" + (f" ({said})" if said else "")
         return said or f"exit code {code}"
-
-
-def error_line(stderr: str) -> str | None:
-    """The line of a failed run's output that says what went wrong: the first exception of a
-    traceback (when handling one exception raised another, the first is the cause; shiv's
-    bootstrap turns a failed import into an AttributeError), else the last line."""
-    lines = [line.rstrip() for line in stderr.splitlines() if line.strip()]
-    in_traceback = False
-    for line in lines:
-        if line.startswith("Traceback (most recent call last):"):
-            in_traceback = True
-        elif in_traceback and not line[0].isspace():
-            return line
-    return lines[-1].strip() if lines else None
 
 
 def path_specs(config: Config) -> list[str]:

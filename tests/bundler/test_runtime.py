@@ -15,7 +15,7 @@ import pytest
 
 from bundler.cli import main
 from bundler.config import load_config
-from bundler.runtime import SERIAL_COMPILE_LIMIT, differences, error_line, runtime_findings, shiv_environment
+from bundler.runtime import SERIAL_COMPILE_LIMIT, differences, runtime_findings, shiv_environment
 
 RUNTIME_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "runtime"
 EXPECTED = tomllib.loads((RUNTIME_FIXTURES / "expected.toml").read_text())
@@ -127,28 +127,6 @@ def test_a_bundle_is_started_with_its_own_shiv_root_and_compiles_small_bundles_i
     env = shiv_environment(tmp_path / "root", bundle)
     assert env["SHIV_ROOT"] == str(tmp_path / "root") and env["SHIV_COMPILE_WORKERS"] == workers
     assert "SHIV_ENTRY_POINT" not in env
-
-
-CHAINED = """Traceback (most recent call last):
-  File "cli.py", line 6, in <module>
-    import module_missing
-ModuleNotFoundError: No module named 'module_missing'
-
-During handling of the above exception, another exception occurred:
-
-Traceback (most recent call last):
-  File "_bootstrap/__init__.py", line 84, in import_string
-AttributeError: module 'worker' has no attribute 'cli'
-"""
-
-
-@pytest.mark.parametrize("stderr, line", [
-    (CHAINED, "ModuleNotFoundError: No module named 'module_missing'"),
-    ("warning: something\nfatal: the last line says it\n", "fatal: the last line says it"),
-    ("", None),
-])
-def test_a_failure_is_told_by_the_cause_of_a_traceback_or_else_by_the_last_line(stderr: str, line: str | None) -> None:
-    assert error_line(stderr) == line
 
 
 def test_a_launcher_extracts_the_bundle_by_its_first_start_and_keeps_what_that_start_said(
