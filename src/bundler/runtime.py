@@ -27,7 +27,7 @@ from typing import Any
 from bundler.config import Config
 from bundler.errors import BundleError, ConfigError, error_line
 from bundler.ftypes import Code, Finding, Location, Severity
-from bundler.schema import Snapshot, TableRows, snapshot_schema, table_rows
+from bundler.schema import Snapshot, TableRows, connected, rows_in_file, snapshot_file, table_rows
 from bundler.sources import ARCHIVE_PACKAGES, index_definitions
 from bundler.verify import apply_severity
 
@@ -272,14 +272,11 @@ def load_fixture(fixture: Path, db_path: Path) -> TableRows:
     setting stays with the file."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        conn = sqlite3.connect(db_path)
-        try:
+        with connected(db_path) as conn:
             conn.execute("PRAGMA synchronous = OFF")
             conn.execute("PRAGMA journal_mode = MEMORY")
             conn.executescript(fixture.read_text(encoding="utf-8"))
             return table_rows(conn)
-        finally:
-            conn.close()
     except (OSError, sqlite3.Error, UnicodeDecodeError) as exc:
         raise ConfigError(f"upgrade fixture cannot be loaded: {exc}", where=str(fixture)) from None
 
@@ -287,15 +284,7 @@ def load_fixture(fixture: Path, db_path: Path) -> TableRows:
 def path_run(spec: str, db_path: Path, failure: str | None) -> PathRun:
     if failure is not None:
         return PathRun(spec, None, failure)
-    return PathRun(spec, read_snapshot(db_path))
-
-
-def read_snapshot(db_path: Path) -> Snapshot:
-    conn = sqlite3.connect(db_path)
-    try:
-        return snapshot_schema(conn)
-    finally:
-        conn.close()
+    return PathRun(spec, snapshot_file(db_path))
 
 
 def upgrade_findings(
@@ -305,11 +294,7 @@ def upgrade_findings(
     if upgraded.snapshot is None:
         return [failure_finding(config, upgraded, where)]  # type: ignore[list-item]
     findings = drift_findings(config, reference, upgraded, where)
-    conn = sqlite3.connect(db_path)
-    try:
-        after = table_rows(conn, {table: list(columns) for table, (columns, _) in before.items()})
-    finally:
-        conn.close()
+    after = rows_in_file(db_path, {table: list(columns) for table, (columns, _) in before.items()})
     for table, (columns, rows) in before.items():
         kept = after.get(table, (columns, Counter()))[1]
         lost = rows - kept

@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 Snapshot = dict[str, Any]
@@ -102,3 +105,25 @@ def table_rows(conn: sqlite3.Connection, columns: dict[str, list[str]] | None = 
         select = ", ".join(f'"{c}"' for c in wanted)
         result[table] = (wanted, Counter(tuple(row) for row in conn.execute(f'SELECT {select} FROM "{table}"')))
     return result
+
+
+def snapshot_file(db_path: Path) -> Snapshot:
+    """``snapshot_schema`` of a database file."""
+    with connected(db_path) as conn:
+        return snapshot_schema(conn)
+
+
+def rows_in_file(db_path: Path, columns: dict[str, list[str]] | None = None) -> TableRows:
+    """``table_rows`` of a database file."""
+    with connected(db_path) as conn:
+        return table_rows(conn, columns)
+
+
+@contextmanager
+def connected(db_path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection closed afterwards (sqlite3's own ``with`` commits but leaves it open)."""
+    conn = sqlite3.connect(db_path)
+    try:
+        yield conn
+    finally:
+        conn.close()

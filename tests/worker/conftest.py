@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bundler.schema import snapshot_schema, table_rows
+from bundler.schema import rows_in_file
 from worker.store.db import open_database
 from worker.store.runner import MigrationRunner
 
@@ -18,19 +18,7 @@ REGISTERED_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 20, 21, 22, 23, 24, 25,
 
 def table_contents(db_path: Path) -> dict[str, tuple[int, Counter]]:
     """Row count and the multiset of rows per user table, over the columns each table has now."""
-    conn = sqlite3.connect(db_path)
-    try:
-        return {table: (sum(rows.values()), rows) for table, (_, rows) in table_rows(conn).items()}
-    finally:
-        conn.close()
-
-
-def schema_of(db_path: Path) -> dict:
-    conn = sqlite3.connect(db_path)
-    try:
-        return snapshot_schema(conn)
-    finally:
-        conn.close()
+    return {table: (sum(rows.values()), rows) for table, (_, rows) in rows_in_file(db_path).items()}
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bundler.schema import snapshot_file
 from worker.store.session_store import SessionStore
 
-from ..conftest import REGISTERED_VERSIONS, schema_of, table_contents
+from ..conftest import REGISTERED_VERSIONS, table_contents
 
 
 def open_and_close(path: Path) -> None:
@@ -21,8 +22,8 @@ def test_a_fresh_database_gets_the_same_schema_and_versions_as_the_runner(tmp_pa
     store_path = tmp_path / "store.db"
     open_and_close(store_path)
 
-    store_schema = schema_of(store_path)
-    runner_schema = schema_of(runner_db())
+    store_schema = snapshot_file(store_path)
+    runner_schema = snapshot_file(runner_db())
 
     assert store_schema == runner_schema
     assert store_schema["versions"] == REGISTERED_VERSIONS
@@ -37,7 +38,7 @@ def test_the_incident_database_heals_on_open_and_keeps_every_row(incident_db: Pa
 
     open_and_close(incident_db)
 
-    schema = schema_of(incident_db)
+    schema = snapshot_file(incident_db)
     pending_columns = schema["tables"]["pending_messages"]["columns"]
     assert pending_columns["tool_use_id"]["type"] == "TEXT"
     assert pending_columns["worker_pid"]["type"] == "INTEGER"
@@ -59,13 +60,13 @@ def test_the_incident_database_heals_on_open_and_keeps_every_row(incident_db: Pa
 
 def test_the_healed_incident_database_matches_a_fresh_one(incident_db: Path, runner_db) -> None:
     open_and_close(incident_db)
-    assert schema_of(incident_db) == schema_of(runner_db())
+    assert snapshot_file(incident_db) == snapshot_file(runner_db())
 
 
 def test_opening_ten_times_changes_neither_schema_nor_recorded_versions(tmp_path: Path) -> None:
     path = tmp_path / "store.db"
     open_and_close(path)
-    first_schema = schema_of(path)
+    first_schema = snapshot_file(path)
     conn = sqlite3.connect(path)
     first_versions = conn.execute("SELECT * FROM schema_versions ORDER BY version").fetchall()
     conn.close()
@@ -76,7 +77,7 @@ def test_opening_ten_times_changes_neither_schema_nor_recorded_versions(tmp_path
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT * FROM schema_versions ORDER BY version").fetchall() == first_versions
     conn.close()
-    assert schema_of(path) == first_schema
+    assert snapshot_file(path) == first_schema
 
 
 def _open_in_child(path: str, start: multiprocessing.synchronize.Event, results: multiprocessing.Queue) -> None:
@@ -114,11 +115,11 @@ def test_a_failed_migration_leaves_the_database_as_it_was(incident_db: Path) -> 
         " BEGIN SELECT RAISE(ABORT, 'refused'); END"
     )
     conn.close()
-    before = schema_of(incident_db)
+    before = snapshot_file(incident_db)
     contents = table_contents(incident_db)
 
     with pytest.raises(sqlite3.IntegrityError, match="refused"):
         SessionStore(incident_db)
 
-    assert schema_of(incident_db) == before
+    assert snapshot_file(incident_db) == before
     assert table_contents(incident_db) == contents
