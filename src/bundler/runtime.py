@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -51,23 +52,18 @@ for db_path in sys.argv[2:]:
 SERIAL_COMPILE_LIMIT = 50
 
 
-def shiv_environment(shiv_root: Path, bundle: Path) -> dict[str, str]:
+def shiv_environment(shiv_root: Path, python_modules: int) -> dict[str, str]:
     """The environment in which a bundle is started through shiv's bootstrap: it extracts into
     ``shiv_root`` and ignores any other ``SHIV_*`` setting of this shell. A small bundle's
     bytecode is compiled in one process; a large one's by one process per core, as shiv does."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHIV_")}
-    env.update(SHIV_ROOT=str(shiv_root), SHIV_COMPILE_WORKERS="1" if python_modules(bundle) < SERIAL_COMPILE_LIMIT else "0")
+    env.update(SHIV_ROOT=str(shiv_root), SHIV_COMPILE_WORKERS="1" if python_modules < SERIAL_COMPILE_LIMIT else "0")
     return env
 
 
-def python_modules(bundle: Path) -> int:
-    """How many ``.py`` files the bundle's site-packages holds (0 if it cannot be read: its start
-    will say why)."""
-    try:
-        with zipfile.ZipFile(bundle) as archive:
-            return sum(1 for name in archive.namelist() if name.startswith(ARCHIVE_PACKAGES) and name.endswith(".py"))
-    except (OSError, zipfile.BadZipFile, ValueError):
-        return 0
+def python_modules(names: list[str]) -> int:
+    """How many of an archive's members are ``.py`` files of its site-packages."""
+    return sum(1 for name in names if name.startswith(ARCHIVE_PACKAGES) and name.endswith(".py"))
 
 
 @dataclass(frozen=True)
@@ -114,9 +110,10 @@ class Launcher:
         if self.bundle is None or self.extracted is not None or self._first_start is not None:
             return
         self.shiv_root = self.shiv_root or scratch / "shiv"
-        self.extracted = self._find_extraction(self._build_id())
+        build_id, modules = self._archive
+        self.extracted = self._find_extraction(build_id)
         if self.extracted is None:
-            env = shiv_environment(self.shiv_root, self.bundle)
+            env = shiv_environment(self.shiv_root, modules)
             if self.entry_arguments is None:
                 env["SHIV_INTERPRETER"] = "1"
             arguments = ["-c", "pass"] if self.entry_arguments is None else list(self.entry_arguments)
@@ -130,7 +127,7 @@ class Launcher:
         process = self._first_start
         if self.extracted is not None or process is None:
             return
-        build_id = self._build_id()
+        build_id = self._archive[0]
         deadline = time.monotonic() + self.timeout
         while self.extracted is None:
             ended = process.poll() is not None
@@ -160,11 +157,13 @@ class Launcher:
             self._started = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
         return self._started
 
-    def _build_id(self) -> str:
+    @cached_property
+    def _archive(self) -> tuple[str, int]:
+        """The bundle's shiv build id and how many Python modules it holds, read once."""
         assert self.bundle is not None
         try:
             with zipfile.ZipFile(self.bundle) as archive:
-                return str(json.loads(archive.read("environment.json"))["build_id"])
+                return str(json.loads(archive.read("environment.json"))["build_id"]), python_modules(archive.namelist())
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise BundleError(f"not a shiv bundle ({exc})", where=str(self.bundle)) from None
 

@@ -15,7 +15,7 @@ import pytest
 
 from bundler.cli import main
 from bundler.config import load_config
-from bundler.runtime import SERIAL_COMPILE_LIMIT, differences, runtime_findings, shiv_environment
+from bundler.runtime import SERIAL_COMPILE_LIMIT, differences, python_modules, runtime_findings, shiv_environment
 
 RUNTIME_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "runtime"
 EXPECTED = tomllib.loads((RUNTIME_FIXTURES / "expected.toml").read_text())
@@ -124,7 +124,8 @@ def test_a_bundle_is_started_with_its_own_shiv_root_and_compiles_small_bundles_i
             archive.writestr(f"site-packages/app/m{n}.py", "")
         archive.writestr("site-packages/app/data.json", "{}")
     monkeypatch.setenv("SHIV_ENTRY_POINT", "somewhere.else:main")
-    env = shiv_environment(tmp_path / "root", bundle)
+    with zipfile.ZipFile(bundle) as archive:
+        env = shiv_environment(tmp_path / "root", python_modules(archive.namelist()))
     assert env["SHIV_ROOT"] == str(tmp_path / "root") and env["SHIV_COMPILE_WORKERS"] == workers
     assert "SHIV_ENTRY_POINT" not in env
 
