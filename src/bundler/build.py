@@ -94,9 +94,9 @@ def staged_files(root: Path) -> Iterator[Path]:
             yield relative
 
 
-def fingerprint(config: Config) -> str:
+def fingerprint(config: Config, epoch: int) -> str:
     """Changes when anything that goes into the bundle changes: sources, configuration,
-    dependency set (the pinned tools), and the Python version."""
+    dependency set (the pinned tools), the Python version, and the time stamped on members."""
     digest = hashlib.sha256()
     for relative in staged_files(config.root):
         digest.update(relative.as_posix().encode() + b"\0" + (config.root / relative).read_bytes() + b"\0")
@@ -107,7 +107,7 @@ def fingerprint(config: Config) -> str:
         "bundle": config.bundle_name,
         "packages": list(config.bundle_packages),
         "script": config.console_script,
-        "epoch": source_date_epoch(config.root),
+        "epoch": epoch,
     }
     digest.update(json.dumps(environment, sort_keys=True).encode())
     return digest.hexdigest()
@@ -160,14 +160,14 @@ def source_commit(root: Path) -> str:
 def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRecord:
     """Build, verify and smoke-run the bundle; returns its record. Up to date: does nothing."""
     target = bundle_path(config)
-    inputs = fingerprint(config)
+    epoch = source_date_epoch(config.root)
+    inputs = fingerprint(config, epoch)
     previous = read_record(record_path(config))
     if not force and previous and previous.inputs == inputs and target.is_file() and sha256_of(target) == previous.sha256:
         progress(f"build: {display(config, target)} is up to date (sha256 {previous.sha256[:12]})")
         return previous
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    epoch = source_date_epoch(config.root)
     cancel = threading.Event()
     trees: dict[str, cst.Module] = {}  # the source's parsed texts, reused by the bundle's check
     try:
