@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bundler.build import bundle_version, read_record, record_path, sha256_of
+from bundler.build import bundle_version, read_record, record_path, sha256_of, write_json_atomically
 from bundler.check import run_check
 from bundler.config import Config
 from bundler.errors import BuildFailed, BundleError, ConfigError, error_line
@@ -169,11 +169,7 @@ def write_release(directory: Path, bundle: Path, manifest: Manifest) -> Path:
     staging.mkdir()
     copy_with_fsync(bundle, staging / manifest.bundle)
     (staging / manifest.bundle).chmod(0o755)
-    with (staging / MANIFEST).open("w", encoding="utf-8") as stream:
-        json.dump(asdict(manifest), stream, indent=2, sort_keys=True)
-        stream.write("\n")
-        stream.flush()
-        os.fsync(stream.fileno())
+    write_json_atomically(staging / MANIFEST, asdict(manifest))
     fsync_directory(staging)
     if release.exists():
         shutil.rmtree(release)
