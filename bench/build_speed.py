@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -21,24 +20,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 
 from bundler.build import build, run_shiv, source_date_epoch, stage_install  # noqa: E402
 from bundler.check import run_check  # noqa: E402
 from bundler.config import load_config  # noqa: E402
 from bundler.install import sync  # noqa: E402
+from tests.checkout import copy_project  # noqa: E402
 from timing import paired_best_of, paired_runs, run_command  # noqa: E402
 
 REPEAT = 5
-BUILD_PAIRS = 11  # the staging both sides share drifts with the load: more pairs, steadier minima
-
-
-def copy_of_project(folder: Path) -> Path:
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
-    for name in filter(None, listed.decode().split("\0")):
-        if (ROOT / name).is_file():
-            (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(ROOT / name, folder / name)
-    return folder
+BUILD_PAIRS = 11  # the staging both sides share drifts with the load: more pairs, a steadier median
 
 
 def padded_bundle(bundle: Path, target: Path, megabytes: int) -> Path:
@@ -54,7 +46,7 @@ def padded_bundle(bundle: Path, target: Path, megabytes: int) -> Path:
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-build-") as name:
         scratch = Path(name)
-        project = copy_of_project(scratch / "project")
+        project = copy_project(scratch / "project")
         config = load_config(str(project / "pyproject.toml"))
         quiet = lambda line: None  # noqa: E731
 

@@ -1,5 +1,6 @@
-"""Timing helpers shared by the benchmarks. Each reports the best of several runs: on a shared
-machine noise only ever adds time, so the minimum is the most repeatable figure."""
+"""Timing helpers shared by the benchmarks: the two sides of a ratio are measured alternately.
+Most figures are the best of several runs: on a shared machine noise only ever adds time, so
+the minimum is the most repeatable figure."""
 
 from __future__ import annotations
 
@@ -7,17 +8,6 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-
-def best_of(action: Callable[[], object], repeat: int) -> float:
-    """Seconds of the fastest of ``repeat`` runs, after one untimed warm-up run."""
-    action()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def paired_runs(first: Callable[[], object], second: Callable[[], object], repeat: int) -> tuple[list[float], list[float]]:

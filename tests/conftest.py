@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from .checkout import copy_project
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 
@@ -62,21 +64,6 @@ def subprocess_env() -> dict[str, str]:
 @pytest.fixture
 def python() -> str:
     return sys.executable
-
-
-def copy_project(destination: Path) -> Path:
-    """The project's tracked files (as they are in the working tree) copied to ``destination``,
-    without .git: a checkout in another folder, for builds that must not touch this one."""
-    import subprocess
-
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True, check=True).stdout
-    for name in filter(None, listed.decode().split("\0")):
-        source = REPO_ROOT / name
-        if source.is_file():
-            target = destination / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(source.read_bytes())
-    return destination
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from bundler.build import build, bundle_path, sha256_of, source_date_epoch
 from bundler.cli import main
 from bundler.config import load_config
 
-from ..conftest import copy_project
+from ..checkout import copy_project
 
 
 def run_bundle(python: str, bundle: Path, *args: str, env: dict) -> subprocess.CompletedProcess:

@@ -11,7 +11,7 @@ import worker
 from bundler.cli import main
 from bundler.version import bumped
 
-from ..conftest import copy_project
+from ..checkout import copy_project
 
 
 @pytest.mark.parametrize(("part", "expected"), [("patch", "1.2.4"), ("minor", "1.3.0"), ("major", "2.0.0")])
