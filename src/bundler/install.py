@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bundler.build import bundle_version, read_record, record_path, sha256_of, write_json_atomically
+from bundler.build import bundle_path, bundle_version, read_record, record_path, sha256_of, write_json_atomically
 from bundler.check import run_check
 from bundler.config import Config
 from bundler.errors import BuildFailed, BundleError, ConfigError, error_line
@@ -72,7 +72,7 @@ def sync(config: Config, bundle: Path, directory: Path) -> Installed:
     result = run_check(config, [bundle])
     if not result.ok:
         raise BuildFailed(f"{bundle}: the bundle does not verify; nothing was installed")
-    record = read_record(record_path(config)) if bundle.resolve() == (config.root / "build" / bundle.name).resolve() else None
+    record = read_record(record_path(config)) if bundle.resolve() == bundle_path(config).resolve() else None
     digest = sha256_of(bundle)
     manifest = Manifest(
         bundle=config.bundle_name,
