@@ -45,7 +45,7 @@ def extract_lists(
 ) -> tuple[MigrationList, list[MigrationList]]:
     """The registry, then every store path, each by the configured registry style."""
     extractor = Extractor(modules, recording_rules(config), runner if config.style == "methods" or runner.method else None,
-                          config.source)
+                          config.source, records_nothing_targets(config.records_nothing))
     registry = migration_list(extractor, runner, config)
     if not registry.applied():
         raise SourceError(
@@ -55,6 +55,17 @@ def extract_lists(
         )
     extractor.registry = registry
     return registry, [migration_list(extractor, store, config) for store in stores]
+
+
+def records_nothing_targets(specs: Sequence[EntrySpec]) -> list[EntrySpec]:
+    """Each function vouched for, named as in the source and as inside a bundle."""
+    targets = []
+    for spec in specs:
+        targets.append(spec)
+        dotted = module_name_for(spec.target) if spec.target.endswith(".py") else None
+        if dotted is not None:
+            targets.append(EntrySpec(dotted, spec.class_name, spec.method))
+    return targets
 
 
 def migration_list(extractor: Extractor, spec: EntrySpec, config: Config) -> MigrationList:

@@ -18,7 +18,7 @@ from bundler.ftypes import DEFAULT_SEVERITY, Code, EntrySpec, Severity
 
 KNOWN_KEYS = {
     "style", "styles", "runner", "stores", "version-table", "version-record", "severity", "install-dir",
-    "restart-command", "runtime", "console-script", "bundle-name", "bundle-packages",
+    "restart-command", "runtime", "console-script", "bundle-name", "bundle-packages", "records-nothing",
 }
 RUNTIME_KEYS = {"runner", "stores", "upgrade-fixtures", "timeout"}
 STYLE_KEYS = {"decorator", "name-pattern", "record-keys", "module-pattern"}
@@ -61,6 +61,9 @@ class Config:
     bundle_name: str = "worker-service.pyz"
     bundle_packages: tuple[str, ...] = ()  # top-level packages to ship; empty: all the wheel has
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
+    # Functions the configuration vouches record and apply no migration: the checker does not
+    # read them (SQL built from what the database holds, callbacks it cannot follow).
+    records_nothing: tuple[EntrySpec, ...] = ()
 
     def require_entries(self) -> tuple[EntrySpec, tuple[EntrySpec, ...]]:
         if self.runner is None:
@@ -166,6 +169,11 @@ def parse_table(table: dict[str, Any], root: Path, source: str) -> Config:
     if "restart-command" in table:
         command = expect(table, "restart-command", list, source)
         config = replace(config, restart_command=tuple(expect_item(c, "restart-command", str, source) for c in command))
+    if "records-nothing" in table:
+        config = replace(config, records_nothing=tuple(
+            parse_spec(expect_item(v, "records-nothing", str, source), "records-nothing", root, source, strict=False)
+            for v in expect(table, "records-nothing", list, source)
+        ))
     if "severity" in table:
         config = replace(config, severity=parse_severity(expect(table, "severity", dict, source), source))
     if "runtime" in table:

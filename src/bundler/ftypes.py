@@ -73,7 +73,6 @@ class MigrationList:
     migrations: tuple[Migration, ...]
     origin: str = "source"  # "source", or the bundle's path
     missing_advice: str | None = None  # how to fix a missing {version}, when the style knows better than "add a mirror"
-    unfollowed: tuple[Location, ...] = ()  # calls of loop items the checker cannot read
 
     def applied(self) -> list[int]:
         """Every recorded number, in the order first applied."""

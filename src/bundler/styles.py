@@ -21,7 +21,7 @@ import libcst as cst
 
 from bundler.config import StyleOptions
 from bundler.errors import SourceError, UnresolvableError
-from bundler.extract import Extractor, children
+from bundler.extract import Extractor, location_of
 from bundler.ftypes import EntrySpec, Location, Migration, MigrationList
 from bundler.sources import ParsedModule
 from bundler.values import HOLE, UNKNOWN, Template, dotted_name
@@ -221,7 +221,7 @@ def imported_modules(extractor: Extractor, spec: EntrySpec, options: StyleOption
         if found is not None:
             migrations.append(Migration(dotted, Location(found.display, 1), (version,)))
     name = entry.name if entry else spec.class_name
-    line = entry.location().line if entry else 1
+    line = location_of(entry).line if entry else 1
     pattern = template.replace(HOLE, "{version}")
     advice = f"it imports {pattern}, which does not exist: give version {{version}}'s module that name"
     return MigrationList(name, Location(module.display, line), tuple(migrations), extractor.modules.origin.label, advice)
@@ -239,6 +239,10 @@ def import_template(node: cst.CSTNode, extractor: Extractor, module: ParsedModul
             if text is not None and text.count(HOLE) == 1:
                 return text
     return None
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    return iter(node.children)
 
 
 def walk_calls(node: cst.CSTNode) -> Iterator[cst.Call]:

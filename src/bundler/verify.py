@@ -1,14 +1,16 @@
 """From migration lists to findings: what a path lacks, adds, repeats, renumbers or reorders.
 
-Mirrors are matched by number, never by name; names are used only to spot one migration
-carrying different numbers in the registry and in a path (the 24/25 clash).
+Mirrors are matched by number, never by name: what is missing or unknown is exactly what running
+the registry and the path would leave different in the version table. Names are used only to
+add information: one migration carrying different numbers in the registry and in a path (the
+24/25 clash).
 """
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from bundler.ftypes import Code, DEFAULT_SEVERITY, Finding, Migration, MigrationList, Severity
 
@@ -56,32 +58,20 @@ def duplicates(listing: MigrationList, registry: MigrationList) -> list[Finding]
     return found
 
 
-@dataclass(frozen=True)
-class Conflict:
-    """A mirror whose name matches a registry migration but whose numbers differ."""
-
-    finding: Finding
-    registry_version: int
-    mirror: Migration
-
-
 def compare(registry: MigrationList, path: MigrationList) -> Iterator[Finding]:
+    """By number, as execution decides: a registered number the path never records is missing,
+    a number the path records that the registry does not is unknown. Names only add
+    information (version-conflict); they never change these two sets."""
     registered = registry.applied()
     applied = path.applied()
-    conflicts = list(version_conflicts(registry, path))
-    mirrors = {c.mirror for c in conflicts}
-    renumbered = {c.registry_version for c in conflicts}
-    # Numbers the path records only through misnumbered mirrors mean another migration there.
-    taken = {v for c in conflicts for v in c.mirror.versions if set(path.recorders(v)) <= mirrors}
-    yield from (c.finding for c in conflicts)
+    yield from version_conflicts(registry, path)
+    recorded = set(applied)
     for version in registered:
-        if version in applied and version not in taken:
-            continue
-        if version in renumbered and version not in applied:
-            continue  # reported as a version-conflict already
-        yield missing(registry, path, version, taken_by=path.recorders(version)[0] if version in taken else None)
+        if version not in recorded:
+            yield missing(registry, path, version)
+    known = set(registered)
     for version in applied:
-        if version not in registered and version not in taken:
+        if version not in known:
             migration = path.recorders(version)[0]
             yield Finding(
                 Code.UNKNOWN_VERSION, Severity.ERROR,
@@ -92,30 +82,53 @@ def compare(registry: MigrationList, path: MigrationList) -> Iterator[Finding]:
     yield from out_of_order(registry, path)
 
 
-def version_conflicts(registry: MigrationList, path: MigrationList) -> Iterator[Conflict]:
-    by_name = {short_name(m): m for m in registry.migrations}
-    for migration in path.migrations:
-        original = by_name.get(short_name(migration))
-        if original is None or set(original.versions) == set(migration.versions):
+def named_migrations(listing: MigrationList) -> dict[str, tuple[Migration, list[int]]]:
+    """Each named migration's first occurrence and every number recorded under its name.
+    Inline records and recording helpers are not named migrations."""
+    named: dict[str, tuple[Migration, list[int]]] = {}
+    for migration in listing.migrations:
+        if " (" in migration.method:
             continue
-        for version in original.versions:
-            if version in migration.versions:
-                continue
-            finding = Finding(
-                Code.VERSION_CONFLICT, Severity.ERROR,
-                f"{migration.method} ({migration.location}) records {_numbers(migration.versions)} but the"
-                f" registry's {original.method} ({original.location}) records it as {version};"
-                f" renumber the mirror to {version}",
-                migration.location, version, path.name,
-            )
-            yield Conflict(finding, version, migration)
+        first, numbers = named.setdefault(short_name(migration), (migration, []))
+        numbers += [v for v in migration.versions if v not in numbers]
+    return named
 
 
-def _numbers(versions: tuple[int, ...]) -> str:
-    return ", ".join(map(str, versions))
+def version_conflicts(registry: MigrationList, path: MigrationList) -> Iterator[Finding]:
+    """A path migration named like a registry migration that records other numbers: one
+    finding per name, with advice that holds for methods recording several numbers."""
+    registered = named_migrations(registry)
+    for name, (mirror, mirrored) in named_migrations(path).items():
+        if name not in registered:
+            continue
+        original, expected = registered[name]
+        if set(mirrored) == set(expected):
+            continue
+        lacking = [v for v in expected if v not in mirrored]
+        extra = [v for v in mirrored if v not in expected]
+        if lacking and extra:
+            advice = f"record {_numbers(lacking)} there instead of {_numbers(extra)}"
+        elif lacking:
+            advice = f"record {_numbers(lacking)} there too"
+        else:
+            advice = f"record only {_numbers(expected)} there, or {_numbers(extra)} in the registry's too"
+        elsewhere = [f"{v} is {registry.recorders(v)[0].method}'s number" for v in extra if registry.recorders(v)]
+        if elsewhere:
+            advice += f" ({'; '.join(elsewhere)})"
+        yield Finding(
+            Code.VERSION_CONFLICT, Severity.ERROR,
+            f"{mirror.method} ({mirror.location}) records {_numbers(mirrored)}; the registry's {original.method}"
+            f" ({original.location}) records {_numbers(expected)}: {advice}",
+            mirror.location, (lacking or extra)[0], path.name,
+        )
 
 
-def missing(registry: MigrationList, path: MigrationList, version: int, taken_by: Migration | None) -> Finding:
+def _numbers(versions: list[int] | tuple[int, ...]) -> str:
+    listed = [str(v) for v in versions]
+    return listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+
+
+def missing(registry: MigrationList, path: MigrationList, version: int) -> Finding:
     origin = registry.recorders(version)[0]
     order = registry.applied()
     applied = set(path.applied())
@@ -131,20 +144,11 @@ def missing(registry: MigrationList, path: MigrationList, version: int, taken_by
         advice = "add a mirror of it"
     if path.missing_advice is not None:
         advice = path.missing_advice.format(version=version)
-    if path.unfollowed:
-        advice += (f"; if the loop item called at {', '.join(map(str, path.unfollowed))} applies it, list the"
-                   " loop's items as a tuple or list literal (or a constant naming one): the checker cannot read them")
     where = f" ({path.origin})" if path.origin != "source" else ""
     message = (
         f"{path.name} ({path.location}){where} never applies version {version}; the registry applies it in"
         f" {origin.method} ({origin.location}): {advice}"
     )
-    if taken_by is not None:
-        message = (
-            f"{path.name} ({path.location}) records version {version} only through {taken_by.method}"
-            f" ({taken_by.location}), a different migration; the registry applies {version} in"
-            f" {origin.method} ({origin.location}): {advice}"
-        )
     return Finding(Code.MISSING_MIGRATION, Severity.ERROR, message, path.location, version, path.name)
 
 

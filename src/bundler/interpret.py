@@ -1,0 +1,1003 @@
+"""Abstract interpretation of function bodies: which calls run, in order, and what they record.
+
+A function is run statement by statement with its names bound (flow-sensitively: a local
+reassigned before use has its new value), the way Python would run it, except that what cannot
+be known statically is ``UNKNOWN``. A condition that is known decides its branch (``if False:``
+applies nothing); one that is not runs both ("may apply"). Statements after a ``return`` or a
+``raise`` do not run. Loops over known items run once per item; loops over unknown items run
+their body once with the item unknown. Calls are followed into the project's functions and
+methods, resolved as Python resolves them: along the method resolution order of the object's
+real class (a mixin's ``self.SQL_X`` finds the concrete class's constant), the last definition
+winning, through ``super()``, ``type(self)``, ``getattr`` with a known name, bound methods kept in
+locals, attributes of ``self`` and project classes instantiated (their ``__init__`` runs).
+
+What may apply or record a migration but cannot be followed (a call of an unknown callable, a
+computed ``getattr``, SQL whose text is unknown) stops the check: ``UnresolvableError`` naming
+the construct and the option that would describe it. ``strict=False`` runs (used to ask whether
+a helper records the numbers its caller passes) skip those instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Union
+
+import libcst as cst
+
+from bundler.errors import UnresolvableError
+from bundler.records import RecordedVersion, RecordingRules, recording_call
+from bundler.values import (
+    UNKNOWN, Builtin, ClassRef, Derived, Evaluation, FunctionRef, Mapping, ModuleRef, ParamRef, Prepared, Resolver,
+    Template, Value, absolute_import, binary, derive, dotted_name, is_known, is_number, iterate, text_of, text_method,
+    truth,
+)
+
+MAX_LOOP_ITEMS = 10_000
+MAX_CALL_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An object of a project class (``self``, ``MigrationRunner(conn)``)."""
+
+    cls: ClassRef
+
+
+@dataclass(frozen=True)
+class BoundMethod:
+    function: FunctionRef
+    receiver: Instance | ClassRef  # what ``self`` (or ``cls``) is inside
+
+
+@dataclass(frozen=True)
+class SuperProxy:
+    """``super()``: attributes looked up after ``after`` in the receiver's class order."""
+
+    receiver: Instance | ClassRef
+    after: ClassRef
+
+
+@dataclass(frozen=True)
+class Closure:
+    """A function defined inside another, with the names it sees from there."""
+
+    function: FunctionRef
+    captured: tuple[tuple[str, Any], ...]
+
+
+class _External:
+    """Something outside the project (the standard library, an installed package, a builtin the
+    interpreter does not model): calling it applies no migration of the project."""
+
+    def __repr__(self) -> str:
+        return "EXTERNAL"
+
+
+EXTERNAL = _External()
+
+
+@dataclass(frozen=True)
+class Record:
+    version: RecordedVersion
+    function: FunctionRef  # where the recording statement is
+
+
+@dataclass(frozen=True)
+class CallTrace:
+    """A call of a project function and everything it did, in order."""
+
+    function: FunctionRef
+    receiver: Instance | ClassRef | None
+    node: cst.CSTNode
+    env: tuple[tuple[str, Any], ...]  # the callee's bound parameters
+    events: tuple["Event", ...]
+
+
+@dataclass(frozen=True)
+class Delegate:
+    """A call of the registry's entry on a registry object: applies everything it applies."""
+
+    node: cst.CSTNode
+    caller: FunctionRef
+
+
+Event = Union[Record, CallTrace, Delegate]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    events: tuple[Event, ...]
+    result: Value
+
+
+class Flow(Enum):
+    NORMAL = "normal"
+    RETURN = "return"
+    RAISE = "raise"
+    BREAK = "break"
+    CONTINUE = "continue"
+
+
+@dataclass
+class Options:
+    """What the configuration tells the interpreter."""
+
+    rules: RecordingRules
+    registry_class: ClassRef | None = None
+    registry_method: str | None = None
+    records_nothing: frozenset[tuple[str, str]] = frozenset()  # (module path or dotted name, qualified name)
+    delegation: bool = False  # once the registry is known, calling its entry delegates to it
+    migration_names: frozenset[str] = frozenset()  # method names that apply migrations somewhere
+
+
+@dataclass
+class Machine:
+    """Runs functions abstractly and remembers each (function, receiver, arguments) outcome."""
+
+    resolver: Resolver
+    options: Options
+    _outcomes: dict[tuple, Outcome] = field(default_factory=dict)
+    _active: set[tuple] = field(default_factory=set)
+    _cycles: int = 0
+    _depth: int = 0
+
+    def run(self, function: FunctionRef, receiver: Instance | ClassRef | None, env: dict[str, Value],
+            strict: bool = True) -> Outcome:
+        key = (function, receiver, freeze(env), strict, self.options.delegation)
+        try:
+            cached = self._outcomes.get(key)
+        except TypeError:  # an unhashable value slipped in: run without remembering
+            key, cached = None, None  # type: ignore[assignment]
+        if cached is not None:
+            return cached
+        if key in self._active or self._depth > MAX_CALL_DEPTH:
+            self._cycles += 1  # recursion: the inner visit adds nothing, and is not remembered
+            return Outcome((), UNKNOWN)
+        if key is not None:
+            self._active.add(key)
+        cycles_before = self._cycles
+        self._depth += 1
+        try:
+            frame = Frame(self, function, receiver, env, strict)
+            frame.start()
+            outcome = Outcome(tuple(frame.events), frame.result())
+        finally:
+            self._depth -= 1
+            self._active.discard(key)
+        if key is not None and self._cycles == cycles_before:
+            self._outcomes[key] = outcome
+        return outcome
+
+    def is_records_nothing(self, function: FunctionRef) -> bool:
+        names = {function.module.relpath, function.module.dotted or ""}
+        return any((target, function.name) in self.options.records_nothing for target in names)
+
+
+def freeze(env: dict[str, Value]) -> tuple[tuple[str, Value], ...]:
+    return tuple(sorted(env.items(), key=lambda item: item[0]))
+
+
+def is_static(node: cst.FunctionDef) -> bool:
+    return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
+
+
+def is_classmethod(node: cst.FunctionDef) -> bool:
+    return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "classmethod" for d in node.decorators)
+
+
+def parameters(node: cst.FunctionDef) -> list[cst.Param]:
+    params = node.params
+    return [*params.posonly_params, *params.params, *params.kwonly_params]
+
+
+def contains_yield(node: cst.FunctionDef) -> bool:
+    found = False
+
+    class Finder(cst.CSTVisitor):
+        def visit_Yield(self, _: cst.Yield) -> bool:
+            nonlocal found
+            found = True
+            return False
+
+        def visit_FunctionDef(self, inner: cst.FunctionDef) -> bool:
+            return inner is node
+
+        def visit_Lambda(self, _: cst.Lambda) -> bool:
+            return False
+
+    node.visit(Finder())
+    return found
+
+
+def body_statements(block: cst.BaseSuite | cst.CSTNode) -> Iterable[cst.CSTNode]:
+    body = getattr(block, "body", ())
+    return body if isinstance(body, (list, tuple)) else (body,)
+
+
+def assigned_names(statements: Iterable[cst.CSTNode]) -> set[str]:
+    """Every name a block may bind (for loops whose number of runs is unknown)."""
+    names: set[str] = set()
+
+    class Finder(cst.CSTVisitor):
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            names.update(target_names(node.target))
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            names.update(target_names(node.target))
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            names.update(target_names(node.target))
+
+        def visit_For(self, node: cst.For) -> None:
+            names.update(target_names(node.target))
+
+        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+            names.update(target_names(node.target))
+
+        def visit_AsName(self, node: cst.AsName) -> None:
+            names.update(target_names(node.name))
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            names.add(node.name.value)
+            return False
+
+    for statement in statements:
+        statement.visit(Finder())
+    return names
+
+
+def target_names(target: cst.BaseExpression) -> set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return set().union(*(target_names(e.value) for e in target.elements)) if target.elements else set()
+    if isinstance(target, cst.StarredElement):
+        return target_names(target.value)
+    if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+        return {f"{target.value.value}.{target.attr.value}"}
+    return set()
+
+
+AUGMENTED = {
+    cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply,
+    cst.ModuloAssign: cst.Modulo, cst.FloorDivideAssign: cst.FloorDivide, cst.PowerAssign: cst.Power,
+}
+
+
+def merge(first: dict[str, Value], second: dict[str, Value]) -> dict[str, Value]:
+    """Names after either of two paths ran: kept where both agree, a text derived from both
+    where both are texts, else unknown."""
+    merged = {}
+    for name in first.keys() | second.keys():
+        a, b = first.get(name, UNKNOWN), second.get(name, UNKNOWN)
+        if type(a) is type(b) and a == b:
+            merged[name] = a
+        elif isinstance(a, (str, Derived)) and isinstance(b, (str, Derived)):
+            merged[name] = derive(a, b)
+        else:
+            merged[name] = UNKNOWN
+    return merged
+
+
+class Frame(Evaluation):
+    """One running function: its names, what it has done, what it returns."""
+
+    def __init__(self, machine: Machine, function: FunctionRef, receiver: Instance | ClassRef | None,
+                 env: dict[str, Value], strict: bool) -> None:
+        super().__init__(machine.resolver, function.module, function.class_def, dict(env))
+        self.machine = machine
+        self.function = function
+        self.receiver = receiver
+        self.strict = strict
+        self.events: list[Event] = []
+        self.returns: list[Value] = []
+        self.yields: list[Value] = []
+        self.unread_items: set[str] = set()  # loop targets over items that cannot be read
+        self.items_unknown = False  # a comprehension being evaluated has items that cannot be read
+
+    # --- running ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        pattern = self.machine.options.rules.name_pattern
+        if pattern is not None:
+            match = re.search(pattern, self.function.node.name.value)
+            if match and match.group(1).isdigit():
+                self.events.append(Record(RecordedVersion(int(match.group(1)), self.function.node,
+                                                          "the method's name"), self.function))
+        self.block(self.function.node.body)
+
+    def result(self) -> Value:
+        if self.yields or contains_yield(self.function.node):
+            return derive(*self.yields) if self.yields else UNKNOWN
+        values = self.returns or [None]
+        first = values[0]
+        return first if all(type(v) is type(first) and v == first for v in values) else UNKNOWN
+
+    def block(self, suite: cst.CSTNode) -> Flow:
+        for statement in body_statements(suite):
+            flow = self.statement(statement)
+            if flow is not Flow.NORMAL:
+                return flow  # what follows a return, raise, break or continue does not run
+        return Flow.NORMAL
+
+    def statement(self, node: cst.CSTNode) -> Flow:
+        kind = type(node)
+        if kind is cst.SimpleStatementLine or kind is cst.SimpleStatementSuite:
+            return self.block(node)
+        handler = _STATEMENTS.get(kind)
+        if handler is None:
+            return Flow.NORMAL
+        return getattr(self, handler)(node)
+
+    # small statements
+
+    def _expr(self, node: cst.Expr) -> Flow:
+        self.evaluate(node.value)
+        return Flow.NORMAL
+
+    def _assign(self, node: cst.Assign) -> Flow:
+        value = self.evaluate(node.value)
+        for target in node.targets:
+            self.bind(target.target, value)
+        return Flow.NORMAL
+
+    def _ann_assign(self, node: cst.AnnAssign) -> Flow:
+        if node.value is not None:
+            self.bind(node.target, self.evaluate(node.value))
+        return Flow.NORMAL
+
+    def _aug_assign(self, node: cst.AugAssign) -> Flow:
+        right = self.evaluate(node.value)
+        operator = AUGMENTED.get(type(node.operator))
+        if isinstance(node.target, cst.Name) and operator is not None:
+            self.env[node.target.value] = binary(operator(), self.env.get(node.target.value, UNKNOWN), right)
+        else:
+            self.havoc(target_names(node.target))
+        return Flow.NORMAL
+
+    def _return(self, node: cst.Return) -> Flow:
+        self.returns.append(self.evaluate(node.value) if node.value is not None else None)
+        return Flow.RETURN
+
+    def _raise(self, node: cst.Raise) -> Flow:
+        if node.exc is not None:
+            self.evaluate(node.exc)
+        return Flow.RAISE
+
+    def _assert(self, node: cst.Assert) -> Flow:
+        return Flow.RAISE if truth(self.evaluate(node.test)) is False else Flow.NORMAL
+
+    def _break(self, _: cst.Break) -> Flow:
+        return Flow.BREAK
+
+    def _continue(self, _: cst.Continue) -> Flow:
+        return Flow.CONTINUE
+
+    def _delete(self, node: cst.Del) -> Flow:
+        self.havoc(target_names(node.target))
+        return Flow.NORMAL
+
+    def _import(self, node: cst.Import) -> Flow:
+        for alias in node.names:
+            dotted = dotted_name(alias.name)
+            local = alias.asname.name.value if alias.asname else dotted.split(".")[0]  # type: ignore[union-attr]
+            found = self.resolver.modules.by_name(dotted if alias.asname else dotted.split(".")[0])
+            self.env[local] = ModuleRef(found) if found is not None else EXTERNAL
+        return Flow.NORMAL
+
+    def _import_from(self, node: cst.ImportFrom) -> Flow:
+        source = absolute_import(self.module, node)
+        other = self.resolver.modules.by_name(source) if source is not None else None
+        if isinstance(node.names, cst.ImportStar):
+            return Flow.NORMAL
+        for alias in node.names:
+            name = dotted_name(alias.name)
+            local = alias.asname.name.value if alias.asname else name  # type: ignore[union-attr]
+            if other is None:
+                self.env[local] = EXTERNAL
+            else:
+                value = self.resolver.module_name(name, other)
+                if value is UNKNOWN and source is not None:
+                    sub = self.resolver.modules.by_name(f"{source}.{name}")
+                    value = ModuleRef(sub) if sub is not None else UNKNOWN
+                self.env[local] = value
+        return Flow.NORMAL
+
+    def _nothing(self, _: cst.CSTNode) -> Flow:
+        return Flow.NORMAL
+
+    # compound statements
+
+    def _if(self, node: cst.If) -> Flow:
+        known = truth(self.evaluate(node.test))
+        orelse = node.orelse
+        if known is True:
+            return self.block(node.body)
+        if known is False:
+            return self._else(orelse)
+        return self.either(lambda: self.block(node.body), lambda: self._else(orelse))
+
+    def _else(self, orelse: cst.If | cst.Else | None) -> Flow:
+        if orelse is None:
+            return Flow.NORMAL
+        if isinstance(orelse, cst.If):
+            return self._if(orelse)
+        return self.block(orelse.body)
+
+    def either(self, *branches: Any) -> Flow:
+        """Run each branch from the same names (all may run); continue with what the branches
+        that fall through leave."""
+        before = dict(self.env)
+        flows: list[Flow] = []
+        after: dict[str, Value] | None = None
+        for branch in branches:
+            self.env = dict(before)
+            flow = branch()
+            flows.append(flow)
+            if flow is Flow.NORMAL:
+                after = self.env if after is None else merge(after, self.env)
+        self.env = after if after is not None else before
+        if all(flow is flows[0] for flow in flows):
+            return flows[0]
+        return Flow.NORMAL
+
+    def _for(self, node: cst.For) -> Flow:
+        iterable = self.evaluate(node.iter)
+        items = self.loop_items(iterable)
+        if items is None:
+            return self.unknown_loop(node.body, node.orelse, lambda: self.bind_unread(node.target, iterable))
+        for item in items:
+            self.bind(node.target, item)
+            flow = self.block(node.body)
+            if flow is Flow.BREAK:
+                return Flow.NORMAL
+            if flow in (Flow.RETURN, Flow.RAISE):
+                return flow
+        return self.block(node.orelse.body) if node.orelse is not None else Flow.NORMAL
+
+    def loop_items(self, value: Value) -> list[Value] | None:
+        items = iterate(value)
+        if items is None:
+            return None
+        listed = []
+        for item in items:
+            listed.append(item)
+            if len(listed) > MAX_LOOP_ITEMS:
+                return None
+        return listed
+
+    def bind_unread(self, target: cst.BaseExpression, iterable: Value) -> None:
+        """A loop target over items that cannot be listed: a piece of a derived text, or unknown."""
+        item = iterable if isinstance(iterable, Derived) else UNKNOWN
+        for name in target_names(target):
+            self.env[name] = item
+            if item is UNKNOWN:
+                self.unread_items.add(name)
+
+    def unknown_loop(self, body: cst.BaseSuite, orelse: cst.Else | None, bind: Any) -> Flow:
+        """A loop that runs an unknown number of times. A first, silent run of the body finds
+        what it changes (an accumulator stays a derived text; other changed names become
+        unknown); the body then runs once from there, and what follows sees either."""
+        before = dict(self.env)
+        marks = (len(self.events), len(self.returns), len(self.yields), self.strict)
+        self.strict = False
+        bind()
+        self.block(body)
+        del self.events[marks[0]:], self.returns[marks[1]:], self.yields[marks[2]:]
+        self.strict = marks[3]
+        widened = merge(before, self.env)
+        self.env = dict(widened)
+        bind()
+        flow = self.block(body)
+        self.env = merge(widened, self.env)
+        if flow in (Flow.RETURN, Flow.RAISE) and orelse is None:
+            return Flow.NORMAL  # the body may not run at all
+        if orelse is not None:
+            self.block(orelse.body)
+        return Flow.NORMAL
+
+    def _while(self, node: cst.While) -> Flow:
+        test = self.evaluate(node.test)
+        if truth(test) is False:
+            return self.block(node.orelse.body) if node.orelse is not None else Flow.NORMAL
+        return self.unknown_loop(node.body, node.orelse, lambda: self.evaluate(node.test))
+
+    def _try(self, node: cst.Try) -> Flow:
+        before = dict(self.env)
+        flow = self.block(node.body)
+        if flow is Flow.NORMAL and node.orelse is not None:
+            flow = self.block(node.orelse.body)
+        after_body = dict(self.env)
+        outcomes = [(flow, after_body)]
+        for handler in node.handlers:
+            self.env = merge(before, after_body)  # the exception may come at any point
+            if handler.type is not None:
+                self.evaluate(handler.type)
+            if handler.name is not None:
+                self.havoc(target_names(handler.name.name))
+            outcomes.append((self.block(handler.body), dict(self.env)))
+        normal = [env for f, env in outcomes if f is Flow.NORMAL]
+        self.env = before if not normal else normal[0]
+        for env in normal[1:]:
+            self.env = merge(self.env, env)
+        flows = {f for f, _ in outcomes}
+        result = flows.pop() if len(flows) == 1 else Flow.NORMAL
+        if node.finalbody is not None:
+            final = self.block(node.finalbody.body)
+            if final is not Flow.NORMAL:
+                return final
+        return result
+
+    def _with(self, node: cst.With) -> Flow:
+        for item in node.items:
+            self.evaluate(item.item)
+            if item.asname is not None:
+                self.havoc(target_names(item.asname.name))  # type: ignore[arg-type]
+        flow = self.block(node.body)
+        return Flow.NORMAL if flow is Flow.RAISE else flow  # a context manager may swallow it
+
+    def _match(self, node: cst.Match) -> Flow:
+        self.evaluate(node.subject)
+        changed = assigned_names([node])
+        branches = [lambda case=case: (self.havoc(changed), self.block(case.body))[1] for case in node.cases]
+        return self.either(*branches, lambda: Flow.NORMAL)
+
+    def _function_def(self, node: cst.FunctionDef) -> Flow:
+        if node.decorators:
+            self.env[node.name.value] = UNKNOWN
+        else:
+            self.env[node.name.value] = Closure(FunctionRef(self.module, None, node), freeze(self.env))
+        return Flow.NORMAL
+
+    def _class_def(self, node: cst.ClassDef) -> Flow:
+        self.env[node.name.value] = UNKNOWN
+        return Flow.NORMAL
+
+    # --- names --------------------------------------------------------------------------------
+
+    def bind(self, target: cst.BaseExpression, value: Value) -> None:
+        if isinstance(target, cst.Name):
+            self.env[target.value] = value
+            self.unread_items.discard(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = list(target.elements)
+            starred = any(isinstance(e, cst.StarredElement) for e in elements)
+            if isinstance(value, tuple) and not starred and len(value) == len(elements):
+                for element, item in zip(elements, value, strict=True):
+                    self.bind(element.value, item)
+            else:
+                for element in elements:
+                    self.bind(element.value, derive(value) if isinstance(value, Derived) else UNKNOWN)
+        elif isinstance(target, cst.StarredElement):
+            self.bind(target.value, UNKNOWN)
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) \
+                and isinstance(self.env.get(target.value.value), Instance):
+            self.env[f"{target.value.value}.{target.attr.value}"] = value
+        else:
+            self.evaluate(target)  # a subscript or another object's attribute: evaluated, not tracked
+
+    def havoc(self, names: Iterable[str]) -> None:
+        for name in names:
+            if name in self.env or "." not in name:
+                self.env[name] = UNKNOWN
+
+    def _name(self, node: cst.Name) -> Value:
+        if node.value in self.env:
+            return self.env[node.value]
+        if node.value in ("True", "False", "None"):
+            return {"True": True, "False": False, "None": None}[node.value]
+        found = self.resolver.module_name(node.value, self.module)
+        if found is UNKNOWN and not self._defined_in_module(node.value):
+            return EXTERNAL
+        return found
+
+    def _defined_in_module(self, name: str) -> bool:
+        scope = self.resolver.scope(self.module)
+        return any(name in table for table in (scope.constants, scope.functions, scope.classes)) or \
+            (name in scope.imported_names and self.resolver.modules.by_name(scope.imported_names[name][0]) is not None)
+
+    def _attribute(self, node: cst.Attribute) -> Value:
+        owner_node, attr = node.value, node.attr.value
+        if isinstance(owner_node, cst.Name):
+            tracked = f"{owner_node.value}.{attr}"
+            if tracked in self.env:
+                return self.env[tracked]
+        return self.member(self.evaluate(owner_node), attr)
+
+    def member(self, owner: Value, attr: str) -> Value:
+        if owner is EXTERNAL:
+            return EXTERNAL
+        if isinstance(owner, Instance):
+            return self.instance_member(owner, attr)
+        if isinstance(owner, SuperProxy):
+            order = self.resolver.mro(owner.receiver.cls if isinstance(owner.receiver, Instance) else owner.receiver)
+            later = order[order.index(owner.after) + 1:] if owner.after in order else ()
+            return self.bind_member(self.resolver.class_attribute(owner.after, attr, mro=later), owner.receiver)
+        if isinstance(owner, ClassRef):
+            value = self.resolver.class_attribute(owner, attr)
+            if isinstance(value, FunctionRef) and is_classmethod(value.node):
+                return BoundMethod(value, owner)
+            return value
+        return super().member(owner, attr)
+
+    def instance_member(self, instance: Instance, attr: str) -> Value:
+        value = self.resolver.class_attribute(instance.cls, attr)
+        if value is UNKNOWN:
+            return self.instance_attribute(instance.cls, attr)
+        return self.bind_member(value, instance)
+
+    def bind_member(self, value: Value, receiver: Instance | ClassRef) -> Value:
+        if isinstance(value, FunctionRef) and value.class_def is not None and not is_static(value.node):
+            if is_classmethod(value.node):
+                return BoundMethod(value, receiver.cls if isinstance(receiver, Instance) else receiver)
+            return BoundMethod(value, receiver)
+        return value
+
+    def instance_attribute(self, cls: ClassRef, attr: str) -> Value:
+        """``self.attr`` assigned in the class's methods (not in this run): its value when there
+        is exactly one assignment whose value is a constant or a new project object."""
+        assignments = []
+        for klass in self.resolver.mro(cls):
+            for statement in klass.node.body.body:
+                if isinstance(statement, cst.FunctionDef):
+                    assignments += self_assignments(statement, attr)
+        if len(assignments) != 1:
+            return UNKNOWN
+        klass_module, expression = cls.module, assignments[0]
+        if isinstance(expression, cst.Call):
+            made = Evaluation(self.resolver, klass_module, None, {}).evaluate(expression.func)
+            return Instance(made) if isinstance(made, ClassRef) else UNKNOWN
+        value = Evaluation(self.resolver, klass_module, None, {}).evaluate(expression)
+        return value if is_known(value) else UNKNOWN
+
+    # --- calls --------------------------------------------------------------------------------
+
+    def _call(self, node: cst.Call) -> Value:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            owner_node = func.value
+            if isinstance(owner_node, cst.Name) and f"{owner_node.value}.{func.attr.value}" in self.env:
+                return self.call_value(self.env[f"{owner_node.value}.{func.attr.value}"], node)
+            receiver = self.evaluate(owner_node)
+            return self.method_call(receiver, func.attr.value, node)
+        return self.call_value(self.evaluate(func), node)
+
+    def method_call(self, receiver: Value, method: str, node: cst.Call) -> Value:
+        if isinstance(receiver, Instance) and self.delegates(receiver, method):
+            self.arguments(node)
+            self.events.append(Delegate(node, self.function))
+            return UNKNOWN
+        if isinstance(receiver, (Instance, ClassRef, ModuleRef, SuperProxy)):
+            target = self.member(receiver, method)
+            if target is not UNKNOWN:
+                return self.call_value(target, node)
+        if text_of(receiver) is not None or isinstance(receiver, Derived):
+            positional, keywords = self.arguments(node)
+            return text_method(receiver, method, positional, keywords)
+        positional, keywords = self.arguments(node)
+        recorded = recording_call(method, receiver, positional or [], node, self.machine.options.rules)
+        if recorded is not None:
+            for version in recorded:
+                self.record(version)
+            return UNKNOWN
+        if method == "prepare" and positional:
+            return Prepared(positional[0])
+        if receiver is UNKNOWN and method in self.machine.options.migration_names:
+            self.cannot_follow(node, f"the object {self.source(node.func)} is called on cannot be known statically,"
+                                     f" and {method} applies migrations elsewhere",
+                               "bind it to a project object the checker can read (self.x = Runner(conn))")
+        self.check_external_arguments(node, [*(positional or []), *keywords.values()])
+        return UNKNOWN
+
+    def delegates(self, receiver: Instance, method: str) -> bool:
+        options = self.machine.options
+        return (options.delegation and options.registry_class is not None and receiver.cls == options.registry_class
+                and method == options.registry_method)
+
+    def call_value(self, callee: Value, node: cst.Call) -> Value:
+        if isinstance(callee, Builtin):
+            return self.builtin(callee.name, node)
+        if isinstance(callee, BoundMethod):
+            positional, keywords = self.arguments(node)
+            return self.invoke(callee.function, callee.receiver, positional, keywords, node)
+        if isinstance(callee, FunctionRef):
+            positional, keywords = self.arguments(node)
+            if callee.class_def is not None and not is_static(callee.node) and positional:
+                receiver = positional[0]  # Class.method(self, ...)
+                if isinstance(receiver, (Instance, ClassRef)):
+                    return self.invoke(callee, receiver, positional[1:], keywords, node)
+                return self.invoke(callee, None, positional, keywords, node, unbound_self=True)
+            return self.invoke(callee, None, positional, keywords, node)
+        if isinstance(callee, Closure):
+            positional, keywords = self.arguments(node)
+            return self.invoke(callee.function, None, positional, keywords, node, captured=dict(callee.captured))
+        if isinstance(callee, ClassRef):
+            positional, keywords = self.arguments(node)
+            instance = Instance(callee)
+            init = self.resolver.class_attribute(callee, "__init__")
+            if isinstance(init, FunctionRef):
+                self.invoke(init, instance, positional, keywords, node)
+            return instance
+        positional, keywords = self.arguments(node)
+        if callee is EXTERNAL or callee is None or isinstance(callee, (str, int, float, tuple, Mapping, Template)):
+            self.check_external_arguments(node, [*(positional or []), *keywords.values()])
+            return UNKNOWN
+        if isinstance(node.func, cst.Name) and node.func.value in self.unread_items:
+            self.cannot_follow(node, f"{node.func.value} is an item of a loop whose items cannot be read",
+                               "list the loop's items as a tuple or list literal (or a constant naming one)")
+        self.cannot_follow(node, "what it calls cannot be known statically",
+                           "call the migration by name (self.m()), or through a name bound to it")
+        return UNKNOWN
+
+    def invoke(self, function: FunctionRef, receiver: Instance | ClassRef | None, positional: list[Value] | None,
+               keywords: dict[str, Value], node: cst.Call, *, captured: dict[str, Value] | None = None,
+               unbound_self: bool = False) -> Value:
+        if self.machine.is_records_nothing(function):
+            return UNKNOWN
+        env = dict(captured or {})
+        env.update(self.bind_arguments(function, receiver, positional, keywords, unbound_self))
+        if receiver is not None and receiver == self.receiver:  # the same object: what this run set on it
+            own = next(iter(parameter_names_of(self.function.node)), "self")
+            theirs = next(iter(parameter_names_of(function.node)), "self")
+            env.update({f"{theirs}.{k.split('.', 1)[1]}": v for k, v in self.env.items() if k.startswith(f"{own}.")})
+        try:
+            outcome = self.machine.run(function, receiver, env, self.strict)
+        except UnresolvableError as exc:
+            if exc.at_call_site or not any(v is UNKNOWN for k, v in env.items() if "." not in k):
+                raise
+            # The unknown may be what this call passes: say where the fix may also be.
+            error = UnresolvableError(f"{exc.args[0]} (reached from {self.where(node)}: {self.source(node)})")
+            error.at_call_site = True
+            raise error from None
+        if outcome.events:
+            self.events.append(CallTrace(function, receiver, node, freeze(env), outcome.events))
+        return outcome.result
+
+    def bind_arguments(self, function: FunctionRef, receiver: Instance | ClassRef | None,
+                       positional: list[Value] | None, keywords: dict[str, Value], unbound_self: bool) -> dict[str, Value]:
+        params = function.node.params
+        ordered = [*params.posonly_params, *params.params]
+        env: dict[str, Value] = {}
+        if function.class_def is not None and not is_static(function.node) and ordered and not unbound_self:
+            env[ordered[0].name.value] = receiver if receiver is not None else UNKNOWN
+            ordered = ordered[1:]
+        defaults = {p.name.value: self.evaluate(p.default) for p in (*ordered, *params.kwonly_params)
+                    if p.default is not None}
+        for param in (*ordered, *params.kwonly_params):
+            env[param.name.value] = defaults.get(param.name.value, UNKNOWN)
+        if isinstance(params.star_arg, cst.Param):
+            env[params.star_arg.name.value] = UNKNOWN
+        if params.star_kwarg is not None:
+            env[params.star_kwarg.name.value] = UNKNOWN
+        if positional is None or "**" in keywords:
+            return {name: UNKNOWN if name not in env or not isinstance(env[name], (Instance, ClassRef)) else env[name]
+                    for name in env}
+        for param, value in zip(ordered, positional):
+            env[param.name.value] = value
+        if isinstance(params.star_arg, cst.Param) and len(positional) > len(ordered):
+            env[params.star_arg.name.value] = tuple(positional[len(ordered):])
+        for name, value in keywords.items():
+            if name in env:
+                env[name] = value
+        return env
+
+    def record(self, version: RecordedVersion) -> None:
+        value = version.value
+        if not is_number(value) and self.strict:
+            detail = version.detail
+            advice = ""
+            if "SQL" in detail or "script" in detail or "statement" in detail:
+                advice = (f"; if {self.function.name} records no version, list it in [tool.bundler] records-nothing"
+                          f" (\"{self.function.module.relpath}:{self.function.name}\")")
+            raise UnresolvableError(
+                f"cannot resolve the version number statically in {self.function.name} ({detail}):"
+                f" {self.source(version.node)}{advice}", where=self.where(version.node))
+        self.events.append(Record(version, self.function))
+
+    def check_external_arguments(self, node: cst.Call, values: list[Value]) -> None:
+        """A project function handed to code outside the project may be called there: when it
+        applies migrations, the checker cannot tell whether it runs."""
+        if not self.strict:
+            return
+        for value in values:
+            if isinstance(value, (FunctionRef, BoundMethod, Closure)) and self.may_record(value):
+                name = value.name if isinstance(value, FunctionRef) else value.function.name
+                self.cannot_follow(node, f"it hands {name}, which applies migrations, to code outside the project",
+                                   f"call {name} directly")
+
+    def may_record(self, value: FunctionRef | BoundMethod | Closure) -> bool:
+        function = value if isinstance(value, FunctionRef) else value.function
+        receiver = value.receiver if isinstance(value, BoundMethod) else None
+        env = {p.name.value: ParamRef(p.name.value) for p in parameters(function.node)}
+        if receiver is not None and parameters(function.node):
+            env[parameters(function.node)[0].name.value] = receiver
+        return bool(self.machine.run(function, receiver, env, strict=False).events)
+
+    def builtin(self, name: str, node: cst.Call) -> Value:
+        positional, keywords = self.arguments(node)
+        args = positional or []
+        if name == "getattr" and len(args) >= 2:
+            return self.getattr(args, node)
+        if name == "type" and len(args) == 1:
+            return args[0].cls if isinstance(args[0], Instance) else EXTERNAL
+        if name == "super":
+            return self.super_proxy(args)
+        if name == "range" and args and all(is_number(a) for a in args) and len(args) <= 3:
+            try:
+                span = range(*args)
+            except ValueError:
+                return UNKNOWN
+            return tuple(span) if len(span) <= MAX_LOOP_ITEMS else UNKNOWN
+        known = [self.loop_items(a) for a in args]
+        if name == "enumerate" and len(args) == 1 and known[0] is not None:
+            return tuple(enumerate(known[0]))
+        if name == "zip" and args and all(k is not None for k in known):
+            return tuple(zip(*known))  # type: ignore[arg-type]
+        if name in ("tuple", "list", "iter") and len(args) == 1 and known[0] is not None:
+            return tuple(known[0])
+        if name == "reversed" and len(args) == 1 and known[0] is not None:
+            return tuple(reversed(known[0]))
+        if name == "len" and len(args) == 1 and known[0] is not None:
+            return len(known[0])
+        if name in ("str", "int", "bool") and len(args) == 1 and is_known(args[0]):
+            try:
+                return {"str": str, "int": int, "bool": bool}[name](args[0])
+            except (TypeError, ValueError):
+                return UNKNOWN
+        if name == "print":
+            return None
+        self.check_external_arguments(node, [*args, *keywords.values()])
+        return derive(*args) if name in ("str", "sorted") else UNKNOWN
+
+    def getattr(self, args: list[Value], node: cst.Call) -> Value:
+        owner, name = args[0], args[1]
+        if isinstance(name, str):
+            value = self.member(owner, name)
+            if value is UNKNOWN and len(args) > 2 and isinstance(owner, (Instance, ClassRef, ModuleRef)) \
+                    and not self.has_attribute(owner, name):
+                return args[2]
+            return value
+        if isinstance(owner, (Instance, ClassRef, ModuleRef)):
+            self.cannot_follow(node, "getattr with a computed name", 'describe them with style = "naming" and'
+                               " [tool.bundler.styles] name-pattern", what="calls methods through")
+        return UNKNOWN
+
+    def has_attribute(self, owner: Instance | ClassRef | ModuleRef, name: str) -> bool:
+        if isinstance(owner, ModuleRef):
+            return self.resolver.module_name(name, owner.module) is not UNKNOWN
+        cls = owner.cls if isinstance(owner, Instance) else owner
+        for klass in self.resolver.mro(cls):
+            if name in self.resolver.class_constants(klass.node) or any(
+                    isinstance(s, cst.FunctionDef) and s.name.value == name for s in klass.node.body.body):
+                return True
+            if isinstance(owner, Instance) and any(self_assignments(s, name) for s in klass.node.body.body
+                                                   if isinstance(s, cst.FunctionDef)):
+                return True
+        return False
+
+    def super_proxy(self, args: list[Value]) -> Value:
+        if len(args) == 2 and isinstance(args[0], ClassRef) and isinstance(args[1], (Instance, ClassRef)):
+            return SuperProxy(args[1], args[0])
+        if not args and self.receiver is not None and self.function.class_def is not None:
+            return SuperProxy(self.receiver, ClassRef(self.function.module, self.function.class_def))
+        return UNKNOWN
+
+    # --- expressions with effects ---------------------------------------------------------------
+
+    def evaluate(self, node: cst.BaseExpression) -> Value:
+        kind = type(node)
+        if kind in _COMPREHENSIONS:
+            return self.comprehension(node)  # type: ignore[arg-type]
+        if kind is cst.NamedExpr:
+            value = self.evaluate(node.value)  # type: ignore[attr-defined]
+            self.bind(node.target, value)  # type: ignore[attr-defined]
+            return value
+        if kind is cst.Await:
+            return self.evaluate(node.expression)  # type: ignore[attr-defined]
+        if kind is cst.Yield:
+            value = node.value  # type: ignore[attr-defined]
+            if isinstance(value, cst.From):
+                self.yields.append(self.evaluate(value.item))
+            else:
+                self.yields.append(self.evaluate(value) if value is not None else None)
+            return UNKNOWN
+        if kind is cst.Lambda:
+            return UNKNOWN
+        return super().evaluate(node)
+
+    def comprehension(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> Value:
+        saved, outer = dict(self.env), self.items_unknown
+        self.items_unknown = False
+        results: list[Value] = []
+        for _ in self.comprehension_runs(node.for_in):
+            if isinstance(node, cst.DictComp):
+                self.evaluate(node.key)
+                self.evaluate(node.value)
+            else:
+                results.append(self.evaluate(node.elt))
+        unknown = self.items_unknown or isinstance(node, cst.DictComp)
+        self.env, self.items_unknown = saved, outer or self.items_unknown
+        return UNKNOWN if unknown else tuple(results)
+
+    def comprehension_runs(self, clause: cst.CompFor) -> Iterator[None]:
+        items = self.loop_items(self.evaluate(clause.iter))
+        if items is None:
+            self.items_unknown = True
+            self.bind_unread(clause.target, UNKNOWN)
+            yield from self._clause_rest(clause)
+            return
+        for item in items:
+            self.bind(clause.target, item)
+            yield from self._clause_rest(clause)
+
+    def _clause_rest(self, clause: cst.CompFor) -> Iterator[None]:
+        for condition in clause.ifs:
+            if truth(self.evaluate(condition.test)) is False:
+                return
+        if clause.inner_for_in is not None:
+            yield from self.comprehension_runs(clause.inner_for_in)
+        else:
+            yield None
+
+    # --- messages -----------------------------------------------------------------------------
+
+    def cannot_follow(self, node: cst.CSTNode, why: str, remedy: str, what: str = "calls") -> None:
+        if not self.strict:
+            return
+        raise UnresolvableError(
+            f"{self.function.name} {what} {self.source(node)}, which cannot be followed ({why}); {remedy},"
+            f" or, if it applies no migration, list {self.function.name} in [tool.bundler] records-nothing",
+            where=self.where(node))
+
+    def source(self, node: cst.CSTNode) -> str:
+        return self.module.tree.code_for_node(node).strip().splitlines()[0][:120]
+
+    def where(self, node: cst.CSTNode) -> str:
+        return f"{self.module.display}:{self.module.line_of(node)}"
+
+
+def self_assignments(function: cst.FunctionDef, attr: str) -> list[cst.BaseExpression]:
+    """The values ``self.attr = ...`` assigns in a method (the first parameter being ``self``)."""
+    names = parameter_names_of(function)
+    if not names:
+        return []
+    owner = names[0]
+    found: list[cst.BaseExpression] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> None:
+            for target in node.targets:
+                t = target.target
+                if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == owner \
+                        and t.attr.value == attr:
+                    found.append(node.value)
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            t = node.target
+            if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == owner \
+                    and t.attr.value == attr and node.value is not None:
+                found.append(node.value)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is function
+
+    function.visit(Finder())
+    return found
+
+
+def parameter_names_of(node: cst.FunctionDef) -> list[str]:
+    return [p.name.value for p in parameters(node)]
+
+
+_COMPREHENSIONS = frozenset({cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp})
+_STATEMENTS = {
+    cst.Expr: "_expr", cst.Assign: "_assign", cst.AnnAssign: "_ann_assign", cst.AugAssign: "_aug_assign",
+    cst.Return: "_return", cst.Raise: "_raise", cst.Assert: "_assert", cst.Break: "_break",
+    cst.Continue: "_continue", cst.Del: "_delete", cst.Import: "_import", cst.ImportFrom: "_import_from",
+    cst.Pass: "_nothing", cst.Global: "_nothing", cst.Nonlocal: "_nothing",
+    cst.If: "_if", cst.For: "_for", cst.While: "_while", cst.Try: "_try", cst.TryStar: "_try", cst.With: "_with",
+    cst.Match: "_match", cst.FunctionDef: "_function_def", cst.ClassDef: "_class_def",
+}
