@@ -34,6 +34,7 @@ class UnresolvableError(BundlerError):
     """A version number (or the SQL that records it) that cannot be resolved statically."""
 
     at_call_site = False  # set once the message points at the call that passes the unknown
+    from_parameter = False  # the unknown number came through a parameter (so maybe from a caller)
 
 
 class BundleError(BundlerError):

@@ -29,6 +29,7 @@ import libcst as cst
 
 from bundler.errors import UnresolvableError
 from bundler.records import RecordedVersion, RecordingRules, recording_call
+from bundler.walk import walk
 from bundler.values import (
     UNKNOWN, Builtin, ClassRef, Derived, Evaluation, FunctionRef, Mapping, ModuleRef, ParamRef, Prepared, Resolver,
     Template, Value, absolute_import, binary, derive, dotted_name, is_known, is_number, iterate, text_of, text_method,
@@ -36,6 +37,7 @@ from bundler.values import (
 )
 
 MAX_LOOP_ITEMS = 10_000
+NOT_ITERABLE = (int, float, type(None), FunctionRef, ClassRef, ModuleRef, Builtin)
 MAX_CALL_DEPTH = 64
 
 
@@ -111,6 +113,11 @@ Event = Union[Record, CallTrace, Delegate]
 class Outcome:
     events: tuple[Event, ...]
     result: Value
+
+
+class Raised(Exception):
+    """An expression that certainly raises (``self.absent()`` on a class that has no such
+    attribute): the statement stops there, as at run time."""
 
 
 class Flow(Enum):
@@ -193,23 +200,15 @@ def parameters(node: cst.FunctionDef) -> list[cst.Param]:
     return [*params.posonly_params, *params.params, *params.kwonly_params]
 
 
+_YIELDS: dict[int, bool] = {}
+
+
 def contains_yield(node: cst.FunctionDef) -> bool:
-    found = False
-
-    class Finder(cst.CSTVisitor):
-        def visit_Yield(self, _: cst.Yield) -> bool:
-            nonlocal found
-            found = True
-            return False
-
-        def visit_FunctionDef(self, inner: cst.FunctionDef) -> bool:
-            return inner is node
-
-        def visit_Lambda(self, _: cst.Lambda) -> bool:
-            return False
-
-    node.visit(Finder())
-    return found
+    """Whether the function is a generator (a ``yield`` in its own body)."""
+    key = id(node)
+    if key not in _YIELDS:
+        _YIELDS[key] = any(type(n) is cst.Yield for n in walk(node))
+    return _YIELDS[key]
 
 
 def body_statements(block: cst.BaseSuite | cst.CSTNode) -> Iterable[cst.CSTNode]:
@@ -220,32 +219,17 @@ def body_statements(block: cst.BaseSuite | cst.CSTNode) -> Iterable[cst.CSTNode]
 def assigned_names(statements: Iterable[cst.CSTNode]) -> set[str]:
     """Every name a block may bind (for loops whose number of runs is unknown)."""
     names: set[str] = set()
-
-    class Finder(cst.CSTVisitor):
-        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-            names.update(target_names(node.target))
-
-        def visit_AugAssign(self, node: cst.AugAssign) -> None:
-            names.update(target_names(node.target))
-
-        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-            names.update(target_names(node.target))
-
-        def visit_For(self, node: cst.For) -> None:
-            names.update(target_names(node.target))
-
-        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-            names.update(target_names(node.target))
-
-        def visit_AsName(self, node: cst.AsName) -> None:
-            names.update(target_names(node.name))
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            names.add(node.name.value)
-            return False
-
     for statement in statements:
-        statement.visit(Finder())
+        for node in walk(statement):
+            kind = type(node)
+            if kind is cst.AssignTarget:
+                names |= target_names(node.target)  # type: ignore[attr-defined]
+            elif kind in (cst.AugAssign, cst.AnnAssign, cst.For, cst.NamedExpr):
+                names |= target_names(node.target)  # type: ignore[attr-defined]
+            elif kind is cst.AsName:
+                names |= target_names(node.name)  # type: ignore[attr-defined]
+            elif kind in (cst.FunctionDef, cst.ClassDef):
+                names.add(node.name.value)  # type: ignore[attr-defined]
     return names
 
 
@@ -330,7 +314,10 @@ class Frame(Evaluation):
         handler = _STATEMENTS.get(kind)
         if handler is None:
             return Flow.NORMAL
-        return getattr(self, handler)(node)
+        try:
+            return getattr(self, handler)(node)
+        except Raised:
+            return Flow.RAISE
 
     # small statements
 
@@ -568,6 +555,8 @@ class Frame(Evaluation):
             if isinstance(value, tuple) and not starred and len(value) == len(elements):
                 for element, item in zip(elements, value, strict=True):
                     self.bind(element.value, item)
+            elif (isinstance(value, tuple) and not starred) or isinstance(value, (*NOT_ITERABLE, BoundMethod)):
+                raise Raised("cannot unpack")  # ValueError or TypeError at run time
             else:
                 for element in elements:
                     self.bind(element.value, derive(value) if isinstance(value, Derived) else UNKNOWN)
@@ -674,6 +663,9 @@ class Frame(Evaluation):
             target = self.member(receiver, method)
             if target is not UNKNOWN:
                 return self.call_value(target, node)
+            if isinstance(receiver, (Instance, ClassRef)) and self.is_absent(receiver, method):
+                self.arguments(node)
+                raise Raised(method)  # a method no class in the order defines: AttributeError
         if text_of(receiver) is not None or isinstance(receiver, Derived):
             positional, keywords = self.arguments(node)
             return text_method(receiver, method, positional, keywords)
@@ -748,8 +740,12 @@ class Frame(Evaluation):
         except UnresolvableError as exc:
             if exc.at_call_site or not any(v is UNKNOWN for k, v in env.items() if "." not in k):
                 raise
-            # The unknown may be what this call passes: say where the fix may also be.
-            error = UnresolvableError(f"{exc.args[0]} (reached from {self.where(node)}: {self.source(node)})")
+            if exc.from_parameter:  # the unknown number is what this call passes: the fix is here
+                error = UnresolvableError(
+                    f"cannot resolve the version number statically in {self.function.name}: an argument of"
+                    f" {self.source(node)} (recorded at {exc.where})", where=self.where(node))
+            else:
+                error = UnresolvableError(f"{exc.args[0]} (reached from {self.where(node)}: {self.source(node)})")
             error.at_call_site = True
             raise error from None
         if outcome.events:
@@ -792,9 +788,11 @@ class Frame(Evaluation):
             if "SQL" in detail or "script" in detail or "statement" in detail:
                 advice = (f"; if {self.function.name} records no version, list it in [tool.bundler] records-nothing"
                           f" (\"{self.function.module.relpath}:{self.function.name}\")")
-            raise UnresolvableError(
+            error = UnresolvableError(
                 f"cannot resolve the version number statically in {self.function.name} ({detail}):"
                 f" {self.source(version.node)}{advice}", where=self.where(version.node))
+            error.from_parameter = "parameter" in detail
+            raise error
         self.events.append(Record(version, self.function))
 
     def check_external_arguments(self, node: cst.Call, values: list[Value]) -> None:
@@ -856,27 +854,34 @@ class Frame(Evaluation):
         owner, name = args[0], args[1]
         if isinstance(name, str):
             value = self.member(owner, name)
-            if value is UNKNOWN and len(args) > 2 and isinstance(owner, (Instance, ClassRef, ModuleRef)) \
-                    and not self.has_attribute(owner, name):
-                return args[2]
+            if value is UNKNOWN and isinstance(owner, (Instance, ClassRef)) and self.is_absent(owner, name):
+                if len(args) > 2:
+                    return args[2]
+                raise Raised(name)
             return value
         if isinstance(owner, (Instance, ClassRef, ModuleRef)):
             self.cannot_follow(node, "getattr with a computed name", 'describe them with style = "naming" and'
                                " [tool.bundler.styles] name-pattern", what="calls methods through")
         return UNKNOWN
 
-    def has_attribute(self, owner: Instance | ClassRef | ModuleRef, name: str) -> bool:
-        if isinstance(owner, ModuleRef):
-            return self.resolver.module_name(name, owner.module) is not UNKNOWN
+    def is_absent(self, owner: Instance | ClassRef, name: str) -> bool:
+        """Whether Python would certainly raise AttributeError: every class in the order is the
+        project's, none defines the name, none can add attributes the checker does not see."""
         cls = owner.cls if isinstance(owner, Instance) else owner
-        for klass in self.resolver.mro(cls):
-            if name in self.resolver.class_constants(klass.node) or any(
-                    isinstance(s, cst.FunctionDef) and s.name.value == name for s in klass.node.body.body):
-                return True
-            if isinstance(owner, Instance) and any(self_assignments(s, name) for s in klass.node.body.body
-                                                   if isinstance(s, cst.FunctionDef)):
-                return True
-        return False
+        order = self.resolver.mro(cls)
+        for klass in order:
+            for base in klass.node.bases:
+                known = Evaluation(self.resolver, klass.module, None, {}).evaluate(base.value)
+                if not isinstance(known, ClassRef) and dotted_name(base.value) != "object":
+                    return False  # a base outside the project may have it
+            if name in self.resolver.class_constants(klass.node):
+                return False
+            for statement in klass.node.body.body:
+                if isinstance(statement, cst.FunctionDef) and (
+                        statement.name.value in (name, "__getattr__", "__getattribute__")
+                        or self_assignments(statement, name) or mentions_setattr(statement)):
+                    return False
+        return True
 
     def super_proxy(self, args: list[Value]) -> Value:
         if len(args) == 2 and isinstance(args[0], ClassRef) and isinstance(args[1], (Instance, ClassRef)):
@@ -959,33 +964,36 @@ class Frame(Evaluation):
         return f"{self.module.display}:{self.module.line_of(node)}"
 
 
+_SELF_ASSIGNMENTS: dict[int, dict[str, list[cst.BaseExpression]]] = {}
+
+
 def self_assignments(function: cst.FunctionDef, attr: str) -> list[cst.BaseExpression]:
     """The values ``self.attr = ...`` assigns in a method (the first parameter being ``self``)."""
-    names = parameter_names_of(function)
-    if not names:
-        return []
-    owner = names[0]
-    found: list[cst.BaseExpression] = []
+    key = id(function)
+    if key not in _SELF_ASSIGNMENTS:
+        names = parameter_names_of(function)
+        index: dict[str, list[cst.BaseExpression]] = {}
+        for node in walk(function) if names else ():
+            kind = type(node)
+            if kind is cst.Assign:
+                targets = [t.target for t in node.targets]  # type: ignore[attr-defined]
+            elif kind is cst.AnnAssign and node.value is not None:  # type: ignore[attr-defined]
+                targets = [node.target]  # type: ignore[attr-defined]
+            else:
+                continue
+            for target in targets:
+                if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) \
+                        and target.value.value == names[0]:
+                    index.setdefault(target.attr.value, []).append(node.value)  # type: ignore[attr-defined]
+        _SELF_ASSIGNMENTS[key] = index
+    return _SELF_ASSIGNMENTS[key].get(attr, [])
 
-    class Finder(cst.CSTVisitor):
-        def visit_Assign(self, node: cst.Assign) -> None:
-            for target in node.targets:
-                t = target.target
-                if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == owner \
-                        and t.attr.value == attr:
-                    found.append(node.value)
 
-        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-            t = node.target
-            if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == owner \
-                    and t.attr.value == attr and node.value is not None:
-                found.append(node.value)
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return node is function
-
-    function.visit(Finder())
-    return found
+def mentions_setattr(function: cst.FunctionDef) -> bool:
+    """``setattr(...)`` or ``....__dict__``: attributes the checker cannot list."""
+    return any((type(n) is cst.Name and n.value == "setattr")  # type: ignore[attr-defined]
+               or (type(n) is cst.Attribute and n.attr.value == "__dict__")  # type: ignore[attr-defined]
+               for n in walk(function))
 
 
 def parameter_names_of(node: cst.FunctionDef) -> list[str]:

@@ -22,6 +22,7 @@ import libcst as cst
 from bundler.config import StyleOptions
 from bundler.errors import SourceError, UnresolvableError
 from bundler.extract import Extractor, location_of
+from bundler.walk import children
 from bundler.ftypes import EntrySpec, Location, Migration, MigrationList
 from bundler.sources import ParsedModule
 from bundler.values import HOLE, UNKNOWN, Template, dotted_name
@@ -239,10 +240,6 @@ def import_template(node: cst.CSTNode, extractor: Extractor, module: ParsedModul
             if text is not None and text.count(HOLE) == 1:
                 return text
     return None
-
-
-def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    return iter(node.children)
 
 
 def walk_calls(node: cst.CSTNode) -> Iterator[cst.Call]:

@@ -105,7 +105,7 @@ class Store:
         {record}
         self.a(v)
 """
-    for number, expression in enumerate(["compute()", "self.version", "VERSIONS[0]", "int('28')", "28 if x else 29",
+    for number, expression in enumerate(["compute()", "self.version", "VERSIONS[0]", "int(input())", "28 if x else 29",
                                          "os.environ['V']", "len(x)", "-x", "x.y.z", "{}.get(1)"]):
         yield f"unresolvable-{number}", STORE.replace(
             "VALUES (28, 'now')\")", f"VALUES (?, 'now')\", ({expression},))"

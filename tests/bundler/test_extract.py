@@ -22,7 +22,7 @@ def applied(source: str, *, entry: str = "Store.__init__", extra: dict[str, str]
     return [(m.method, m.versions) for m in listing.migrations]
 
 
-def test_calls_in_order_including_under_if_try_with_and_while() -> None:
+def test_calls_in_order_including_under_if_try_with_and_while_and_none_in_dead_code() -> None:
     source = f'''
     class Store:
         def __init__(self):
@@ -45,7 +45,7 @@ def test_calls_in_order_including_under_if_try_with_and_while() -> None:
         def d(self): self.conn.execute("{RECORD}", (4, 0))
         def e(self): self.conn.execute("{RECORD}", (5, 0))
     '''
-    assert [v for _, v in applied(source)] == [(1,), (2,), (3,), (4,), (5,)]
+    assert [v for _, v in applied(source)] == [(1,), (2,), (3,), (4,)]
 
 
 def test_methods_that_record_nothing_are_not_migrations() -> None:
@@ -118,7 +118,7 @@ def test_a_loop_item_that_does_not_unpack_applies_nothing_it_cannot_name() -> No
     assert applied(source) == []
 
 
-def test_a_call_of_a_loop_item_that_cannot_be_read_is_noted_on_the_path() -> None:
+def test_a_loop_over_what_a_helper_returns_applies_each_item() -> None:
     source = f'''
     class Store:
         def __init__(self):
@@ -130,10 +130,22 @@ def test_a_call_of_a_loop_item_that_cannot_be_read_is_noted_on_the_path() -> Non
         def m27(self): self.conn.execute("{RECORD}", (27, 0))
         def m28(self): self.conn.execute("{RECORD}", (28, 0))
     '''
-    files = {"store.py": textwrap.dedent(source)}
-    listing = Extractor(ModuleSet(InMemory(files)), RecordingRules()).migration_list(EntrySpec("store.py", "Store", "__init__"))
-    assert [m.versions for m in listing.migrations] == [(27,)]
-    assert [(u.file, u.line) for u in listing.unfollowed] == [("store.py", 6)]
+    assert applied(source) == [("Store.m27", (27,)), ("Store.m28", (28,))]
+
+
+def test_a_call_of_a_loop_item_that_cannot_be_read_stops_the_check_naming_the_loop() -> None:
+    source = f'''
+    class Store:
+        def __init__(self, steps):
+            self.m27()
+            for step in steps:
+                step()
+
+        def m27(self): self.conn.execute("{RECORD}", (27, 0))
+    '''
+    with pytest.raises(UnresolvableError, match=r"store.py:6: Store.__init__ calls step\(\), which cannot be followed"
+                                                r" \(step is an item of a loop whose items cannot be read\)"):
+        applied(source)
 
 
 def test_recursion_between_helpers_terminates() -> None:

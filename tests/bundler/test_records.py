@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bundler.records import RecordingRules, recorded_versions, value_groups
+from bundler.records import RecordingRules, recorded_versions
 from bundler.values import UNKNOWN, Resolver
 from bundler.sources import InMemory, ModuleSet
 
@@ -32,6 +32,24 @@ def numbers(call_source: str, rules: RecordingRules = RecordingRules()) -> list 
         ('c.executescript("INSERT INTO schema_versions (version, applied_at) VALUES (27, 0), (28, 0);")', [27, 28]),
         ('db.prepare("INSERT OR IGNORE INTO schema_versions (version, applied_at) VALUES (?, ?)").run(28, t)', [28]),
         ('c.execute("INSERT INTO schema_versions (version, applied_at) VALUES (?, ?)", (n, t))', [UNKNOWN]),
+        # every row of a multi-row VALUES, parameters numbered across rows as SQLite numbers them
+        ('c.execute("INSERT INTO schema_versions (version, applied_at) VALUES (?, ?), (?, ?)", (22, t, 24, t))',
+         [22, 24]),
+        ('c.execute("INSERT INTO schema_versions VALUES (?1, ?2), (?3, ?2)", (22, t, 24))', [22, 24]),
+        ('c.execute("INSERT INTO schema_versions VALUES (:v, :t), (:w, :t)", (22, t, 24))', [22, 24]),
+        # every statement of a script
+        ('c.executescript("INSERT INTO schema_versions VALUES (8, 0); INSERT INTO schema_versions VALUES (10, 0);")',
+         [8, 10]),
+        # comments anywhere, quoted names, str.format and %-formatting of the SQL
+        ('c.execute("INSERT INTO schema_versions /* why */ (version) -- the number\\n VALUES (28)")', [28]),
+        ('c.execute(\'INSERT INTO "schema_versions" ("version") VALUES (28)\')', [28]),
+        ('c.execute("INSERT INTO {} (version) VALUES (?)".format("schema_versions"), (28,))', [28]),
+        ('c.execute("INSERT INTO %s (version) VALUES (%d)" % ("schema_versions", 28))', [28]),
+        ('c.execute("REPLACE INTO schema_versions (version, applied_at) SELECT 28, datetime(\'now\')")', [28]),
+        # what cannot be read is an unknown number, never a silent nothing
+        ('c.execute(sql_from_somewhere())', [UNKNOWN]),
+        ('c.execute("INSERT INTO {} (version) VALUES (28)".format(table))', [UNKNOWN]),
+        ('c.executescript(f"CREATE TABLE t (a); {more}")', [UNKNOWN]),
     ],
 )
 def test_recognised_records(call: str, expected: list) -> None:
@@ -46,7 +64,9 @@ def test_recognised_records(call: str, expected: list) -> None:
         'c.execute("ALTER TABLE pending_messages ADD COLUMN worker_pid INTEGER")',
         'c.execute("DELETE FROM schema_versions WHERE version = 28")',
         'log("INSERT INTO schema_versions (version) VALUES (28)")',
-        'c.execute(sql_from_somewhere())',
+        'c.execute("CREATE TRIGGER t AFTER INSERT ON x BEGIN INSERT INTO schema_versions VALUES (28, 0); END")',
+        'c.execute(f"ALTER TABLE {table} ADD COLUMN worker_pid INTEGER")',
+        'c.execute("-- INSERT INTO schema_versions VALUES (28, 0)\\nSELECT 1")',
     ],
 )
 def test_near_misses_record_nothing(call: str) -> None:
@@ -64,7 +84,3 @@ def test_user_version_pragma_where_configured() -> None:
     assert numbers('c.execute("PRAGMA user_version = 28")', rules) == [28]
     assert numbers('c.execute("PRAGMA user_version")', rules) is None
     assert numbers('c.execute("PRAGMA user_version = 28")') is None
-
-
-def test_value_groups_split_at_top_level_commas_only() -> None:
-    assert value_groups("(28, datetime('now', 'utc')), (29, ?)") == [["28", "datetime('now', 'utc')"], ["29", "?"]]

@@ -33,13 +33,6 @@ def test_the_incident_is_one_missing_migration_with_advice() -> None:
     assert finding.message.endswith("add a mirror between the calls for 27 and 29")
 
 
-def test_a_missing_number_on_a_path_with_an_unread_loop_says_how_to_make_it_readable() -> None:
-    store = replace(listing("Store", ("m27", (27,)), ("m29", (29,))), unfollowed=(Location("store.py", 6),))
-    [finding] = verify(REGISTRY, [store])
-    assert "add a mirror between the calls for 27 and 29; if the loop item called at store.py:6 applies it" in finding.message
-    assert "list the loop's items as a tuple or list literal" in finding.message
-
-
 def test_duplicates_in_the_registry_and_in_a_path() -> None:
     registry = listing("Runner", ("a", (27,)), ("b", (27,)))
     store = listing("Store", ("x", (27,)), ("y", (27,)))
