@@ -43,9 +43,11 @@ MAX_CALL_DEPTH = 64
 
 @dataclass(frozen=True)
 class Instance:
-    """An object of a project class (``self``, ``MigrationRunner(conn)``)."""
+    """An object of a project class (``self``, ``MigrationRunner(conn)``), with the attributes
+    its constructor set (``Statement(conn, sql)`` keeps its ``sql``)."""
 
     cls: ClassRef
+    attributes: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ Event = Union[Record, CallTrace, Delegate]
 class Outcome:
     events: tuple[Event, ...]
     result: Value
+    attributes: tuple[tuple[str, Any], ...] = ()  # what the run left set on ``self``
 
 
 class Raised(Exception):
@@ -170,7 +173,7 @@ class Machine:
         try:
             frame = Frame(self, function, receiver, env, strict)
             frame.start()
-            outcome = Outcome(tuple(frame.events), frame.result())
+            outcome = Outcome(tuple(frame.events), frame.result(), frame.self_attributes())
         finally:
             self._depth -= 1
             self._active.discard(key)
@@ -281,6 +284,17 @@ class Frame(Evaluation):
         self.yields: list[Value] = []
         self.unread_items: set[str] = set()  # loop targets over items that cannot be read
         self.items_unknown = False  # a comprehension being evaluated has items that cannot be read
+        self.self_name = self_parameter(function) if isinstance(receiver, Instance) else None
+        if self.self_name is not None and isinstance(receiver, Instance):
+            for name, value in receiver.attributes:
+                self.env.setdefault(f"{self.self_name}.{name}", value)
+
+    def self_attributes(self) -> tuple[tuple[str, Value], ...]:
+        """The attributes of ``self`` this run knows, by name."""
+        if self.self_name is None:
+            return ()
+        prefix = f"{self.self_name}."
+        return tuple(sorted((k[len(prefix):], v) for k, v in self.env.items() if k.startswith(prefix)))
 
     # --- running ------------------------------------------------------------------------------
 
@@ -613,6 +627,9 @@ class Frame(Evaluation):
         return super().member(owner, attr)
 
     def instance_member(self, instance: Instance, attr: str) -> Value:
+        for name, known in instance.attributes:
+            if name == attr:
+                return known
         value = self.resolver.class_attribute(instance.cls, attr)
         if value is UNKNOWN:
             return self.instance_attribute(instance.cls, attr)
@@ -710,9 +727,13 @@ class Frame(Evaluation):
             positional, keywords = self.arguments(node)
             instance = Instance(callee)
             init = self.resolver.class_attribute(callee, "__init__")
-            if isinstance(init, FunctionRef):
-                self.invoke(init, instance, positional, keywords, node)
-            return instance
+            if not isinstance(init, FunctionRef) or self.machine.is_records_nothing(init):
+                return instance
+            env = self.bind_arguments(init, instance, positional, keywords, False)
+            outcome = self.machine.run(init, instance, env, self.strict)
+            if outcome.events:
+                self.events.append(CallTrace(init, instance, node, freeze(env), outcome.events))
+            return Instance(callee, outcome.attributes)
         positional, keywords = self.arguments(node)
         if callee is EXTERNAL or callee is None or isinstance(callee, (str, int, float, tuple, Mapping, Template)):
             self.check_external_arguments(node, [*(positional or []), *keywords.values()])
@@ -731,10 +752,10 @@ class Frame(Evaluation):
             return UNKNOWN
         env = dict(captured or {})
         env.update(self.bind_arguments(function, receiver, positional, keywords, unbound_self))
-        if receiver is not None and receiver == self.receiver:  # the same object: what this run set on it
-            own = next(iter(parameter_names_of(self.function.node)), "self")
-            theirs = next(iter(parameter_names_of(function.node)), "self")
-            env.update({f"{theirs}.{k.split('.', 1)[1]}": v for k, v in self.env.items() if k.startswith(f"{own}.")})
+        same_object = receiver is not None and receiver is self.env.get(self.self_name or "")
+        callee_self = self_parameter(function)
+        if same_object and callee_self:  # the same object: the callee sees what this run set on it
+            env.update({f"{callee_self}.{name}": v for name, v in self.self_attributes()})
         try:
             outcome = self.machine.run(function, receiver, env, self.strict)
         except UnresolvableError as exc:
@@ -750,6 +771,8 @@ class Frame(Evaluation):
             raise error from None
         if outcome.events:
             self.events.append(CallTrace(function, receiver, node, freeze(env), outcome.events))
+        if same_object and self.self_name:  # and this run sees what the callee set
+            self.env.update({f"{self.self_name}.{name}": v for name, v in outcome.attributes})
         return outcome.result
 
     def bind_arguments(self, function: FunctionRef, receiver: Instance | ClassRef | None,
@@ -994,6 +1017,14 @@ def mentions_setattr(function: cst.FunctionDef) -> bool:
     return any((type(n) is cst.Name and n.value == "setattr")  # type: ignore[attr-defined]
                or (type(n) is cst.Attribute and n.attr.value == "__dict__")  # type: ignore[attr-defined]
                for n in walk(function))
+
+
+def self_parameter(function: FunctionRef) -> str | None:
+    """The name a method calls its object by (``self``), or None for functions and static methods."""
+    if function.class_def is None or is_static(function.node):
+        return None
+    names = parameter_names_of(function.node)
+    return names[0] if names else None
 
 
 def parameter_names_of(node: cst.FunctionDef) -> list[str]:

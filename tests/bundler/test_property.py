@@ -1,9 +1,12 @@
-"""Property: what the checker says is missing equals what executing the store really misses.
+"""Property: what the checker says is missing and unknown equals what executing the code records.
 
-Random registries and stores are rendered to Python source from the recognised ways of
-recording a number and of applying a migration; the truth is obtained by running the
-generated store against an in-memory SQLite database and reading ``schema_versions``.
-``BUNDLER_PROPERTY_EXAMPLES`` raises the number of examples (500 in ``make test``).
+Random registries and stores are rendered to Python source from every recognised way of
+recording numbers (one or several per method, in every SQL spelling) and of applying a
+migration (direct calls, loops, aliases, getattr, super, objects held in attributes, dead code
+that applies nothing); store methods may take a registry method's name with other numbers, or
+be defined twice. The truth is obtained by running the generated registry and store against
+SQLite and reading ``schema_versions``. ``BUNDLER_PROPERTY_EXAMPLES`` sets the number of examples
+(2,000 in ``make test``).
 """
 
 from __future__ import annotations
@@ -23,15 +26,25 @@ from hypothesis import strategies as st
 from bundler.check import run_check
 from bundler.config import load_config
 
-EXAMPLES = int(os.environ.get("BUNDLER_PROPERTY_EXAMPLES", "500"))
+EXAMPLES = int(os.environ.get("BUNDLER_PROPERTY_EXAMPLES", "2000"))
+MODULES = ("versions", "dbshim", "runner", "store")
 
-RECORD_FORMS = (
+# Forms that record one number per statement; each is repeated for every number of a method.
+SINGLE_FORMS = (
     "params", "sql_literal", "module_constant", "class_constant", "imported_constant", "star_constant",
-    "module_attribute",
-    "helper_param", "deep_helper", "sql_constant", "named_params", "prepared", "executemany",
+    "module_attribute", "helper_param", "deep_helper", "sql_constant", "named_params", "prepared", "executemany",
+    "dict_argument", "reassigned_local", "format_sql", "commented_sql", "percent_sql", "mixin_constant",
 )
-APPLY_FORMS = ("call", "under_if", "under_try", "under_with", "loop", "unpacking_loop", "enumerate_loop", "group",
-               "not_called", "commented")
+# Forms that record all of a method's numbers in one statement.
+MULTI_FORMS = ("executescript", "multi_row", "executemany_rows")
+DEAD_FORMS = ("return_before",)  # the method records nothing: a return comes first
+RECORD_FORMS = SINGLE_FORMS + MULTI_FORMS + DEAD_FORMS
+APPLY_FORMS = (
+    "call", "under_if", "under_try", "under_with", "loop", "unpacking_loop", "enumerate_loop", "group",
+    "not_called", "commented", "alias", "getattr_literal", "type_self", "via_super", "held_object", "if_false",
+    "while_false", "after_return", "helper_list",
+)
+INSERT = "INSERT OR REPLACE INTO schema_versions (version, applied_at) VALUES"
 
 SHIM = '''
 class Statement:
@@ -63,94 +76,198 @@ RECORD_SQL = "INSERT OR REPLACE INTO schema_versions (version, applied_at) VALUE
 
 @dataclass(frozen=True)
 class Mirror:
-    version: int
+    versions: tuple[int, ...]
     record: str
     apply: str
+    name: str | None = None  # None: a name of its own
 
 
-def record_statement(version: int, form: str) -> tuple[str, list[str], list[str]]:
-    """(method body, extra class-level lines, extra methods) recording ``version`` in ``form``."""
-    insert = "INSERT OR REPLACE INTO schema_versions (version, applied_at) VALUES"
+@dataclass
+class Rendered:
+    """The parts of one generated class."""
+
+    body: list[str]
+    class_lines: list[str]
+    methods: list[str]
+    mixin_methods: list[str]
+    base_methods: list[str]
+    extra_classes: list[str]
+
+
+def one_record(version: int, form: str, method: str) -> tuple[str, list[str], list[str]]:
+    """(statements, class-level lines, helper methods) recording ``version`` in ``form``."""
     if form == "params":
-        return f'self.conn.execute("{insert} (?, ?)", ({version}, "now"))', [], []
+        return f'self.conn.execute("{INSERT} (?, ?)", ({version}, "now"))', [], []
     if form == "sql_literal":
-        return f"self.conn.execute(\"{insert} ({version}, 'now')\")", [], []
+        return f"self.conn.execute(\"{INSERT} ({version}, 'now')\")", [], []
     if form == "module_constant":
-        return f'self.conn.execute("{insert} (?, ?)", (M_{version}, "now"))', [], []
+        return f'self.conn.execute("{INSERT} (?, ?)", (M_{version}, "now"))', [], []
     if form == "imported_constant":
-        return f'self.conn.execute("{insert} (?, ?)", (I_{version}, "now"))', [], []
+        return f'self.conn.execute("{INSERT} (?, ?)", (I_{version}, "now"))', [], []
     if form == "star_constant":
-        return f'self.conn.execute("{insert} (?, ?)", (V_{version}, "now"))', [], []
+        return f'self.conn.execute("{INSERT} (?, ?)", (V_{version}, "now"))', [], []
     if form == "module_attribute":
-        return f'self.conn.execute("{insert} (?, ?)", (version_numbers.V_{version}, "now"))', [], []
-    if form == "class_constant":
-        return f'self.conn.execute("{insert} (?, ?)", (self.C_{version}, "now"))', [f"C_{version} = {version}"], []
+        return f'self.conn.execute("{INSERT} (?, ?)", (version_numbers.V_{version}, "now"))', [], []
+    if form in ("class_constant", "mixin_constant"):
+        return f'self.conn.execute("{INSERT} (?, ?)", (self.C_{version}, "now"))', [f"C_{version} = {version}"], []
     if form == "helper_param":
         return f"self._record({version})", [], []
     if form == "deep_helper":
-        return f"self._outer_{version}()", [], [
-            f"def _outer_{version}(self):\n    self._inner_{version}()",
-            f"def _inner_{version}(self):\n    self._record(version={version})",
+        return f"self._outer_{method}_{version}()", [], [
+            f"def _outer_{method}_{version}(self):\n    self._inner_{method}_{version}()",
+            f"def _inner_{method}_{version}(self):\n    self._record(version={version})",
         ]
     if form == "sql_constant":
         return f'self.conn.execute(RECORD_SQL, ({version}, "now"))', [], []
     if form == "named_params":
-        return f'self.conn.execute("{insert} (:v, :at)", {{"v": {version}, "at": "now"}})', [], []
+        return f'self.conn.execute("{INSERT} (:v, :at)", {{"v": {version}, "at": "now"}})', [], []
     if form == "prepared":
         return f'Db(self.conn).prepare(RECORD_SQL).run({version}, "now")', [], []
     if form == "executemany":
         return f'self.conn.executemany(RECORD_SQL, [({version}, "now")])', [], []
+    if form == "dict_argument":
+        return f'self._put("settings", {{"version": {version}, "flags": [1, 2], "nested": {{"a": 1}}}})', [], []
+    if form == "reassigned_local":
+        return f'sql = "SELECT 1"\nsql = RECORD_SQL\nself.conn.execute(sql, ({version}, "now"))', [], []
+    if form == "format_sql":
+        return (f'self.conn.execute("INSERT OR REPLACE INTO {{}} (version, applied_at) VALUES (?, ?)"'
+                f'.format("schema_versions"), ({version}, "now"))'), [], []
+    if form == "commented_sql":
+        return (f'self.conn.execute("INSERT OR REPLACE INTO schema_versions /* why */ (version, applied_at)'
+                f' -- the number\\n VALUES (?, ?)", ({version}, "now"))'), [], []
+    if form == "percent_sql":
+        return f'self.conn.execute("INSERT OR REPLACE INTO %s VALUES (%d, \'now\')" % ("schema_versions", {version}))', [], []
     raise AssertionError(form)
 
 
-def render_class(name: str, entry: str, prefix: str, mirrors: list[Mirror]) -> str:
-    body_lines: list[str] = []
-    class_lines: list[str] = []
-    methods: list[str] = [
+def record_statements(versions: tuple[int, ...], form: str, method: str) -> tuple[str, list[str], list[str]]:
+    if form == "executescript":
+        script = " ".join(f"{INSERT} ({v}, 'now');" for v in versions)
+        return f'self.conn.executescript("{script}")', [], []
+    if form == "multi_row":
+        rows = ", ".join("(?, ?)" for _ in versions)
+        params = ", ".join(f'{v}, "now"' for v in versions)
+        return f'self.conn.execute("{INSERT} {rows}", ({params},))', [], []
+    if form == "executemany_rows":
+        rows = ", ".join(f'({v}, "now")' for v in versions)
+        return f"self.conn.executemany(RECORD_SQL, ({rows},))", [], []
+    if form == "return_before":
+        inner, lines, helpers = one_record(versions[0], "params", method)
+        return f"return\n{inner}", lines, helpers
+    statements, class_lines, helpers = [], [], []
+    for version in versions:
+        statement, lines, extra = one_record(version, form, method)
+        statements.append(statement)
+        class_lines += lines
+        helpers += extra
+    return "\n".join(statements), class_lines, helpers
+
+
+def method_source(name: str, statements: str) -> str:
+    return f"def {name}(self):\n" + textwrap.indent(statements, "    ")
+
+
+def apply_lines(mirror: Mirror, method: str, index: int, prefix: str, parts: Rendered, groups: list[list[str]]) -> None:
+    call = f"self.{method}()"
+    form = mirror.apply
+    if form == "call":
+        parts.body.append(call)
+    elif form == "under_if":
+        parts.body.append(f"if self.conn is not None:\n    {call}")
+    elif form == "under_try":
+        parts.body.append(f"try:\n    {call}\nfinally:\n    pass")
+    elif form == "under_with":
+        parts.body.append(f"with contextlib.nullcontext():\n    {call}")
+    elif form == "loop":
+        parts.body.append(f"for step in (self.{method},):\n    step()")
+    elif form == "unpacking_loop":
+        parts.body.append(f"for name, step in ((\"{method}\", self.{method}),):\n    step()")
+    elif form == "enumerate_loop":
+        parts.body.append(f"for index, step in enumerate([self.{method}]):\n    step()")
+    elif form == "group":
+        if not groups or len(groups[-1]) >= 2:
+            groups.append([])
+            parts.body.append(f"self._group_{prefix}_{len(groups) - 1}()")
+        groups[-1].append(call)
+    elif form == "commented":
+        parts.body.append(f"# {call}")
+    elif form == "alias":
+        parts.body.append(f"apply = self.{method}\napply()")
+    elif form == "getattr_literal":
+        parts.body.append(f'getattr(self, "{method}")()')
+    elif form == "type_self":
+        parts.body.append(f"type(self).{method}(self)")
+    elif form == "via_super":
+        parts.base_methods.append(f"def _apply_{index}(self):\n    self.{method}()")
+        parts.methods.append(f"def _apply_{index}(self):\n    super()._apply_{index}()")
+        parts.body.append(f"self._apply_{index}()")
+    elif form == "held_object":
+        parts.extra_classes.append(
+            f"class Holder{index}:\n    def __init__(self, owner):\n        self.owner = owner\n\n"
+            f"    def run(self):\n        self.owner.{method}()\n")
+        parts.body.append(f"self.holder_{index} = Holder{index}(self)\nself.holder_{index}.run()")
+    elif form == "if_false":
+        parts.body.append(f"if False:\n    {call}")
+    elif form == "while_false":
+        parts.body.append(f"while 0:\n    {call}")
+    elif form == "after_return":
+        parts.methods.append(f"def _dead_{index}(self):\n    return\n    {call}")
+        parts.body.append(f"self._dead_{index}()")
+    elif form == "helper_list":
+        parts.methods.append(f"def _steps_{index}(self):\n    steps = []\n    steps.append(1)\n"
+                             f"    return [self.{method}]")
+        parts.body.append(f"for step in self._steps_{index}():\n    step()")
+    # "not_called": defined, never called
+
+
+def render_class(name: str, entry: str, prefix: str, mirrors: list[Mirror], *, delegate: bool = False,
+                 inline: tuple[int, ...] = ()) -> str:
+    parts = Rendered([], [], [
         "def _record(self, version):\n    self.conn.execute(RECORD_SQL, (version, 'now'))",
-    ]
+        "def _put(self, key, data):\n    self.conn.execute(RECORD_SQL, (data['version'], 'now'))",
+    ], [], [], [])
     groups: list[list[str]] = []
+    if inline:
+        rows = ", ".join(f'({v}, "now")' for v in inline)
+        parts.body.append(f"self.conn.executemany(RECORD_SQL, ({rows},))")
+    if delegate:
+        parts.body.append("MigrationRunner().run_all_migrations(self.conn)")
     for index, mirror in enumerate(mirrors):
-        method = f"{prefix}_{index}"
-        statement, extra_class, extra_methods = record_statement(mirror.version, mirror.record)
-        class_lines += [line for line in extra_class if line not in class_lines]
-        methods += [f"def {method}(self):\n    {statement}", *extra_methods]
-        call = f"self.{method}()"
-        if mirror.apply == "call":
-            body_lines.append(call)
-        elif mirror.apply == "under_if":
-            body_lines.append(f"if self.conn is not None:\n    {call}")
-        elif mirror.apply == "under_try":
-            body_lines.append(f"try:\n    {call}\nfinally:\n    pass")
-        elif mirror.apply == "under_with":
-            body_lines.append(f"with contextlib.nullcontext():\n    {call}")
-        elif mirror.apply == "loop":
-            body_lines.append(f"for step in (self.{method},):\n    step()")
-        elif mirror.apply == "unpacking_loop":
-            body_lines.append(f"for name, step in ((\"{method}\", self.{method}),):\n    step()")
-        elif mirror.apply == "enumerate_loop":
-            body_lines.append(f"for index, step in enumerate([self.{method}]):\n    step()")
-        elif mirror.apply == "group":
-            if not groups or len(groups[-1]) >= 2:
-                groups.append([])
-                body_lines.append(f"self._group_{prefix}_{len(groups) - 1}()")
-            groups[-1].append(call)
-        elif mirror.apply == "commented":
-            body_lines.append(f"# {call}")
-        # "not_called": defined, never called
+        method = mirror.name or f"{prefix}_{index}"
+        statements, class_lines, helpers = record_statements(mirror.versions, mirror.record, method)
+        parts.class_lines += [line for line in class_lines if line not in parts.class_lines]
+        target = parts.mixin_methods if mirror.record == "mixin_constant" else parts.methods
+        target.append(method_source(method, statements))
+        parts.methods += helpers
+        apply_lines(mirror, method, index, prefix, parts, groups)
     for number, calls in enumerate(groups):
-        methods.append(f"def _group_{prefix}_{number}(self):\n" + "\n".join(f"    {c}" for c in calls))
-    numbers = sorted({m.version for m in mirrors})
-    module_lines = "".join(f"M_{v} = {v}\n" for v in numbers)
-    module_lines += "".join(f"from versions import V_{v} as I_{v}\n" for v in numbers)
-    source = f"class {name}:\n"
-    for line in class_lines:
-        source += f"    {line}\n"
-    source += f"\n    def {entry}(self, conn):\n        self.conn = conn\n"
-    source += textwrap.indent("\n".join(body_lines), " " * 8) + ("\n" if body_lines else "")
+        parts.methods.append(f"def _group_{prefix}_{number}(self):\n" + "\n".join(f"    {c}" for c in calls))
+    numbers = sorted({v for m in mirrors for v in m.versions})
+    source = HEADER + ("from runner import MigrationRunner\n" if delegate else "")
+    source += "".join(f"M_{v} = {v}\n" for v in numbers)
+    source += "".join(f"from versions import V_{v} as I_{v}\n" for v in numbers) + "\n\n"
+    source += class_source("Mixin", "", [], parts.mixin_methods)
+    source += class_source("Base", "", [], parts.base_methods)
+    source += "".join(f"{c}\n\n" for c in parts.extra_classes)
+    init = f"def {entry}(self, conn):\n    self.conn = conn\n" + textwrap.indent("\n".join(parts.body), "    ")
+    source += class_source(name, "Mixin, Base", parts.class_lines, [init, *parts.methods])
+    return source
+
+
+def class_source(name: str, bases: str, class_lines: list[str], methods: list[str]) -> str:
+    source = f"class {name}({bases}):\n" if bases else f"class {name}:\n"
+    source += "".join(f"    {line}\n" for line in class_lines) or ("    pass\n" if not methods else "")
     for method in methods:
         source += "\n" + textwrap.indent(method, "    ") + "\n"
-    return HEADER + module_lines + "\n\n" + source
+    return source + "\n\n"
+
+
+def load(folder: Path, module: str):
+    spec = importlib.util.spec_from_file_location(module, folder / f"{module}.py")
+    loaded = importlib.util.module_from_spec(spec)
+    sys.modules[module] = loaded
+    spec.loader.exec_module(loaded)
+    return loaded
 
 
 def recorded_by_running(folder: Path, module: str, cls: str, entry_is_init: bool) -> set[int]:
@@ -158,12 +275,9 @@ def recorded_by_running(folder: Path, module: str, cls: str, entry_is_init: bool
     conn.execute("CREATE TABLE schema_versions (version INTEGER PRIMARY KEY, applied_at TEXT)")
     sys.path.insert(0, str(folder))
     try:
-        for name in ("versions", "dbshim", module):
+        for name in MODULES:
             sys.modules.pop(name, None)
-        spec = importlib.util.spec_from_file_location(module, folder / f"{module}.py")
-        loaded = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(loaded)
-        klass = getattr(loaded, cls)
+        klass = getattr(load(folder, module), cls)
         if entry_is_init:
             klass(conn)
         else:
@@ -172,51 +286,57 @@ def recorded_by_running(folder: Path, module: str, cls: str, entry_is_init: bool
             instance.run_all_migrations(conn)
     finally:
         sys.path.remove(str(folder))
-        for name in ("versions", "dbshim", module):
+        for name in MODULES:
             sys.modules.pop(name, None)
     return {row[0] for row in conn.execute("SELECT version FROM schema_versions")}
 
 
-registry_versions = st.lists(st.integers(min_value=1, max_value=60), min_size=1, max_size=8, unique=True).map(sorted)
-
-
 @st.composite
-def scenarios(draw) -> tuple[list[Mirror], list[Mirror]]:
-    versions = draw(registry_versions)
-    registry = [Mirror(v, draw(st.sampled_from(RECORD_FORMS)), "call") for v in versions]
-    chosen = draw(st.lists(st.sampled_from(versions), max_size=len(versions) + 2))
-    extras = draw(st.lists(st.integers(min_value=61, max_value=70), max_size=2))
-    store = [
-        Mirror(v, draw(st.sampled_from(RECORD_FORMS)), draw(st.sampled_from(APPLY_FORMS)))
-        for v in chosen + extras
-    ]
-    return registry, store
+def scenarios(draw) -> tuple[list[Mirror], tuple[int, ...], list[Mirror], bool]:
+    numbers = draw(st.lists(st.integers(min_value=1, max_value=60), min_size=1, max_size=10, unique=True))
+    registry: list[Mirror] = []
+    rest = sorted(numbers)
+    while rest:  # methods recording one number, some two
+        size = draw(st.integers(min_value=1, max_value=min(2, len(rest))))
+        chosen, rest = tuple(rest[:size]), rest[size:]
+        form = draw(st.sampled_from(SINGLE_FORMS + MULTI_FORMS))
+        registry.append(Mirror(chosen, form, "call"))
+    inline = tuple(sorted(draw(st.lists(st.integers(min_value=71, max_value=80), max_size=2, unique=True))))
+    registry_names = [f"migration_{i}" for i in range(len(registry))]
+    pool = [v for m in registry for v in m.versions] + list(inline)
+    extras = st.integers(min_value=61, max_value=70)
+    store = []
+    for _ in range(draw(st.integers(min_value=0, max_value=len(registry) + 3))):
+        versions = tuple(dict.fromkeys(draw(st.lists(st.one_of(st.sampled_from(pool), extras), min_size=1,
+                                                     max_size=2))))
+        name = draw(st.one_of(st.none(), st.sampled_from(registry_names)))
+        store.append(Mirror(versions, draw(st.sampled_from(RECORD_FORMS)), draw(st.sampled_from(APPLY_FORMS)), name))
+    return registry, inline, store, draw(st.booleans()) and draw(st.booleans())
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
-def test_reported_missing_and_unknown_numbers_equal_what_running_the_store_records(scenario) -> None:
-    registry, store = scenario
+def test_reported_missing_and_unknown_numbers_equal_what_running_the_code_records(scenario) -> None:
+    registry, inline, store, delegate = scenario
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        all_versions = sorted({m.version for m in registry + store})
+        all_versions = sorted({v for m in registry + store for v in m.versions} | set(inline))
         (folder / "versions.py").write_text("".join(f"V_{v} = {v}\n" for v in all_versions))
         (folder / "dbshim.py").write_text(SHIM)
-        runner_source = render_class("MigrationRunner", "run_all_migrations", "migration", registry)
-        (folder / "runner.py").write_text(runner_source)
-        (folder / "store.py").write_text(render_class("Store", "__init__", "mirror", store))
+        (folder / "runner.py").write_text(render_class("MigrationRunner", "run_all_migrations", "migration", registry,
+                                                       inline=inline))
+        (folder / "store.py").write_text(render_class("Store", "__init__", "mirror", store, delegate=delegate))
         (folder / "pyproject.toml").write_text(
             '[tool.bundler]\nrunner = "runner.py:MigrationRunner.run_all_migrations"\n'
             'stores = ["store.py:Store.__init__"]\n'
         )
-
         truth_registry = recorded_by_running(folder, "runner", "MigrationRunner", entry_is_init=False)
         truth_store = recorded_by_running(folder, "store", "Store", entry_is_init=True)
         result = run_check(load_config(str(folder / "pyproject.toml")))
 
-    reported = {f.code.value: set() for f in result.findings}
+    reported: dict[str, set[int | None]] = {}
     for finding in result.findings:
-        reported[finding.code.value].add(finding.version)
+        reported.setdefault(finding.code.value, set()).add(finding.version)
     assert set(result.registry.applied()) == truth_registry
     assert set(result.paths[0].applied()) == truth_store
     assert reported.get("missing-migration", set()) == truth_registry - truth_store
