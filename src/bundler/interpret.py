@@ -64,6 +64,14 @@ class SuperProxy:
     after: ClassRef
 
 
+@dataclass(frozen=True, eq=False)
+class LambdaRef:
+    """A lambda, with the names it sees where it was written."""
+
+    node: cst.Lambda
+    captured: tuple[tuple[str, Any], ...]
+
+
 @dataclass(frozen=True)
 class Closure:
     """A function defined inside another, with the names it sees from there."""
@@ -723,6 +731,8 @@ class Frame(Evaluation):
         if isinstance(callee, Closure):
             positional, keywords = self.arguments(node)
             return self.invoke(callee.function, None, positional, keywords, node, captured=dict(callee.captured))
+        if isinstance(callee, LambdaRef):
+            return self.call_lambda(callee, node)
         if isinstance(callee, ClassRef):
             positional, keywords = self.arguments(node)
             instance = Instance(callee)
@@ -744,6 +754,19 @@ class Frame(Evaluation):
         self.cannot_follow(node, "what it calls cannot be known statically",
                            "call the migration by name (self.m()), or through a name bound to it")
         return UNKNOWN
+
+    def call_lambda(self, callee: LambdaRef, node: cst.Call) -> Value:
+        """A lambda's body runs here, with its parameters bound and the names it captured."""
+        positional, keywords = self.arguments(node)
+        saved = self.env
+        self.env = dict(callee.captured)
+        for index, param in enumerate(parameters(callee.node)):  # type: ignore[arg-type]
+            given = positional[index] if positional is not None and index < len(positional) else UNKNOWN
+            self.env[param.name.value] = keywords.get(param.name.value, given)
+        try:
+            return self.evaluate(callee.node.body)
+        finally:
+            self.env = saved
 
     def invoke(self, function: FunctionRef, receiver: Instance | ClassRef | None, positional: list[Value] | None,
                keywords: dict[str, Value], node: cst.Call, *, captured: dict[str, Value] | None = None,
@@ -824,10 +847,23 @@ class Frame(Evaluation):
         if not self.strict:
             return
         for value in values:
+            if isinstance(value, LambdaRef) and self.lambda_may_record(value):
+                self.cannot_follow(node, "it hands a lambda that applies migrations to code outside the project",
+                                   "call what the lambda calls directly")
             if isinstance(value, (FunctionRef, BoundMethod, Closure)) and self.may_record(value):
                 name = value.name if isinstance(value, FunctionRef) else value.function.name
                 self.cannot_follow(node, f"it hands {name}, which applies migrations, to code outside the project",
                                    f"call {name} directly")
+
+    def lambda_may_record(self, value: LambdaRef) -> bool:
+        marks, strict = len(self.events), self.strict
+        self.strict = False
+        try:
+            self.call_lambda(value, cst.Call(func=cst.Name("_")))
+            return len(self.events) > marks
+        finally:
+            del self.events[marks:]
+            self.strict = strict
 
     def may_record(self, value: FunctionRef | BoundMethod | Closure) -> bool:
         function = value if isinstance(value, FunctionRef) else value.function
@@ -933,7 +969,7 @@ class Frame(Evaluation):
                 self.yields.append(self.evaluate(value) if value is not None else None)
             return UNKNOWN
         if kind is cst.Lambda:
-            return UNKNOWN
+            return LambdaRef(node, freeze(self.env))  # type: ignore[arg-type]
         return super().evaluate(node)
 
     def comprehension(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> Value:

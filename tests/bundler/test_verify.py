@@ -55,3 +55,54 @@ def test_longest_increasing_keeps_the_most_calls_in_place() -> None:
     rank = {v: v for v in range(10)}
     assert longest_increasing([1, 2, 9, 3, 4, 5], rank) == [1, 2, 3, 4, 5]
     assert longest_increasing([], rank) == []
+
+
+# --- issue 11: names never change the verdict by number ----------------------------------
+
+
+def test_a_same_named_mirror_with_another_number_is_missing_and_unknown_and_a_conflict() -> None:
+    registry = listing("Runner", ("split_settings_table", (44,)))
+    store = listing("Store", ("split_settings_table", (90,)))
+    findings = verify(registry, [store])
+    assert codes(findings) == [("missing-migration", 44), ("unknown-version", 90), ("version-conflict", 44)]
+    [conflict] = [f for f in findings if f.code is Code.VERSION_CONFLICT]
+    assert conflict.message.endswith("records 44: record 44 there instead of 90")
+
+
+def test_a_mirror_of_a_multi_number_migration_in_part_misses_the_rest_with_right_advice() -> None:
+    registry = listing("Runner", ("m", (44, 45)))
+    store = listing("Store", ("m", (44,)))
+    findings = verify(registry, [store])
+    assert codes(findings) == [("missing-migration", 45), ("version-conflict", 45)]
+    [conflict] = [f for f in findings if f.code is Code.VERSION_CONFLICT]
+    assert "Store.m (Store.py:10) records 44; the registry's Runner.m (Runner.py:10) records 44 and 45:" \
+           " record 45 there too" in conflict.message
+    assert "renumber" not in conflict.message
+
+
+def test_numbers_split_over_other_names_are_all_applied_and_only_the_name_is_reported() -> None:
+    registry = listing("Runner", ("drop_notes_index", (14, 15)))
+    store = listing("Store", ("drop_notes_index", (14,)), ("widen_metrics", (15,)))
+    assert codes(verify(registry, [store])) == [("version-conflict", 15)]
+
+
+def test_two_mirrors_of_one_number_leave_the_other_missing() -> None:
+    registry = listing("Runner", ("a", (33,)), ("b", (34,)))
+    store = listing("Store", ("a", (33,)), ("b", (33,)))
+    assert codes(verify(registry, [store])) == [
+        ("duplicate-version", 33), ("missing-migration", 34), ("version-conflict", 34)]
+
+
+def test_the_24_25_clash_is_25_missing_by_number_and_the_conflict_names_24s_owner() -> None:
+    registry = listing("Runner", ("create_observation_feedback_table", (24,)), ("add_platform_source", (25,)))
+    store = listing("Store", ("add_platform_source", (24,)))
+    findings = verify(registry, [store])
+    assert codes(findings) == [("missing-migration", 25), ("version-conflict", 25)]
+    [conflict] = [f for f in findings if f.code is Code.VERSION_CONFLICT]
+    assert conflict.message.endswith(
+        "record 25 there instead of 24 (24 is Runner.create_observation_feedback_table's number)")
+
+
+def test_a_path_that_is_the_registry_itself_gets_no_finding() -> None:
+    registry = listing("Runner", ("run_all_migrations (inline)", (1,)), ("run_all_migrations (inline)", (9,)))
+    assert verify(registry, [replace(registry, name="Store.__init__")]) == []

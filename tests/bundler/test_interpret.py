@@ -1,0 +1,189 @@
+"""The interpreter follows Python as Python runs it: each case here is one way code applies or
+records a migration that a reader of calls alone gets wrong (issue 11), and what cannot be
+followed stops the check naming the construct."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from bundler.errors import UnresolvableError
+from bundler.extract import Extractor
+from bundler.ftypes import EntrySpec
+from bundler.records import RecordingRules
+from bundler.sources import InMemory, ModuleSet
+from bundler.verify import verify
+
+RECORD = "INSERT OR IGNORE INTO schema_versions (version, applied_at) VALUES (?, ?)"
+METHODS = f'''
+    def m27(self): self.conn.execute("{RECORD}", (27, 0))
+    def m28(self): self.conn.execute("{RECORD}", (28, 0))
+'''
+
+
+def recorded(source: str, extra: dict[str, str] | None = None) -> list[int]:
+    """The numbers ``Store.__init__`` records, in order."""
+    files = {"store.py": textwrap.dedent(source), **(extra or {})}
+    return Extractor(ModuleSet(InMemory(files)), RecordingRules()).migration_list(
+        EntrySpec("store.py", "Store", "__init__")).applied()
+
+
+def store(body: str, methods: str = METHODS, header: str = "") -> str:
+    return f"{header}\nclass Store:\n    def __init__(self, conn):\n        self.conn = conn\n" \
+           + textwrap.indent(textwrap.dedent(body), " " * 8) + "\n" + textwrap.indent(textwrap.dedent(methods), "    ")
+
+
+@pytest.mark.parametrize("body", [
+    "apply = self.m28\napply()",
+    'getattr(self, "m28")()',
+    'getattr(self, "m28", None)()',
+    "type(self).m28(self)",
+    "Store.m28(self)",
+    "steps = {'late': self.m28}\nsteps['late']()",
+    "(lambda: None)()\nself.m28()",
+])
+def test_calls_through_aliases_getattr_and_the_class_are_followed(body: str) -> None:
+    assert recorded(store(body)) == [28]
+
+
+def test_super_init_and_an_object_held_in_an_attribute_are_followed() -> None:
+    source = f'''
+    class Runner:
+        def __init__(self, conn):
+            self.conn = conn
+
+        def run_all_migrations(self):
+            self.conn.execute("{RECORD}", (27, 0))
+
+    class Base:
+        def __init__(self, conn):
+            self.conn = conn
+            self.conn.execute("{RECORD}", (28, 0))
+
+    class Store(Base):
+        def __init__(self, conn):
+            super().__init__(conn)
+            self.registry = Runner(conn)
+            self.registry.run_all_migrations()
+    '''
+    assert recorded(source) == [28, 27]
+
+
+def test_the_last_definition_of_a_method_is_the_one_that_runs() -> None:
+    methods = METHODS + f'    def m28(self): self.conn.execute("{RECORD}", (90, 0))\n'
+    assert recorded(store("self.m28()", methods)) == [90]
+
+
+def test_a_local_reassigned_before_use_has_its_new_value() -> None:
+    assert recorded(store(f'sql = "SELECT 1"\nsql = "{RECORD}"\nself.conn.execute(sql, (28, 0))')) == [28]
+    assert recorded(store(f'sql = "{RECORD}"\nsql = "SELECT 1"\nself.conn.execute(sql, (28, 0))')) == []
+
+
+@pytest.mark.parametrize("body", [
+    "if False:\n    self.m28()",
+    "if 0:\n    self.m28()\nelif None:\n    self.m28()",
+    "while False:\n    self.m28()",
+    "return\nself.m28()",
+    "raise RuntimeError('stop')\nself.m28()",
+    "self._early()",
+    "DEBUG = False\nif DEBUG:\n    self.m28()",
+])
+def test_dead_code_applies_nothing(body: str) -> None:
+    methods = METHODS + f'    def _early(self):\n        return\n        self.conn.execute("{RECORD}", (28, 0))\n'
+    assert recorded(store(body, methods)) == []
+
+
+def test_a_condition_that_cannot_be_known_may_apply_both_branches() -> None:
+    assert recorded(store("if self.conn.flag:\n    self.m27()\nelse:\n    self.m28()")) == [27, 28]
+
+
+def test_a_mixins_method_reads_the_concrete_classs_constant() -> None:
+    source = f'''
+    class RecordingMixin:
+        def m28(self):
+            self.conn.execute(self.SQL_RECORD, (28, 0))
+
+    class Store(RecordingMixin):
+        SQL_RECORD = "{RECORD}"
+
+        def __init__(self, conn):
+            self.conn = conn
+            self.m28()
+    '''
+    assert recorded(source) == [28]
+
+
+@pytest.mark.parametrize("argument", [
+    '{"a": 1}', '{"a": {"b": [1, 2]}}', "{1, 2}", "[1, 2]", "(1, 2)", "1.5", "2j", 'b"x"', "None", "True",
+    "...", "lambda: 1", 'f"{1}"', "{**{}}", "[*()]", "{k: k for k in (1, 2)}", "{}", "range(3)",
+])
+def test_every_literal_kind_as_a_helper_argument_is_read(argument: str) -> None:
+    methods = METHODS + f'    def put(self, key, value): self.conn.execute("{RECORD}", (28, 0))\n'
+    assert recorded(store(f'self.put("key", {argument})', methods)) == [28]
+
+
+def test_numbers_computed_by_a_loop_over_a_range_and_returned_by_helpers_are_read() -> None:
+    methods = METHODS + f'''
+    def version(self): return 20 + 8
+    def record(self, n): self.conn.execute("{RECORD}", (n, 0))
+    '''
+    assert recorded(store("for n in range(26, 28):\n    self.record(n + 1)\nself.record(self.version())",
+                          methods)) == [27, 28]
+
+
+def test_a_text_derived_from_a_schema_that_never_names_the_version_table_records_nothing() -> None:
+    header = 'SCHEMA = """\nCREATE TABLE a (x);\nCREATE TABLE b (y);\n"""'
+    body = "for statement in SCHEMA.split(';'):\n    self.conn.execute(statement)\nself.m28()"
+    assert recorded(store(body, header=header)) == [28]
+
+
+@pytest.mark.parametrize(("body", "construct"), [
+    ("for step in self.conn.steps():\n    step()", "step is an item of a loop whose items cannot be read"),
+    ("self.conn.hooks[0]()", "what it calls cannot be known statically"),
+    ('getattr(self, "m" + self.conn.name)()', "getattr with a computed name"),
+    ("self.conn.execute(self.conn.sql())", "SQL text that cannot be read statically"),
+    ("import threading\nthreading.Thread(target=self.m28).start()", "hands Store.m28, which applies migrations"),
+    ("sorted((1, 2), key=lambda n: self.m28())", "hands a lambda that applies migrations"),
+])
+def test_what_cannot_be_followed_stops_the_check_naming_the_construct(body: str, construct: str) -> None:
+    with pytest.raises(UnresolvableError) as error:
+        recorded(store(body))
+    assert construct in str(error.value)
+    assert "store.py:" in str(error.value)
+
+
+def test_a_registry_method_called_on_an_object_that_cannot_be_known_stops_the_check() -> None:
+    runner = f'''
+    class Runner:
+        def run_all_migrations(self):
+            self.m28()
+
+        def m28(self): self.conn.execute("{RECORD}", (28, 0))
+    '''
+    modules = ModuleSet(InMemory({"runner.py": textwrap.dedent(runner), "store.py": store("self.conn.runner.m28()")}))
+    extractor = Extractor(modules, RecordingRules(), EntrySpec("runner.py", "Runner", "run_all_migrations"))
+    extractor.registry = extractor.migration_list(EntrySpec("runner.py", "Runner", "run_all_migrations"))
+    with pytest.raises(UnresolvableError, match="the object self.conn.runner.m28 is called on cannot be known"):
+        extractor.migration_list(EntrySpec("store.py", "Store", "__init__"))
+
+
+def test_a_store_delegating_to_a_registry_that_records_inline_is_identical_to_it() -> None:
+    runner = '''
+    SQL = "INSERT OR IGNORE INTO schema_versions (version, applied_at) VALUES (?, ?)"
+
+    class Runner:
+        def __init__(self, conn):
+            self.conn = conn
+
+        def run_all_migrations(self):
+            self.conn.executemany(SQL, ((1, "now"), (9, "now")))
+    '''
+    source = "from runner import Runner\n" + store("Runner(self.conn).run_all_migrations()")
+    modules = ModuleSet(InMemory({"runner.py": textwrap.dedent(runner), "store.py": source}))
+    entry = EntrySpec("runner.py", "Runner", "run_all_migrations")
+    extractor = Extractor(modules, RecordingRules(), entry)
+    registry = extractor.registry = extractor.migration_list(entry)
+    path = extractor.migration_list(EntrySpec("store.py", "Store", "__init__"))
+    assert registry.applied() == path.applied() == [1, 9]
+    assert verify(registry, [path]) == []
