@@ -782,7 +782,7 @@ class Frame(Evaluation):
         try:
             outcome = self.machine.run(function, receiver, env, self.strict)
         except UnresolvableError as exc:
-            if exc.at_call_site or not any(v is UNKNOWN for k, v in env.items() if "." not in k):
+            if exc.at_call_site or not any(v is UNKNOWN or v is EXTERNAL for k, v in env.items() if "." not in k):
                 raise
             if exc.from_parameter:  # the unknown number is what this call passes: the fix is here
                 error = UnresolvableError(
@@ -1017,7 +1017,10 @@ class Frame(Evaluation):
             where=self.where(node))
 
     def source(self, node: cst.CSTNode) -> str:
-        return self.module.tree.code_for_node(node).strip().splitlines()[0][:120]
+        """The node's code on one line, shortened for a message."""
+        text = " ".join(self.module.tree.code_for_node(node).split())
+        text = text.replace("( ", "(").replace(" )", ")")
+        return text if len(text) <= 120 else text[:117] + "..."
 
     def where(self, node: cst.CSTNode) -> str:
         return f"{self.module.display}:{self.module.line_of(node)}"

@@ -36,7 +36,7 @@ def summary_line(result: CheckResult) -> str:
     paths = len(result.paths)
     if result.ok:
         extra = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
-        return f"verified: {paths} path{'s' if paths != 1 else ''} apply all {registered} registered migrations{extra}"
+        return f"verified: {paths} path{'s apply' if paths != 1 else ' applies'} all {registered} registered migrations{extra}"
     return f"failed: {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
 
 

@@ -35,7 +35,7 @@ def run(capsys, root: Path, *args: str) -> tuple[int, str, str]:
 def test_a_passing_code_base_exits_0_with_a_summary(codebase, capsys) -> None:
     code, out, err = run(capsys, codebase())
     assert (code, err) == (0, "")
-    assert out == "verified: 1 path apply all 2 registered migrations\n"
+    assert out == "verified: 1 path applies all 2 registered migrations\n"
 
 
 def test_a_failing_code_base_exits_1_with_file_and_line(codebase, capsys) -> None:
@@ -165,4 +165,4 @@ def test_the_console_script_runs_as_a_subprocess(codebase, python, subprocess_en
 def test_this_repository_passes_its_own_check(repo_root, monkeypatch, capsys) -> None:
     monkeypatch.chdir(repo_root)
     assert main(["check"]) == 0
-    assert capsys.readouterr().out == "verified: 1 path apply all 19 registered migrations\n"
+    assert capsys.readouterr().out == "verified: 1 path applies all 19 registered migrations\n"

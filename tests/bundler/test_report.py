@@ -36,7 +36,7 @@ def test_text_is_one_line_per_finding_then_a_summary() -> None:
         "src/store.py:50: out-of-order: order, a: b",
         "failed: 1 error, 1 warning",
     ]
-    assert render_text(PASSING) == "verified: 1 path apply all 2 registered migrations\n"
+    assert render_text(PASSING) == "verified: 1 path applies all 2 registered migrations\n"
 
 
 def test_json_has_the_contract_fields() -> None:
