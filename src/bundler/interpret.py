@@ -28,7 +28,8 @@ from typing import Any, Union
 import libcst as cst
 
 from bundler.errors import UnresolvableError
-from bundler.records import RecordedVersion, RecordingRules, recording_call
+from bundler.records import EXECUTE_METHODS, PREPARED_RUN_METHODS, RecordedVersion, RecordingRules, recording_call
+from bundler.sources import ParsedModule
 from bundler.walk import walk
 from bundler.values import (
     UNKNOWN, Builtin, ClassRef, Derived, Evaluation, FunctionRef, Mapping, ModuleRef, ParamRef, Prepared, Resolver,
@@ -89,6 +90,14 @@ class _External:
 
 
 EXTERNAL = _External()
+
+
+@dataclass(frozen=True)
+class Missing:
+    """An import from one of the project's packages that the project does not have: what it
+    would call cannot be read."""
+
+    dotted: str
 
 
 @dataclass(frozen=True)
@@ -161,6 +170,7 @@ class Machine:
     _active: set[tuple] = field(default_factory=set)
     _cycles: int = 0
     _depth: int = 0
+    _recording_names: dict[str, bool] = field(default_factory=dict)
 
     def run(self, function: FunctionRef, receiver: Instance | ClassRef | None, env: dict[str, Value],
             strict: bool = True) -> Outcome:
@@ -188,6 +198,35 @@ class Machine:
         if key is not None and self._cycles == cycles_before:
             self._outcomes[key] = outcome
         return outcome
+
+    def records_somewhere(self, method: str) -> bool:
+        """Whether a method of this name, in a class of the modules read so far, may record: then
+        calling it on an object the checker cannot know may apply a migration. The DB-API's
+        names are read as the database's (a wrapper's ``execute`` forwards to it)."""
+        if method in EXECUTE_METHODS or method in PREPARED_RUN_METHODS or method.startswith("__"):
+            return False
+        if method not in self._recording_names:
+            modules = self.resolver.modules.loaded()
+            self._recording_names[method] = any(
+                self.may_record_method(ClassRef(module, class_def), statement)
+                for module in modules
+                for class_def in self.resolver.scope(module).classes.values()
+                for statement in class_def.body.body
+                if isinstance(statement, cst.FunctionDef) and statement.name.value == method) or any(
+                self.may_record_method(None, self.resolver.scope(module).functions[method], module)
+                for module in modules if method in self.resolver.scope(module).functions)
+        return self._recording_names[method]
+
+    def may_record_method(self, cls: ClassRef | None, node: cst.FunctionDef, module: ParsedModule | None = None) -> bool:
+        """Whether a method (or, without a class, a module function) records anything when run
+        with its parameters unbound."""
+        function = FunctionRef(cls.module if cls else module, cls.node if cls else None, node)  # type: ignore[arg-type]
+        names = parameter_names_of(node)
+        receiver = Instance(cls) if cls is not None else None
+        env: dict[str, Value] = {name: ParamRef(name) for name in names}
+        if receiver is not None and names and not is_static(node):
+            env[names[0]] = receiver
+        return bool(self.run(function, receiver, env, strict=False).events)
 
     def is_records_nothing(self, function: FunctionRef) -> bool:
         names = {function.module.relpath, function.module.dotted or ""}
@@ -601,14 +640,43 @@ class Frame(Evaluation):
         if node.value in ("True", "False", "None"):
             return {"True": True, "False": False, "None": None}[node.value]
         found = self.resolver.module_name(node.value, self.module)
-        if found is UNKNOWN and not self._defined_in_module(node.value):
-            return EXTERNAL
+        if found is UNKNOWN:
+            missing = self._missing_import(node.value)
+            if missing is not None:
+                return missing
+            if not self._defined_in_module(node.value):
+                return EXTERNAL
         return found
 
-    def _defined_in_module(self, name: str) -> bool:
+    def _missing_import(self, name: str) -> Missing | None:
+        """An import from one of the project's packages of something the project does not have."""
         scope = self.resolver.scope(self.module)
-        return any(name in table for table in (scope.constants, scope.functions, scope.classes)) or \
-            (name in scope.imported_names and self.resolver.modules.by_name(scope.imported_names[name][0]) is not None)
+        modules = self.resolver.modules
+        if name in scope.imported_names:
+            source, original = scope.imported_names[name]
+            other = modules.by_name(source)
+            if other is None:
+                return Missing(source) if modules.by_name(source.split(".")[0]) is not None else None
+            other_scope = self.resolver.scope(other)
+            tables = (other_scope.constants, other_scope.functions, other_scope.classes, other_scope.imported_names,
+                      other_scope.imported_modules)
+            if not any(original in table for table in tables) and not other_scope.star_imports \
+                    and modules.by_name(f"{source}.{original}") is None:
+                return Missing(f"{source}.{original}")
+        elif name in scope.imported_modules:
+            dotted = scope.imported_modules[name]
+            if modules.by_name(dotted) is None and modules.by_name(dotted.split(".")[0]) is not None:
+                return Missing(dotted)
+        return None
+
+    def _defined_in_module(self, name: str) -> bool:
+        """Whether a name the resolver cannot evaluate belongs to the project (then it is unknown,
+        not outside): a module constant, or an import from one of the project's packages."""
+        scope = self.resolver.scope(self.module)
+        if any(name in table for table in (scope.constants, scope.functions, scope.classes)):
+            return True
+        source = scope.imported_names[name][0] if name in scope.imported_names else scope.imported_modules.get(name)
+        return source is not None and self.resolver.modules.by_name(source.split(".")[0]) is not None
 
     def _attribute(self, node: cst.Attribute) -> Value:
         owner_node, attr = node.value, node.attr.value
@@ -619,8 +687,8 @@ class Frame(Evaluation):
         return self.member(self.evaluate(owner_node), attr)
 
     def member(self, owner: Value, attr: str) -> Value:
-        if owner is EXTERNAL:
-            return EXTERNAL
+        if owner is EXTERNAL or isinstance(owner, Missing):
+            return owner
         if isinstance(owner, Instance):
             return self.instance_member(owner, attr)
         if isinstance(owner, SuperProxy):
@@ -680,6 +748,8 @@ class Frame(Evaluation):
         return self.call_value(self.evaluate(func), node)
 
     def method_call(self, receiver: Value, method: str, node: cst.Call) -> Value:
+        if isinstance(receiver, Missing):
+            return self.call_value(receiver, node)
         if isinstance(receiver, Instance) and self.delegates(receiver, method):
             self.arguments(node)
             self.events.append(Delegate(node, self.function))
@@ -702,7 +772,8 @@ class Frame(Evaluation):
             return UNKNOWN
         if method == "prepare" and positional:
             return Prepared(positional[0])
-        if receiver is UNKNOWN and method in self.machine.options.migration_names:
+        if receiver is UNKNOWN and self.strict and (method in self.machine.options.migration_names
+                                                     or self.machine.records_somewhere(method)):
             self.cannot_follow(node, f"the object {self.source(node.func)} is called on cannot be known statically,"
                                      f" and {method} applies migrations elsewhere",
                                "bind it to a project object the checker can read (self.x = Runner(conn))")
@@ -745,6 +816,10 @@ class Frame(Evaluation):
                 self.events.append(CallTrace(init, instance, node, freeze(env), outcome.events))
             return Instance(callee, outcome.attributes)
         positional, keywords = self.arguments(node)
+        if isinstance(callee, Missing):
+            self.cannot_follow(node, f"{callee.dotted} is imported from the project but is not in it",
+                               "check the import, or the project's source folders")
+            return UNKNOWN
         if callee is EXTERNAL or callee is None or isinstance(callee, (str, int, float, tuple, Mapping, Template)):
             self.check_external_arguments(node, [*(positional or []), *keywords.values()])
             return UNKNOWN

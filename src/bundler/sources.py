@@ -217,6 +217,10 @@ class ModuleSet:
             self._by_path[relpath] = None if data is None else self._parse(relpath, dotted, data)
         return self._by_path[relpath]
 
+    def loaded(self) -> list[ParsedModule]:
+        """The modules parsed so far (everything the check has reached)."""
+        return [module for module in self._by_path.values() if module is not None]
+
     def by_name(self, dotted: str) -> ParsedModule | None:
         for candidate in self.origin.module_candidates(dotted):
             module = self.by_path(candidate, dotted)

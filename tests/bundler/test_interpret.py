@@ -187,3 +187,14 @@ def test_a_store_delegating_to_a_registry_that_records_inline_is_identical_to_it
     path = extractor.migration_list(EntrySpec("store.py", "Store", "__init__"))
     assert registry.applied() == path.applied() == [1, 9]
     assert verify(registry, [path]) == []
+
+
+@pytest.mark.parametrize(("body", "extra"), [
+    ("self.provider.m28()", {}),  # an attribute the checker cannot know, a method that records
+    ("helpers.record(self.conn, 28)", {"app/__init__.py": "", "app/other.py": ""}),  # a project module not found
+])
+def test_a_recording_name_on_something_the_checker_cannot_know_stops_the_check(body: str, extra: dict) -> None:
+    header = "from app import helpers" if "helpers" in body else ""
+    source = store(f"self.provider = self.conn.provider()\n{body}", header=header)
+    with pytest.raises(UnresolvableError, match="cannot be followed"):
+        recorded(source, extra)
