@@ -84,19 +84,30 @@ class Mapping:
         return tuple(k for k, _ in self.items)
 
 
+class ByIdentity:
+    """A value standing for one definition of one parsed module: equal to another exactly when
+    both stand for the same one (trees are compared by identity, never walked)."""
+
+    def identity(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.identity() == self.identity()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self.identity())
+
+
 @dataclass(frozen=True, eq=False)
-class FunctionRef:
+class FunctionRef(ByIdentity):
     """A function or method of the project, as a value (``self.m``, ``migrate_1to2``)."""
 
     module: ParsedModule
     class_def: cst.ClassDef | None
     node: cst.FunctionDef
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, FunctionRef) and other.node is self.node and other.module is self.module
-
-    def __hash__(self) -> int:
-        return hash((id(self.module), id(self.node)))
+    def identity(self) -> tuple[int, ...]:
+        return id(self.module), id(self.node)
 
     @property
     def name(self) -> str:
@@ -105,17 +116,14 @@ class FunctionRef:
 
 
 @dataclass(frozen=True, eq=False)
-class ClassRef:
+class ClassRef(ByIdentity):
     """A class of the project, as a value."""
 
     module: ParsedModule
     node: cst.ClassDef
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ClassRef) and other.node is self.node and other.module is self.module
-
-    def __hash__(self) -> int:
-        return hash((id(self.module), id(self.node)))
+    def identity(self) -> tuple[int, ...]:
+        return id(self.module), id(self.node)
 
     @property
     def name(self) -> str:
@@ -123,16 +131,13 @@ class ClassRef:
 
 
 @dataclass(frozen=True, eq=False)
-class ModuleRef:
+class ModuleRef(ByIdentity):
     """A module of the project, as a value (``from worker.store import schema_steps as steps``)."""
 
     module: ParsedModule
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ModuleRef) and other.module is self.module
-
-    def __hash__(self) -> int:
-        return hash(id(self.module))
+    def identity(self) -> tuple[int, ...]:
+        return (id(self.module),)
 
 
 @dataclass(frozen=True)

@@ -167,36 +167,34 @@ def method_source(name: str, statements: str) -> str:
     return f"def {name}(self):\n" + textwrap.indent(statements, "    ")
 
 
+# How the entry applies a method, where one line (or block) of the body does it.
+APPLY_TEMPLATES = {
+    "call": "self.{m}()",
+    "under_if": "if self.conn is not None:\n    self.{m}()",
+    "under_try": "try:\n    self.{m}()\nfinally:\n    pass",
+    "under_with": "with contextlib.nullcontext():\n    self.{m}()",
+    "loop": "for step in (self.{m},):\n    step()",
+    "unpacking_loop": "for name, step in ((\"{m}\", self.{m}),):\n    step()",
+    "enumerate_loop": "for index, step in enumerate([self.{m}]):\n    step()",
+    "commented": "# self.{m}()",
+    "alias": "apply = self.{m}\napply()",
+    "getattr_literal": 'getattr(self, "{m}")()',
+    "type_self": "type(self).{m}(self)",
+    "if_false": "if False:\n    self.{m}()",
+    "while_false": "while 0:\n    self.{m}()",
+    "not_called": "",
+}
+
+
 def apply_lines(mirror: Mirror, method: str, index: int, prefix: str, parts: Rendered, groups: list[list[str]]) -> None:
-    call = f"self.{method}()"
     form = mirror.apply
-    if form == "call":
-        parts.body.append(call)
-    elif form == "under_if":
-        parts.body.append(f"if self.conn is not None:\n    {call}")
-    elif form == "under_try":
-        parts.body.append(f"try:\n    {call}\nfinally:\n    pass")
-    elif form == "under_with":
-        parts.body.append(f"with contextlib.nullcontext():\n    {call}")
-    elif form == "loop":
-        parts.body.append(f"for step in (self.{method},):\n    step()")
-    elif form == "unpacking_loop":
-        parts.body.append(f"for name, step in ((\"{method}\", self.{method}),):\n    step()")
-    elif form == "enumerate_loop":
-        parts.body.append(f"for index, step in enumerate([self.{method}]):\n    step()")
+    if form in APPLY_TEMPLATES:
+        parts.body.append(APPLY_TEMPLATES[form].format(m=method))
     elif form == "group":
         if not groups or len(groups[-1]) >= 2:
             groups.append([])
             parts.body.append(f"self._group_{prefix}_{len(groups) - 1}()")
-        groups[-1].append(call)
-    elif form == "commented":
-        parts.body.append(f"# {call}")
-    elif form == "alias":
-        parts.body.append(f"apply = self.{method}\napply()")
-    elif form == "getattr_literal":
-        parts.body.append(f'getattr(self, "{method}")()')
-    elif form == "type_self":
-        parts.body.append(f"type(self).{method}(self)")
+        groups[-1].append(f"self.{method}()")
     elif form == "via_super":
         parts.base_methods.append(f"def _apply_{index}(self):\n    self.{method}()")
         parts.methods.append(f"def _apply_{index}(self):\n    super()._apply_{index}()")
@@ -206,18 +204,15 @@ def apply_lines(mirror: Mirror, method: str, index: int, prefix: str, parts: Ren
             f"class Holder{index}:\n    def __init__(self, owner):\n        self.owner = owner\n\n"
             f"    def run(self):\n        self.owner.{method}()\n")
         parts.body.append(f"self.holder_{index} = Holder{index}(self)\nself.holder_{index}.run()")
-    elif form == "if_false":
-        parts.body.append(f"if False:\n    {call}")
-    elif form == "while_false":
-        parts.body.append(f"while 0:\n    {call}")
     elif form == "after_return":
-        parts.methods.append(f"def _dead_{index}(self):\n    return\n    {call}")
+        parts.methods.append(f"def _dead_{index}(self):\n    return\n    self.{method}()")
         parts.body.append(f"self._dead_{index}()")
     elif form == "helper_list":
         parts.methods.append(f"def _steps_{index}(self):\n    steps = []\n    steps.append(1)\n"
                              f"    return [self.{method}]")
         parts.body.append(f"for step in self._steps_{index}():\n    step()")
-    # "not_called": defined, never called
+    else:
+        raise AssertionError(form)
 
 
 def render_class(name: str, entry: str, prefix: str, mirrors: list[Mirror], *, delegate: bool = False,
