@@ -20,6 +20,7 @@ a helper records the numbers its caller passes) skip those instead.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -39,7 +40,8 @@ from bundler.values import (
 
 MAX_LOOP_ITEMS = 10_000
 NOT_ITERABLE = (int, float, type(None), FunctionRef, ClassRef, ModuleRef, Builtin)
-MAX_CALL_DEPTH = 64
+MAX_CALL_DEPTH = 48
+RECURSION_LIMIT = 20_000  # each interpreted call is some twenty Python frames
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,7 @@ class Machine:
     _cycles: int = 0
     _depth: int = 0
     _recording_names: dict[str, bool] = field(default_factory=dict)
+    _assignments: dict[ClassRef, dict[str, list[cst.BaseExpression]]] = field(default_factory=dict)
 
     def run(self, function: FunctionRef, receiver: Instance | ClassRef | None, env: dict[str, Value],
             strict: bool = True) -> Outcome:
@@ -181,9 +184,16 @@ class Machine:
             key, cached = None, None  # type: ignore[assignment]
         if cached is not None:
             return cached
-        if key in self._active or self._depth > MAX_CALL_DEPTH:
+        if key in self._active:
             self._cycles += 1  # recursion: the inner visit adds nothing, and is not remembered
             return Outcome((), UNKNOWN)
+        if self._depth > MAX_CALL_DEPTH and strict:
+            raise UnresolvableError(f"calls nest deeper than {MAX_CALL_DEPTH} levels at {function.name}, which the"
+                                    " checker does not follow", where=location_text(function))
+        if self._depth > MAX_CALL_DEPTH:
+            return Outcome((), UNKNOWN)
+        if self._depth == 0 and sys.getrecursionlimit() < RECURSION_LIMIT:
+            sys.setrecursionlimit(RECURSION_LIMIT)
         if key is not None:
             self._active.add(key)
         cycles_before = self._cycles
@@ -198,6 +208,18 @@ class Machine:
         if key is not None and self._cycles == cycles_before:
             self._outcomes[key] = outcome
         return outcome
+
+    def attribute_assignments(self, cls: ClassRef) -> dict[str, list[cst.BaseExpression]]:
+        """Every ``self.attr = ...`` in the methods along the class's order, by attribute."""
+        if cls not in self._assignments:
+            found: dict[str, list[cst.BaseExpression]] = {}
+            for klass in self.resolver.mro(cls):
+                for statement in klass.node.body.body:
+                    if isinstance(statement, cst.FunctionDef):
+                        for attr, values in all_self_assignments(statement).items():
+                            found.setdefault(attr, []).extend(values)
+            self._assignments[cls] = found
+        return self._assignments[cls]
 
     def records_somewhere(self, method: str) -> bool:
         """Whether a method of this name, in a class of the modules read so far, may record: then
@@ -233,12 +255,20 @@ class Machine:
         return any((target, function.name) in self.options.records_nothing for target in names)
 
 
+def location_text(function: FunctionRef) -> str:
+    return f"{function.module.display}:{function.module.line_of(function.node)}"
+
+
 def freeze(env: dict[str, Value]) -> tuple[tuple[str, Value], ...]:
     return tuple(sorted(env.items(), key=lambda item: item[0]))
 
 
 def is_static(node: cst.FunctionDef) -> bool:
     return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
+
+
+def is_property(node: cst.FunctionDef) -> bool:
+    return any(dotted_name(d.decorator).rsplit(".", 1)[-1] in ("property", "cached_property") for d in node.decorators)
 
 
 def is_classmethod(node: cst.FunctionDef) -> bool:
@@ -712,6 +742,8 @@ class Frame(Evaluation):
         return self.bind_member(value, instance)
 
     def bind_member(self, value: Value, receiver: Instance | ClassRef) -> Value:
+        if isinstance(value, FunctionRef) and isinstance(receiver, Instance) and is_property(value.node):
+            return self.invoke(value, receiver, [], {}, value.node)  # reading a property runs it
         if isinstance(value, FunctionRef) and value.class_def is not None and not is_static(value.node):
             if is_classmethod(value.node):
                 return BoundMethod(value, receiver.cls if isinstance(receiver, Instance) else receiver)
@@ -721,11 +753,7 @@ class Frame(Evaluation):
     def instance_attribute(self, cls: ClassRef, attr: str) -> Value:
         """``self.attr`` assigned in the class's methods (not in this run): its value when there
         is exactly one assignment whose value is a constant or a new project object."""
-        assignments = []
-        for klass in self.resolver.mro(cls):
-            for statement in klass.node.body.body:
-                if isinstance(statement, cst.FunctionDef):
-                    assignments += self_assignments(statement, attr)
+        assignments = self.machine.attribute_assignments(cls).get(attr, [])
         if len(assignments) != 1:
             return UNKNOWN
         klass_module, expression = cls.module, assignments[0]
@@ -1106,6 +1134,10 @@ _SELF_ASSIGNMENTS: dict[int, dict[str, list[cst.BaseExpression]]] = {}
 
 def self_assignments(function: cst.FunctionDef, attr: str) -> list[cst.BaseExpression]:
     """The values ``self.attr = ...`` assigns in a method (the first parameter being ``self``)."""
+    return all_self_assignments(function).get(attr, [])
+
+
+def all_self_assignments(function: cst.FunctionDef) -> dict[str, list[cst.BaseExpression]]:
     key = id(function)
     if key not in _SELF_ASSIGNMENTS:
         names = parameter_names_of(function)
@@ -1123,7 +1155,7 @@ def self_assignments(function: cst.FunctionDef, attr: str) -> list[cst.BaseExpre
                         and target.value.value == names[0]:
                     index.setdefault(target.attr.value, []).append(node.value)  # type: ignore[attr-defined]
         _SELF_ASSIGNMENTS[key] = index
-    return _SELF_ASSIGNMENTS[key].get(attr, [])
+    return _SELF_ASSIGNMENTS[key]
 
 
 def mentions_setattr(function: cst.FunctionDef) -> bool:

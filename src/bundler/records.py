@@ -87,7 +87,7 @@ def versions_in_sql(sql: Value, params: Value | None, node: cst.CSTNode, rules: 
         return [RecordedVersion(UNKNOWN, node, "a script with parts that are not known statically")]
     found: list[RecordedVersion] = []
     for tokens in statements(text)[: None if method == "executescript" else 1]:
-        found += statement_versions(tokens, params, node, rules, many=method == "executemany")
+        found += statement_versions(list(tokens), params, node, rules, many=method == "executemany")
     return found or None
 
 

@@ -209,6 +209,7 @@ class ModuleSet:
         self.origin = origin
         self.trees: dict[str, cst.Module] = {} if trees is None else trees
         self._by_path: dict[str, ParsedModule | None] = {}
+        self._by_name: dict[str, ParsedModule | None] = {}
 
     def by_path(self, relpath: str, dotted: str | None = None) -> ParsedModule | None:
         relpath = str(PurePosixPath(relpath))
@@ -222,11 +223,10 @@ class ModuleSet:
         return [module for module in self._by_path.values() if module is not None]
 
     def by_name(self, dotted: str) -> ParsedModule | None:
-        for candidate in self.origin.module_candidates(dotted):
-            module = self.by_path(candidate, dotted)
-            if module is not None:
-                return module
-        return None
+        if dotted not in self._by_name:  # the interpreter asks for the same names often
+            self._by_name[dotted] = next((module for candidate in self.origin.module_candidates(dotted)
+                                          if (module := self.by_path(candidate, dotted)) is not None), None)
+        return self._by_name[dotted]
 
     def _parse(self, relpath: str, dotted: str | None, data: bytes) -> ParsedModule:
         display = self.origin.display(relpath)

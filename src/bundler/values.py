@@ -312,6 +312,8 @@ class Resolver:
         self.modules = modules
         self._scopes: dict[int, ModuleScope] = {}
         self._class_constants: dict[int, dict[str, cst.BaseExpression | None]] = {}
+        self._class_methods: dict[int, dict[str, cst.FunctionDef]] = {}
+        self._orders: dict[ClassRef, tuple[ClassRef, ...]] = {}
 
     def scope(self, module: ParsedModule) -> ModuleScope:
         key = id(module)
@@ -373,9 +375,9 @@ class Resolver:
     def class_attribute(self, cls: ClassRef, attr: str, depth: int = 0, mro: tuple[ClassRef, ...] | None = None) -> Value:
         """A class-level name along the method resolution order: a method or a constant."""
         for klass in mro if mro is not None else self.mro(cls):
-            for statement in reversed(klass.node.body.body):  # the last definition wins
-                if isinstance(statement, cst.FunctionDef) and statement.name.value == attr:
-                    return FunctionRef(klass.module, klass.node, statement)
+            methods = self.class_methods(klass.node)
+            if attr in methods:
+                return FunctionRef(klass.module, klass.node, methods[attr])
             constants = self.class_constants(klass.node)
             if attr in constants:
                 expression = constants[attr]
@@ -383,6 +385,13 @@ class Resolver:
                     return UNKNOWN
                 return Evaluation(self, klass.module, klass.node, {}, depth + 1).evaluate(expression)
         return UNKNOWN
+
+    def class_methods(self, class_def: cst.ClassDef) -> dict[str, cst.FunctionDef]:
+        """A class body's methods by name; the last definition wins, as at run time."""
+        key = id(class_def)
+        if key not in self._class_methods:
+            self._class_methods[key] = {s.name.value: s for s in class_def.body.body if isinstance(s, cst.FunctionDef)}
+        return self._class_methods[key]
 
     def bases(self, cls: ClassRef) -> list[ClassRef]:
         found = []
@@ -394,7 +403,9 @@ class Resolver:
 
     def mro(self, cls: ClassRef) -> tuple[ClassRef, ...]:
         """C3 linearisation over the project's classes (bases outside the project are skipped)."""
-        return tuple(self._linearise(cls, 0))
+        if cls not in self._orders:
+            self._orders[cls] = tuple(self._linearise(cls, 0))
+        return self._orders[cls]
 
     def _linearise(self, cls: ClassRef, depth: int) -> list[ClassRef]:
         if depth > MAX_IMPORT_DEPTH:

@@ -198,3 +198,24 @@ def test_a_recording_name_on_something_the_checker_cannot_know_stops_the_check(b
     source = store(f"self.provider = self.conn.provider()\n{body}", header=header)
     with pytest.raises(UnresolvableError, match="cannot be followed"):
         recorded(source, extra)
+
+
+def test_reading_a_property_runs_it() -> None:
+    methods = METHODS + f'''
+    @property
+    def record_sql(self):
+        return "{RECORD}"
+    '''
+    assert recorded(store("self.conn.execute(self.record_sql, (28, 0))", methods)) == [28]
+
+
+def test_calls_nested_deeper_than_the_checker_follows_stop_the_check() -> None:
+    methods = METHODS + f'''
+    def step(self, n):
+        if n < 100:
+            self.step(n + 1)
+        else:
+            self.conn.execute("{RECORD}", (28, 0))
+    '''
+    with pytest.raises(UnresolvableError, match="calls nest deeper than"):
+        recorded(store("self.step(0)", methods))
