@@ -10,10 +10,10 @@ import libcst as cst
 from bundler.config import Config
 from bundler.errors import BundleError, SourceError
 from bundler.extract import Extractor
-from bundler.ftypes import CheckResult, Code, EntrySpec, Finding, Location, MigrationList, Severity
+from bundler.ftypes import CheckResult, Code, EntrySpec, Finding, Head, Location, MigrationList, Severity
 from bundler.records import RecordingRules
 from bundler.sources import Archive, ModuleSet, ProjectFolder, module_name_for
-from bundler.verify import verify
+from bundler.verify import apply_severity, head_findings, verify
 
 
 def recording_rules(config: Config) -> RecordingRules:
@@ -31,19 +31,21 @@ def run_check(config: Config, bundles: Sequence[Path] = (), trees: dict[str, cst
     the source, then the bundle built from it)."""
     runner, stores = config.require_entries()
     source = ModuleSet(ProjectFolder(config.root), trees)
-    registry, paths = extract_lists(source, config, runner, stores)
-    findings = verify(registry, paths, config.severity)
+    registry, paths, head = extract_lists(source, config, runner, stores)
+    findings = verify(registry, paths, config.severity, head, config.base)
     for bundle in bundles:
-        bundle_paths, stale = check_bundle(Path(bundle), source, runner, stores, config)
+        bundle_registry, bundle_paths, bundle_head, stale = check_bundle(Path(bundle), source, runner, stores, config)
         paths += bundle_paths
         findings += verify(registry, bundle_paths, config.severity) + stale
+        if bundle_head is not None:  # every step must be inside the archive too
+            findings += apply_severity(head_findings(bundle_registry, bundle_head, config.base), config.severity)
     return CheckResult(registry=registry, paths=tuple(paths), findings=tuple(findings))
 
 
 def extract_lists(
     modules: ModuleSet, config: Config, runner: EntrySpec, stores: Sequence[EntrySpec]
-) -> tuple[MigrationList, list[MigrationList]]:
-    """The registry, then every store path, each by the configured registry style."""
+) -> tuple[MigrationList, list[MigrationList], Head | None]:
+    """The registry, every store path (each by the configured registry style), the head."""
     extractor = Extractor(modules, recording_rules(config), runner if config.style == "methods" or runner.method else None,
                           config.source, records_nothing_targets(config.records_nothing))
     registry = migration_list(extractor, runner, config)
@@ -54,7 +56,8 @@ def extract_lists(
             where=str(registry.location),
         )
     extractor.registry = registry
-    return registry, [migration_list(extractor, store, config) for store in stores]
+    head = extractor.declared_head(archive_head(config.head, modules)) if config.head is not None else None
+    return registry, [migration_list(extractor, store, config) for store in stores], head
 
 
 def records_nothing_targets(specs: Sequence[EntrySpec]) -> list[EntrySpec]:
@@ -76,6 +79,11 @@ def migration_list(extractor: Extractor, spec: EntrySpec, config: Config) -> Mig
     return styles.migration_list(extractor, spec, config.style, config.styles)
 
 
+def archive_head(head: EntrySpec, modules: ModuleSet) -> EntrySpec:
+    """The head's module, as a path in the source or by module name inside an archive."""
+    return head if isinstance(modules.origin, ProjectFolder) else archive_spec(head)
+
+
 def archive_spec(spec: EntrySpec) -> EntrySpec:
     """A source spec as found inside an archive: by module name, under site-packages/."""
     if spec.target.endswith(".py") or "/" in spec.target:
@@ -88,7 +96,7 @@ def archive_spec(spec: EntrySpec) -> EntrySpec:
 
 def check_bundle(
     bundle: Path, source: ModuleSet, runner: EntrySpec, stores: Sequence[EntrySpec], config: Config,
-) -> tuple[list[MigrationList], list[Finding]]:
+) -> tuple[MigrationList, list[MigrationList], Head | None, list[Finding]]:
     archive = ModuleSet(Archive(bundle), source.trees)
     stale: list[Finding] = []
     for spec in (runner, *stores):
@@ -111,5 +119,5 @@ def check_bundle(
                     Location(module.display, 1), None, None,
                 ))
     registry_spec = runner if (config.root / runner.target).is_dir() else archive_spec(runner)
-    _, paths = extract_lists(archive, config, registry_spec, [archive_spec(s) for s in stores])
-    return paths, stale
+    registry, paths, head = extract_lists(archive, config, registry_spec, [archive_spec(s) for s in stores])
+    return registry, paths, head, stale

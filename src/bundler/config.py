@@ -19,6 +19,7 @@ from bundler.ftypes import DEFAULT_SEVERITY, Code, EntrySpec, Severity
 KNOWN_KEYS = {
     "style", "styles", "runner", "stores", "version-table", "version-record", "severity", "install-dir",
     "restart-command", "runtime", "console-script", "bundle-name", "bundle-packages", "records-nothing",
+    "head", "base",
 }
 RUNTIME_KEYS = {"runner", "stores", "upgrade-fixtures", "timeout"}
 STYLE_KEYS = {"decorator", "name-pattern", "record-keys", "module-pattern"}
@@ -64,6 +65,8 @@ class Config:
     # Functions the configuration vouches record and apply no migration: the checker does not
     # read them (SQL built from what the database holds, callbacks it cannot follow).
     records_nothing: tuple[EntrySpec, ...] = ()
+    head: EntrySpec | None = None  # file.py:NAME or file.py:Class.ATTR holding the current version
+    base: int | None = None  # the first version that must have a step (default: the lowest registered)
 
     def require_entries(self) -> tuple[EntrySpec, tuple[EntrySpec, ...]]:
         if self.runner is None:
@@ -169,6 +172,18 @@ def parse_table(table: dict[str, Any], root: Path, source: str) -> Config:
     if "restart-command" in table:
         command = expect(table, "restart-command", list, source)
         config = replace(config, restart_command=tuple(expect_item(c, "restart-command", str, source) for c in command))
+    if "head" in table:
+        head = parse_spec(expect(table, "head", str, source), "head", root, source, strict=False)
+        if not head.class_name:
+            raise ConfigError("[tool.bundler] head: name the constant, as file.py:NAME or file.py:Class.ATTR",
+                              where=source)
+        config = replace(config, head=head)
+    if "base" in table:
+        base = table["base"]
+        if not isinstance(base, int) or isinstance(base, bool) or base < 0:
+            raise ConfigError("[tool.bundler] base: must be a whole number (the first version that needs a step)",
+                              where=source)
+        config = replace(config, base=base)
     if "records-nothing" in table:
         config = replace(config, records_nothing=tuple(
             parse_spec(expect_item(v, "records-nothing", str, source), "records-nothing", root, source, strict=False)

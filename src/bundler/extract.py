@@ -14,8 +14,8 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from bundler.errors import SourceError
-from bundler.ftypes import EntrySpec, Location, Migration, MigrationList
+from bundler.errors import SourceError, UnresolvableError
+from bundler.ftypes import EntrySpec, Head, Location, Migration, MigrationList
 from bundler.interpret import (
     CallTrace, Delegate, Event, Instance, Machine, Options, Record, is_classmethod, is_static, parameters,
 )
@@ -134,6 +134,28 @@ class Extractor:
         receiver: Instance | ClassRef = cls if is_classmethod(entry.node) else Instance(cls)
         env[names[0]] = receiver
         return receiver, env
+
+    def declared_head(self, spec: EntrySpec) -> Head:
+        """The number a ``head`` constant holds, and where it is assigned."""
+        module = self.module_for(spec)
+        scope = self.resolver.scope(module)
+        if spec.method:
+            found = self.find_class(module, spec.class_name)
+            if found is None:
+                raise SourceError(f"class {spec.class_name} not found (named by head)", where=module.display)
+            value = self.resolver.class_attribute(ClassRef(*found), spec.method)
+            expression = self.resolver.class_constants(found[1]).get(spec.method)
+            line_module = found[0]
+        else:
+            value = self.resolver.module_name(spec.class_name, module)
+            expression = scope.constants.get(spec.class_name)
+            line_module = module
+        if not is_number(value):
+            raise UnresolvableError(f"the head {spec.class_name}{'.' + spec.method if spec.method else ''} is not a"
+                                    " number the checker can read (write it as a literal or a constant)",
+                                    where=module.display)
+        line = line_module.line_of(expression) if expression is not None else 1
+        return Head(value, str(spec), Location(line_module.display, line))  # type: ignore[arg-type]
 
     # --- cutting what ran into migrations -------------------------------------------------------
 

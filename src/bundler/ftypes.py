@@ -96,6 +96,16 @@ class MigrationList:
 
 
 @dataclass(frozen=True)
+class Head:
+    """A declared current version (``db_version = 43``): every number from the base up to it
+    must have a step, and none may lie beyond it."""
+
+    value: int
+    name: str  # as configured: db_default.py:db_version
+    location: Location  # the assignment
+
+
+@dataclass(frozen=True)
 class Finding:
     code: Code
     severity: Severity

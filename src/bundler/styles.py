@@ -25,7 +25,7 @@ from bundler.extract import Extractor, location_of
 from bundler.walk import children
 from bundler.ftypes import EntrySpec, Location, Migration, MigrationList
 from bundler.sources import ParsedModule
-from bundler.values import HOLE, UNKNOWN, Template, dotted_name
+from bundler.values import HOLE, UNKNOWN, Template, collect_assignment, dotted_name
 
 
 def migration_list(extractor: Extractor, spec: EntrySpec, style: str, options: StyleOptions) -> MigrationList:
@@ -232,14 +232,41 @@ IMPORTERS = {"import_module", "__import__"}
 
 
 def import_template(node: cst.CSTNode, extractor: Extractor, module: ParsedModule) -> str | None:
-    """``import_module(f"app.upgrades.db{version}")`` → ``app.upgrades.db\\x00``."""
+    """``import_module(f"app.upgrades.db{version}")`` → ``app.upgrades.db\x00``; also
+    ``__import__("app.upgrades", globals(), locals(), ["db%i" % i])``, the name built in a local."""
+    local_names = template_locals(node, extractor, module)
+    resolve = lambda expression: extractor.resolver.resolve(expression, module, local_names)  # noqa: E731
     for call in walk_calls(node):
-        if dotted_name(call.func).split(".")[-1] in IMPORTERS and call.args:  # type: ignore[arg-type]
-            value = extractor.resolver.resolve(call.args[0].value, module, {})
-            text = value.text if isinstance(value, Template) else None
-            if text is not None and text.count(HOLE) == 1:
-                return text
+        if dotted_name(call.func).split(".")[-1] not in IMPORTERS or not call.args:  # type: ignore[arg-type]
+            continue
+        value = resolve(call.args[0].value)
+        if isinstance(value, str) and len(call.args) >= 4:  # __import__(package, g, l, [name])
+            fromlist = resolve(call.args[3].value)
+            item = fromlist[0] if isinstance(fromlist, tuple) and len(fromlist) == 1 else None
+            if isinstance(item, Template):
+                value = Template(f"{value}.{item.text}")
+        text = value.text if isinstance(value, Template) else None
+        if text is not None and text.count(HOLE) == 1:
+            return text
     return None
+
+
+def template_locals(node: cst.CSTNode, extractor: Extractor, module: ParsedModule) -> dict:
+    """The locals a runner assigns once (``name = "db%i" % i``), with loop variables unknown."""
+    assignments: dict = {}
+    for inner in walk_calls_and_assignments(node):
+        collect_assignment(inner, assignments)
+    env: dict = {}
+    for name, expression in assignments.items():
+        env[name] = UNKNOWN if expression is None else extractor.resolver.resolve(expression, module, env)
+    return env
+
+
+def walk_calls_and_assignments(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    if isinstance(node, (cst.Assign, cst.AnnAssign)):
+        yield node
+    for child in children(node):
+        yield from walk_calls_and_assignments(child)
 
 
 def walk_calls(node: cst.CSTNode) -> Iterator[cst.Call]:

@@ -12,7 +12,7 @@ import bisect
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
-from bundler.ftypes import Code, DEFAULT_SEVERITY, Finding, Migration, MigrationList, Severity
+from bundler.ftypes import Code, DEFAULT_SEVERITY, Finding, Head, Migration, MigrationList, Severity
 
 
 def short_name(migration: Migration) -> str:
@@ -24,8 +24,12 @@ def verify(
     registry: MigrationList,
     paths: list[MigrationList],
     severity: Mapping[Code, Severity] = DEFAULT_SEVERITY,
+    head: Head | None = None,
+    base: int | None = None,
 ) -> list[Finding]:
     findings: list[Finding] = []
+    if head is not None:
+        findings += head_findings(registry, head, base)
     findings += duplicates(registry, registry)
     for path in paths:
         findings += list(duplicates(path, registry))
@@ -41,6 +45,32 @@ def apply_severity(findings: list[Finding], severity: Mapping[Code, Severity]) -
         if level is not Severity.OFF:
             result.append(replace(finding, severity=level))
     return result
+
+
+def head_findings(registry: MigrationList, head: Head, base: int | None) -> list[Finding]:
+    """Below a declared head every number from the base up has a step; none lies beyond it."""
+    registered = registry.applied()
+    where = f" ({registry.origin})" if registry.origin != "source" else ""
+    start = base if base is not None else min(registered, default=head.value)
+    found = []
+    for version in range(start, head.value + 1):
+        if version not in registered:
+            found.append(Finding(
+                Code.MISSING_MIGRATION, Severity.ERROR,
+                f"the declared head {head.name} is {head.value}, but no step of {registry.name}{where} records"
+                f" version {version}: add the step for {version}, or lower the head",
+                head.location, version, None,
+            ))
+    for version in registered:
+        if version > head.value:
+            step = registry.recorders(version)[0]
+            found.append(Finding(
+                Code.UNKNOWN_VERSION, Severity.ERROR,
+                f"{step.method} ({step.location}){where} records version {version}, beyond the declared head"
+                f" {head.name} = {head.value} ({head.location}): raise the head to {max(registered)}, or drop the step",
+                step.location, version, None,
+            ))
+    return found
 
 
 def duplicates(listing: MigrationList, registry: MigrationList) -> list[Finding]:
