@@ -53,6 +53,9 @@ def test_dotted_module_specs_are_accepted() -> None:
         ('[tool.bundler]\nrunner = "a.py:A"\n', "is not of the form"),
         ('[tool.bundler]\nrunner = "not a module:A.b"\n', "neither a .py path nor a dotted module name"),
         ("[tool]\nbundler = 3\n", "[tool.bundler] must be a table"),
+        ('[tool.bundler]\nhead = "schema.py"\n', "head: name the constant"),
+        ('[tool.bundler]\nbase = "1"\n', "base: must be a whole number"),
+        ('[tool.bundler]\nrecords-nothing = "a.py:f"\n', "records-nothing: expected list"),
     ],
 )
 def test_bad_values_name_the_key_and_the_file(tmp_path: Path, body: str, message: str) -> None:
@@ -74,3 +77,12 @@ def test_missing_entries_are_a_configuration_error(tmp_path: Path) -> None:
     config = load_config(str(write(tmp_path, "[tool.bundler]\n")))
     with pytest.raises(ConfigError, match="no runner configured"):
         config.require_entries()
+
+
+def test_head_base_and_records_nothing_are_read(tmp_path: Path) -> None:
+    path = write(tmp_path, '[tool.bundler]\nhead = "app/schema.py:Schema.VERSION"\nbase = 4\n'
+                           'records-nothing = ["app/steps.py:rebuild_table", "app/store.py:Store.reindex"]\n')
+    config = load_config(str(path))
+    assert config.head == EntrySpec("app/schema.py", "Schema", "VERSION")
+    assert config.base == 4
+    assert config.records_nothing == (EntrySpec("app/steps.py", "rebuild_table"), EntrySpec("app/store.py", "Store", "reindex"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bundler.ftypes import Code, Location, Migration, MigrationList, Severity
+from bundler.ftypes import Code, Head, Location, Migration, MigrationList, Severity
 from bundler.verify import longest_increasing, verify
 
 
@@ -106,3 +106,17 @@ def test_the_24_25_clash_is_25_missing_by_number_and_the_conflict_names_24s_owne
 def test_a_path_that_is_the_registry_itself_gets_no_finding() -> None:
     registry = listing("Runner", ("run_all_migrations (inline)", (1,)), ("run_all_migrations (inline)", (9,)))
     assert verify(registry, [replace(registry, name="Store.__init__")]) == []
+
+
+# --- a declared head --------------------------------------------------------------------------
+
+
+def test_every_number_from_the_base_to_the_head_needs_a_step_and_none_may_lie_beyond() -> None:
+    head = Head(30, "schema.py:VERSION", Location("schema.py", 3))
+    registry = listing("Runner", ("m27", (27,)), ("m29", (29,)), ("m31", (31,)))
+    findings = verify(registry, [], head=head)
+    assert codes(findings) == [("missing-migration", 28), ("missing-migration", 30), ("unknown-version", 31)]
+    assert [str(f.location) for f in findings[:2]] == ["schema.py:3", "schema.py:3"]
+    assert codes(verify(registry, [], head=head, base=25)) == [
+        ("missing-migration", 25), ("missing-migration", 26), ("missing-migration", 28), ("missing-migration", 30),
+        ("unknown-version", 31)]
