@@ -119,10 +119,14 @@ class Extractor:
     def migration_list(self, spec: EntrySpec) -> MigrationList:
         entry = self.find_entry(spec)
         receiver, env = self.entry_binding(entry)
+        self.machine.templates.clear()
         outcome = self.machine.run(entry, receiver, env)
         migrations = self._expand(outcome.events, entry)
+        templates = list(self.machine.templates)
+        advice = ("it finds the step for {version} by the name " + " or ".join(templates)
+                  + ", which does not exist: define it") if templates else None
         return MigrationList(name=entry.name, location=location_of(entry), migrations=tuple(migrations),
-                             origin=self.modules.origin.label)
+                             origin=self.modules.origin.label, missing_advice=advice)
 
     def entry_binding(self, entry: FunctionRef) -> tuple[Instance | ClassRef | None, dict[str, Value]]:
         """An entry runs on an object of its own class, with every other parameter unknown."""

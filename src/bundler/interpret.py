@@ -33,9 +33,9 @@ from bundler.records import EXECUTE_METHODS, PREPARED_RUN_METHODS, RecordedVersi
 from bundler.sources import ParsedModule
 from bundler.walk import walk
 from bundler.values import (
-    UNKNOWN, Builtin, ClassRef, Derived, Evaluation, FunctionRef, Mapping, ModuleRef, ParamRef, Prepared, Resolver,
+    ANY_INT, HOLE, NUMBER_HOLE, UNKNOWN, Builtin, ClassRef, Derived, Evaluation, FunctionRef, Mapping, ModuleRef, ParamRef, Prepared, Resolver,
     Template, Value, absolute_import, binary, derive, dotted_name, is_known, is_number, iterate, text_of, text_method,
-    truth,
+    has_hole, truth,
 )
 
 MAX_LOOP_ITEMS = 10_000
@@ -94,12 +94,31 @@ class _External:
 EXTERNAL = _External()
 
 
+class _SomeInts:
+    """``range(current + 1, head + 1)`` with a bound the checker cannot know: integers, how many unknown."""
+
+    def __repr__(self) -> str:
+        return "SOME_INTS"
+
+
+SOME_INTS = _SomeInts()
+
+
 @dataclass(frozen=True)
 class Missing:
     """An import from one of the project's packages that the project does not have: what it
     would call cannot be read."""
 
     dotted: str
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """A name built from a number the checker cannot know (``getattr(self, f"upgrade_{n}")``,
+    ``import_module(f"app.upgrades.db{n}")``): every existing name the template fits, by its
+    number. The path applies N exactly when the name built for N exists."""
+
+    items: tuple[tuple[int, Any], ...]
 
 
 @dataclass(frozen=True)
@@ -174,6 +193,7 @@ class Machine:
     _depth: int = 0
     _recording_names: dict[str, bool] = field(default_factory=dict)
     _assignments: dict[ClassRef, dict[str, list[cst.BaseExpression]]] = field(default_factory=dict)
+    templates: dict[str, None] = field(default_factory=dict)  # names built from numbers, as seen
 
     def run(self, function: FunctionRef, receiver: Instance | ClassRef | None, env: dict[str, Value],
             strict: bool = True) -> Outcome:
@@ -192,8 +212,9 @@ class Machine:
                                     " checker does not follow", where=location_text(function))
         if self._depth > MAX_CALL_DEPTH:
             return Outcome((), UNKNOWN)
-        if self._depth == 0 and sys.getrecursionlimit() < RECURSION_LIMIT:
-            sys.setrecursionlimit(RECURSION_LIMIT)
+        limit = sys.getrecursionlimit()
+        if self._depth == 0 and limit < RECURSION_LIMIT:
+            sys.setrecursionlimit(RECURSION_LIMIT)  # for this run only
         if key is not None:
             self._active.add(key)
         cycles_before = self._cycles
@@ -205,6 +226,8 @@ class Machine:
         finally:
             self._depth -= 1
             self._active.discard(key)
+            if self._depth == 0:
+                sys.setrecursionlimit(limit)
         if key is not None and self._cycles == cycles_before:
             self._outcomes[key] = outcome
         return outcome
@@ -253,6 +276,24 @@ class Machine:
     def is_records_nothing(self, function: FunctionRef) -> bool:
         names = {function.module.relpath, function.module.dotted or ""}
         return any((target, function.name) in self.options.records_nothing for target in names)
+
+
+def template_pattern(name: Value) -> re.Pattern[str] | None:
+    """``upgrade_\x00`` → ``upgrade_(\\d+)``: a template with exactly one unknown part."""
+    text = text_of(name)
+    if text is None or text.count(NUMBER_HOLE) != 1 or HOLE in text:
+        return None  # only a hole known to be digits can be matched against names
+    before, after = text.split(NUMBER_HOLE)
+    return re.compile(re.escape(before) + r"(\d+)" + re.escape(after))
+
+
+def submodule_names(module: ParsedModule, modules: Any) -> list[str]:
+    """The modules of a package (``upgrades/db43.py`` → ``db43``), as the origin lists them."""
+    if not module.relpath.endswith("__init__.py"):
+        return []
+    folder = module.relpath.rsplit("/", 1)[0] if "/" in module.relpath else ""
+    names = modules.origin.list_folder(folder) or []
+    return [name[:-3] for name in names if name.endswith(".py") and name != "__init__.py"]
 
 
 def location_text(function: FunctionRef) -> str:
@@ -549,7 +590,7 @@ class Frame(Evaluation):
 
     def bind_unread(self, target: cst.BaseExpression, iterable: Value) -> None:
         """A loop target over items that cannot be listed: a piece of a derived text, or unknown."""
-        item = iterable if isinstance(iterable, Derived) else UNKNOWN
+        item = iterable if isinstance(iterable, Derived) else ANY_INT if iterable is SOME_INTS else UNKNOWN
         for name in target_names(target):
             self.env[name] = item
             if item is UNKNOWN:
@@ -719,6 +760,14 @@ class Frame(Evaluation):
     def member(self, owner: Value, attr: str) -> Value:
         if owner is EXTERNAL or isinstance(owner, Missing):
             return owner
+        if isinstance(owner, Dispatch):
+            return Dispatch(tuple((n, self.member(item, attr)) for n, item in owner.items))
+        if isinstance(owner, ModuleRef):
+            value = self.resolver.module_name(attr, owner.module)
+            if value is UNKNOWN and owner.module.dotted:  # a submodule, imported already or not
+                submodule = self.resolver.modules.by_name(f"{owner.module.dotted}.{attr}")
+                return ModuleRef(submodule) if submodule is not None else UNKNOWN
+            return value
         if isinstance(owner, Instance):
             return self.instance_member(owner, attr)
         if isinstance(owner, SuperProxy):
@@ -778,6 +827,11 @@ class Frame(Evaluation):
     def method_call(self, receiver: Value, method: str, node: cst.Call) -> Value:
         if isinstance(receiver, Missing):
             return self.call_value(receiver, node)
+        if isinstance(receiver, Dispatch):
+            return self.call_value(self.member(receiver, method), node)
+        if method == "import_module" and receiver is EXTERNAL:
+            positional, _ = self.arguments(node)
+            return self.import_by_template(node, positional or [])
         if isinstance(receiver, Instance) and self.delegates(receiver, method):
             self.arguments(node)
             self.events.append(Delegate(node, self.function))
@@ -814,6 +868,9 @@ class Frame(Evaluation):
                 and method == options.registry_method)
 
     def call_value(self, callee: Value, node: cst.Call) -> Value:
+        if isinstance(callee, Dispatch):
+            results = [self.call_value(item, node) for _, item in callee.items]
+            return Dispatch(tuple((n, r) for (n, _), r in zip(callee.items, results, strict=True)))
         if isinstance(callee, Builtin):
             return self.builtin(callee.name, node)
         if isinstance(callee, BoundMethod):
@@ -981,10 +1038,16 @@ class Frame(Evaluation):
         args = positional or []
         if name == "getattr" and len(args) >= 2:
             return self.getattr(args, node)
+        if name in ("__import__", "import_module"):
+            return self.import_by_template(node, args)
         if name == "type" and len(args) == 1:
             return args[0].cls if isinstance(args[0], Instance) else EXTERNAL
         if name == "super":
             return self.super_proxy(args)
+        if name == "range" and args and len(args) <= 3 and not all(is_number(a) for a in args):
+            return SOME_INTS  # range() takes integers only: its items are integers
+        if name == "int" and len(args) == 1 and not is_known(args[0]):
+            return ANY_INT
         if name == "range" and args and all(is_number(a) for a in args) and len(args) <= 3:
             try:
                 span = range(*args)
@@ -1002,6 +1065,8 @@ class Frame(Evaluation):
             return tuple(reversed(known[0]))
         if name == "len" and len(args) == 1 and known[0] is not None:
             return len(known[0])
+        if name == "str" and len(args) == 1 and args[0] is ANY_INT:
+            return Template(NUMBER_HOLE)
         if name in ("str", "int", "bool") and len(args) == 1 and is_known(args[0]):
             try:
                 return {"str": str, "int": int, "bool": bool}[name](args[0])
@@ -1022,8 +1087,58 @@ class Frame(Evaluation):
                 raise Raised(name)
             return value
         if isinstance(owner, (Instance, ClassRef, ModuleRef)):
-            self.cannot_follow(node, "getattr with a computed name", 'describe them with style = "naming" and'
-                               " [tool.bundler.styles] name-pattern", what="calls methods through")
+            dispatch = self.dispatch(owner, name)
+            if dispatch is not None:
+                return dispatch
+            self.cannot_follow(node, "getattr with a name the checker cannot build", "build the name from one"
+                               " number (getattr(self, f\"upgrade_{version}\"))", what="calls methods through")
+        return UNKNOWN
+
+    def dispatch(self, owner: Instance | ClassRef | ModuleRef, name: Value) -> Dispatch | None:
+        """Every member of ``owner`` whose name the template with one unknown number fits."""
+        pattern = template_pattern(name)
+        if pattern is None:
+            return None
+        text = text_of(name) or ""
+        where = owner.module.dotted if isinstance(owner, ModuleRef) else "self"
+        self.machine.templates.setdefault(f"{where}.{text.replace(NUMBER_HOLE, '{version}')}", None)
+        items = []
+        for member in self.member_names(owner):
+            match = pattern.fullmatch(member)
+            if match:
+                items.append((int(match.group(1)), self.member(owner, member)))
+        return Dispatch(tuple(sorted(items, key=lambda item: item[0])))
+
+    def member_names(self, owner: Instance | ClassRef | ModuleRef) -> list[str]:
+        if isinstance(owner, ModuleRef):
+            scope = self.resolver.scope(owner.module)
+            names = [*scope.functions, *scope.classes, *scope.constants, *scope.imported_names]
+            return names + submodule_names(owner.module, self.resolver.modules)
+        cls = owner.cls if isinstance(owner, Instance) else owner
+        names = []
+        for klass in self.resolver.mro(cls):
+            names += [*self.resolver.class_methods(klass.node), *self.resolver.class_constants(klass.node)]
+        return list(dict.fromkeys(names))
+
+    def import_by_template(self, node: cst.Call, args: list[Value]) -> Value:
+        """``import_module(name)`` and ``__import__(name, globals(), locals(), fromlist)``."""
+        name = args[0] if args else UNKNOWN
+        fromlist = args[3] if len(args) > 3 else ()
+        if isinstance(name, str):
+            found = self.resolver.modules.by_name(name if fromlist or "__import__" not in self.source(node.func)
+                                                 else name.split(".")[0])
+            return ModuleRef(found) if found is not None else EXTERNAL
+        text = text_of(name)
+        if text is not None and text.count(NUMBER_HOLE) == 1 and "." in text and not has_hole(text.rsplit(".", 1)[0]):
+            package, last = text.rsplit(".", 1)
+            found = self.resolver.modules.by_name(package)
+            if found is not None:
+                dispatch = self.dispatch(ModuleRef(found), Template(last))
+                if dispatch is not None:
+                    return dispatch
+        if text is not None and has_hole(text):
+            self.cannot_follow(node, "a module name the checker cannot build", "build the name from one number"
+                               " (import_module(f\"app.upgrades.db{version}\"))", what="imports")
         return UNKNOWN
 
     def is_absent(self, owner: Instance | ClassRef, name: str) -> bool:

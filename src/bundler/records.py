@@ -22,7 +22,7 @@ import libcst as cst
 
 from bundler.sqltext import Token, parenthesised, split_top_level, statements
 from bundler.values import (
-    HOLE, UNKNOWN, ClassRef, Derived, FunctionRef, Mapping, ModuleRef, ParamRef, Prepared, Value, text_of,
+    UNKNOWN, ClassRef, Derived, FunctionRef, Mapping, ModuleRef, ParamRef, Prepared, Value, has_hole, text_of,
 )
 
 EXECUTE_METHODS = {"execute", "executemany", "executescript"}
@@ -81,9 +81,9 @@ def versions_in_sql(sql: Value, params: Value | None, node: cst.CSTNode, rules: 
                 return None
             return [RecordedVersion(UNKNOWN, node, "SQL computed from a text that writes the version table")]
         return [RecordedVersion(UNKNOWN, node, "SQL text that cannot be read statically")]
-    if HOLE not in text and not rules.mentioned_in(text):
+    if not has_hole(text) and not rules.mentioned_in(text):
         return None
-    if method == "executescript" and HOLE in text:
+    if method == "executescript" and has_hole(text):
         return [RecordedVersion(UNKNOWN, node, "a script with parts that are not known statically")]
     found: list[RecordedVersion] = []
     for tokens in statements(text)[: None if method == "executescript" else 1]:

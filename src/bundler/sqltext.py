@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlparse import tokens as T
 from sqlparse.lexer import tokenize
 
-from bundler.values import HOLE
+from bundler.values import HOLE, NUMBER_HOLE
 
 HOLE_NAME = "__bundler_hole__"  # what a HOLE is spelled as for the lexer: an identifier
 
@@ -43,7 +43,7 @@ def read_statements(sql: str) -> list[list[Token]]:
     result: list[list[Token]] = []
     current: list[Token] = []
     previous: Token | None = None
-    for ttype, text in tokenize(sql.replace(HOLE, f" {HOLE_NAME} ")):
+    for ttype, text in tokenize(sql.replace(HOLE, f" {HOLE_NAME} ").replace(NUMBER_HOLE, f" {HOLE_NAME} ")):
         if ttype in T.Whitespace or ttype in T.Comment or ttype in T.Newline or ttype is T.Text.Whitespace:
             previous = None
             continue

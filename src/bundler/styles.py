@@ -25,7 +25,7 @@ from bundler.extract import Extractor, location_of
 from bundler.walk import children
 from bundler.ftypes import EntrySpec, Location, Migration, MigrationList
 from bundler.sources import ParsedModule
-from bundler.values import HOLE, UNKNOWN, Template, collect_assignment, dotted_name
+from bundler.values import HOLE, NUMBER_HOLE, UNKNOWN, Template, collect_assignment, dotted_name
 
 
 def migration_list(extractor: Extractor, spec: EntrySpec, style: str, options: StyleOptions) -> MigrationList:
@@ -246,6 +246,7 @@ def import_template(node: cst.CSTNode, extractor: Extractor, module: ParsedModul
             if isinstance(item, Template):
                 value = Template(f"{value}.{item.text}")
         text = value.text if isinstance(value, Template) else None
+        text = text.replace(NUMBER_HOLE, HOLE) if text is not None else None
         if text is not None and text.count(HOLE) == 1:
             return text
     return None

@@ -25,6 +25,11 @@ import libcst as cst
 from bundler.sources import ModuleSet, ParsedModule
 
 HOLE = "\x00"  # stands for an unknown part of a string
+NUMBER_HOLE = "\x01"  # stands for the decimal digits of an integer whose value is unknown
+
+
+def has_hole(text: str) -> bool:
+    return HOLE in text or NUMBER_HOLE in text
 
 
 class _Unknown:
@@ -40,6 +45,17 @@ class _Unknown:
 
 
 UNKNOWN = _Unknown()
+
+
+class _AnyInt:
+    """An integer whose value is unknown (``int(row[0])``, an item of ``range(current, 30)``): a
+    name built from it can only hold digits there."""
+
+    def __repr__(self) -> str:
+        return "ANY_INT"
+
+
+ANY_INT = _AnyInt()
 
 
 @dataclass(frozen=True)
@@ -159,6 +175,7 @@ PURE_TEXT_METHODS = frozenset({
 BUILTINS = frozenset({
     "getattr", "type", "super", "range", "enumerate", "zip", "reversed", "sorted", "len", "str", "int", "tuple",
     "list", "isinstance", "hasattr", "print", "dict", "set", "frozenset", "bool", "repr", "min", "max", "iter",
+    "__import__",
 })
 
 
@@ -180,7 +197,7 @@ def truth(value: Value) -> bool | None:
     if value is None or isinstance(value, (bool, int, float, str, tuple, Mapping)):
         return bool(value)
     if isinstance(value, Template):
-        return True if value.text.replace(HOLE, "") else None
+        return True if value.text.replace(HOLE, "").replace(NUMBER_HOLE, "") else None
     if isinstance(value, (FunctionRef, ClassRef, ModuleRef, Builtin, Prepared)):
         return True
     return None
@@ -480,7 +497,7 @@ class Evaluation:
             value = self.evaluate(part.expression)  # type: ignore[attr-defined]
             plain = part.format_spec is None and part.conversion is None  # type: ignore[attr-defined]
             text += stringify(value) if plain else HOLE
-        return Template(text) if HOLE in text else text
+        return Template(text) if has_hole(text) else text
 
     def _sequence(self, node: cst.Tuple | cst.List | cst.Set) -> Value:
         items: list[Value] = []
@@ -654,6 +671,9 @@ def binary(operator_node: cst.BaseBinaryOp, left: Value, right: Value) -> Value:
     if isinstance(operator_node, cst.Add) and (text_of(left) is not None or text_of(right) is not None):
         return concatenate(left, right)
     combine = ARITHMETIC.get(type(operator_node))
+    if combine is not None and {type(left), type(right)} <= {int, _AnyInt} and ANY_INT in (left, right) \
+            and not isinstance(operator_node, cst.Power):
+        return ANY_INT
     if combine is not None and is_known(left) and is_known(right):
         try:
             result = combine(left, right)
@@ -671,6 +691,8 @@ def stringify(value: Value) -> str:
         return str(value)
     if isinstance(value, Template):
         return value.text
+    if value is ANY_INT:
+        return NUMBER_HOLE
     return HOLE
 
 
@@ -681,29 +703,51 @@ def concatenate(left: Value, right: Value) -> Value:
     if isinstance(left, Derived) or isinstance(right, Derived):
         return derive(left, right)
     text = (left_text if left_text is not None else HOLE) + (right_text if right_text is not None else HOLE)
-    return Template(text) if HOLE in text else text
+    return Template(text) if has_hole(text) else text
 
 
 def _placeholders(values: tuple | list) -> tuple[list[str], bool]:
     texts = [stringify(v) for v in values]
-    return texts, any(HOLE in t for t in texts)
+    return texts, any(has_hole(t) for t in texts)
+
+
+PERCENT_SPEC = re.compile(r"%[-+ #0]*[0-9]*(?:\.[0-9]+)?([dirsu%])")
 
 
 def percent_format(template: Value, arguments: Value) -> Value:
-    """``"... %s ..." % args``: formatted when everything is known, else with holes."""
+    """``"... %s ..." % args``: formatted when everything is known, else with holes (an unknown
+    formatted by ``%d`` is an unknown number)."""
     text = text_of(template)
     assert text is not None
     if isinstance(arguments, Mapping):
         return derive(template, *[v for _, v in arguments.items])
-    items = arguments if isinstance(arguments, tuple) else (arguments,)
-    try:
-        if HOLE not in text and all(is_known(item) for item in items):
-            return text % items
-        texts, _ = _placeholders(items)
-        result = re.sub(r"%[-+ #0]*[0-9]*(?:\.[0-9]+)?[dirsu]", "%s", text) % tuple(texts)
-    except (TypeError, ValueError, KeyError, OverflowError):
-        return derive(template, *items)
-    return Template(result) if HOLE in result else result
+    items = list(arguments) if isinstance(arguments, tuple) else [arguments]
+    if not has_hole(text) and all(is_known(item) for item in items):
+        try:
+            return text % tuple(items)
+        except (TypeError, ValueError, KeyError, OverflowError):
+            return derive(template, *items)
+    pieces: list[str] = []
+    position = 0
+    for match in PERCENT_SPEC.finditer(text):
+        pieces.append(text[position:match.start()])
+        position = match.end()
+        if match.group(1) == "%":
+            pieces.append("%")
+            continue
+        if not items:
+            return derive(template)
+        item = items.pop(0)
+        numeric = match.group(1) in "diu"
+        if is_number(item) or (is_known(item) and not numeric):
+            pieces.append(str(item))
+        elif item is ANY_INT or (numeric and not isinstance(item, (str, Template, Derived))):
+            pieces.append(NUMBER_HOLE)  # %d formats only numbers: whatever it is, it is digits
+        else:
+            pieces.append(stringify(item))
+    pieces.append(text[position:])
+    result = "".join(pieces)
+    return Template(result) if has_hole(result) else result
 
 
 def text_method(receiver: Value, method: str, positional: list[Value] | None, keywords: dict[str, Value]) -> Value:
@@ -718,14 +762,14 @@ def text_method(receiver: Value, method: str, positional: list[Value] | None, ke
             result = text.format(*texts, **named)
         except (IndexError, KeyError, ValueError, AttributeError):
             return derive(receiver, *arguments)
-        return Template(result) if HOLE in result else result
+        return Template(result) if has_hole(result) else result
     if text is not None and method == "join" and positional is not None and len(positional) == 1 \
             and isinstance(positional[0], tuple):
         parts = [stringify(p) if not isinstance(p, Derived) else None for p in positional[0]]
         if any(p is None for p in parts):
             return derive(receiver, *positional[0])
         result = text.join(parts)  # type: ignore[arg-type]
-        return Template(result) if HOLE in result else result
+        return Template(result) if has_hole(result) else result
     if isinstance(receiver, str) and method in PURE_TEXT_METHODS and positional is not None \
             and all(isinstance(a, (str, int)) for a in arguments):
         try:

@@ -141,7 +141,7 @@ def test_a_text_derived_from_a_schema_that_never_names_the_version_table_records
 @pytest.mark.parametrize(("body", "construct"), [
     ("for step in self.conn.steps():\n    step()", "step is an item of a loop whose items cannot be read"),
     ("self.conn.hooks[0]()", "what it calls cannot be known statically"),
-    ('getattr(self, "m" + self.conn.name)()', "getattr with a computed name"),
+    ('getattr(self, "m" + self.conn.name)()', "getattr with a name the checker cannot build"),
     ("self.conn.execute(self.conn.sql())", "SQL text that cannot be read statically"),
     ("import threading\nthreading.Thread(target=self.m28).start()", "hands Store.m28, which applies migrations"),
     ("sorted((1, 2), key=lambda n: self.m28())", "hands a lambda that applies migrations"),
@@ -219,3 +219,31 @@ def test_calls_nested_deeper_than_the_checker_follows_stop_the_check() -> None:
     '''
     with pytest.raises(UnresolvableError, match="calls nest deeper than"):
         recorded(store("self.step(0)", methods))
+
+
+@pytest.mark.parametrize("body", [
+    'for n in range(self.conn.current(), 30):\n    getattr(self, f"step_{n}")()',
+    'while True:\n    n = self.conn.current()\n    step = getattr(self, "step_%d" % n, None)\n    if step is None:\n'
+    '        break\n    step()',
+    'n = int(self.conn.current())\ngetattr(type(self), "step_" + str(n))(self)',
+])
+def test_a_name_built_from_an_unknown_number_applies_every_step_that_exists(body: str) -> None:
+    methods = f'''
+    def step_27(self): self.conn.execute("{RECORD}", (27, 0))
+    def step_29(self): self.conn.execute("{RECORD}", (29, 0))
+    def step_extra(self): self.conn.execute("{RECORD}", (90, 0))
+    '''
+    assert recorded(store(body, methods)) == [27, 29]
+
+
+def test_a_module_name_built_from_an_unknown_number_imports_every_step_module_that_exists() -> None:
+    extra = {"app/__init__.py": "", "app/upgrades/__init__.py": "",
+             "app/upgrades/db27.py": f'def upgrade(c): c.execute("{RECORD}", (27, 0))\n',
+             "app/upgrades/db28.py": f'def upgrade(c): c.execute("{RECORD}", (28, 0))\n',
+             "app/upgrades/notes.py": f'def upgrade(c): c.execute("{RECORD}", (90, 0))\n'}
+    body = ('for n in range(self.conn.current(), 99):\n'
+            '    importlib.import_module(f"app.upgrades.db{n}").upgrade(self.conn)\n'
+            'for n in range(self.conn.current(), 99):\n'
+            '    pkg = __import__("app.upgrades", globals(), locals(), ["db%d" % n])\n'
+            '    getattr(pkg, "db%d" % n).upgrade(self.conn)')
+    assert recorded(store(body, header="import importlib"), extra) == [27, 28]

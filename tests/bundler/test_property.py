@@ -6,7 +6,8 @@ migration (direct calls, loops, aliases, getattr, super, objects held in attribu
 that applies nothing); store methods may take a registry method's name with other numbers, or
 be defined twice. The truth is obtained by running the generated registry and store against
 SQLite and reading ``schema_versions``. ``BUNDLER_PROPERTY_EXAMPLES`` sets the number of examples
-(2,000 in ``make test``).
+(2,000 in ``make test``). A declared head, when drawn, must leave exactly the numbers between the
+lowest registered and the head without a step as missing, and those past it as beyond it.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ RECORD_FORMS = SINGLE_FORMS + MULTI_FORMS + DEAD_FORMS
 APPLY_FORMS = (
     "call", "under_if", "under_try", "under_with", "loop", "unpacking_loop", "enumerate_loop", "group",
     "not_called", "commented", "alias", "getattr_literal", "type_self", "via_super", "held_object", "if_false",
-    "while_false", "after_return", "helper_list",
+    "while_false", "after_return", "helper_list", "dispatch",
 )
 INSERT = "INSERT OR REPLACE INTO schema_versions (version, applied_at) VALUES"
 
@@ -207,6 +208,12 @@ def apply_lines(mirror: Mirror, method: str, index: int, prefix: str, parts: Ren
     elif form == "after_return":
         parts.methods.append(f"def _dead_{index}(self):\n    return\n    self.{method}()")
         parts.body.append(f"self._dead_{index}()")
+    elif form == "dispatch":  # found by a name built from a number read from the database
+        if not any(line.startswith("for number in range(self.conn") for line in parts.body):
+            parts.body.append('for number in range(self.conn.execute("SELECT 0").fetchone()[0], 100):\n'
+                              f'    step = getattr(self, f"{prefix}_step_{{number}}", None)\n'
+                              "    if step is not None:\n        step()")
+        parts.methods.append(f"def {prefix}_step_{index}(self):\n    self.{method}()")
     elif form == "helper_list":
         parts.methods.append(f"def _steps_{index}(self):\n    steps = []\n    steps.append(1)\n"
                              f"    return [self.{method}]")
@@ -287,7 +294,7 @@ def recorded_by_running(folder: Path, module: str, cls: str, entry_is_init: bool
 
 
 @st.composite
-def scenarios(draw) -> tuple[list[Mirror], tuple[int, ...], list[Mirror], bool]:
+def scenarios(draw) -> tuple[list[Mirror], tuple[int, ...], list[Mirror], bool, int | None]:
     numbers = draw(st.lists(st.integers(min_value=1, max_value=60), min_size=1, max_size=10, unique=True))
     registry: list[Mirror] = []
     rest = sorted(numbers)
@@ -306,13 +313,14 @@ def scenarios(draw) -> tuple[list[Mirror], tuple[int, ...], list[Mirror], bool]:
                                                      max_size=2))))
         name = draw(st.one_of(st.none(), st.sampled_from(registry_names)))
         store.append(Mirror(versions, draw(st.sampled_from(RECORD_FORMS)), draw(st.sampled_from(APPLY_FORMS)), name))
-    return registry, inline, store, draw(st.booleans()) and draw(st.booleans())
+    head = draw(st.one_of(st.none(), st.integers(min_value=max(numbers) - 2, max_value=max(numbers) + 2)))
+    return registry, inline, store, draw(st.booleans()) and draw(st.booleans()), head
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_reported_missing_and_unknown_numbers_equal_what_running_the_code_records(scenario) -> None:
-    registry, inline, store, delegate = scenario
+    registry, inline, store, delegate, head = scenario
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         all_versions = sorted({v for m in registry + store for v in m.versions} | set(inline))
@@ -323,16 +331,22 @@ def test_reported_missing_and_unknown_numbers_equal_what_running_the_code_record
         (folder / "store.py").write_text(render_class("Store", "__init__", "mirror", store, delegate=delegate))
         (folder / "pyproject.toml").write_text(
             '[tool.bundler]\nrunner = "runner.py:MigrationRunner.run_all_migrations"\n'
-            'stores = ["store.py:Store.__init__"]\n'
+            'stores = ["store.py:Store.__init__"]\n' + ('head = "versions.py:HEAD"\n' if head is not None else "")
         )
+        if head is not None:
+            with (folder / "versions.py").open("a") as versions:
+                versions.write(f"HEAD = {head}\n")
         truth_registry = recorded_by_running(folder, "runner", "MigrationRunner", entry_is_init=False)
         truth_store = recorded_by_running(folder, "store", "Store", entry_is_init=True)
         result = run_check(load_config(str(folder / "pyproject.toml")))
 
-    reported: dict[str, set[int | None]] = {}
-    for finding in result.findings:
-        reported.setdefault(finding.code.value, set()).add(finding.version)
+    reported: dict[tuple[str, bool], set[int | None]] = {}
+    for finding in result.findings:  # findings on a path, or on the registry against the head
+        reported.setdefault((finding.code.value, finding.path is not None), set()).add(finding.version)
     assert set(result.registry.applied()) == truth_registry
     assert set(result.paths[0].applied()) == truth_store
-    assert reported.get("missing-migration", set()) == truth_registry - truth_store
-    assert reported.get("unknown-version", set()) == truth_store - truth_registry
+    assert reported.get(("missing-migration", True), set()) == truth_registry - truth_store
+    assert reported.get(("unknown-version", True), set()) == truth_store - truth_registry
+    if head is not None:
+        assert reported.get(("missing-migration", False), set()) == set(range(min(truth_registry), head + 1)) - truth_registry
+        assert reported.get(("unknown-version", False), set()) == {v for v in truth_registry if v > head}
