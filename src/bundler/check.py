@@ -9,6 +9,7 @@ import libcst as cst
 
 from bundler.config import Config
 from bundler.errors import BundleError, SourceError
+from bundler import styles
 from bundler.extract import Extractor
 from bundler.ftypes import CheckResult, Code, EntrySpec, Finding, Head, Location, MigrationList, Severity
 from bundler.records import RecordingRules
@@ -72,10 +73,6 @@ def records_nothing_targets(specs: Sequence[EntrySpec]) -> list[EntrySpec]:
 
 
 def migration_list(extractor: Extractor, spec: EntrySpec, config: Config) -> MigrationList:
-    if config.style == "methods":
-        return extractor.migration_list(spec)
-    from bundler import styles  # only the other registry styles need it
-
     return styles.migration_list(extractor, spec, config.style, config.styles)
 
 

@@ -1,0 +1,35 @@
+"""``naming``: methods named like ``upgrade_version_28`` carry their number in the name. The
+registry is every such method of a class; a path is what an entry method applies (read by the
+interpreter, which records the number in each applied method's name)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from bundler.config import StyleOptions
+from bundler.errors import SourceError
+from bundler.extract import Extractor
+from bundler.ftypes import EntrySpec, Location, Migration, MigrationList
+from bundler.styles.common import listing, number_in_name
+
+
+def migration_list(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> MigrationList:
+    return extractor.migration_list(spec) if spec.method else named_methods(extractor, spec, options)
+
+
+def named_methods(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> MigrationList:
+    """Every method of the class whose name carries a number: what the class defines."""
+    module = extractor.module_for(spec)
+    found = extractor.find_class(module, spec.class_name) if spec.class_name else None
+    if found is None:
+        raise SourceError(f"class {spec.class_name or '(none given)'} not found", where=module.display)
+    class_module, class_def = found
+    migrations = []
+    for statement in class_def.body.body:
+        if isinstance(statement, cst.FunctionDef) and (number := number_in_name(statement.name.value, options)) is not None:
+            line = class_module.line_of_definition(spec.class_name, statement.name.value)
+            migrations.append(Migration(f"{spec.class_name}.{statement.name.value}",
+                                        Location(class_module.display, line), (number,)))
+    migrations.sort(key=lambda m: m.versions)
+    return listing(class_module, spec.class_name, class_module.line_of_definition(spec.class_name), migrations,
+                   extractor.modules.origin.label)
