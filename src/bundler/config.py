@@ -22,7 +22,9 @@ KNOWN_KEYS = {
     "head", "base",
 }
 RUNTIME_KEYS = {"runner", "stores", "upgrade-fixtures", "timeout"}
-STYLE_KEYS = {"decorator", "name-pattern", "record-keys", "module-pattern"}
+STYLE_KEYS = {"decorator", "name-pattern", "record-keys", "module-pattern", "record-number", "record-element",
+              "position-base"}
+RECORD_NUMBERS = ("element", "position", "name")
 STYLES = ("methods", "decorators", "records", "naming", "modules", "version-chain")
 
 
@@ -33,6 +35,12 @@ class StyleOptions:
     decorator: str = "migration"  # decorators: @migration(28), or @migration with the number in the name
     name_pattern: str = r"(\d+)$"  # the number in a function's or method's name (group 1)
     record_keys: tuple[str, ...] = ("version", "from_version", "to_version", "number")
+    # records: where a record's number is: an element of the record ("element", the one at
+    # record-element), its position in the list ("position", the first being position-base),
+    # or the name of the function it holds ("name", by name-pattern)
+    record_number: str = "element"
+    record_element: int = 0
+    position_base: int = 1
     module_pattern: str = r"(\d+)\.py$"  # modules: one module per version, the number in its file name
 VERSION_RECORDS = ("table", "user_version")
 
@@ -219,6 +227,18 @@ def parse_styles(table: dict[str, Any], source: str) -> StyleOptions:
         if not keys or not all(k.isidentifier() for k in keys):
             raise ConfigError("[tool.bundler.styles] record-keys: a list of keyword names", where=source)
         options = replace(options, record_keys=keys)
+    if "record-number" in table:
+        mode = expect(table, "record-number", str, source)
+        if mode not in RECORD_NUMBERS:
+            raise ConfigError(f"[tool.bundler.styles] record-number: {mode!r} is not one of {', '.join(RECORD_NUMBERS)}",
+                              where=source)
+        options = replace(options, record_number=mode)
+    for key, attribute in (("record-element", "record_element"), ("position-base", "position_base")):
+        if key in table:
+            value = table[key]
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ConfigError(f"[tool.bundler.styles] {key}: must be a whole number", where=source)
+            options = replace(options, **{attribute: value})
     return options
 
 

@@ -87,7 +87,13 @@ class Extractor:
     # --- entries -------------------------------------------------------------------------
 
     def find_entry(self, spec: EntrySpec) -> FunctionRef:
+        """``Class.method``, or (``method`` empty) a module-level function."""
         module = self.module_for(spec)
+        if not spec.method:
+            function = self.resolver.module_name(spec.class_name, module)
+            if not isinstance(function, FunctionRef):
+                raise SourceError(f"function {spec.class_name} not found", where=module.display)
+            return function
         found = self.find_class(module, spec.class_name)
         if found is None:
             raise SourceError(f"class {spec.class_name} not found", where=module.display)

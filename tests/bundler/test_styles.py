@@ -56,7 +56,7 @@ def write(root: Path, files: dict[str, str]) -> Path:
          "m.py:1: cannot resolve the number in @migration(...) of up"),
         ({"pyproject.toml": '[tool.bundler]\nstyle = "records"\nrunner = "m.py:UPGRADES"\nstores = ["s.py:U"]\n',
           "m.py": "UPGRADES = [Upgrade(target=28, run=up_28)]\n", "s.py": "U = []\n"},
-         "m.py:1: cannot resolve the number of a record in UPGRADES: write it as a literal or a constant, or list the keyword"),
+         "m.py:1: cannot resolve the number of a record in UPGRADES: write it as a literal or a constant, list the keyword"),
         ({"pyproject.toml": '[tool.bundler]\nstyle = "records"\nrunner = "m.py:UPGRADES"\nstores = ["s.py:U"]\n',
           "m.py": "UPGRADES = build_upgrades()\n", "s.py": "U = []\n"},
          "m.py:1: UPGRADES is not a list, tuple or dict literal"),

@@ -4,17 +4,46 @@ interpreter, which records the number in each applied method's name)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 
 from bundler.config import StyleOptions
 from bundler.errors import SourceError
 from bundler.extract import Extractor
 from bundler.ftypes import EntrySpec, Location, Migration, MigrationList
+from bundler.styles import records
 from bundler.styles.common import listing, number_in_name
 
 
 def migration_list(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> MigrationList:
-    return extractor.migration_list(spec) if spec.method else named_methods(extractor, spec, options)
+    """``file.py:Class.method`` or ``file.py:function``: what that entry applies; ``file.py:Class``:
+    every method of the class whose name carries a number; ``file.py``: every such module-level
+    function; ``file.py:LIST``: the functions a list names (``[migrate_1to2, migrate_2to3]``)."""
+    if spec.method:
+        return extractor.migration_list(spec)
+    if not spec.class_name:
+        return named_functions(extractor, spec, options)
+    module = extractor.module_for(spec)
+    scope = extractor.resolver.scope(module)
+    if spec.class_name in scope.functions:
+        return extractor.migration_list(spec)
+    if spec.class_name in scope.constants:
+        listed = records.migration_list(extractor, spec, replace(options, record_number="name"))
+        return replace(listed, missing_advice=f"add the function to {spec.class_name}")
+    return named_methods(extractor, spec, options)
+
+
+def named_functions(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> MigrationList:
+    """Every module-level function of the file whose name carries a number: what it defines."""
+    module = extractor.module_for(spec)
+    migrations = []
+    for name, node in extractor.resolver.scope(module).functions.items():
+        number = number_in_name(name, options)
+        if number is not None:
+            migrations.append(Migration(name, Location(module.display, module.line_of_definition(name)), (number,)))
+    migrations.sort(key=lambda m: m.versions)
+    return listing(module, module.relpath, 1, migrations, extractor.modules.origin.label)
 
 
 def named_methods(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> MigrationList:
