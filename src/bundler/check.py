@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import libcst as cst
@@ -11,7 +12,7 @@ from bundler.config import Config
 from bundler.errors import BundleError, SourceError
 from bundler import styles
 from bundler.extract import Extractor
-from bundler.ftypes import CheckResult, Code, EntrySpec, Finding, Head, Location, MigrationList, Severity
+from bundler.ftypes import CheckResult, Code, EntrySpec, Finding, Head, Location, Migration, MigrationList, Severity
 from bundler.records import RecordingRules
 from bundler.sources import Archive, ModuleSet, ProjectFolder, module_name_for
 from bundler.verify import apply_severity, head_findings, verify
@@ -58,7 +59,24 @@ def extract_lists(
         )
     extractor.registry = registry
     head = extractor.declared_head(archive_head(config.head, modules)) if config.head is not None else None
-    return registry, [migration_list(extractor, store, config) for store in stores], head
+    paths = [migration_list(extractor, store, config) for store in stores]
+    fresh = [archive_spec(s) if not isinstance(modules.origin, ProjectFolder) else s for s in config.fresh_stores]
+    paths += [fresh_schema(migration_list(extractor, spec, config), registry) for spec in fresh]
+    return registry, paths, head
+
+
+def fresh_schema(listing: MigrationList, registry: MigrationList) -> MigrationList:
+    """A path that creates the latest schema at once and stamps its number applies every
+    registered number up to the stamp (and the stamp itself, registered or not)."""
+    stamped = listing.applied()
+    if not stamped:
+        raise SourceError(f"the fresh-schema path {listing.name} stamps no version number (PRAGMA user_version = N,"
+                          " or an INSERT into the version table)", where=str(listing.location))
+    stamp = max(stamped)
+    versions = tuple(sorted({v for v in registry.applied() if v <= stamp} | {stamp}))
+    migration = Migration(f"{listing.name} (fresh schema, stamps {stamp})", listing.location, versions)
+    return replace(listing, migrations=(migration,), missing_advice=(
+        f"it stamps {stamp}: create the schema of {{version}} there and stamp it"))
 
 
 def records_nothing_targets(specs: Sequence[EntrySpec]) -> list[EntrySpec]:
@@ -96,7 +114,7 @@ def check_bundle(
 ) -> tuple[MigrationList, list[MigrationList], Head | None, list[Finding]]:
     archive = ModuleSet(Archive(bundle), source.trees)
     stale: list[Finding] = []
-    for spec in (runner, *stores):
+    for spec in (runner, *stores, *config.fresh_stores):
         if (config.root / spec.target).is_dir():
             continue  # a folder of version modules: its modules are looked up one by one
         inside = archive_spec(spec)

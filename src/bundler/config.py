@@ -19,11 +19,11 @@ from bundler.ftypes import DEFAULT_SEVERITY, Code, EntrySpec, Severity
 KNOWN_KEYS = {
     "style", "styles", "runner", "stores", "version-table", "version-record", "severity", "install-dir",
     "restart-command", "runtime", "console-script", "bundle-name", "bundle-packages", "records-nothing",
-    "head", "base",
+    "head", "base", "fresh-stores",
 }
 RUNTIME_KEYS = {"runner", "stores", "upgrade-fixtures", "timeout"}
 STYLE_KEYS = {"decorator", "name-pattern", "record-keys", "module-pattern", "record-number", "record-element",
-              "position-base"}
+              "position-base", "chain-equals"}
 RECORD_NUMBERS = ("element", "position", "name")
 STYLES = ("methods", "decorators", "records", "naming", "modules", "version-chain")
 
@@ -41,6 +41,9 @@ class StyleOptions:
     record_number: str = "element"
     record_element: int = 0
     position_base: int = 1
+    # version-chain: ``if version == N`` tests the current version (step N + 1, "current") or
+    # names the step to N ("target", as in Home Assistant's _apply_update)
+    chain_equals: str = "current"
     module_pattern: str = r"(\d+)\.py$"  # modules: one module per version, the number in its file name
 VERSION_RECORDS = ("table", "user_version")
 
@@ -73,13 +76,16 @@ class Config:
     # Functions the configuration vouches record and apply no migration: the checker does not
     # read them (SQL built from what the database holds, callbacks it cannot follow).
     records_nothing: tuple[EntrySpec, ...] = ()
+    # Paths that create the latest schema directly and stamp its version: they apply every
+    # registered number up to the one they stamp.
+    fresh_stores: tuple[EntrySpec, ...] = ()
     head: EntrySpec | None = None  # file.py:NAME or file.py:Class.ATTR holding the current version
     base: int | None = None  # the first version that must have a step (default: the lowest registered)
 
     def require_entries(self) -> tuple[EntrySpec, tuple[EntrySpec, ...]]:
         if self.runner is None:
             raise ConfigError("no runner configured: set [tool.bundler] runner or pass --runner", where=self.source)
-        if not self.stores:
+        if not self.stores and not self.fresh_stores:
             raise ConfigError("no store configured: set [tool.bundler] stores or pass --store", where=self.source)
         return self.runner, self.stores
 
@@ -180,6 +186,11 @@ def parse_table(table: dict[str, Any], root: Path, source: str) -> Config:
     if "restart-command" in table:
         command = expect(table, "restart-command", list, source)
         config = replace(config, restart_command=tuple(expect_item(c, "restart-command", str, source) for c in command))
+    if "fresh-stores" in table:
+        config = replace(config, fresh_stores=tuple(
+            parse_spec(expect_item(v, "fresh-stores", str, source), "fresh-stores", root, source, strict=strict)
+            for v in expect(table, "fresh-stores", list, source)
+        ))
     if "head" in table:
         head = parse_spec(expect(table, "head", str, source), "head", root, source, strict=False)
         if not head.class_name:
@@ -233,6 +244,12 @@ def parse_styles(table: dict[str, Any], source: str) -> StyleOptions:
             raise ConfigError(f"[tool.bundler.styles] record-number: {mode!r} is not one of {', '.join(RECORD_NUMBERS)}",
                               where=source)
         options = replace(options, record_number=mode)
+    if "chain-equals" in table:
+        meaning = expect(table, "chain-equals", str, source)
+        if meaning not in ("current", "target"):
+            raise ConfigError(f"[tool.bundler.styles] chain-equals: {meaning!r} is not one of current, target",
+                              where=source)
+        options = replace(options, chain_equals=meaning)
     for key, attribute in (("record-element", "record_element"), ("position-base", "position_base")):
         if key in table:
             value = table[key]
