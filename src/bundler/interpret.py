@@ -122,6 +122,13 @@ class Dispatch:
 
 
 @dataclass(frozen=True)
+class Slice:
+    """Some consecutive items of a known tuple, which ones unknown: a loop over it may run any."""
+
+    items: tuple
+
+
+@dataclass(frozen=True)
 class Record:
     version: RecordedVersion
     function: FunctionRef  # where the recording statement is
@@ -565,6 +572,9 @@ class Frame(Evaluation):
 
     def _for(self, node: cst.For) -> Flow:
         iterable = self.evaluate(node.iter)
+        if isinstance(iterable, Slice):
+            return self.either(*[lambda item=item: self.loop_once(node, item) for item in iterable.items],
+                               lambda: Flow.NORMAL)
         items = self.loop_items(iterable)
         if items is None:
             return self.unknown_loop(node.body, node.orelse, lambda: self.bind_unread(node.target, iterable))
@@ -576,6 +586,11 @@ class Frame(Evaluation):
             if flow in (Flow.RETURN, Flow.RAISE):
                 return flow
         return self.block(node.orelse.body) if node.orelse is not None else Flow.NORMAL
+
+    def loop_once(self, node: cst.For, item: Value) -> Flow:
+        self.bind(node.target, item)
+        flow = self.block(node.body)
+        return Flow.NORMAL if flow in (Flow.BREAK, Flow.CONTINUE) else flow
 
     def loop_items(self, value: Value) -> list[Value] | None:
         items = iterate(value)
@@ -1093,6 +1108,24 @@ class Frame(Evaluation):
             self.cannot_follow(node, "getattr with a name the checker cannot build", "build the name from one"
                                " number (getattr(self, f\"upgrade_{version}\"))", what="calls methods through")
         return UNKNOWN
+
+    def sliced(self, container: Value, part: cst.Slice) -> Value:
+        """``MIGRATIONS[current:]`` with a bound the checker cannot know: any of the items may run."""
+        value = super().sliced(container, part)
+        if isinstance(container, tuple) and not isinstance(value, tuple):
+            return Slice(container)
+        return value
+
+    def item(self, container: Value, key: Value) -> Value:
+        """``STEPS[n]`` with ``n`` a number the checker cannot know: every item with a number key
+        (of a dict), or every position (of a list), may be the one."""
+        if key is ANY_INT and isinstance(container, Mapping):
+            return Dispatch(tuple(sorted((k, v) for k, v in container.items if is_number(k))))
+        if key is ANY_INT and isinstance(container, tuple):
+            return Dispatch(tuple(enumerate(container)))
+        if isinstance(container, Slice):
+            return self.item(container.items, key) if not is_number(key) else UNKNOWN
+        return super().item(container, key)
 
     def dispatch(self, owner: Instance | ClassRef | ModuleRef, name: Value) -> Dispatch | None:
         """Every member of ``owner`` whose name the template with one unknown number fits."""

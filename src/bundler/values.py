@@ -582,9 +582,20 @@ class Evaluation:
 
     def _subscript(self, node: cst.Subscript) -> Value:
         container = self.evaluate(node.value)
+        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice):
+            return self.sliced(container, node.slice[0].slice)
         if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
             return derive(container)
         key = self.evaluate(node.slice[0].slice.value)
+        return self.item(container, key)
+
+    def sliced(self, container: Value, part: cst.Slice) -> Value:
+        bounds = [self.evaluate(b) if b is not None else None for b in (part.lower, part.upper, part.step)]
+        if isinstance(container, (tuple, str)) and all(b is None or is_number(b) for b in bounds):
+            return container[slice(*bounds)]  # type: ignore[misc]
+        return derive(container)
+
+    def item(self, container: Value, key: Value) -> Value:
         if isinstance(container, Mapping) and is_known(key):
             return container.get(key, UNKNOWN)
         if isinstance(container, (tuple, str)) and is_number(key):

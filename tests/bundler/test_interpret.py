@@ -247,3 +247,15 @@ def test_a_module_name_built_from_an_unknown_number_imports_every_step_module_th
             '    pkg = __import__("app.upgrades", globals(), locals(), ["db%d" % n])\n'
             '    getattr(pkg, "db%d" % n).upgrade(self.conn)')
     assert recorded(store(body, header="import importlib"), extra) == [27, 28]
+
+
+@pytest.mark.parametrize("body", [
+    "steps = {27: self.step_27, 29: self.step_29}\nsteps[int(self.conn.current())]()",
+    "for step in (self.step_27, self.step_29)[self.conn.current():]:\n    step()",
+])
+def test_a_dict_key_or_list_position_chosen_by_an_unknown_number_may_be_any(body: str) -> None:
+    methods = f'''
+    def step_27(self): self.conn.execute("{RECORD}", (27, 0))
+    def step_29(self): self.conn.execute("{RECORD}", (29, 0))
+    '''
+    assert recorded(store(body, methods)) == [27, 29]
