@@ -354,7 +354,8 @@ def add_observation_unique_hash(conn: sqlite3.Connection) -> None:  # v29
     """Deduplicate observations per session and content hash, then enforce it.
 
     Feedback that points at a duplicate is moved to the kept observation first, so no
-    feedback row is lost with it.
+    feedback row is lost with it. Only rows that point at a duplicate are touched: a database
+    already deduplicated sees no write at all (every open runs this).
     """
     keeper = (
         "SELECT MIN(id) FROM observations AS k WHERE k.memory_session_id = o.memory_session_id"
@@ -366,7 +367,9 @@ def add_observation_unique_hash(conn: sqlite3.Connection) -> None:  # v29
             UPDATE observation_feedback SET observation_id = (
                 SELECT ({keeper}) FROM observations AS o WHERE o.id = observation_feedback.observation_id
             )
-            WHERE observation_id IN (SELECT id FROM observations WHERE content_hash IS NOT NULL)
+            WHERE observation_id IN (
+                SELECT o.id FROM observations AS o WHERE o.content_hash IS NOT NULL AND o.id != ({keeper})
+            )
             """
         )
     conn.execute(

@@ -123,3 +123,18 @@ def test_a_failed_migration_leaves_the_database_as_it_was(incident_db: Path) -> 
 
     assert snapshot_file(incident_db) == before
     assert table_contents(incident_db) == contents
+
+
+@pytest.mark.parametrize("shape", ["fresh", "incident"])
+def test_a_second_open_of_a_migrated_database_writes_nothing(tmp_path: Path, incident_db: Path, shape: str) -> None:
+    path = tmp_path / "fresh.db" if shape == "fresh" else incident_db
+    with SessionStore(path) as store:
+        store.conn.execute("INSERT INTO sdk_sessions (content_session_id, memory_session_id, project, started_at,"
+                           " started_at_epoch) VALUES ('c-extra', 'm-extra', 'p', 'now', 1)")
+        store.conn.execute("INSERT INTO observations (memory_session_id, project, type, content_hash, created_at,"
+                           " created_at_epoch) VALUES ('m-extra', 'p', 'note', 'h1', 'now', 1)")
+        store.conn.execute("INSERT INTO observation_feedback (observation_id, signal, created_at_epoch)"
+                           " SELECT id, 'up', 1 FROM observations")
+        store.conn.commit()
+    with SessionStore(path) as store:
+        assert store.conn.total_changes == 0
