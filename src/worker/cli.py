@@ -14,6 +14,7 @@ from worker import __version__
 from worker.errors import BadInput, StorageError, WorkerError
 from worker.events import parse_event_text
 from worker.service import data_dir, database_path, open_store
+from worker.store.db import dangling_references
 from worker.store.introspect import column_names
 from worker.store.pending import PendingMessageStore
 from worker.store.session_store import SessionStore
@@ -49,6 +50,8 @@ def status_report(store: SessionStore) -> dict[str, Any]:
         "schema_versions": store.versions(),
         "pending_messages_columns": column_names(store.conn, "pending_messages"),
         "queue": PendingMessageStore(store.conn).depth(),
+        "failed": PendingMessageStore(store.conn).failures(),
+        "dangling_references": sum(dangling_references(store.conn).values()),
     }
 
 
@@ -86,6 +89,10 @@ def print_status(report: dict[str, Any]) -> None:
     print(f"schema versions: {', '.join(map(str, report['schema_versions']))}")
     print(f"pending_messages columns: {', '.join(report['pending_messages_columns'])}")
     print("queue: " + (", ".join(f"{k} {v}" for k, v in sorted(queue.items())) or "empty"))
+    for failure in report["failed"]:
+        print(f"failed: message {failure['id']}: {failure['reason']}")
+    if report["dangling_references"]:
+        print(f"dangling references: {report['dangling_references']} (from before; kept as they are)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

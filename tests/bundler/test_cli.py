@@ -165,4 +165,4 @@ def test_the_console_script_runs_as_a_subprocess(codebase, python, subprocess_en
 def test_this_repository_passes_its_own_check(repo_root, monkeypatch, capsys) -> None:
     monkeypatch.chdir(repo_root)
     assert main(["check"]) == 0
-    assert capsys.readouterr().out == "verified: 1 path applies all 19 registered migrations\n"
+    assert capsys.readouterr().out == "verified: 1 path applies all 20 registered migrations\n"

@@ -13,7 +13,7 @@ from worker.store.runner import MigrationRunner
 
 INCIDENT_SQL = Path(__file__).resolve().parents[1] / "fixtures" / "db" / "incident_v29_without_28.sql"
 
-REGISTERED_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 20, 21, 22, 23, 24, 25, 27, 28, 29]
+REGISTERED_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 20, 21, 22, 23, 24, 25, 27, 28, 29, 30]
 
 
 def table_contents(db_path: Path) -> dict[str, tuple[int, Counter]]:

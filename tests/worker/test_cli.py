@@ -99,3 +99,33 @@ def test_a_file_that_is_not_sqlite_is_exit_3_and_left_alone(run, tmp_path) -> No
     (data / "worker.db").write_bytes(junk)
     assert_one_line_error(run("status", data_dir=data), 3, "not a usable SQLite database")
     assert (data / "worker.db").read_bytes() == junk
+
+
+def test_the_incident_database_with_orphan_rows_heals_keeps_them_and_reports_them(run, tmp_path, incident_db) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    path = data / "worker.db"
+    conn = sqlite3.connect(incident_db)
+    conn.execute("UPDATE pending_messages SET status = 'processed'")  # only the orphans matter here
+    for n in range(3):  # SQLite enforces foreign keys only when asked: real databases hold these
+        conn.execute("INSERT INTO observation_feedback (observation_id, signal, created_at_epoch) VALUES (?, 'up', 1)",
+                     (9000 + n,))
+        for table in ("observations", "session_summaries"):
+            conn.execute(f"INSERT INTO {table} (memory_session_id, project, type, created_at, created_at_epoch)"
+                         f" VALUES ('gone-{n}', 'p', 't', 'x', 1)" if table == "observations" else
+                         f"INSERT INTO {table} (memory_session_id, project, created_at, created_at_epoch)"
+                         f" VALUES ('gone-{n}', 'p', 'x', 1)")
+        conn.execute("INSERT INTO user_prompts (content_session_id, prompt_number, prompt_text, created_at,"
+                     " created_at_epoch) VALUES (?, 1, 'hi', 'x', 1)", (f"gone-{n}",))
+    conn.commit()
+    assert len(conn.execute("PRAGMA foreign_key_check").fetchall()) == 12
+    conn.close()
+    incident_db.rename(path)
+
+    status = run("status", "--json", data_dir=data)
+    assert status.returncode == 0, status.stderr
+    report = json.loads(status.stdout)
+    assert report["dangling_references"] == 12
+    assert report["schema_versions"] == REGISTERED_VERSIONS
+    assert run("process", data_dir=data).returncode == 0
+    assert "dangling references: 12" in run("status", data_dir=data).stdout

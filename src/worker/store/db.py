@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -74,20 +75,27 @@ def migration_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connecti
 
     Table rebuilds need ``foreign_keys`` off (it cannot change inside a transaction), so it is
     switched off around the transaction and the result is verified with ``foreign_key_check``
-    before committing: an upgrade either completes with consistent references or leaves the
-    database exactly as it was. Taking the write lock first makes two processes that open a
+    before committing: an upgrade that adds a dangling reference leaves the database exactly as
+    it was. Orphans that were there before are kept (and reported by ``status``). Taking the write lock first makes two processes that open a
     fresh database at once run the migrations one after the other.
     """
     conn.execute("PRAGMA foreign_keys = OFF")
     try:
         with immediate_transaction(conn):
+            before = dangling_references(conn)
             yield conn
-            dangling = conn.execute("PRAGMA foreign_key_check").fetchall()
-            if dangling:
-                table = dangling[0][0]
+            added = dangling_references(conn) - before
+            if added:
+                table = sorted(added.elements())[0][0]
                 raise StorageError(
-                    f"migration left {len(dangling)} dangling reference(s), first in {table}; "
+                    f"migration left {sum(added.values())} new dangling reference(s), first in {table}; "
                     "nothing was changed"
                 )
     finally:
         conn.execute("PRAGMA foreign_keys = ON")
+
+
+def dangling_references(conn: sqlite3.Connection) -> Counter[tuple[str, int | None, str]]:
+    """Rows whose foreign key points at nothing. SQLite enforces foreign keys only when asked,
+    so real databases hold such orphans from before: a migration is judged by the ones it adds."""
+    return Counter((table, rowid, parent) for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"))

@@ -25,10 +25,48 @@ class PendingMessage:
     id: int
     content_session_id: str
     tool_use_id: str | None
-    payload: dict[str, Any]
-    status: str
+    payload: Any  # a dict when well formed; whatever the row holds otherwise (see problem)
+    status: str | None
     worker_pid: int | None
     retry_count: int
+
+
+    @property
+    def problem(self) -> str | None:
+        """Why this message cannot become an observation, or None when it can."""
+        if not isinstance(self.payload, dict):
+            return f"payload is {describe(self.payload)}, not a JSON object"
+        if not isinstance(self.payload.get("tool_name"), str) or not self.payload["tool_name"]:
+            return "payload has no tool_name"
+        return None
+
+
+class Unreadable:
+    """A payload that is not JSON at all (written by an older version or another tool)."""
+
+    def __init__(self, error: str) -> None:
+        self.error = error
+
+
+def describe(payload: Any) -> str:
+    if isinstance(payload, Unreadable):
+        return f"not JSON ({payload.error})"
+    if payload is None:
+        return "null"
+    return f"a JSON {type(payload).__name__.replace('str', 'string').replace('list', 'array')}"
+
+
+def parse_payload(text: Any) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError) as exc:
+        return Unreadable(str(exc).split(":")[0])
+
+
+# A claim without a worker pid (left by a worker from before v28) is abandoned after this long.
+STRANDED_CLAIM_MS = 5 * 60 * 1000
 
 
 @dataclass(frozen=True)
@@ -105,7 +143,9 @@ class PendingMessageStore:
         )
 
     def claim_next(self, worker_pid: int) -> PendingMessage | None:
-        """Claim the oldest pending message, or one held by a worker that is no longer alive."""
+        """Claim the oldest pending message, or one held by a worker that is no longer alive, or
+        one claimed without a pid (by a worker from before v28) longer ago than STRANDED_CLAIM_MS.
+        A NULL status (a table created without NOT NULL) counts as pending."""
         with immediate_transaction(self.conn):
             dead_holders = [
                 pid
@@ -115,21 +155,24 @@ class PendingMessageStore:
                 )
                 if pid != worker_pid and not process_is_alive(pid)
             ]
+            now = int(time.time() * 1000)
             marks = ", ".join("?" * len(dead_holders))
             reclaimable = f" OR (status = 'processing' AND worker_pid IN ({marks}))" if dead_holders else ""
             row = self.conn.execute(
-                f"SELECT id FROM pending_messages WHERE status = 'pending'{reclaimable}"
+                f"SELECT id FROM pending_messages WHERE status = 'pending' OR status IS NULL{reclaimable}"
+                " OR (status = 'processing' AND worker_pid IS NULL"
+                "     AND coalesce(started_processing_at_epoch, 0) < ?)"
                 " ORDER BY id LIMIT 1",
-                dead_holders,
+                (*dead_holders, now - STRANDED_CLAIM_MS),
             ).fetchone()
             if row is None:
                 return None
             self.conn.execute(
                 "UPDATE pending_messages SET status = 'processing', worker_pid = ?,"
                 " started_processing_at_epoch = ?,"
-                " retry_count = retry_count + (CASE WHEN status = 'processing' THEN 1 ELSE 0 END)"
+                " retry_count = coalesce(retry_count, 0) + (CASE WHEN status = 'processing' THEN 1 ELSE 0 END)"
                 " WHERE id = ?",
-                (worker_pid, int(time.time() * 1000), row[0]),
+                (worker_pid, now, row[0]),
             )
             return self.get(row[0])
 
@@ -145,7 +188,7 @@ class PendingMessageStore:
             id=row[0],
             content_session_id=row[1],
             tool_use_id=row[2],
-            payload=json.loads(row[3]),
+            payload=parse_payload(row[3]),
             status=row[4],
             worker_pid=row[5],
             retry_count=row[6],
@@ -157,6 +200,8 @@ class PendingMessageStore:
             message = self.get(message_id)
             if message.status != "processing":
                 raise BadInput(f"message {message_id} is {message.status}, not processing")
+            if message.problem is not None:
+                raise BadInput(f"message {message_id}: {message.problem}")
             observation_id = self._write_observation(message)
             self.conn.execute(
                 "UPDATE pending_messages SET status = 'processed', completed_at_epoch = ? WHERE id = ?",
@@ -169,6 +214,8 @@ class PendingMessageStore:
         payload = message.payload
         digest = content_hash(memory_session_id, payload)
         now = datetime.now(timezone.utc)
+        # Rows written by an older version or another tool may have no session yet.
+        self._ensure_session(message.content_session_id, payload, int(now.timestamp() * 1000))
         self.conn.execute(
             "INSERT OR IGNORE INTO observations (memory_session_id, project, text, type, title,"
             " narrative, files_read, content_hash, agent_type, agent_id, created_at,"
@@ -192,27 +239,39 @@ class PendingMessageStore:
             (memory_session_id, digest),
         ).fetchone()[0]
 
-    def fail(self, message_id: int) -> None:
+    def fail(self, message_id: int, reason: str) -> None:
+        """Set a message aside with its reason (dead-letter): it no longer blocks the queue."""
         with immediate_transaction(self.conn):
             self.get(message_id)
             self.conn.execute(
-                "UPDATE pending_messages SET status = 'failed', failed_at_epoch = ? WHERE id = ?",
-                (int(time.time() * 1000), message_id),
+                "UPDATE pending_messages SET status = 'failed', failed_at_epoch = ?, failure_reason = ? WHERE id = ?",
+                (int(time.time() * 1000), reason, message_id),
             )
 
     def depth(self) -> dict[str, int]:
         rows = self.conn.execute("SELECT status, count(*) FROM pending_messages GROUP BY status")
-        return {status: count for status, count in rows}
+        return {status if status is not None else "pending (NULL status)": count for status, count in rows}
+
+    def failures(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The messages set aside, newest first, with why."""
+        rows = self.conn.execute(
+            "SELECT id, coalesce(failure_reason, 'no reason recorded') FROM pending_messages"
+            " WHERE status = 'failed' ORDER BY id DESC LIMIT ?", (limit,))
+        return [{"id": row[0], "reason": row[1]} for row in rows]
 
     def process_all(self, worker_pid: int) -> int:
         """Claim and complete until the queue is empty; a message that cannot be turned into
-        an observation is marked failed instead of blocking the rest."""
+        an observation is set aside with its reason instead of blocking the rest."""
         done = 0
         while (message := self.claim_next(worker_pid)) is not None:
-            try:
-                self.complete(message.id)
-            except (sqlite3.IntegrityError, KeyError, TypeError):
-                self.fail(message.id)
+            reason = message.problem
+            if reason is None:
+                try:
+                    self.complete(message.id)
+                except (sqlite3.IntegrityError, BadInput, KeyError, TypeError, ValueError) as exc:
+                    reason = f"{type(exc).__name__}: {exc}"
+            if reason is not None:
+                self.fail(message.id, reason)
                 continue
             done += 1
         return done

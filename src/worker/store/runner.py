@@ -45,6 +45,7 @@ class MigrationRunner:
             self.add_observation_subagent_columns()
             self.rebuild_pending_messages_for_self_healing_claim()
             self.add_observations_unique_content_hash_index()
+            self.add_pending_failure_reason_column()
 
     def init_base_schema(self) -> None:
         steps.create_base_schema(self.conn)
@@ -121,6 +122,10 @@ class MigrationRunner:
     def add_observations_unique_content_hash_index(self) -> None:
         steps.add_observation_unique_hash(self.conn)
         self.conn.execute(RECORD_VERSION_SQL, (29, _now()))
+
+    def add_pending_failure_reason_column(self) -> None:
+        steps.add_pending_failure_reason(self.conn)
+        self.conn.execute(RECORD_VERSION_SQL, (30, _now()))
 
 
 def migrate_path(db_path: str) -> None:

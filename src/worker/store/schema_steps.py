@@ -350,6 +350,11 @@ def add_pending_claim_columns(conn: sqlite3.Connection) -> None:  # v28
     )
 
 
+def add_pending_failure_reason(conn: sqlite3.Connection) -> None:  # v30
+    """Why a message was set aside (dead-letter), so a poison message is visible, not silent."""
+    add_missing_columns(conn, "pending_messages", [("failure_reason", "TEXT")])
+
+
 def add_observation_unique_hash(conn: sqlite3.Connection) -> None:  # v29
     """Deduplicate observations per session and content hash, then enforce it.
 

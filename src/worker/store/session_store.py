@@ -41,6 +41,7 @@ class SessionStore:
             self._ensure_subagent_columns()
             self._ensure_pending_claim_columns()
             self._ensure_observation_unique_hash()
+            self._ensure_pending_failure_reason()
 
     def close(self) -> None:
         self.conn.close()
@@ -140,6 +141,10 @@ class SessionStore:
     def _ensure_observation_unique_hash(self) -> None:
         steps.add_observation_unique_hash(self.conn)
         self._record_version(29)
+
+    def _ensure_pending_failure_reason(self) -> None:
+        steps.add_pending_failure_reason(self.conn)
+        self._record_version(30)
 
 
 def open_path(db_path: str) -> None:

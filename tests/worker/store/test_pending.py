@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -119,7 +122,7 @@ def test_messages_with_identical_content_yield_one_observation(queue) -> None:
 def test_fail_marks_the_message_failed(queue) -> None:
     message = enqueue(queue)
     queue.claim_next(worker_pid=os_pid())
-    queue.fail(message.id)
+    queue.fail(message.id, "a reason")
     assert queue.get(message.id).status == "failed"
     assert queue.claim_next(worker_pid=os_pid()) is None
 
@@ -134,10 +137,69 @@ def test_process_all_drains_the_queue(queue) -> None:
 
 def test_unknown_message_ids_are_bad_input(queue) -> None:
     with pytest.raises(BadInput, match="no pending message with id 99"):
-        queue.fail(99)
+        queue.fail(99, "a reason")
 
 
 def os_pid() -> int:
     import os
 
     return os.getpid()
+
+
+def raw_message(queue: PendingMessageStore, payload, *, status="pending", pid=None, started=None, tool="t") -> int:
+    """A row as an older version or another tool may have written it."""
+    queue.conn.execute(
+        "INSERT INTO pending_messages (content_session_id, tool_use_id, message_type, payload, status, worker_pid,"
+        " started_processing_at_epoch, created_at_epoch) VALUES ('session-1', ?, 'tool_use', ?, ?, ?, ?, 1)",
+        (tool, payload, status, pid, started))
+    queue.conn.commit()
+    return queue.conn.execute("SELECT max(id) FROM pending_messages").fetchone()[0]
+
+
+@pytest.mark.parametrize(("payload", "reason"), [
+    ("{not json", "payload is not JSON"),
+    ("null", "payload is null, not a JSON object"),
+    ("[1, 2]", "payload is a JSON array, not a JSON object"),
+    ('"text"', "payload is a JSON string, not a JSON object"),
+    ('{"tool_input": {}}', "payload has no tool_name"),
+])
+def test_a_poison_message_is_set_aside_with_its_reason_and_the_rest_are_done(queue, payload: str, reason: str) -> None:
+    enqueue(queue, "toolu_before")
+    poison = raw_message(queue, payload)
+    enqueue(queue, "toolu_after")
+
+    assert queue.process_all(worker_pid=1) == 2
+    assert queue.get(poison).status == "failed"
+    [failure] = queue.failures()
+    assert failure["id"] == poison and failure["reason"].startswith(reason)
+    assert queue.process_all(worker_pid=1) == 0  # and it never blocks a later drain
+
+
+def test_a_claim_left_without_a_pid_by_a_worker_from_before_28_is_claimed_again_once_stale(queue) -> None:
+    fresh = raw_message(queue, json.dumps({"tool_name": "Read"}), status="processing",
+                        started=int(time.time() * 1000), tool="recent")
+    stale = raw_message(queue, json.dumps({"tool_name": "Read"}), status="processing", started=1, tool="old")
+    never = raw_message(queue, json.dumps({"tool_name": "Read"}), status="processing", started=None, tool="never")
+
+    claimed = [queue.claim_next(worker_pid=7).id, queue.claim_next(worker_pid=7).id]
+    assert sorted(claimed) == [stale, never]
+    assert queue.claim_next(worker_pid=7) is None  # a recent claim may still be in progress
+    assert queue.get(fresh).status == "processing"
+
+
+def test_nulls_where_a_table_allowed_them_neither_crash_status_nor_processing(tmp_path: Path) -> None:
+    path = tmp_path / "lax.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE pending_messages (id INTEGER PRIMARY KEY AUTOINCREMENT, claude_session_id TEXT,"
+                 " message_type TEXT, payload TEXT, status TEXT, retry_count INTEGER, created_at_epoch INTEGER,"
+                 " started_processing_at_epoch INTEGER, completed_at_epoch INTEGER)")
+    conn.execute("INSERT INTO pending_messages (claude_session_id, payload, status) VALUES ('s', NULL, 'pending')")
+    conn.execute("INSERT INTO pending_messages (claude_session_id, payload, status) VALUES ('s', ?, NULL)",
+                 (json.dumps({"tool_name": "Read"}),))
+    conn.commit()
+    conn.close()
+    with SessionStore(path) as store:
+        queue = PendingMessageStore(store.conn)
+        assert queue.depth() == {"pending": 1, "pending (NULL status)": 1}
+        assert queue.process_all(worker_pid=1) == 1
+        assert [f["reason"] for f in queue.failures()] == ["payload is null, not a JSON object"]
