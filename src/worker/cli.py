@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="JSON HTTP API on 127.0.0.1")
     serve.add_argument("--port", type=int, default=37777, help="port (0 picks a free one)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+                       help="a browser origin allowed to call the API (repeatable; none by default)")
+    commands.add_parser("token", help="print the API token (created in the data directory on first use)")
     return parser
 
 
@@ -60,7 +63,13 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         from worker.http_api import serve_forever
 
-        serve_forever(directory, host=args.host, port=args.port)
+        serve_forever(directory, host=args.host, port=args.port, allowed_origins=frozenset(args.allow_origin))
+        return 0
+    if args.command == "token":
+        from worker.http_api import load_or_create_token
+
+        open_store(directory).close()  # the data directory, usable, or a one-line error
+        print(load_or_create_token(directory))
         return 0
     with open_store(directory) as store:
         if args.command == "migrate":

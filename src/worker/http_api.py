@@ -1,13 +1,22 @@
 """The worker's JSON HTTP API on loopback: accept events, report health, list observations.
 
 Every request gets its own connection; a background thread drains the queue so events
-become observations without a separate ``process`` call.
+become observations without a separate ``process`` call. Every answer is JSON, errors included.
+
+Who may use it: the local daemons users trust defend against web pages the user visits, and so
+does this one. A random token, created in the data directory on first start (mode 0600), is
+required as ``Authorization: Bearer ...`` on every endpoint but ``/api/health``; a ``Host`` that is
+not a loopback name (DNS rebinding) or an ``Origin`` not on the allow-list is refused with 403;
+POST bodies must be ``application/json``, which no cross-origin "simple request" can send.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
+import secrets
+import socket
 import sqlite3
 import threading
 from http import HTTPStatus
@@ -17,7 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from worker import __version__
-from worker.errors import BadInput, WorkerError
+from worker.errors import BadInput, StorageError, WorkerError
 from worker.events import MAX_EVENT_BYTES, parse_event_text
 from worker.service import database_path, open_store
 from worker.store.db import open_database
@@ -26,57 +35,198 @@ from worker.store.pending import PendingMessageStore
 
 PROCESS_INTERVAL_SECONDS = 0.5
 MAX_OBSERVATION_LIMIT = 1000
+READ_TIMEOUT_SECONDS = 10  # a body shorter than its Content-Length ends here, not never
+MAX_CONNECTIONS = 64  # beyond this, 503 at once: idle connections must not exhaust file descriptors
+TOKEN_FILE = "api-token"
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+ENDPOINTS = {"/api/health": ("GET",), "/api/observations": ("GET",), "/api/events": ("POST",)}
+PUBLIC = frozenset({"/api/health"})
+
+
+def load_or_create_token(directory: Path) -> str:
+    """The API token of this data directory, created on first use (readable by the user only)."""
+    path = directory / TOKEN_FILE
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        try:
+            token = path.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StorageError(f"{path}: cannot read the API token: {exc}") from None
+        if not token:
+            raise StorageError(f"{path}: the API token file is empty; delete it to make a new one")
+        return token
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot create the API token: {exc.strerror}") from None
+    token = secrets.token_urlsafe(32)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(token + "\n")
+    return token
+
+
+def host_name(header: str) -> str:
+    """``Host: [::1]:8080`` → ``::1``; ``localhost:37777`` → ``localhost``."""
+    host = header.strip().lower()
+    if host.startswith("["):
+        return host[1:host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 class WorkerServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], db_path: Path) -> None:
+    def __init__(self, address: tuple[str, int], db_path: Path, token: str,
+                 allowed_origins: frozenset[str] = frozenset(), max_connections: int = MAX_CONNECTIONS) -> None:
         super().__init__(address, WorkerRequestHandler)
         self.db_path = db_path
+        self.token = token
+        self.allowed_origins = allowed_origins
+        self.allowed_hosts = LOOPBACK_HOSTS | {address[0].lower()}
         self.stopping = threading.Event()
+        self.slots = threading.BoundedSemaphore(max_connections)
 
     def connect(self) -> sqlite3.Connection:
         return open_database(self.db_path)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.acquire(blocking=False):
+            refuse_busy(request)
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def drain_queue_until_stopped(self) -> None:
         conn = self.connect()
         try:
             while not self.stopping.wait(PROCESS_INTERVAL_SECONDS):
-                PendingMessageStore(conn).process_all(os.getpid())
+                try:
+                    PendingMessageStore(conn).process_all(os.getpid())
+                except sqlite3.Error:
+                    continue  # a busy or locked database: the next round tries again
         finally:
             conn.close()
+
+
+def refuse_busy(request: socket.socket) -> None:
+    body = json.dumps({"error": f"too many connections (more than {MAX_CONNECTIONS}); try again"}).encode()
+    head = (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "Retry-After: 1\r\nConnection: close\r\n\r\n").encode()
+    try:
+        request.settimeout(1)
+        request.sendall(head + body)
+    except OSError:
+        pass
 
 
 class WorkerRequestHandler(BaseHTTPRequestHandler):
     server: WorkerServer
     server_version = f"worker-service/{__version__}"
+    timeout = READ_TIMEOUT_SECONDS
+    error_content_type = "application/json"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
         """Quiet: the API is polled by hooks; access logs would drown real errors."""
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What http.server answers itself (a bad request line, a 70 KB URL, 200 headers, an
+        unknown method) is JSON too, never an HTML page."""
+        status = HTTPStatus(code)
+        if getattr(self, "request_version", "HTTP/0.9") == "HTTP/0.9":
+            self.request_version = "HTTP/1.1"  # an unreadable request line still gets a status line
+        self._send(status, {"error": message or status.phrase}, close=True)
+
+    # --- methods ------------------------------------------------------------------------------
+
     def do_GET(self) -> None:
+        self._route("GET")
+
+    def do_POST(self) -> None:
+        self._route("POST")
+
+    def do_PUT(self) -> None:
+        self._route("PUT")
+
+    def do_DELETE(self) -> None:
+        self._route("DELETE")
+
+    def do_PATCH(self) -> None:
+        self._route("PATCH")
+
+    def do_OPTIONS(self) -> None:
+        self._route("OPTIONS")
+
+    def do_HEAD(self) -> None:
+        self._route("HEAD")
+
+    def _route(self, method: str) -> None:
         url = urlsplit(self.path)
-        if url.path == "/api/health":
-            self._with_connection(lambda conn: self._health(conn))
+        refusal = self._refusal(url.path)
+        if refusal is not None:
+            self._send(*refusal)
+            return
+        allowed = ENDPOINTS.get(url.path)
+        if allowed is None:
+            self._send(HTTPStatus.NOT_FOUND, {"error": f"no such endpoint: {method} {url.path}"})
+        elif method not in allowed:
+            self._send(HTTPStatus.METHOD_NOT_ALLOWED, {"error": f"{method} is not allowed on {url.path}"},
+                       allow=", ".join(allowed))
+        elif url.path == "/api/health":
+            self._with_connection(self._health)
         elif url.path == "/api/observations":
             self._with_connection(lambda conn: self._observations(conn, parse_qs(url.query)))
         else:
-            self._send(HTTPStatus.NOT_FOUND, {"error": f"no such endpoint: GET {url.path}"})
+            self._post_event()
 
-    def do_POST(self) -> None:
-        if urlsplit(self.path).path != "/api/events":
-            self._send(HTTPStatus.NOT_FOUND, {"error": f"no such endpoint: POST {self.path}"})
+    def _refusal(self, path: str) -> tuple[HTTPStatus, dict[str, str]] | None:
+        """Who may ask: a loopback Host, an allowed Origin (or none), and the token."""
+        host = host_name(self.headers.get("Host", ""))
+        if host not in self.server.allowed_hosts:
+            return HTTPStatus.FORBIDDEN, {"error": f"Host {host!r} is not a loopback name"}
+        origin = self.headers.get("Origin")
+        if origin is not None and origin not in self.server.allowed_origins:
+            return HTTPStatus.FORBIDDEN, {"error": f"Origin {origin!r} is not allowed"}
+        if path in PUBLIC:
+            return None
+        given = self.headers.get("Authorization", "")
+        expected = f"Bearer {self.server.token}"
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            return HTTPStatus.UNAUTHORIZED, {"error": f"missing or wrong token: send Authorization: Bearer <the"
+                                                      f" token in the data directory's {TOKEN_FILE}>"}
+        return None
+
+    # --- endpoints ----------------------------------------------------------------------------
+
+    def _post_event(self) -> None:
+        content_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            self._send(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, {"error": "the body must be application/json"}, close=True)
+            return
+        raw = self.headers.get("Content-Length")
+        if raw is None:
+            self._send(HTTPStatus.LENGTH_REQUIRED, {"error": "Content-Length is required"}, close=True)
+            return
+        if not (raw.isascii() and raw.strip().isdecimal()):
+            self._send(HTTPStatus.BAD_REQUEST, {"error": "Content-Length must be a whole number of bytes"}, close=True)
+            return
+        length = int(raw)
+        if length > MAX_EVENT_BYTES:
+            self._send(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": f"event larger than {MAX_EVENT_BYTES} bytes"},
+                       close=True)
             return
         try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            self._send(HTTPStatus.BAD_REQUEST, {"error": "Content-Length is not a number"})
+            body = self.rfile.read(length)
+        except TimeoutError:
+            self._send(HTTPStatus.REQUEST_TIMEOUT, {"error": "the body did not arrive in time"}, close=True)
             return
-        if length > MAX_EVENT_BYTES:
-            self._send(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": f"event larger than {MAX_EVENT_BYTES} bytes"})
+        if len(body) < length:
+            self._send(HTTPStatus.BAD_REQUEST, {"error": "the body is shorter than its Content-Length"}, close=True)
             return
-        body = self.rfile.read(length)
         self._with_connection(lambda conn: self._enqueue(conn, body))
 
     def _health(self, conn: sqlite3.Connection) -> tuple[HTTPStatus, Any]:
@@ -86,7 +236,7 @@ class WorkerRequestHandler(BaseHTTPRequestHandler):
 
     def _observations(self, conn: sqlite3.Connection, query: dict[str, list[str]]) -> tuple[HTTPStatus, Any]:
         raw = query.get("limit", ["50"])[0]
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_OBSERVATION_LIMIT:
+        if not (raw.isascii() and raw.isdecimal()) or not 1 <= int(raw) <= MAX_OBSERVATION_LIMIT:
             raise BadInput(f"limit must be an integer from 1 to {MAX_OBSERVATION_LIMIT}")
         return HTTPStatus.OK, {"observations": PendingMessageStore(conn).recent_observations(int(raw))}
 
@@ -105,23 +255,35 @@ class WorkerRequestHandler(BaseHTTPRequestHandler):
                 conn.close()
         except BadInput as exc:
             status, body = HTTPStatus.BAD_REQUEST, {"error": str(exc)}
+        except OSError as exc:  # out of file descriptors, a full disk: say so
+            status, body = HTTPStatus.SERVICE_UNAVAILABLE, {"error": f"storage: {exc.strerror or exc}"}
         except (WorkerError, sqlite3.Error) as exc:
             status, body = HTTPStatus.SERVICE_UNAVAILABLE, {"error": f"storage: {exc}"}
         self._send(status, body)
 
-    def _send(self, status: HTTPStatus, body: Any) -> None:
+    def _send(self, status: HTTPStatus, body: Any, *, allow: str | None = None, close: bool = False) -> None:
         data = json.dumps(body, sort_keys=True).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        if allow is not None:
+            self.send_header("Allow", allow)
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":
+            self.wfile.write(data)
 
 
-def serve_forever(directory: Path, *, host: str, port: int) -> None:
+def serve_forever(directory: Path, *, host: str, port: int, allowed_origins: frozenset[str] = frozenset()) -> None:
     """Migrate once, then serve until interrupted; prints the bound address first."""
     open_store(directory).close()
-    server = WorkerServer((host, port), database_path(directory))
+    token = load_or_create_token(directory)
+    if host_name(host) not in LOOPBACK_HOSTS:
+        print(f"serving on {host}, which is not loopback: every endpoint but /api/health requires the token"
+              f" in {directory / TOKEN_FILE}", flush=True)
+    server = WorkerServer((host, port), database_path(directory), token, allowed_origins)
     drainer = threading.Thread(target=server.drain_queue_until_stopped, daemon=True)
     drainer.start()
     print(f"listening on http://{host}:{server.server_address[1]}", flush=True)
