@@ -192,6 +192,8 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
             built_at=datetime.fromtimestamp(epoch, timezone.utc).isoformat(), inputs=inputs,
         )
         os.replace(temporary, target)
+    except OSError as exc:  # a full TMPDIR or build folder: one line, nothing moved into place
+        raise BuildFailed(f"{exc.filename or temporary}: {exc.strerror or exc}; nothing was moved into place") from None
     finally:
         temporary.unlink(missing_ok=True)
     write_json_atomically(record_path(config), asdict(record))

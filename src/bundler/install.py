@@ -92,7 +92,11 @@ def sync(config: Config, bundle: Path, directory: Path) -> Installed:
         if previous is not None and previous.sha256 == digest and release_is_complete(directory / "current", config):
             return Installed(directory, previous, changed=False, previous=read_manifest(directory / "previous"))
         release = write_release(directory, bundle, manifest)
-        ensure_entry_links(directory, config.bundle_name)  # they lead through `current`: set them first
+        try:
+            ensure_entry_links(directory, config.bundle_name)  # they lead through `current`: set them first
+        except OSError as exc:
+            raise BuildFailed(f"{exc.filename or directory}: cannot link the release: {exc.strerror or exc};"
+                              " the installed bundle is untouched") from None
         old = (directory / "current").resolve() if (directory / "current").is_symlink() else None
         if old is not None and old != release:
             point(directory / "previous", old.relative_to(directory))
@@ -153,6 +157,8 @@ def exclusive(directory: Path) -> Iterator[None]:
 def prepare(directory: Path, bundle_name: str) -> None:
     for leftover in directory.glob(".*.tmp"):  # a temporary link of an interrupted sync
         leftover.unlink(missing_ok=True)
+    for leftover in directory.glob("releases/.*.tmp"):  # a half-written release of a killed sync
+        shutil.rmtree(leftover, ignore_errors=True)
     legacy = directory / bundle_name
     if legacy.is_file() and not legacy.is_symlink():
         raise BundleError(f"holds a {bundle_name} that this tool did not install; move it away first",
@@ -166,11 +172,16 @@ def write_release(directory: Path, bundle: Path, manifest: Manifest) -> Path:
         return release
     staging = directory / "releases" / f".{manifest.sha256[:16]}.{os.getpid()}.tmp"
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    copy_with_fsync(bundle, staging / manifest.bundle)
-    (staging / manifest.bundle).chmod(0o755)
-    write_json_atomically(staging / MANIFEST, asdict(manifest))
-    fsync_directory(staging)
+    try:
+        staging.mkdir()
+        copy_with_fsync(bundle, staging / manifest.bundle)
+        (staging / manifest.bundle).chmod(0o755)
+        write_json_atomically(staging / MANIFEST, asdict(manifest))
+        fsync_directory(staging)
+    except OSError as exc:  # a full disk, say: nothing half-written stays behind
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BuildFailed(f"{exc.filename or staging}: cannot write the release: {exc.strerror or exc};"
+                          " the installed bundle is untouched") from None
     if release.exists():
         shutil.rmtree(release)
     os.replace(staging, release)

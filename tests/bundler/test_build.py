@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -172,3 +173,21 @@ def test_a_damaged_real_bundle_cannot_be_verified(built_project: Path, tmp_path:
     code = main(["check", "--config", str(built_project / "pyproject.toml"), "--bundle", str(broken)])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and str(broken) in err
+
+
+def test_a_build_with_a_full_tmpdir_is_one_line_exit_1_and_moves_nothing(built_project: Path, tmp_path: Path,
+                                                                         capsys, monkeypatch) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(built_project, project)
+    bundle = project / "build" / "worker-service.pyz"
+    before = sha256_of(bundle)
+
+    def full_tmpdir(config, stage, output, epoch, cancel=None) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(stage / "site-packages"))
+
+    monkeypatch.setattr("bundler.build.build_zipapp", full_tmpdir)
+    assert main(["build", "--force", "--config", str(project / "pyproject.toml")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "site-packages: No space left on device; nothing was moved into place" in err
+    assert sha256_of(bundle) == before
+    assert not list(bundle.parent.glob(".*.tmp"))

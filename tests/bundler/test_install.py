@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -241,3 +242,28 @@ def test_while_another_sync_holds_the_directory_nothing_is_changed(
     assert err.count("\n") == 1 and "another bundler sync or rollback is still using this install directory" in err
     assert {name: os.readlink(target / name) for name in ("current", "previous")} == links
     assert cli(project, command, "--to", str(target), *arguments) == 0  # once it is released
+
+
+def no_space(path: object) -> OSError:
+    return OSError(errno.ENOSPC, "No space left on device", str(path))
+
+
+def test_sync_into_a_full_install_directory_is_one_line_exit_1_and_leaves_nothing_behind(
+        project: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+    target = tmp_path / "install"
+    assert cli(project, "sync", "--to", str(target)) == 0
+    before = installed_sha(target)
+    second = rewritten(project / "build" / "worker-service.pyz", tmp_path / "second.pyz",
+                       "site-packages/worker/cli.py", lambda t: t + "\n# second\n")
+
+    def full_disk(source: Path, destination: Path) -> None:
+        destination.write_bytes(b"partial")
+        raise no_space(destination)
+
+    monkeypatch.setattr("bundler.install.copy_with_fsync", full_disk)
+    capsys.readouterr()
+    assert cli(project, "sync", "--to", str(target), "--bundle", str(second)) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err and "releases/." in err and "untouched" in err
+    assert installed_sha(target) == before
+    assert not list((target / "releases").glob(".*"))
