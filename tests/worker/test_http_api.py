@@ -5,6 +5,7 @@ neither a web page the user visits nor a rebinding DNS name can use it."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import socket
 import subprocess
 import time
@@ -201,3 +202,29 @@ def test_a_rebinding_dns_name_gets_403_and_an_allowed_origin_is_served(api: Api)
         assert api.request("/api/observations", headers={"Host": host})[0] == 200
     assert api.request("/api/observations", headers={"Origin": "http://localhost:3000"})[0] == 200
     assert api.request("/api/observations", headers={"Origin": "http://evil.example"})[0] == 403
+
+
+def test_the_background_drain_sets_a_poison_message_aside_and_goes_on(api: Api, tmp_path) -> None:
+    conn = sqlite3.connect(tmp_path / "data" / "worker.db")
+    conn.execute("INSERT INTO pending_messages (content_session_id, tool_use_id, message_type, payload, status,"
+                 " created_at_epoch) VALUES ('s0', 'poison', 'tool_use', '[not, json', 'pending', 1)")
+    conn.commit()
+    conn.close()
+    assert api.request("/api/events", "POST", json.dumps(EVENT).encode())[0] == 201
+    deadline = time.monotonic() + 10
+    while api.request("/api/health")[1]["queue"].get("processed") != 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert api.request("/api/health")[1]["queue"] == {"failed": 1, "processed": 1}
+
+
+def test_serving_beyond_loopback_says_the_token_protects_it(python, subprocess_env, tmp_path) -> None:
+    env = dict(subprocess_env, WORKER_DATA_DIR=str(tmp_path / "data"))
+    server = subprocess.Popen([python, "-m", "worker", "serve", "--host", "0.0.0.0", "--port", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        first = server.stdout.readline()
+        assert "not loopback" in first and "requires the token" in first and "api-token" in first
+        assert server.stdout.readline().startswith("listening on http://0.0.0.0:")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
