@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,17 +35,45 @@ INSTALL_DIR_HELP = "install directory (default: install-dir, $BUNDLER_INSTALL_DI
 
 class ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise ConfigError(f"{self.prog}: {message}")
+        """One line, with the nearest valid word for a mistyped command, choice or option."""
+        where = self.prog.removeprefix("bundler").strip()
+        raise ConfigError(f"{where + ': ' if where else ''}{message}{self.suggestion(message)}")
+
+    def suggestion(self, message: str) -> str:
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if choice:
+            bad, options = choice.group(1), re.findall(r"'([^']*)'", choice.group(2))
+        else:
+            unknown = re.search(r"unrecognized arguments: (\S+)", message)
+            if unknown is None:
+                return ""
+            bad, options = unknown.group(1).split("=")[0], self.option_names()
+        nearest = difflib.get_close_matches(bad, options, n=1)
+        return f"; did you mean '{nearest[0]}'?" if nearest else ""
+
+    def option_names(self) -> list[str]:
+        """Every option this parser and its commands know."""
+        names = list(self._option_string_actions)
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for command in action.choices.values():
+                    names += list(command._option_string_actions)
+        return names
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="bundler", description="Prove every migration path applies every migration; ship the worker.")
     parser.add_argument("--version", action="version", version=f"bundler {__version__}")
+    # The common options go before the command (bundler -v check) or after it (bundler check -v).
     common = ArgumentParser(add_help=False)
-    common.add_argument("--config", help="pyproject.toml to read [tool.bundler] from (default: the nearest one)")
-    loudness = common.add_mutually_exclusive_group()
-    loudness.add_argument("-q", "--quiet", action="store_true", help="print nothing but findings and errors")
-    loudness.add_argument("-v", "--verbose", action="store_true", help="print what was extracted, and step timings")
+    for holder, default in ((parser, None), (common, argparse.SUPPRESS)):
+        holder.add_argument("--config", default=default,
+                            help="pyproject.toml to read [tool.bundler] from (default: the nearest one)")
+        loudness = holder.add_mutually_exclusive_group()
+        loudness.add_argument("-q", "--quiet", action="store_true", default=default or False,
+                              help="print nothing but findings and errors")
+        loudness.add_argument("-v", "--verbose", action="store_true", default=default or False,
+                              help="print what was extracted, and step timings")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
 
     def command(name: str, summary: str, examples: str) -> argparse.ArgumentParser:

@@ -10,6 +10,7 @@ expanded into them.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 import libcst as cst
@@ -101,7 +102,12 @@ class Extractor:
         function = self.find_method(class_module, class_def, spec.method)
         if function is None:
             where = f"{class_module.display}:{class_module.line_of_definition(spec.class_name)}"
-            raise SourceError(f"class {spec.class_name} has no method {spec.method}", where=where)
+            methods = [n for klass in self.resolver.mro(ClassRef(class_module, class_def))
+                       for n in self.resolver.class_methods(klass.node)]
+            nearest = difflib.get_close_matches(spec.method, methods, n=1, cutoff=0.5) or [
+                m for m in methods if m.startswith(spec.method)][:1]
+            hint = f"; did you mean '{nearest[0]}'?" if nearest else ""
+            raise SourceError(f"class {spec.class_name} has no method {spec.method}{hint}", where=where)
         return function
 
     def find_class(self, module: ParsedModule, name: str) -> tuple[ParsedModule, cst.ClassDef] | None:

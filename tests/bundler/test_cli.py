@@ -166,3 +166,29 @@ def test_this_repository_passes_its_own_check(repo_root, monkeypatch, capsys) ->
     monkeypatch.chdir(repo_root)
     assert main(["check"]) == 0
     assert capsys.readouterr().out == "verified: 1 path applies all 20 registered migrations\n"
+
+
+def test_common_options_go_before_or_after_the_command(codebase, capsys) -> None:
+    root = codebase()
+    for args in (["-v", "check", "--config", str(root / "pyproject.toml")],
+                 ["check", "-v", "--config", str(root / "pyproject.toml")],
+                 ["--config", str(root / "pyproject.toml"), "-v", "check"]):
+        assert main(args) == 0, args
+        assert "applies" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["chek"], "invalid choice: 'chek' (choose from 'check',"),
+    (["check", "--format", "jsn"], "check: argument --format: invalid choice: 'jsn'"),
+    (["check", "--fromat", "json"], "unrecognized arguments: --fromat json"),
+])
+def test_a_mistyped_command_format_or_option_gets_the_nearest_valid_one(capsys, args, said) -> None:
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert said in err and "did you mean" in err and err.count("bundler") == 1 and err.count("\n") == 1
+
+
+def test_a_mistyped_method_gets_the_nearest_one(codebase, capsys) -> None:
+    root = codebase()
+    code, _, err = run(capsys, root, "--runner", str(root / "runner.py") + ":MigrationRunner.run_all")
+    assert code == 2 and "has no method run_all; did you mean 'run_all_migrations'?" in err
