@@ -17,7 +17,7 @@ from bundler.check import run_check
 from bundler.config import Config, load_config
 from bundler.errors import EXIT_CANNOT_VERIFY, EXIT_FINDINGS, EXIT_OK, BundlerError, CheckFailed, ConfigError
 from bundler.report import FORMATS, render
-from bundler.terminal import Terminal
+from bundler.terminal import COLOR_CHOICES, Terminal
 
 if TYPE_CHECKING:
     from bundler.install import Installed, Manifest
@@ -74,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                               help="print nothing but findings and errors")
         loudness.add_argument("-v", "--verbose", action="store_true", default=default or False,
                               help="print what was extracted, and step timings")
+        holder.add_argument("--color", choices=COLOR_CHOICES, default=default or "auto",
+                            help="colour: auto (a terminal, unless NO_COLOR; FORCE_COLOR forces it), always, never")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
 
     def command(name: str, summary: str, examples: str) -> argparse.ArgumentParser:
@@ -208,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     TERMINAL = Terminal()
     try:
         args = build_parser().parse_args(argv)
-        TERMINAL = Terminal(quiet=args.quiet, verbose=args.verbose)
+        TERMINAL = Terminal(quiet=args.quiet, verbose=args.verbose, color=args.color)
         commands = {"check": command_check, "build": command_build, "sync": command_sync,
                     "rollback": command_rollback, "build-and-sync": command_build_and_sync,
                     "version-bump": command_version_bump}

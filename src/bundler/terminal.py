@@ -14,10 +14,18 @@ RESET = "\033[0m"
 STYLES = {"error": "\033[1;31m", "warning": "\033[1;33m", "note": "\033[1;36m", "ok": "\033[1;32m", "dim": "\033[2m"}
 
 
-def wants_colour(stream: TextIO) -> bool:
-    """https://no-color.org: any non-empty NO_COLOR turns colour off; so does a non-terminal."""
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+def wants_colour(stream: TextIO, choice: str = "auto") -> bool:
+    """``--color`` decides when given; else https://no-color.org (a non-empty NO_COLOR turns colour
+    off), then FORCE_COLOR (non-empty and not 0 turns it on, for CI logs), then a terminal."""
+    if choice != "auto":
+        return choice == "always"
     if os.environ.get("NO_COLOR"):
         return False
+    if os.environ.get("FORCE_COLOR", "0") not in ("", "0"):
+        return True
     if os.environ.get("TERM") == "dumb":
         return False
     return hasattr(stream, "isatty") and stream.isatty()
@@ -30,13 +38,14 @@ class Terminal:
     stream: TextIO = field(default_factory=lambda: sys.stdout)
     errors: TextIO = field(default_factory=lambda: sys.stderr)
     started: float = field(default_factory=time.monotonic)
+    color: str = "auto"
 
     @property
     def colour(self) -> bool:
-        return wants_colour(self.stream)
+        return wants_colour(self.stream, self.color)
 
     def paint(self, text: str, style: str, *, stream: TextIO | None = None) -> str:
-        if not wants_colour(stream or self.stream):
+        if not wants_colour(stream or self.stream, self.color):
             return text
         return f"{STYLES[style]}{text}{RESET}"
 

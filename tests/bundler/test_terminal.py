@@ -61,6 +61,23 @@ def test_no_colour_when_piped(failing: Path, python: str, subprocess_env: dict) 
     assert "missing-migration" in result.stdout and ESCAPE not in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize(("env", "flag", "coloured"), [
+    ({"FORCE_COLOR": "1"}, None, True),
+    ({"FORCE_COLOR": "0"}, None, False),
+    ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, None, False),
+    ({}, "--color=always", True),
+    ({"FORCE_COLOR": "1"}, "--color=never", False),
+    ({"NO_COLOR": "1"}, "--color=always", True),
+])
+def test_force_color_and_the_color_flag_when_piped(failing: Path, python: str, subprocess_env: dict, env, flag,
+                                                    coloured) -> None:
+    subprocess_env.pop("NO_COLOR", None)
+    command = [python, "-m", "bundler", *([flag] if flag else []), "check"]
+    result = subprocess.run(command, cwd=failing, env={**subprocess_env, **env}, capture_output=True, text=True,
+                            timeout=60)
+    assert "missing-migration" in result.stdout and (ESCAPE in result.stdout) is coloured
+
+
 def test_quiet_prints_nothing_on_success_and_only_findings_on_failure(codebase, capsys) -> None:
     root = codebase()
     assert main(["check", "--quiet", "--config", str(root / "pyproject.toml")]) == 0
