@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import yaml
@@ -41,5 +43,8 @@ def test_the_pre_commit_hook_checks_the_whole_configuration() -> None:
     [hook] = load(".pre-commit-hooks.yaml")
     assert hook["id"] == "bundler-check"
     assert hook["entry"] == "bundler check"
-    assert hook["pass_filenames"] is False and hook["always_run"] is True
+    assert hook["pass_filenames"] is False and "always_run" not in hook
     assert hook["language"] == "python"
+    pattern = re.compile(hook["files"])
+    assert all(pattern.search(p) for p in ("src/app/store.py", "pyproject.toml", "services/notes/pyproject.toml"))
+    assert not any(pattern.search(p) for p in ("README.md", "docs/pyproject.toml.md", "setup.cfg"))
