@@ -21,7 +21,7 @@ KNOWN_KEYS = {
     "restart-command", "runtime", "console-script", "bundle-name", "bundle-packages", "records-nothing",
     "head", "base", "fresh-stores",
 }
-RUNTIME_KEYS = {"runner", "stores", "upgrade-fixtures", "timeout"}
+RUNTIME_KEYS = {"runner", "stores", "upgrade-fixtures", "timeout", "fresh-stores"}
 STYLE_KEYS = {"decorator", "name-pattern", "record-keys", "module-pattern", "record-number", "record-element",
               "position-base", "chain-equals"}
 RECORD_NUMBERS = ("element", "position", "name")
@@ -52,6 +52,7 @@ VERSION_RECORDS = ("table", "user_version")
 class RuntimeConfig:
     runner: str | None = None
     stores: tuple[str, ...] = ()
+    fresh_stores: tuple[str, ...] = ()  # create the latest schema at once: compared on a fresh database only
     upgrade_fixtures: tuple[Path, ...] = ()
     timeout: float = 60.0
 
@@ -279,6 +280,9 @@ def parse_runtime(table: dict[str, Any], root: Path, source: str) -> RuntimeConf
     if "stores" in table:
         runtime = replace(runtime, stores=tuple(expect_item(v, "runtime.stores", str, source)
                                                for v in expect(table, "stores", list, source)))
+    if "fresh-stores" in table:
+        runtime = replace(runtime, fresh_stores=tuple(expect_item(v, "runtime.fresh-stores", str, source)
+                                                     for v in expect(table, "fresh-stores", list, source)))
     if "upgrade-fixtures" in table:
         fixtures = [expect_item(v, "runtime.upgrade-fixtures", str, source)
                     for v in expect(table, "upgrade-fixtures", list, source)]

@@ -216,7 +216,7 @@ def path_specs(config: Config) -> list[str]:
     runtime = config.runtime
     if runtime.runner is None or not runtime.stores:
         raise ConfigError("runtime parity needs [tool.bundler.runtime] runner and stores", where=config.source)
-    for spec in (runtime.runner, *runtime.stores):
+    for spec in (runtime.runner, *runtime.stores, *runtime.fresh_stores):
         module, colon, function = spec.partition(":")
         if not colon or not all(p.isidentifier() for p in module.split(".")) or not function.isidentifier():
             raise ConfigError(f"[tool.bundler.runtime] {spec!r} is not of the form package.module:function",
@@ -241,7 +241,10 @@ def runtime_findings(config: Config, bundle: Path | None = None, *, launcher: La
         fresh_paths = [scratch / f"fresh-{i}" / "db.sqlite" for i in range(len(specs))]
         upgrades = [(fixture, i, scratch / f"upgrade-{n}-{i}" / "db.sqlite")
                     for n, fixture in enumerate(fixtures) for i in range(len(specs))]
+        fresh_only = list(config.runtime.fresh_stores)  # they run on new files only, never on old ones
+        fresh_paths += [scratch / f"fresh-only-{i}" / "db.sqlite" for i in range(len(fresh_only))]
         jobs = [(spec, [fresh_paths[i], *[db for _, j, db in upgrades if j == i]]) for i, spec in enumerate(specs)]
+        jobs += [(spec, [fresh_paths[len(specs) + i]]) for i, spec in enumerate(fresh_only)]
         with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
             extraction = pool.submit(launcher.prepare, scratch)
             for path in fresh_paths:
@@ -250,15 +253,17 @@ def runtime_findings(config: Config, bundle: Path | None = None, *, launcher: La
             extraction.result()
             outcomes = list(pool.map(lambda job: launcher.run(*job), jobs))
         runs = {db: path_run(spec, db, outcome[db]) for (spec, dbs), outcome in zip(jobs, outcomes, strict=True) for db in dbs}
-        fresh = {spec: runs[db] for spec, db in zip(specs, fresh_paths, strict=True)}
+        fresh = {spec: runs[db] for spec, db in zip([*specs, *fresh_only], fresh_paths, strict=True)}
         reference = fresh[specs[0]]
         inside = f" inside {launcher.label or launcher.bundle}" if launcher.bundle is not None else ""
-        findings += [f for spec in specs if (f := failure_finding(config, fresh[spec], f"a fresh database{inside}"))]
+        findings += [f for spec in [*specs, *fresh_only]
+                     if (f := failure_finding(config, fresh[spec], f"a fresh database{inside}"))]
         if reference.snapshot is None:
             return apply_severity(findings, config.severity)
-        for spec in specs[1:]:
+        for spec in [*specs[1:], *fresh_only]:
             if fresh[spec].snapshot is not None:
-                findings += drift_findings(config, reference, fresh[spec], f"on a fresh database{inside}")
+                findings += drift_findings(config, reference, fresh[spec], f"on a fresh database{inside}",
+                                           stamped=spec in fresh_only)
         for fixture, i, db in upgrades:
             findings += upgrade_findings(config, specs[i], f"upgrading {fixture.name}{inside}", reference, runs[db],
                                          before[db], db)
@@ -316,17 +321,20 @@ def failure_finding(config: Config, run: PathRun, where: str) -> Finding | None:
     )
 
 
-def drift_findings(config: Config, reference: PathRun, other: PathRun, where: str) -> list[Finding]:
+def drift_findings(config: Config, reference: PathRun, other: PathRun, where: str, *,
+                   stamped: bool = False) -> list[Finding]:
     assert reference.snapshot is not None and other.snapshot is not None
     return [
         Finding(Code.SCHEMA_DRIFT, Severity.ERROR,
                 f"{other.name} differs from {reference.name} {where}: {difference}",
                 spec_location(config, other.name), None, other.name)
-        for difference in differences(reference.snapshot, other.snapshot)
+        for difference in differences(reference.snapshot, other.snapshot, stamped=stamped)
     ]
 
 
-def differences(expected: Snapshot, actual: Snapshot) -> Iterator[str]:
+def differences(expected: Snapshot, actual: Snapshot, *, stamped: bool = False) -> Iterator[str]:
+    """``stamped``: ``actual`` comes from a fresh-schema path, which records only the version it
+    creates (the chain's rows are replaced by design): its newest version is what must agree."""
     """Each object that differs, named, with what differs."""
     for kind in ("tables", "indexes", "triggers", "views"):
         singular = kind[:-1] if kind != "indexes" else "index"
@@ -339,7 +347,11 @@ def differences(expected: Snapshot, actual: Snapshot) -> Iterator[str]:
                 yield from table_differences(name, expected[kind][name], actual[kind][name])
             elif expected[kind][name] != actual[kind][name]:
                 yield f"{singular} {name} differs: {describe(expected[kind][name])} vs {describe(actual[kind][name])}"
-    if expected["versions"] != actual["versions"]:
+    if stamped:
+        newest, stamp = max(expected["versions"], default=None), max(actual["versions"], default=None)
+        if newest != stamp:
+            yield f"stamps version {stamp}, but the chain ends at {newest}"
+    elif expected["versions"] != actual["versions"]:
         missing = sorted(set(expected["versions"]) - set(actual["versions"]))
         extra = sorted(set(actual["versions"]) - set(expected["versions"]))
         yield f"recorded versions differ (missing {missing or 'none'}, extra {extra or 'none'})"

@@ -39,7 +39,7 @@ def test_runtime_verdict(variant: str, capsys) -> None:
 
 def test_every_defect_passes_the_static_check(capsys) -> None:
     """The point of runtime parity: these mirrors all record the right numbers."""
-    for variant in ("no_index", "text_pid", "rebuild", "crash"):
+    for variant in ("no_index", "text_pid", "rebuild", "crash", "fresh_stale"):
         assert main(["check", "--config", str(RUNTIME_FIXTURES / f"{variant}.toml")]) == 0, variant
     capsys.readouterr()
 
@@ -160,3 +160,12 @@ def test_a_bundle_that_cannot_be_extracted_is_named_with_the_cause(tmp_path: Pat
     with Launcher(tmp_path, bundle, 60) as launcher, pytest.raises(BundleError) as error:
         launcher.prepare(tmp_path)
     assert "shiv did not extract the bundle: it cannot run (bootstrap: cannot start)" in str(error.value)
+
+
+def test_a_fresh_schema_path_is_compared_by_the_version_it_stamps() -> None:
+    chain = {"tables": {}, "indexes": {}, "triggers": {}, "views": {}, "versions": [27, 28]}
+    assert list(differences(chain, {**chain, "versions": [28]}, stamped=True)) == []
+    assert list(differences(chain, {**chain, "versions": [27]}, stamped=True)) == [
+        "stamps version 27, but the chain ends at 28"]
+    assert list(differences(chain, {**chain, "versions": [28]})) == [
+        "recorded versions differ (missing [27], extra none)"]

@@ -35,15 +35,22 @@ def migration_list(extractor: Extractor, spec: EntrySpec, options: StyleOptions)
 
 
 def named_functions(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> MigrationList:
-    """Every module-level function of the file whose name carries a number: what it defines."""
-    module = extractor.module_for(spec)
+    """Every module-level function of the file (or of every module of the folder) whose name
+    carries a number: what the project defines."""
+    folder = spec.target.rstrip("/")
+    names = None if folder.endswith(".py") else extractor.modules.origin.list_folder(folder)
+    files = [f"{folder}/{n}" for n in names if n.endswith(".py")] if names is not None else [spec.target]
     migrations = []
-    for name, node in extractor.resolver.scope(module).functions.items():
-        number = number_in_name(name, options)
-        if number is not None:
-            migrations.append(Migration(name, Location(module.display, module.line_of_definition(name)), (number,)))
+    for path in files:
+        module = extractor.module_for(EntrySpec(path))
+        for name in extractor.resolver.scope(module).functions:
+            number = number_in_name(name, options)
+            if number is not None:
+                migrations.append(Migration(name, Location(module.display, module.line_of_definition(name)),
+                                            (number,)))
     migrations.sort(key=lambda m: m.versions)
-    return listing(module, module.relpath, 1, migrations, extractor.modules.origin.label)
+    return MigrationList(folder, Location(extractor.modules.origin.display(files[0] if names is None else folder), 1),
+                         tuple(migrations), extractor.modules.origin.label)
 
 
 def named_methods(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> MigrationList:
