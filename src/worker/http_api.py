@@ -37,6 +37,7 @@ PROCESS_INTERVAL_SECONDS = 0.5
 MAX_OBSERVATION_LIMIT = 1000
 READ_TIMEOUT_SECONDS = 10  # a body shorter than its Content-Length ends here, not never
 MAX_CONNECTIONS = 64  # beyond this, 503 at once: idle connections must not exhaust file descriptors
+LINGER_BYTES = 4 << 20  # what a refused client may still send while it reads the answer
 TOKEN_FILE = "api-token"
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 ENDPOINTS = {"/api/health": ("GET",), "/api/observations": ("GET",), "/api/events": ("POST",)}
@@ -129,6 +130,20 @@ class WorkerRequestHandler(BaseHTTPRequestHandler):
     server_version = f"worker-service/{__version__}"
     timeout = READ_TIMEOUT_SECONDS
     error_content_type = "application/json"
+
+    def finish(self) -> None:
+        """A lingering close: after an answer sent before the body was read, let what the client is
+        still sending arrive (a little, briefly) so it reads the answer instead of a reset."""
+        super().finish()
+        if self.close_connection:
+            try:
+                self.connection.shutdown(socket.SHUT_WR)
+                self.connection.settimeout(0.5)
+                drained = 0
+                while drained < LINGER_BYTES and (chunk := self.connection.recv(65536)):
+                    drained += len(chunk)
+            except OSError:
+                pass
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
         """Quiet: the API is polled by hooks; access logs would drown real errors."""

@@ -43,10 +43,16 @@ class Api:
     def raw(self, data: bytes, *, wait: float = 15) -> tuple[int, dict[str, str], dict]:
         """Bytes on a socket; the answer's status, headers and JSON body."""
         with socket.create_connection(("127.0.0.1", self.port), timeout=wait) as connection:
-            connection.sendall(data)
+            try:
+                connection.sendall(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # refused before all was sent: the answer is still there to read
             answer = b""
-            while chunk := connection.recv(65536):
-                answer += chunk
+            try:
+                while chunk := connection.recv(65536):
+                    answer += chunk
+            except ConnectionResetError:
+                pass
         head, _, body = answer.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
@@ -148,7 +154,7 @@ def test_malformed_requests_are_json_errors_and_the_server_stays_up(api: Api, re
 def test_the_body_limit_holds_before_reading_and_a_short_body_times_out(api: Api) -> None:
     head = (f"POST /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {api.token}\r\n"
             "Content-Type: application/json\r\n")
-    status, _, body = api.raw((head + "Content-Length: -1\r\n\r\n").encode() + b"x" * 1_000_000)
+    status, _, body = api.raw((head + "Content-Length: -1\r\n\r\n").encode() + b"x" * 2_000_000)
     assert status == 400 and "Content-Length" in body["error"]
     status, _, body = api.raw((head + "Content-Length: 99999999\r\n\r\n{}").encode())
     assert status == 413 and "larger" in body["error"]
