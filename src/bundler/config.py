@@ -174,11 +174,8 @@ def parse_table(table: dict[str, Any], root: Path, source: str) -> Config:
                 raise ConfigError(f"[tool.bundler] {key}: must not be empty", where=source)
             config = replace(config, **{attribute: value})
     if "version-record" in table:
-        value = expect(table, "version-record", str, source)
-        if value not in VERSION_RECORDS:
-            raise ConfigError(f"[tool.bundler] version-record: {value!r} is not one of {', '.join(VERSION_RECORDS)}",
-                              where=source)
-        config = replace(config, version_record=value)
+        config = replace(config, version_record=expect_choice(table, "version-record", VERSION_RECORDS,
+                                                              "tool.bundler", source))
     if "bundle-packages" in table:
         packages = tuple(expect_item(p, "bundle-packages", str, source) for p in expect(table, "bundle-packages", list, source))
         if not all(p.isidentifier() for p in packages):
@@ -240,17 +237,11 @@ def parse_styles(table: dict[str, Any], source: str) -> StyleOptions:
             raise ConfigError("[tool.bundler.styles] record-keys: a list of keyword names", where=source)
         options = replace(options, record_keys=keys)
     if "record-number" in table:
-        mode = expect(table, "record-number", str, source)
-        if mode not in RECORD_NUMBERS:
-            raise ConfigError(f"[tool.bundler.styles] record-number: {mode!r} is not one of {', '.join(RECORD_NUMBERS)}",
-                              where=source)
-        options = replace(options, record_number=mode)
+        options = replace(options, record_number=expect_choice(table, "record-number", RECORD_NUMBERS,
+                                                               "tool.bundler.styles", source))
     if "chain-equals" in table:
-        meaning = expect(table, "chain-equals", str, source)
-        if meaning not in ("current", "target"):
-            raise ConfigError(f"[tool.bundler.styles] chain-equals: {meaning!r} is not one of current, target",
-                              where=source)
-        options = replace(options, chain_equals=meaning)
+        options = replace(options, chain_equals=expect_choice(table, "chain-equals", ("current", "target"),
+                                                              "tool.bundler.styles", source))
     for key, attribute in (("record-element", "record_element"), ("position-base", "position_base")):
         if key in table:
             value = table[key]
@@ -309,6 +300,13 @@ def expect(table: dict[str, Any], key: str, kind: type, source: str) -> Any:
     value = table[key]
     if not isinstance(value, kind):
         raise ConfigError(f"[tool.bundler] {key}: expected {kind.__name__}, got {type(value).__name__}", where=source)
+    return value
+
+
+def expect_choice(table: dict[str, Any], key: str, choices: tuple[str, ...], section: str, source: str) -> str:
+    value = expect(table, key, str, source)
+    if value not in choices:
+        raise ConfigError(f"[{section}] {key}: {value!r} is not one of {', '.join(choices)}", where=source)
     return value
 
 
