@@ -19,10 +19,11 @@ from bundler.errors import SourceError, UnresolvableError
 from bundler.ftypes import EntrySpec, Head, Location, Migration, MigrationList
 from bundler.interpret import (
     CallTrace, Delegate, Event, Instance, Machine, Options, Record, is_classmethod, is_static, parameters,
+    self_parameter,
 )
 from bundler.records import RecordingRules
 from bundler.sources import ModuleSet, ParsedModule
-from bundler.values import UNKNOWN, ClassRef, FunctionRef, ParamRef, Resolver, Value, is_number
+from bundler.values import UNKNOWN, ClassRef, FunctionRef, Resolver, Value, is_number
 
 Function = FunctionRef  # a function or method of the project, as the styles see it
 
@@ -205,12 +206,7 @@ class Extractor:
 
     def _records_for_caller(self, call: CallTrace, bound_versions: list[int]) -> bool:
         """True for a recording helper: what it records depends on the arguments it is given."""
-        names = [p.name.value for p in parameters(call.function.node)]
-        if call.receiver is not None and names:
-            names = names[1:]
-        if not names:
+        if not [p for p in parameters(call.function.node) if p.name.value != self_parameter(call.function)]:
             return False
-        env: dict[str, Value] = dict(call.env)
-        env.update({name: ParamRef(name) for name in names})
-        probe = self.machine.run(call.function, call.receiver, env, strict=False)
+        probe = self.machine.probe(call.function, call.receiver, dict(call.env))  # its parameters unbound
         return versions_of(probe.events, self._registry) != bound_versions

@@ -246,7 +246,7 @@ class Machine:
             for klass in self.resolver.mro(cls):
                 for statement in klass.node.body.body:
                     if isinstance(statement, cst.FunctionDef):
-                        for attr, values in all_self_assignments(statement).items():
+                        for attr, values in self_assignments(statement).items():
                             found.setdefault(attr, []).extend(values)
             self._assignments[cls] = found
         return self._assignments[cls]
@@ -270,15 +270,19 @@ class Machine:
         return self._recording_names[method]
 
     def may_record_method(self, cls: ClassRef | None, node: cst.FunctionDef, module: ParsedModule | None = None) -> bool:
-        """Whether a method (or, without a class, a module function) records anything when run
-        with its parameters unbound."""
+        """Whether a method (or, without a class, a module function) records anything."""
         function = FunctionRef(cls.module if cls else module, cls.node if cls else None, node)  # type: ignore[arg-type]
-        names = parameter_names_of(node)
-        receiver = Instance(cls) if cls is not None else None
-        env: dict[str, Value] = {name: ParamRef(name) for name in names}
-        if receiver is not None and names and not is_static(node):
-            env[names[0]] = receiver
-        return bool(self.run(function, receiver, env, strict=False).events)
+        return bool(self.probe(function, Instance(cls) if cls is not None else None).events)
+
+    def probe(self, function: FunctionRef, receiver: Instance | ClassRef | None,
+              known: dict[str, Value] | None = None) -> Outcome:
+        """``function`` run with every parameter unbound (``self`` is ``receiver``; ``known``
+        adds what else is known, such as attributes of ``self``): what it records whatever its
+        callers pass, and whether it records at all."""
+        env: dict[str, Value] = dict(known or {})
+        own = self_parameter(function) if receiver is not None else None
+        env.update({name: receiver if name == own else ParamRef(name) for name in parameter_names_of(function.node)})
+        return self.run(function, receiver, env, strict=False)
 
     def is_records_nothing(self, function: FunctionRef) -> bool:
         names = {function.module.relpath, function.module.dotted or ""}
@@ -721,12 +725,10 @@ class Frame(Evaluation):
                 self.env[name] = UNKNOWN
 
     def _name(self, node: cst.Name) -> Value:
-        if node.value in self.env:
-            return self.env[node.value]
-        if node.value in ("True", "False", "None"):
-            return {"True": True, "False": False, "None": None}[node.value]
-        found = self.resolver.module_name(node.value, self.module)
-        if found is UNKNOWN:
+        """As the evaluator reads it; a name it cannot read is either outside the project or an
+        import the project lacks."""
+        found = super()._name(node)
+        if found is UNKNOWN and node.value not in self.env:
             missing = self._missing_import(node.value)
             if missing is not None:
                 return missing
@@ -1043,10 +1045,7 @@ class Frame(Evaluation):
     def may_record(self, value: FunctionRef | BoundMethod | Closure) -> bool:
         function = value if isinstance(value, FunctionRef) else value.function
         receiver = value.receiver if isinstance(value, BoundMethod) else None
-        env = {p.name.value: ParamRef(p.name.value) for p in parameters(function.node)}
-        if receiver is not None and parameters(function.node):
-            env[parameters(function.node)[0].name.value] = receiver
-        return bool(self.machine.run(function, receiver, env, strict=False).events)
+        return bool(self.machine.probe(function, receiver).events)
 
     def builtin(self, name: str, node: cst.Call) -> Value:
         positional, keywords = self.arguments(node)
@@ -1189,7 +1188,7 @@ class Frame(Evaluation):
             for statement in klass.node.body.body:
                 if isinstance(statement, cst.FunctionDef) and (
                         statement.name.value in (name, "__getattr__", "__getattribute__")
-                        or self_assignments(statement, name) or mentions_setattr(statement)):
+                        or name in self_assignments(statement) or mentions_setattr(statement)):
                     return False
         return True
 
@@ -1280,12 +1279,8 @@ class Frame(Evaluation):
 _SELF_ASSIGNMENTS: dict[int, dict[str, list[cst.BaseExpression]]] = {}
 
 
-def self_assignments(function: cst.FunctionDef, attr: str) -> list[cst.BaseExpression]:
-    """The values ``self.attr = ...`` assigns in a method (the first parameter being ``self``)."""
-    return all_self_assignments(function).get(attr, [])
-
-
-def all_self_assignments(function: cst.FunctionDef) -> dict[str, list[cst.BaseExpression]]:
+def self_assignments(function: cst.FunctionDef) -> dict[str, list[cst.BaseExpression]]:
+    """The values ``self.attr = ...`` assigns in a method (the first parameter being ``self``), by attribute."""
     key = id(function)
     if key not in _SELF_ASSIGNMENTS:
         names = parameter_names_of(function)
