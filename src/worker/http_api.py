@@ -75,6 +75,9 @@ def host_name(header: str) -> str:
 
 class WorkerServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops connections under a burst (a client retries a
+    # second later, out of order); the cap below, not the kernel, decides who is refused.
+    request_queue_size = 2 * MAX_CONNECTIONS
 
     def __init__(self, address: tuple[str, int], db_path: Path, token: str,
                  allowed_origins: frozenset[str] = frozenset(), max_connections: int = MAX_CONNECTIONS) -> None:
