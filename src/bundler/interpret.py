@@ -908,15 +908,11 @@ class Frame(Evaluation):
             return self.call_lambda(callee, node)
         if isinstance(callee, ClassRef):
             positional, keywords = self.arguments(node)
-            instance = Instance(callee)
             init = self.resolver.class_attribute(callee, "__init__")
-            if not isinstance(init, FunctionRef) or self.machine.is_records_nothing(init):
-                return instance
-            env = self.bind_arguments(init, instance, positional, keywords, False)
-            outcome = self.machine.run(init, instance, env, self.strict)
-            if outcome.events:
-                self.events.append(CallTrace(init, instance, node, freeze(env), outcome.events))
-            return Instance(callee, outcome.attributes)
+            if not isinstance(init, FunctionRef):
+                return Instance(callee)
+            # The new object keeps what its constructor set on it.
+            return Instance(callee, self.run_call(init, Instance(callee), positional, keywords, node).attributes)
         positional, keywords = self.arguments(node)
         if isinstance(callee, Missing):
             self.cannot_follow(node, f"{callee.dotted} is imported from the project but is not in it",
@@ -948,8 +944,16 @@ class Frame(Evaluation):
     def invoke(self, function: FunctionRef, receiver: Instance | ClassRef | None, positional: list[Value] | None,
                keywords: dict[str, Value], node: cst.Call, *, captured: dict[str, Value] | None = None,
                unbound_self: bool = False) -> Value:
+        return self.run_call(function, receiver, positional, keywords, node, captured=captured,
+                             unbound_self=unbound_self).result
+
+    def run_call(self, function: FunctionRef, receiver: Instance | ClassRef | None, positional: list[Value] | None,
+                 keywords: dict[str, Value], node: cst.Call, *, captured: dict[str, Value] | None = None,
+                 unbound_self: bool = False) -> Outcome:
+        """A call of a project function from here: its arguments bound, what it does kept in
+        order, and what it set on an object this run shares with it."""
         if self.machine.is_records_nothing(function):
-            return UNKNOWN
+            return Outcome((), UNKNOWN)
         env = dict(captured or {})
         env.update(self.bind_arguments(function, receiver, positional, keywords, unbound_self))
         same_object = receiver is not None and receiver is self.env.get(self.self_name or "")
@@ -973,7 +977,7 @@ class Frame(Evaluation):
             self.events.append(CallTrace(function, receiver, node, freeze(env), outcome.events))
         if same_object and self.self_name:  # and this run sees what the callee set
             self.env.update({f"{self.self_name}.{name}": v for name, v in outcome.attributes})
-        return outcome.result
+        return outcome
 
     def bind_arguments(self, function: FunctionRef, receiver: Instance | ClassRef | None,
                        positional: list[Value] | None, keywords: dict[str, Value], unbound_self: bool) -> dict[str, Value]:
