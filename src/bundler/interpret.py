@@ -1183,10 +1183,9 @@ class Frame(Evaluation):
         cls = owner.cls if isinstance(owner, Instance) else owner
         order = self.resolver.mro(cls)
         for klass in order:
-            for base in klass.node.bases:
-                known = Evaluation(self.resolver, klass.module, None, {}).evaluate(base.value)
-                if not isinstance(known, ClassRef) and dotted_name(base.value) != "object":
-                    return False  # a base outside the project may have it
+            declared = [b for b in klass.node.bases if dotted_name(b.value) != "object"]
+            if len(self.resolver.bases(klass)) != len(declared):
+                return False  # a base outside the project may have it
             if name in self.resolver.class_constants(klass.node):
                 return False
             for statement in klass.node.body.body:
