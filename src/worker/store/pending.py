@@ -53,7 +53,8 @@ def describe(payload: Any) -> str:
         return f"not JSON ({payload.error})"
     if payload is None:
         return "null"
-    return f"a JSON {type(payload).__name__.replace('str', 'string').replace('list', 'array')}"
+    kinds = {str: "string", list: "array", bool: "boolean", int: "number", float: "number"}
+    return f"a JSON {kinds.get(type(payload), type(payload).__name__)}"
 
 
 def parse_payload(text: Any) -> Any:
