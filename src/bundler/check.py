@@ -58,10 +58,10 @@ def extract_lists(
             where=str(registry.location),
         )
     extractor.registry = registry
-    head = extractor.declared_head(archive_head(config.head, modules)) if config.head is not None else None
+    head = extractor.declared_head(found_in(modules, config.head)) if config.head is not None else None
     paths = [migration_list(extractor, store, config) for store in stores]
-    fresh = [archive_spec(s) if not isinstance(modules.origin, ProjectFolder) else s for s in config.fresh_stores]
-    paths += [fresh_schema(migration_list(extractor, spec, config), registry) for spec in fresh]
+    paths += [fresh_schema(migration_list(extractor, found_in(modules, spec), config), registry)
+              for spec in config.fresh_stores]
     return registry, paths, head
 
 
@@ -94,9 +94,9 @@ def migration_list(extractor: Extractor, spec: EntrySpec, config: Config) -> Mig
     return styles.migration_list(extractor, spec, config.style, config.styles)
 
 
-def archive_head(head: EntrySpec, modules: ModuleSet) -> EntrySpec:
-    """The head's module, as a path in the source or by module name inside an archive."""
-    return head if isinstance(modules.origin, ProjectFolder) else archive_spec(head)
+def found_in(modules: ModuleSet, spec: EntrySpec) -> EntrySpec:
+    """A configured spec as this module set finds it: a path in the source, a module name inside an archive."""
+    return spec if isinstance(modules.origin, ProjectFolder) else archive_spec(spec)
 
 
 def archive_spec(spec: EntrySpec) -> EntrySpec:
