@@ -1,19 +1,20 @@
-"""A checkout of the project in another folder, for the tests and benchmarks that build it."""
+"""A checkout of the worker project in another folder, for the tests and benchmarks that build it."""
 
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
+REPOSITORY = Path(__file__).resolve().parent.parent
+WORKER_PROJECT = REPOSITORY / "worker"
 
 
 def copy_project(destination: Path) -> Path:
-    """The project's tracked files (as they are in the working tree) copied to ``destination``,
+    """The worker project's tracked files (as they are in the working tree) copied to ``destination``,
     without .git: a checkout in another folder, for builds that must not touch this one."""
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=PROJECT, capture_output=True, check=True).stdout
+    listed = subprocess.run(["git", "ls-files", "-z", "--", "."], cwd=WORKER_PROJECT, capture_output=True, check=True).stdout
     for name in filter(None, listed.decode().split("\0")):
-        source = PROJECT / name
+        source = WORKER_PROJECT / name
         if source.is_file():
             target = destination / name
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .checkout import copy_project
+from .checkout import WORKER_PROJECT, copy_project
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
@@ -48,6 +48,12 @@ def repo_root() -> Path:
 
 
 @pytest.fixture
+def worker_project() -> Path:
+    """The worker, the project this repository ships: its pyproject.toml holds a [tool.bundler]."""
+    return WORKER_PROJECT
+
+
+@pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
 
@@ -56,7 +62,7 @@ def fixtures_dir() -> Path:
 def subprocess_env() -> dict[str, str]:
     """The environment for running the project's commands in a child process."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO_ROOT / "src")
+    env["PYTHONPATH"] = os.pathsep.join((str(REPO_ROOT / "src"), str(WORKER_PROJECT / "src")))
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
@@ -68,7 +74,7 @@ def python() -> str:
 
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the project with build/worker-service.pyz built once for the whole session."""
+    """A copy of the worker project with build/worker-service.pyz built once for the whole session."""
     from bundler.build import build
     from bundler.config import load_config
 

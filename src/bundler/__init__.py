@@ -1,5 +1,5 @@
-"""bundler: prove every migration path applies every registered migration, then ship the worker."""
+"""bundler: prove every migration path applies every registered migration, then ship the bundle."""
 
-from worker import __version__
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

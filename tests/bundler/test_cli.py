@@ -162,8 +162,8 @@ def test_the_console_script_runs_as_a_subprocess(codebase, python, subprocess_en
     assert result.stdout.startswith("verified:")
 
 
-def test_this_repository_passes_its_own_check(repo_root, monkeypatch, capsys) -> None:
-    monkeypatch.chdir(repo_root)
+def test_the_worker_this_repository_ships_passes_its_own_check(worker_project, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(worker_project)
     assert main(["check"]) == 0
     assert capsys.readouterr().out == "verified: 1 path applies all 20 registered migrations\n"
 

@@ -17,8 +17,8 @@ def write(tmp_path: Path, body: str) -> Path:
     return path
 
 
-def test_this_repository_configuration(repo_root: Path) -> None:
-    config = load_config(str(repo_root / "pyproject.toml"))
+def test_this_repository_configuration(worker_project: Path) -> None:
+    config = load_config(str(worker_project / "pyproject.toml"))
     assert config.runner == EntrySpec("src/worker/store/runner.py", "MigrationRunner", "run_all_migrations")
     assert config.stores == (EntrySpec("src/worker/store/session_store.py", "SessionStore", "__init__"),)
     assert config.severity[Code.OUT_OF_ORDER] is Severity.WARNING

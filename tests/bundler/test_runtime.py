@@ -51,8 +51,8 @@ def test_findings_name_the_path_and_point_at_its_callable() -> None:
     assert "on a fresh database" in fresh.message and "upgrading old_queue.sql" in upgrade.message
 
 
-def test_the_worker_passes_from_source(repo_root: Path) -> None:
-    assert runtime_findings(load_config(str(repo_root / "pyproject.toml"))) == []
+def test_the_worker_passes_from_source(worker_project: Path) -> None:
+    assert runtime_findings(load_config(str(worker_project / "pyproject.toml"))) == []
 
 
 def test_the_worker_passes_from_its_bundle(built_project: Path, capsys) -> None:

@@ -27,14 +27,14 @@ def test_the_release_workflow_runs_on_version_tags_and_names_every_step() -> Non
         return next(i for i, step in enumerate(steps) if predicate(step))
 
     test = index(lambda s: s.get("run") == "make test")
-    source = index(lambda s: s.get("run") == ".venv/bin/bundler check --format github")
+    source = index(lambda s: s.get("run") == ".venv/bin/bundler check --config worker/pyproject.toml --format github")
     build = index(lambda s: s.get("run") == "make build")
-    bundle = index(lambda s: "--bundle build/worker-service.pyz --format sarif" in s.get("run", ""))
+    bundle = index(lambda s: "--bundle worker/build/worker-service.pyz --format sarif" in s.get("run", ""))
     upload = index(lambda s: s.get("uses", "").startswith("github/codeql-action/upload-sarif"))
     publish = index(lambda s: "gh release create" in s.get("run", ""))
     assert test < source < build < bundle < upload < publish
     assert steps[upload]["with"]["sarif_file"] == "bundler.sarif" and "--output bundler.sarif" in commands[bundle]
-    assert "build/worker-service.pyz build/worker-service.pyz.json" in commands[publish]
+    assert "worker/build/worker-service.pyz worker/build/worker-service.pyz.json" in commands[publish]
     assert any(u.startswith("actions/checkout") for u in uses)
     assert workflow["permissions"]["security-events"] == "write"
 

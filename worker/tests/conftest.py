@@ -1,6 +1,10 @@
+"""Every test runs with its home and data folders pointed at temporary ones."""
+
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -11,9 +15,29 @@ from bundler.schema import rows_in_file
 from worker.store.db import open_database
 from worker.store.runner import MigrationRunner
 
-INCIDENT_SQL = Path(__file__).resolve().parents[1] / "fixtures" / "db" / "incident_v29_without_28.sql"
+PROJECT = Path(__file__).resolve().parents[1]
+INCIDENT_SQL = PROJECT / "tests" / "fixtures" / "db" / "incident_v29_without_28.sql"
 
 REGISTERED_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 20, 21, 22, 23, 24, 25, 27, 28, 29, 30]
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path_factory.mktemp("env")
+    for variable, folder in (("HOME", "home"), ("WORKER_DATA_DIR", "data")):
+        (root / folder).mkdir()
+        monkeypatch.setenv(variable, str(root / folder))
+
+
+@pytest.fixture
+def subprocess_env() -> dict[str, str]:
+    """The environment for running the worker in a child process, from this checkout."""
+    return dict(os.environ, PYTHONPATH=str(PROJECT / "src"), PYTHONDONTWRITEBYTECODE="1")
+
+
+@pytest.fixture
+def python() -> str:
+    return sys.executable
 
 
 def table_contents(db_path: Path) -> dict[str, tuple[int, Counter]]:
