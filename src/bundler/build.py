@@ -35,6 +35,7 @@ from bundler.runtime import Launcher, runtime_findings
 
 Progress = Callable[[str], None]
 SHIV_VERSION = "1.0.8"
+PACKAGER_TOOLS = ("shiv", "setuptools")  # the `build` extra
 DEFAULT_SOURCE_DATE_EPOCH = 315532800  # 1980-01-01, the earliest date a zip can hold
 STAGED_TOP_FILES = ("pyproject.toml", "README.md", "LICENSE", "setup.cfg", "setup.py", "MANIFEST.in")
 IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
@@ -103,7 +104,7 @@ def fingerprint(config: Config, epoch: int) -> str:
     environment = {
         "python": sys.version,
         "shiv": SHIV_VERSION,
-        "tools": {name: package_version(name) for name in ("shiv", "pip", "setuptools", "libcst")},
+        "tools": {name: package_version(name) for name in (*PACKAGER_TOOLS, "pip", "libcst")},
         "bundle": config.bundle_name,
         "packages": list(config.bundle_packages),
         "script": config.console_script,
@@ -157,8 +158,20 @@ def source_commit(root: Path) -> str:
 # --- the steps -----------------------------------------------------------------------------
 
 
+def require_packager_tools() -> None:
+    """``bundler build`` needs the ``build`` extra; ``bundler check`` alone does not, so other
+    projects that only check are not made to carry a shiv pin."""
+    from importlib.util import find_spec
+
+    missing = [name for name in PACKAGER_TOOLS if find_spec(name) is None]
+    if missing:
+        raise ConfigError(f"building a bundle needs {' and '.join(missing)}, the packager's tools:"
+                          " pip install 'migration-bundler[build]'")
+
+
 def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRecord:
     """Build, verify and smoke-run the bundle; returns its record. Up to date: does nothing."""
+    require_packager_tools()
     target = bundle_path(config)
     epoch = source_date_epoch(config.root)
     inputs = fingerprint(config, epoch)

@@ -191,3 +191,15 @@ def test_a_build_with_a_full_tmpdir_is_one_line_exit_1_and_moves_nothing(built_p
     assert err.count("\n") == 1 and "site-packages: No space left on device; nothing was moved into place" in err
     assert sha256_of(bundle) == before
     assert not list(bundle.parent.glob(".*.tmp"))
+
+
+def test_building_without_the_packagers_tools_names_the_extra_that_brings_them(
+    codebase, monkeypatch, capsys,
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "shiv" else real(name, *a))
+    assert main(["build", "--config", str(codebase() / "pyproject.toml")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "bundler: error: building a bundle needs shiv, the packager's tools: pip install 'migration-bundler[build]'")
