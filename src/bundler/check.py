@@ -32,7 +32,7 @@ def run_check(config: Config, bundles: Sequence[Path] = (), trees: dict[str, cst
     ``trees`` carries parsed texts from an earlier check in the same process (the build checks
     the source, then the bundle built from it)."""
     runner, stores = config.require_entries()
-    source = ModuleSet(ProjectFolder(config.root), trees)
+    source = ModuleSet(ProjectFolder(config.root, prefix=config.display_prefix), trees)
     registry, paths, head = extract_lists(source, config, runner, stores)
     findings = verify(registry, paths, config.severity, head, config.base)
     for bundle in bundles:
@@ -49,7 +49,7 @@ def extract_lists(
 ) -> tuple[MigrationList, list[MigrationList], Head | None]:
     """The registry, every store path (each by the configured registry style), the head."""
     extractor = Extractor(modules, recording_rules(config), runner if config.style == "methods" or runner.method else None,
-                          config.source, records_nothing_targets(config.records_nothing))
+                          records_nothing_targets(config.records_nothing))
     registry = migration_list(extractor, runner, config)
     if not registry.applied():
         raise SourceError(
@@ -62,7 +62,16 @@ def extract_lists(
     paths = [migration_list(extractor, store, config) for store in stores]
     paths += [fresh_schema(migration_list(extractor, found_in(modules, spec), config), registry)
               for spec in config.fresh_stores]
-    return registry, paths, head
+    return registry, [with_uncalled_recorders(extractor, path, registry) for path in paths], head
+
+
+def with_uncalled_recorders(extractor: Extractor, path: MigrationList, registry: MigrationList) -> MigrationList:
+    """A path lacking numbers, with the methods of its class that record them but are never called."""
+    lacking = set(registry.applied()) - set(path.applied())
+    if not lacking:
+        return path
+    uncalled = tuple(m for m in extractor.uncalled_recorders(path) if lacking & set(m.versions))
+    return replace(path, uncalled=uncalled) if uncalled else path
 
 
 def fresh_schema(listing: MigrationList, registry: MigrationList) -> MigrationList:
@@ -86,7 +95,7 @@ def records_nothing_targets(specs: Sequence[EntrySpec]) -> list[EntrySpec]:
         targets.append(spec)
         dotted = module_name_for(spec.target) if spec.target.endswith(".py") else None
         if dotted is not None:
-            targets.append(EntrySpec(dotted, spec.class_name, spec.method))
+            targets.append(replace(spec, target=dotted))
     return targets
 
 
@@ -105,7 +114,7 @@ def archive_spec(spec: EntrySpec) -> EntrySpec:
         dotted = module_name_for(spec.target)
         if dotted is None:
             raise SourceError("cannot tell which module this file is inside a bundle", where=spec.target)
-        return EntrySpec(dotted, spec.class_name, spec.method)
+        return replace(spec, target=dotted)
     return spec
 
 

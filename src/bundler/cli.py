@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--bundle", action="append", type=Path, default=[], help="also verify the stores inside this zipapp")
     check.add_argument("--runtime", action="store_true",
                        help="also run every path on fresh and upgrade-fixture databases and compare schemas")
+    check.add_argument("--root", help="the folder paths in the report are relative to (default: the git top level)")
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--output", type=Path, help="write the report here instead of standard output")
 
@@ -109,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def command_check(args: argparse.Namespace) -> int:
-    config = load_config(args.config, runner=args.runner, stores=args.store)
+    config = load_config(args.config, runner=args.runner, stores=args.store, root=args.root)
     result = run_check(config, args.bundle)
     if args.runtime:
         from bundler.runtime import runtime_findings

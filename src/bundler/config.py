@@ -24,6 +24,7 @@ KNOWN_KEYS = {
 RUNTIME_KEYS = {"runner", "stores", "upgrade-fixtures", "timeout", "fresh-stores"}
 STYLE_KEYS = {"decorator", "name-pattern", "record-keys", "module-pattern", "record-number", "record-element",
               "position-base", "chain-equals"}
+COMMAND_LINE = "command line"  # the source of what flags configure
 RECORD_NUMBERS = ("element", "position", "name")
 STYLES = ("methods", "decorators", "records", "naming", "modules", "version-chain")
 
@@ -82,6 +83,16 @@ class Config:
     fresh_stores: tuple[EntrySpec, ...] = ()
     head: EntrySpec | None = None  # file.py:NAME or file.py:Class.ATTR holding the current version
     base: int | None = None  # the first version that must have a step (default: the lowest registered)
+    # Paths in reports are relative to it: the git top level holding the project, or --root.
+    repository: Path | None = None
+
+    @property
+    def display_prefix(self) -> str:
+        """What turns a path relative to the project folder into one relative to the repository."""
+        if self.repository is None:
+            return ""
+        inner = self.root.resolve().relative_to(self.repository).as_posix()
+        return "" if inner == "." else f"{inner}/"
 
     def require_entries(self) -> tuple[EntrySpec, tuple[EntrySpec, ...]]:
         if self.runner is None:
@@ -89,6 +100,25 @@ class Config:
         if not self.stores and not self.fresh_stores:
             raise ConfigError("no store configured: set [tool.bundler] stores or pass --store", where=self.source)
         return self.runner, self.stores
+
+
+def repository_root(folder: Path) -> Path:
+    """The git top level holding ``folder`` (found without running git), else ``folder`` itself."""
+    folder = folder.resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder
+
+
+def with_repository(config: Config, root: str | None) -> Config:
+    """``--root`` if given (it must hold the project), else the git top level."""
+    if root is None:
+        return replace(config, repository=repository_root(config.root))
+    repository = Path(root).resolve()
+    if not config.root.resolve().is_relative_to(repository):
+        raise ConfigError(f"does not hold the project folder {config.root}", where=f"--root {root}")
+    return replace(config, repository=repository)
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -105,17 +135,19 @@ def load_config(
     runner: str | None = None,
     stores: list[str] | None = None,
     cwd: Path | None = None,
+    root: str | None = None,
 ) -> Config:
-    """Read ``[tool.bundler]`` (from ``path`` or the nearest pyproject.toml) and apply overrides."""
+    """Read ``[tool.bundler]`` (from ``path`` or the nearest pyproject.toml) and apply overrides;
+    ``root`` is the folder report paths are relative to (default: the git top level)."""
     cwd = cwd or Path.cwd()
     pyproject = Path(path) if path else find_pyproject(cwd)
     if pyproject is None:
         if runner and stores:
-            return apply_overrides(Config(root=cwd, source="command line"), runner, stores, cwd)
+            return with_repository(apply_overrides(Config(root=cwd, source=COMMAND_LINE), runner, stores, cwd), root)
         raise ConfigError("no pyproject.toml found here or above; pass --config, or --runner and --store")
     table = read_tool_table(pyproject, required=not (runner and stores))
     config = parse_table(table, pyproject.resolve().parent, str(pyproject))
-    return apply_overrides(config, runner, stores, cwd)
+    return with_repository(apply_overrides(config, runner, stores, cwd), root)
 
 
 def read_pyproject(pyproject: Path) -> dict[str, Any]:
@@ -343,7 +375,8 @@ def parse_spec(text: str, key: str, root: Path, source: str, *, strict: bool = T
         target = relative.as_posix()
     elif not all(part.isidentifier() for part in target.split(".")):
         raise ConfigError(f"{key}: {target!r} is neither a .py path nor a dotted module name", where=source)
-    return EntrySpec(target, *parts)
+    named_by = f"{key} on the command line" if source == COMMAND_LINE else f"{key} in {source}"
+    return EntrySpec(target, *parts, named_by=named_by)
 
 
 def apply_overrides(config: Config, runner: str | None, stores: list[str] | None, cwd: Path) -> Config:
@@ -353,7 +386,7 @@ def apply_overrides(config: Config, runner: str | None, stores: list[str] | None
         target, colon, qualified = text.rpartition(":")
         if colon and (target.endswith(".py") or "/" in target) and not Path(target).is_absolute():
             text = f"{(cwd / target).resolve()}:{qualified}"
-        return parse_spec(text, flag, config.root, "command line", strict=config.style == "methods")
+        return parse_spec(text, flag, config.root, COMMAND_LINE, strict=config.style == "methods")
 
     if runner:
         config = replace(config, runner=from_flag(runner, "--runner"))

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from dataclasses import replace
 
 import libcst as cst
 
-from bundler.errors import SourceError, UnresolvableError
+from bundler.errors import BundlerError, SourceError, UnresolvableError
 from bundler.ftypes import EntrySpec, Head, Location, Migration, MigrationList
 from bundler.interpret import (
     CallTrace, Delegate, Event, Instance, Machine, Options, Record, is_classmethod, is_static, parameters,
@@ -33,6 +34,18 @@ def location_of(function: FunctionRef) -> Location:
     if function.class_def is None:
         return Location(module.display, module.line_of_definition(function.node.name.value))
     return Location(module.display, module.line_of_definition(function.class_def.name.value, function.node.name.value))
+
+
+def called_functions(events: Iterable[Event]) -> set[int]:
+    """The definitions (by identity) of every project function these events called, at any depth."""
+    called: set[int] = set()
+    pending = list(events)
+    while pending:
+        event = pending.pop()
+        if isinstance(event, CallTrace):
+            called.add(id(event.function.node))
+            pending.extend(event.events)
+    return called
 
 
 def versions_of(events: Iterable[Event], registry: MigrationList | None) -> list[int]:
@@ -55,9 +68,8 @@ class Extractor:
     """Builds migration lists from entries, with one interpreter (and its memory) for all."""
 
     def __init__(self, modules: ModuleSet, rules: RecordingRules, registry_entry: EntrySpec | None = None,
-                 configured_in: str | None = None, records_nothing: Iterable[EntrySpec] = ()) -> None:
+                 records_nothing: Iterable[EntrySpec] = ()) -> None:
         self.modules = modules
-        self.configured_in = configured_in
         self.rules = rules
         self.resolver = Resolver(modules)
         self.registry_entry = registry_entry
@@ -66,6 +78,8 @@ class Extractor:
             migration_names=frozenset({registry_entry.method} if registry_entry and registry_entry.method else ()))
         self.machine = Machine(self.resolver, self.options)
         self._registry: MigrationList | None = None
+        # each path's entry, its receiver and what it called, for uncalled_recorders
+        self._runs: dict[str, tuple[FunctionRef, Instance | ClassRef | None, set[int]]] = {}
 
     @property
     def registry(self) -> MigrationList | None:
@@ -94,11 +108,11 @@ class Extractor:
         if not spec.method:
             function = self.resolver.module_name(spec.class_name, module)
             if not isinstance(function, FunctionRef):
-                raise SourceError(f"function {spec.class_name} not found", where=module.display)
+                raise SourceError(f"function {spec.class_name} not found{spec.named_where}", where=module.display)
             return function
         found = self.find_class(module, spec.class_name)
         if found is None:
-            raise SourceError(f"class {spec.class_name} not found", where=module.display)
+            raise SourceError(f"class {spec.class_name} not found{spec.named_where}", where=module.display)
         class_module, class_def = found
         function = self.find_method(class_module, class_def, spec.method)
         if function is None:
@@ -108,7 +122,7 @@ class Extractor:
             nearest = difflib.get_close_matches(spec.method, methods, n=1, cutoff=0.5) or [
                 m for m in methods if m.startswith(spec.method)][:1]
             hint = f"; did you mean '{nearest[0]}'?" if nearest else ""
-            raise SourceError(f"class {spec.class_name} has no method {spec.method}{hint}", where=where)
+            raise SourceError(f"class {spec.class_name} has no method {spec.method}{spec.named_where}{hint}", where=where)
         return function
 
     def find_class(self, module: ParsedModule, name: str) -> tuple[ParsedModule, cst.ClassDef] | None:
@@ -125,8 +139,7 @@ class Extractor:
         looks_like_path = spec.target.endswith(".py") or "/" in spec.target
         module = self.modules.by_path(spec.target) if looks_like_path else self.modules.by_name(spec.target)
         if module is None:
-            named_in = f" (named in {self.configured_in})" if self.configured_in else ""
-            raise SourceError(f"file not found{named_in}", where=self.modules.origin.display(spec.target))
+            raise SourceError(f"file not found{spec.named_where}", where=self.modules.origin.display(spec.target))
         return module
 
     def migration_list(self, spec: EntrySpec) -> MigrationList:
@@ -134,7 +147,8 @@ class Extractor:
         receiver, env = self.entry_binding(entry)
         self.machine.templates.clear()
         outcome = self.machine.run(entry, receiver, env)
-        migrations = self._expand(outcome.events, entry)
+        self._runs[entry.name] = (entry, receiver, called_functions(outcome.events))
+        migrations = self._expand(outcome.events, entry, entry)
         templates = list(self.machine.templates)
         advice = ("it finds the step for {version} by the name " + " or ".join(templates)
                   + ", which does not exist: define it") if templates else None
@@ -176,16 +190,21 @@ class Extractor:
 
     # --- cutting what ran into migrations -------------------------------------------------------
 
-    def _expand(self, events: Iterable[Event], entry: FunctionRef) -> list[Migration]:
+    def _expand(self, events: Iterable[Event], entry: FunctionRef, caller: FunctionRef) -> list[Migration]:
+        """``caller``'s events as migrations, each with the line where ``caller`` applies it."""
         migrations: list[Migration] = []
         for event in events:
             if isinstance(event, Record):
+                site = Location(event.function.module.display, event.function.module.line_of(event.version.node))
                 migrations.append(Migration(f"{event.function.name} (inline)", location_of(event.function),
-                                            (event.version.value,)))  # type: ignore[arg-type]
+                                            (event.version.value,), site))  # type: ignore[arg-type]
             elif isinstance(event, Delegate):
-                migrations.extend(self._registry.migrations if self._registry is not None else ())
+                site = Location(caller.module.display, caller.module.line_of(event.node))
+                delegated = self._registry.migrations if self._registry is not None else ()
+                migrations.extend(replace(m, call_site=site) for m in delegated)
             else:
-                migrations.extend(self._classify(event, entry))
+                site = Location(caller.module.display, caller.module.line_of(event.node))
+                migrations.extend(replace(m, call_site=m.call_site or site) for m in self._classify(event, entry))
         return migrations
 
     def _classify(self, call: CallTrace, entry: FunctionRef) -> list[Migration]:
@@ -201,8 +220,31 @@ class Extractor:
             isinstance(e, CallTrace) and self._records_for_caller(e, versions_of(e.events, self._registry))
             for e in children)
         if not own_records and (len(children) > 1 or any(isinstance(e, Delegate) for e in children)):
-            return self._expand(call.events, entry)
+            return self._expand(call.events, entry, call.function)
         return [Migration(call.function.name, location_of(call.function), tuple(versions))]
+
+    def uncalled_recorders(self, listing: MigrationList) -> tuple[Migration, ...]:
+        """Methods of the path's class that record numbers but that the path never calls: a
+        missing number's likely fix is a call of one. Advice only (the verdict never depends
+        on it), so a method the interpreter cannot follow is passed over."""
+        run = self._runs.get(listing.name)
+        if run is None or run[0].class_def is None:
+            return ()
+        entry, receiver, called = run
+        found, seen = [], set()
+        for klass in self.resolver.mro(ClassRef(entry.module, entry.class_def)):
+            for name, node in self.resolver.class_methods(klass.node).items():
+                if name in seen or id(node) in called or node is entry.node:
+                    continue
+                seen.add(name)
+                method = FunctionRef(klass.module, klass.node, node)
+                try:
+                    versions = versions_of(self.machine.probe(method, receiver).events, self._registry)
+                except (BundlerError, RecursionError):
+                    continue
+                if versions:
+                    found.append(Migration(method.name, location_of(method), tuple(versions)))
+        return tuple(found)
 
     def _records_for_caller(self, call: CallTrace, bound_versions: list[int]) -> bool:
         """True for a recording helper: what it records depends on the arguments it is given."""

@@ -40,6 +40,12 @@ class EntrySpec:
     target: str  # a file path or a dotted module name, as written
     class_name: str = ""
     method: str = ""
+    # where it was written, for messages ("--store on the command line", "pyproject.toml: stores")
+    named_by: str = field(default="", compare=False)
+
+    @property
+    def named_where(self) -> str:
+        return f" (named by {self.named_by})" if self.named_by else ""
 
     def __str__(self) -> str:
         qualified = ".".join(filter(None, (self.class_name, self.method)))
@@ -62,6 +68,8 @@ class Migration:
     method: str  # Class.method
     location: Location  # where the method is defined
     versions: tuple[int, ...]
+    # where the path applies it (the call, or the recording statement): where a neighbour's fix goes
+    call_site: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,8 @@ class MigrationList:
     migrations: tuple[Migration, ...]
     origin: str = "source"  # "source", or the bundle's path
     missing_advice: str | None = None  # how to fix a missing {version}, when the style knows better than "add a mirror"
+    # methods of the path's class that record numbers the path lacks but that it never calls
+    uncalled: tuple[Migration, ...] = ()
 
     def applied(self) -> list[int]:
         """Every recorded number, in the order first applied."""

@@ -382,5 +382,5 @@ def spec_location(config: Config, spec: str) -> Location:
         candidate = base / relative.with_suffix(".py")
         if candidate.is_file():
             line = index_definitions(candidate.read_text(encoding="utf-8", errors="replace")).get((function, None), 1)
-            return Location(candidate.relative_to(config.root).as_posix(), line)
+            return Location(config.display_prefix + candidate.relative_to(config.root).as_posix(), line)
     return Location(spec, 1)

@@ -39,6 +39,7 @@ class Origin(Protocol):
 class ProjectFolder:
     root: Path
     label: str = "source"
+    prefix: str = ""  # the project folder's path in the repository ("services/notes/"), for display
 
     def read(self, relpath: str) -> bytes | None:
         path = self.root / relpath
@@ -47,10 +48,10 @@ class ProjectFolder:
         try:
             return path.read_bytes()
         except OSError as exc:
-            raise SourceError(f"cannot read: {exc.strerror}", where=relpath) from None
+            raise SourceError(f"cannot read: {exc.strerror}", where=self.display(relpath)) from None
 
     def display(self, relpath: str) -> str:
-        return relpath
+        return self.prefix + relpath
 
     def list_folder(self, relpath: str) -> list[str] | None:
         folder = self.root / relpath

@@ -159,27 +159,34 @@ def _numbers(versions: list[int] | tuple[int, ...]) -> str:
 
 
 def missing(registry: MigrationList, path: MigrationList, version: int) -> Finding:
+    """Located where the fix goes: at the path's call of the neighbouring number."""
     origin = registry.recorders(version)[0]
     order = registry.applied()
     applied = set(path.applied())
     before = next((v for v in reversed(order[: order.index(version)]) if v in applied), None)
     after = next((v for v in order[order.index(version) + 1:] if v in applied), None)
+    uncalled = next((m for m in path.uncalled if version in m.versions), None)
+    fix = f"call {short_name(uncalled)}" if uncalled is not None else "add a mirror"
     if before is not None and after is not None:
-        advice = f"add a mirror between the calls for {before} and {after}"
+        advice = f"{fix} between the calls for {before} and {after}"
     elif before is not None:
-        advice = f"add a mirror after the call for {before}"
+        advice = f"{fix} after the call for {before}"
     elif after is not None:
-        advice = f"add a mirror before the call for {after}"
+        advice = f"{fix} before the call for {after}"
     else:
-        advice = "add a mirror of it"
-    if path.missing_advice is not None:
+        advice = f"{fix} of it" if uncalled is None else fix
+    if path.missing_advice is not None and uncalled is None:
         advice = path.missing_advice.format(version=version)
+    if uncalled is not None:
+        advice = f"{uncalled.method} ({uncalled.location}) records {version} but is never called: {advice}"
     where = f" ({path.origin})" if path.origin != "source" else ""
     message = (
         f"{path.name} ({path.location}){where} never applies version {version}; the registry applies it in"
         f" {origin.method} ({origin.location}): {advice}"
     )
-    return Finding(Code.MISSING_MIGRATION, Severity.ERROR, message, path.location, version, path.name)
+    neighbour = path.recorders(before)[0] if before is not None else path.recorders(after)[0] if after is not None else None
+    anchor = path.location if neighbour is None else neighbour.call_site or neighbour.location
+    return Finding(Code.MISSING_MIGRATION, Severity.ERROR, message, anchor, version, path.name)
 
 
 def out_of_order(registry: MigrationList, path: MigrationList) -> Iterator[Finding]:

@@ -15,6 +15,8 @@ import pytest
 
 from bundler.cli import main
 
+from .conftest import STORE
+
 CHECKER_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "checker"
 
 
@@ -34,7 +36,8 @@ def run_check(capsys, *args: str) -> tuple[int, dict]:
 
 @pytest.mark.parametrize(("fixture", "verdict"), verdicts())
 def test_fixture_verdict(fixture: Path, verdict: dict, capsys) -> None:
-    args = ["--config", str(fixture / verdict.get("config", "pyproject.toml"))]
+    # paths in messages are relative to the fixture, as if it were a repository of its own
+    args = ["--config", str(fixture / verdict.get("config", "pyproject.toml")), "--root", str(fixture)]
     if "store" in verdict:
         args += ["--store", str(fixture / verdict["store"])]
     if verdict["exit"] == 2:
@@ -54,3 +57,36 @@ def test_every_fixture_has_a_failing_variant_unless_it_is_about_passing() -> Non
         exits = {v["exit"] for v in tomllib.loads(expected.read_text()).values()}
         assert exits & {0, 2}, expected
         assert exits - {0}, expected
+
+
+GROUPED_STORE = """\
+class Store:
+    def __init__(self, conn):
+        self.conn = conn
+        self._upgrade()
+
+    def _upgrade(self):
+        self.m27()
+
+    def m27(self):
+        self.conn.execute("INSERT INTO schema_versions (version, applied_at) VALUES (27, 'now')")
+"""
+
+
+def test_a_missing_number_points_at_the_call_of_its_neighbour_where_the_mirror_goes(codebase, capsys) -> None:
+    root = codebase(store__py=GROUPED_STORE)
+    code, report = run_check(capsys, "--config", str(root / "pyproject.toml"))
+    [finding] = report["findings"]
+    assert (code, finding["code"], finding["version"]) == (1, "missing-migration", 28)
+    # the helper that applies 27 is the neighbour: the mirror of 28 goes after its call
+    assert (finding["file"], finding["line"]) == ("store.py", 4)
+    assert finding["message"].endswith("add a mirror after the call for 27")
+
+
+def test_a_method_that_records_the_missing_number_but_is_never_called_is_named(codebase, capsys) -> None:
+    root = codebase(store__py=STORE.replace("        self.m28()\n", ""))
+    code, report = run_check(capsys, "--config", str(root / "pyproject.toml"))
+    [finding] = report["findings"]
+    assert code == 1 and (finding["file"], finding["line"]) == ("store.py", 4)
+    assert finding["message"].endswith(
+        ": Store.m28 (store.py:9) records 28 but is never called: call m28 after the call for 27")

@@ -43,7 +43,8 @@ def test_a_failing_code_base_exits_1_with_file_and_line(codebase, capsys) -> Non
     code, out, _ = run(capsys, root)
     assert code == 1
     first = out.splitlines()[0]
-    assert first.startswith("store.py:2: missing-migration: Store.__init__ (store.py:2) never applies version 28;")
+    # at the insertion point: the call of 27, after which the mirror of 28 goes
+    assert first.startswith("store.py:4: missing-migration: Store.__init__ (store.py:2) never applies version 28;")
     assert "MigrationRunner.m28 (runner.py:12)" in first
     assert out.splitlines()[-1] == "failed: 1 error, 0 warnings"
 
@@ -106,7 +107,7 @@ def test_flags_override_the_configuration_and_are_relative_to_the_current_folder
     root = codebase({"other_store.py": STORE.replace("        self.m28()\n", "")})
     monkeypatch.chdir(root)
     assert main(["check", "--store", "other_store.py:Store.__init__"]) == 1
-    assert "other_store.py:2: missing-migration" in capsys.readouterr().out
+    assert "other_store.py:4: missing-migration" in capsys.readouterr().out
 
 
 def test_the_report_can_be_written_to_a_file(codebase, capsys, tmp_path) -> None:
@@ -191,4 +192,5 @@ def test_a_mistyped_command_format_or_option_gets_the_nearest_valid_one(capsys, 
 def test_a_mistyped_method_gets_the_nearest_one(codebase, capsys) -> None:
     root = codebase()
     code, _, err = run(capsys, root, "--runner", str(root / "runner.py") + ":MigrationRunner.run_all")
-    assert code == 2 and "has no method run_all; did you mean 'run_all_migrations'?" in err
+    assert code == 2 and "has no method run_all (named by --runner on the command line);" \
+        " did you mean 'run_all_migrations'?" in err

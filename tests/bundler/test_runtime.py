@@ -45,7 +45,7 @@ def test_every_defect_passes_the_static_check(capsys) -> None:
 
 
 def test_findings_name_the_path_and_point_at_its_callable() -> None:
-    [fresh, upgrade] = runtime_findings(load_config(str(RUNTIME_FIXTURES / "no_index.toml")))
+    [fresh, upgrade] = runtime_findings(load_config(str(RUNTIME_FIXTURES / "no_index.toml"), root=str(RUNTIME_FIXTURES)))
     assert fresh.path == "app.store_no_index:open_path"
     assert (fresh.location.file, fresh.location.line) == ("src/app/store_no_index.py", 24)
     assert "on a fresh database" in fresh.message and "upgrading old_queue.sql" in upgrade.message

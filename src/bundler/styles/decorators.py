@@ -24,7 +24,7 @@ def decorated(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> M
     if spec.class_name:
         found = extractor.find_class(module, spec.class_name)
         if found is None:
-            raise SourceError(f"class {spec.class_name} not found", where=module.display)
+            raise SourceError(f"class {spec.class_name} not found{spec.named_where}", where=module.display)
         functions = [(f"{spec.class_name}.{s.name.value}", s) for s in found[1].body.body if isinstance(s, cst.FunctionDef)]
     migrations = []
     for name, node in functions:

@@ -30,7 +30,7 @@ def version_modules(extractor: Extractor, spec: EntrySpec, options: StyleOptions
     folder = spec.target.rstrip("/")
     names = extractor.modules.origin.list_folder(folder)
     if names is None:
-        raise SourceError("folder not found", where=extractor.modules.origin.display(folder))
+        raise SourceError(f"folder not found{spec.named_where}", where=extractor.modules.origin.display(folder))
     migrations = []
     for name in sorted(names):
         match = re.search(options.module_pattern, name)

@@ -58,7 +58,7 @@ def named_methods(extractor: Extractor, spec: EntrySpec, options: StyleOptions) 
     module = extractor.module_for(spec)
     found = extractor.find_class(module, spec.class_name) if spec.class_name else None
     if found is None:
-        raise SourceError(f"class {spec.class_name or '(none given)'} not found", where=module.display)
+        raise SourceError(f"class {spec.class_name or '(none given)'} not found{spec.named_where}", where=module.display)
     class_module, class_def = found
     migrations = []
     for statement in class_def.body.body:
