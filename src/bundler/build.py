@@ -32,6 +32,7 @@ from bundler.errors import BuildFailed, BundleError, CheckFailed, ConfigError, e
 from bundler.ftypes import CheckResult, Finding
 from bundler.report import summary_line
 from bundler.runtime import Launcher, runtime_findings
+from bundler.vcs import git
 
 Progress = Callable[[str], None]
 SHIV_VERSION = "1.0.8"
@@ -121,14 +122,6 @@ def package_version(name: str) -> str:
         return version(name)
     except PackageNotFoundError:
         return "absent"
-
-
-def git(root: Path, *args: str) -> str | None:
-    try:
-        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return result.stdout.strip() if result.returncode == 0 else None
 
 
 def source_date_epoch(root: Path) -> int:

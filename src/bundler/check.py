@@ -15,6 +15,7 @@ from bundler.extract import Extractor
 from bundler.ftypes import CheckResult, Code, EntrySpec, Finding, Head, Location, Migration, MigrationList, Severity
 from bundler.records import RecordingRules
 from bundler.sources import Archive, ModuleSet, ProjectFolder, module_name_for
+from bundler.suppress import apply_suppressions, read_baseline
 from bundler.verify import apply_severity, head_findings, verify
 
 
@@ -26,8 +27,10 @@ def recording_rules(config: Config) -> RecordingRules:
     )
 
 
-def run_check(config: Config, bundles: Sequence[Path] = (), trees: dict[str, cst.Module] | None = None) -> CheckResult:
-    """Verify every store path against the registry, in the source and inside each bundle.
+def run_check(config: Config, bundles: Sequence[Path] = (), trees: dict[str, cst.Module] | None = None,
+              *, runtime: bool = False) -> CheckResult:
+    """Verify every store path against the registry, in the source and inside each bundle (and,
+    with ``runtime``, run every path and compare schemas); then set the accepted findings aside.
 
     ``trees`` carries parsed texts from an earlier check in the same process (the build checks
     the source, then the bundle built from it)."""
@@ -35,13 +38,21 @@ def run_check(config: Config, bundles: Sequence[Path] = (), trees: dict[str, cst
     source = ModuleSet(ProjectFolder(config.root, prefix=config.display_prefix), trees)
     registry, paths, head = extract_lists(source, config, runner, stores)
     findings = verify(registry, paths, config.severity, head, config.base)
+    copies: list[ModuleSet] = []
     for bundle in bundles:
-        bundle_registry, bundle_paths, bundle_head, stale = check_bundle(Path(bundle), source, runner, stores, config)
+        archive, bundle_registry, bundle_paths, bundle_head, stale = check_bundle(Path(bundle), source, runner, stores, config)
+        copies.append(archive)
         paths += bundle_paths
         findings += verify(registry, bundle_paths, config.severity) + stale
         if bundle_head is not None:  # every step must be inside the archive too
             findings += apply_severity(head_findings(bundle_registry, bundle_head, config.base), config.severity)
-    return CheckResult(registry=registry, paths=tuple(paths), findings=tuple(findings))
+    if runtime:
+        from bundler.runtime import runtime_findings  # runs subprocesses: only when asked
+
+        findings += [finding for bundle in (bundles or [None]) for finding in runtime_findings(config, bundle)]
+    active, suppressed = apply_suppressions(findings, source.loaded(), [m for s in copies for m in s.loaded()],
+                                            read_baseline(config.baseline), config.severity)
+    return CheckResult(registry=registry, paths=tuple(paths), findings=tuple(active), suppressed=tuple(suppressed))
 
 
 def extract_lists(
@@ -120,7 +131,7 @@ def archive_spec(spec: EntrySpec) -> EntrySpec:
 
 def check_bundle(
     bundle: Path, source: ModuleSet, runner: EntrySpec, stores: Sequence[EntrySpec], config: Config,
-) -> tuple[MigrationList, list[MigrationList], Head | None, list[Finding]]:
+) -> tuple[ModuleSet, MigrationList, list[MigrationList], Head | None, list[Finding]]:
     archive = ModuleSet(Archive(bundle), source.trees)
     stale: list[Finding] = []
     for spec in (runner, *stores, *config.fresh_stores):
@@ -144,4 +155,4 @@ def check_bundle(
                 ))
     registry_spec = runner if (config.root / runner.target).is_dir() else archive_spec(runner)
     registry, paths, head = extract_lists(archive, config, registry_spec, [archive_spec(s) for s in stores])
-    return registry, paths, head, stale
+    return archive, registry, paths, head, stale

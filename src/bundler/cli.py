@@ -16,7 +16,8 @@ from bundler import __version__
 from bundler.check import run_check
 from bundler.config import Config, load_config
 from bundler.errors import EXIT_CANNOT_VERIFY, EXIT_FINDINGS, EXIT_OK, BundlerError, CheckFailed, ConfigError
-from bundler.report import FORMATS, render
+from bundler.ftypes import CheckResult
+from bundler.report import FORMATS, Provenance, render, render_error
 from bundler.terminal import COLOR_CHOICES, Terminal
 
 if TYPE_CHECKING:
@@ -91,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--root", help="the folder paths in the report are relative to (default: the git top level)")
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--output", type=Path, help="write the report here instead of standard output")
+    check.add_argument("--write-baseline", type=Path, metavar="FILE",
+                       help="accept every current finding: write them to FILE (then set baseline = FILE)")
+    check.add_argument("--list-codes", action="store_true", help="list the finding codes and exit")
+    explain = command("explain", "what a finding code means: what triggers it, an example, the fix",
+                      "  bundler explain missing-migration")
+    explain.add_argument("code", help="a finding code (bundler check --list-codes lists them)")
 
     build = command("build", "check, build build/<bundle> with shiv, verify and smoke-run it", "  bundler build")
     build.add_argument("--force", action="store_true", help="build even when nothing changed")
@@ -110,18 +117,60 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def command_check(args: argparse.Namespace) -> int:
-    config = load_config(args.config, runner=args.runner, stores=args.store, root=args.root)
-    result = run_check(config, args.bundle)
-    if args.runtime:
-        from bundler.runtime import runtime_findings
+    if args.list_codes:
+        from bundler.codes import code_list
 
-        extra = [finding for bundle in (args.bundle or [None]) for finding in runtime_findings(config, bundle)]
-        result = replace(result, findings=result.findings + tuple(extra))
+        sys.stdout.write(code_list())
+        return EXIT_OK
+    config: Config | None = None
+    try:
+        config = load_config(args.config, runner=args.runner, stores=args.store, root=args.root)
+        result = run_check(config, args.bundle, runtime=args.runtime)
+        if args.write_baseline is not None:
+            result = write_baseline(result, args.write_baseline, config)
+    except BundlerError as exc:  # machine-readable formats still get a result, saying why
+        if args.format != "text":
+            write_report(render_error(exc, args.format, provenance_for(args.format, config)), args.output)
+        raise
     if args.format == "text" and args.output is None:
         TERMINAL.report(result)
     else:
-        write_report(render(result, args.format), args.output)
+        write_report(render(result, args.format, provenance_for(args.format, config)), args.output)
     return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+def write_baseline(result: CheckResult, path: Path, config: Config) -> CheckResult:
+    """Every finding that counts now (and every one the old baseline accepted) becomes known."""
+    from bundler.ftypes import Suppression
+    from bundler.suppress import baseline_text
+
+    known = [*result.findings, *(f for f in result.suppressed if f.suppression and f.suppression.kind == "baseline")]
+    try:
+        path.write_text(baseline_text(known), encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write the baseline: {exc.strerror}", where=str(path)) from None
+    hint = "" if config.baseline == path.resolve() else f'; set baseline = "{path}" in [tool.bundler] to use it'
+    TERMINAL.progress(f"baseline: {len(known)} finding{'s' if len(known) != 1 else ''} written to {path}{hint}")
+    accepted = tuple(replace(f, suppression=Suppression("baseline", f"in the baseline {path.name}")) for f in result.findings)
+    return replace(result, findings=(), suppressed=result.suppressed + accepted)
+
+
+def provenance_for(fmt: str, config: Config | None) -> Provenance | None:
+    """The repository and, in git, its commit: SARIF places results with them."""
+    if fmt != "sarif":
+        return None
+    from bundler.vcs import git, repository_uri
+
+    root = (config.repository or config.root) if config is not None else Path.cwd()
+    return Provenance(root, repository_uri(root), git(root, "rev-parse", "HEAD"),
+                      git(root, "rev-parse", "--abbrev-ref", "HEAD"))
+
+
+def command_explain(args: argparse.Namespace) -> int:
+    from bundler.codes import explain
+
+    sys.stdout.write(explain(args.code))
+    return EXIT_OK
 
 
 TERMINAL = Terminal()
@@ -214,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         TERMINAL = Terminal(quiet=args.quiet, verbose=args.verbose, color=args.color)
         commands = {"check": command_check, "build": command_build, "sync": command_sync,
                     "rollback": command_rollback, "build-and-sync": command_build_and_sync,
-                    "version-bump": command_version_bump}
+                    "version-bump": command_version_bump, "explain": command_explain}
         return commands[args.command](args)
     except CheckFailed as exc:
         TERMINAL.report(exc.result)

@@ -19,7 +19,7 @@ from bundler.ftypes import DEFAULT_SEVERITY, Code, EntrySpec, Severity
 KNOWN_KEYS = {
     "style", "styles", "runner", "stores", "version-table", "version-record", "severity", "install-dir",
     "restart-command", "runtime", "console-script", "bundle-name", "bundle-packages", "records-nothing",
-    "head", "base", "fresh-stores",
+    "head", "base", "fresh-stores", "baseline",
 }
 RUNTIME_KEYS = {"runner", "stores", "upgrade-fixtures", "timeout", "fresh-stores"}
 STYLE_KEYS = {"decorator", "name-pattern", "record-keys", "module-pattern", "record-number", "record-element",
@@ -83,6 +83,7 @@ class Config:
     fresh_stores: tuple[EntrySpec, ...] = ()
     head: EntrySpec | None = None  # file.py:NAME or file.py:Class.ATTR holding the current version
     base: int | None = None  # the first version that must have a step (default: the lowest registered)
+    baseline: Path | None = None  # findings accepted as known (bundler check --write-baseline writes it)
     # Paths in reports are relative to it: the git top level holding the project, or --root.
     repository: Path | None = None
 
@@ -238,6 +239,8 @@ def parse_table(table: dict[str, Any], root: Path, source: str) -> Config:
             parse_spec(expect_item(v, "records-nothing", str, source), "records-nothing", root, source, strict=False)
             for v in expect(table, "records-nothing", list, source)
         ))
+    if "baseline" in table:
+        config = replace(config, baseline=inside(root, expect(table, "baseline", str, source), "baseline", source))
     if "severity" in table:
         config = replace(config, severity=parse_severity(expect(table, "severity", dict, source), source))
     if "runtime" in table:

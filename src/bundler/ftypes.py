@@ -23,10 +23,11 @@ class Code(str, Enum):
     STALE_BUNDLE = "stale-bundle"
     SCHEMA_DRIFT = "schema-drift"
     DATA_LOSS = "data-loss"
+    UNUSED_SUPPRESSION = "unused-suppression"
 
 
 DEFAULT_SEVERITY: dict[Code, Severity] = {code: Severity.ERROR for code in Code} | {
-    Code.OUT_OF_ORDER: Severity.WARNING
+    Code.OUT_OF_ORDER: Severity.WARNING, Code.UNUSED_SUPPRESSION: Severity.WARNING,
 }
 
 
@@ -116,6 +117,15 @@ class Head:
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """Why a finding is accepted: a ``# bundler: ignore[code] reason`` comment, or the baseline."""
+
+    kind: str  # "comment" or "baseline"
+    reason: str
+    location: Location | None = None  # the comment
+
+
+@dataclass(frozen=True)
 class Finding:
     code: Code
     severity: Severity
@@ -123,13 +133,15 @@ class Finding:
     location: Location
     version: int | None = None
     path: str | None = None
+    suppression: Suppression | None = None
 
 
 @dataclass(frozen=True)
 class CheckResult:
     registry: MigrationList
     paths: tuple[MigrationList, ...]
-    findings: tuple[Finding, ...] = field(default_factory=tuple)
+    findings: tuple[Finding, ...] = field(default_factory=tuple)  # the ones that count
+    suppressed: tuple[Finding, ...] = field(default_factory=tuple)  # reported, but accepted
 
     @property
     def ok(self) -> bool:

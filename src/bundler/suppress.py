@@ -1,0 +1,116 @@
+"""Accepted findings: ``# bundler: ignore[code] reason`` comments and the baseline file.
+
+An accepted finding is reported as suppressed (JSON ``suppressed``, SARIF ``suppressions``),
+never dropped; a comment that suppresses nothing, or gives no reason, is itself a finding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import tokenize
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from bundler.errors import ConfigError
+from bundler.ftypes import Code, Finding, Location, Severity, Suppression
+from bundler.sources import ParsedModule
+
+COMMENT = re.compile(r"#\s*bundler:\s*ignore\[([^\]]*)\](.*)$")
+BASELINE_FORMAT = 1
+LINE_REFERENCE = re.compile(r"(?<=\.py):\d+|(?<=\.pyz):\d+")
+
+
+@dataclass(frozen=True)
+class Comment:
+    codes: tuple[str, ...]
+    reason: str
+    location: Location
+    module: str  # the module's dotted name (or its path): a source file and its copy in a bundle share it
+
+
+def comments_in(module: ParsedModule) -> list[Comment]:
+    """The suppression comments of a module, read with the tokenizer (a ``#`` inside a string is no comment)."""
+    if "bundler:" not in module.text:
+        return []
+    found = []
+    for token in tokenize.generate_tokens(io.StringIO(module.text).readline):
+        if token.type == tokenize.COMMENT and (match := COMMENT.search(token.string)):
+            codes = tuple(code.strip() for code in match.group(1).split(",") if code.strip())
+            found.append(Comment(codes, match.group(2).strip(), Location(module.display, token.start[0]),
+                                 module.dotted or module.relpath))
+    return found
+
+
+def fingerprint(finding: Finding) -> str:
+    """Stable while code moves: the code, the file, the number, the path, and the message
+    without its line numbers."""
+    message = LINE_REFERENCE.sub("", finding.message)
+    key = "\0".join((finding.code.value, finding.location.file, str(finding.version), finding.path or "", message))
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def apply_suppressions(
+    findings: Iterable[Finding], sources: Iterable[ParsedModule], copies: Iterable[ParsedModule],
+    baseline: Mapping[str, str], severity: Mapping[Code, Severity],
+) -> tuple[list[Finding], list[Finding]]:
+    """(findings that count, suppressed findings). ``sources`` are the project's modules, whose
+    unused comments are reported; ``copies`` are the same modules read from bundles."""
+    own = [comment for module in sources for comment in comments_in(module)]
+    by_line = {(c.location.file, c.location.line): c for module in copies for c in comments_in(module)}
+    by_line.update({(c.location.file, c.location.line): c for c in own})
+    used: set[tuple[str, int]] = set()
+    active, suppressed = [], []
+    for finding in findings:
+        comment = by_line.get((finding.location.file, finding.location.line))
+        if comment is not None and comment.reason and finding.code.value in comment.codes:
+            used.add((comment.module, comment.location.line))
+            suppressed.append(replace(finding, suppression=Suppression("comment", comment.reason, comment.location)))
+        elif fingerprint(finding) in baseline:
+            suppressed.append(replace(finding, suppression=Suppression("baseline", baseline[fingerprint(finding)])))
+        else:
+            active.append(finding)
+    level = severity.get(Code.UNUSED_SUPPRESSION, Severity.WARNING)
+    if level is not Severity.OFF:
+        active += [unused(comment, level) for comment in own if (comment.module, comment.location.line) not in used]
+    return active, suppressed
+
+
+def unused(comment: Comment, level: Severity) -> Finding:
+    codes = ", ".join(comment.codes) or "no code"
+    unknown = [code for code in comment.codes if code not in {c.value for c in Code}]
+    if unknown:
+        why = f"{', '.join(unknown)} is not a finding code (bundler check --list-codes)"
+    elif not comment.reason:
+        why = "it gives no reason: say why after the brackets"
+    else:
+        why = f"no {codes} finding is reported on this line"
+    return Finding(Code.UNUSED_SUPPRESSION, level, f"the suppression ignore[{codes}] suppresses nothing: {why}",
+                   comment.location)
+
+
+def read_baseline(path: Path | None) -> dict[str, str]:
+    """fingerprint → why it is accepted; no baseline configured: nothing is."""
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        entries = data["findings"] if data.get("format") == BASELINE_FORMAT else None
+        if not isinstance(entries, list):
+            raise ConfigError(f"not a bundler baseline (format {BASELINE_FORMAT}); write one with --write-baseline",
+                              where=str(path))
+        return {entry["fingerprint"]: f"in the baseline {path.name}" for entry in entries}
+    except FileNotFoundError:
+        raise ConfigError("baseline file not found; write it with bundler check --write-baseline", where=str(path)) from None
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(f"cannot read the baseline: {exc}", where=str(path)) from None
+
+
+def baseline_text(findings: Iterable[Finding]) -> str:
+    """The baseline file: every finding that counts now, by fingerprint, with what it said (for review)."""
+    entries = [{"fingerprint": fingerprint(f), "code": f.code.value, "file": f.location.file,
+                "version": f.version, "message": f.message} for f in findings]
+    return json.dumps({"format": BASELINE_FORMAT, "findings": entries}, indent=2) + "\n"
