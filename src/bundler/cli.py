@@ -125,9 +125,11 @@ def command_check(args: argparse.Namespace) -> int:
     config: Config | None = None
     try:
         config = load_config(args.config, runner=args.runner, stores=args.store, root=args.root)
-        result = run_check(config, args.bundle, runtime=args.runtime)
-        if args.write_baseline is not None:
-            result = write_baseline(result, args.write_baseline, config)
+        if args.write_baseline is not None:  # every finding becomes known: the old baseline does not matter
+            result = write_baseline(run_check(replace(config, baseline=None), args.bundle, runtime=args.runtime),
+                                    args.write_baseline, config)
+        else:
+            result = run_check(config, args.bundle, runtime=args.runtime)
     except BundlerError as exc:  # machine-readable formats still get a result, saying why
         if args.format != "text":
             write_report(render_error(exc, args.format, provenance_for(args.format, config)), args.output)
@@ -140,11 +142,11 @@ def command_check(args: argparse.Namespace) -> int:
 
 
 def write_baseline(result: CheckResult, path: Path, config: Config) -> CheckResult:
-    """Every finding that counts now (and every one the old baseline accepted) becomes known."""
+    """Every finding that counts now becomes known."""
     from bundler.ftypes import Suppression
     from bundler.suppress import baseline_text
 
-    known = [*result.findings, *(f for f in result.suppressed if f.suppression and f.suppression.kind == "baseline")]
+    known = result.findings
     try:
         path.write_text(baseline_text(known), encoding="utf-8")
     except OSError as exc:

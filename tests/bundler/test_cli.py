@@ -194,3 +194,74 @@ def test_a_mistyped_method_gets_the_nearest_one(codebase, capsys) -> None:
     code, _, err = run(capsys, root, "--runner", str(root / "runner.py") + ":MigrationRunner.run_all")
     assert code == 2 and "has no method run_all (named by --runner on the command line);" \
         " did you mean 'run_all_migrations'?" in err
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "github"])
+def test_when_the_check_cannot_run_machine_formats_still_write_a_result(fmt, codebase, capsys, tmp_path) -> None:
+    root = codebase(store__py="class Store:\n    def __init__(self:\n")
+    output = tmp_path / f"report.{fmt}"
+    assert main(["check", "--config", str(root / "pyproject.toml"), "--format", fmt, "--output", str(output)]) == 2
+    assert capsys.readouterr().err.startswith("bundler: error: store.py:2: syntax error")
+    text = output.read_text()
+    if fmt == "json":
+        assert json.loads(text)["error"]["file"] == "store.py"
+    elif fmt == "sarif":
+        assert json.loads(text)["runs"][0]["invocations"][0]["executionSuccessful"] is False
+    else:
+        assert text.startswith("::error file=store.py,line=2,title=bundler could not verify::store.py:2: syntax error")
+
+
+def test_a_configuration_error_is_machine_readable_too(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--format", "json"]) == 2
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert error["message"].startswith("no pyproject.toml found") and error["exit_code"] == 2
+
+
+@pytest.fixture
+def monorepo(tmp_path: Path, monkeypatch) -> Path:
+    """A git repository holding a project under services/notes/, checked from the repository's root."""
+    from .conftest import PYPROJECT, RUNNER
+
+    root = tmp_path / "monorepo"
+    project = root / "services" / "notes"
+    (project / "src" / "notes").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(PYPROJECT.replace('"runner.py:', '"src/notes/runner.py:')
+                                            .replace('"store.py:', '"src/notes/store.py:'))
+    (project / "src" / "notes" / "runner.py").write_text(RUNNER)
+    (project / "src" / "notes" / "store.py").write_text(STORE.replace("        self.m28()\n", ""))
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(root)]
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "notes"], check=True)
+    monkeypatch.chdir(root)
+    return root
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
+def test_from_a_monorepos_root_every_format_gives_paths_relative_to_it(fmt, monorepo, capsys) -> None:
+    assert main(["check", "--config", "services/notes/pyproject.toml", "--format", fmt]) == 1
+    out = capsys.readouterr().out
+    where = "services/notes/src/notes/store.py"
+    if fmt == "text":
+        assert out.startswith(f"{where}:4: missing-migration: Store.__init__ ({where}:2) never applies version 28;")
+    elif fmt == "github":
+        assert out.startswith(f"::error file={where},line=4,title=missing-migration::")
+    elif fmt == "json":
+        report = json.loads(out)
+        assert report["findings"][0]["file"] == where
+        assert report["registry"][0]["file"] == "services/notes/src/notes/runner.py"
+    else:
+        run = json.loads(out)["runs"][0]
+        assert run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"] == {
+            "uri": where, "uriBaseId": "REPOROOT"}
+        assert run["originalUriBaseIds"]["REPOROOT"]["uri"] == monorepo.resolve().as_uri() + "/"
+        head = subprocess.run(["git", "-C", str(monorepo), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+        assert run["versionControlProvenance"][0]["revisionId"] == head
+
+
+def test_root_overrides_the_git_top_level(monorepo, capsys) -> None:
+    assert main(["check", "--config", "services/notes/pyproject.toml", "--root", "services"]) == 1
+    assert capsys.readouterr().out.startswith("notes/src/notes/store.py:4: missing-migration")
+    assert main(["check", "--config", "services/notes/pyproject.toml", "--root", "/nonexistent-elsewhere"]) == 2
+    assert "--root /nonexistent-elsewhere: does not hold the project folder" in capsys.readouterr().err
