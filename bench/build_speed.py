@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from bundler.build import build, run_shiv, source_date_epoch, stage_install  # noqa: E402
+from bundler.build import build, run_shiv, silent, source_date_epoch, stage_install  # noqa: E402
 from bundler.check import run_check  # noqa: E402
 from bundler.config import load_config  # noqa: E402
 from bundler.install import sync  # noqa: E402
@@ -48,14 +48,13 @@ def main() -> None:
         scratch = Path(name)
         project = copy_project(scratch / "project")
         config = load_config(str(project / "pyproject.toml"))
-        quiet = lambda line: None  # noqa: E731
 
         def bare_shiv() -> None:
             with tempfile.TemporaryDirectory(dir=scratch) as stage:
                 site_packages = stage_install(config, Path(stage))
                 run_shiv(config, site_packages, Path(stage) / "bare.pyz", source_date_epoch(project))
 
-        bares, fulls = paired_runs(bare_shiv, lambda: build(config, quiet, force=True), BUILD_PAIRS)
+        bares, fulls = paired_runs(bare_shiv, lambda: build(config, silent, force=True), BUILD_PAIRS)
         # The staging both sides share takes seconds and drifts with the load on this shared
         # machine by more than the difference measured: the two sides of each pair run back to
         # back, so each pair's ratio cancels the drift, and their median drops the bursts. The
@@ -68,8 +67,8 @@ def main() -> None:
 
         install = scratch / "install"
         bundle = project / "build" / "worker-service.pyz"
-        noop, full_sync = paired_best_of(lambda: (build(config, quiet), sync(config, bundle, install)),
-                                         lambda: (build(config, quiet, force=True), sync(config, bundle, install)), REPEAT)
+        noop, full_sync = paired_best_of(lambda: (build(config, silent), sync(config, bundle, install)),
+                                         lambda: (build(config, silent, force=True), sync(config, bundle, install)), REPEAT)
         print(f"no-op build-and-sync {noop:.2f} s vs a full one {full_sync:.2f} s: {noop / full_sync:.2f}x (goal <= 0.1x)")
 
         small = padded_bundle(bundle, scratch / "small.pyz", 1)

@@ -75,9 +75,9 @@ def python() -> str:
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the worker project with build/worker-service.pyz built once for the whole session."""
-    from bundler.build import build
+    from bundler.build import build, silent
     from bundler.config import load_config
 
     root = copy_project(tmp_path_factory.mktemp("built") / "project")
-    build(load_config(str(root / "pyproject.toml")), lambda line: None)
+    build(load_config(str(root / "pyproject.toml")), silent)
     return root

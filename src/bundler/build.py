@@ -34,7 +34,11 @@ from bundler.report import summary_line
 from bundler.runtime import Launcher, runtime_findings
 from bundler.vcs import git
 
-Progress = Callable[[str], None]
+Progress = Callable[..., None]  # progress(line, seconds=None): one line per step, with its own duration
+
+
+def silent(line: str, seconds: float | None = None) -> None:
+    """The progress of a build nobody watches."""
 SHIV_VERSION = "1.0.8"
 PACKAGER_TOOLS = ("shiv", "setuptools")  # the `build` extra
 DEFAULT_SOURCE_DATE_EPOCH = 315532800  # 1980-01-01, the earliest date a zip can hold
@@ -176,21 +180,22 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     cancel = threading.Event()
     trees: dict[str, cst.Module] = {}  # the source's parsed texts, reused by the bundle's check
+    started = time.monotonic()
     try:
         with tempfile.TemporaryDirectory(prefix="bundler-stage-") as stage, ThreadPoolExecutor(1) as pool:
             # Staging and shiv mostly wait on subprocesses: the check of the source runs meanwhile.
             # Nothing is moved into place unless it passes; a failure stops the build at once.
-            zipapp = pool.submit(build_zipapp, config, Path(stage), temporary, epoch, cancel)
+            zipapp = pool.submit(build_zipapp, config, Path(stage), temporary, epoch, progress, cancel)
             try:
                 result = run_check(config, trees=trees)
                 if not result.ok:
                     raise CheckFailed(result, "the source")
-                progress(f"check: {summary_line(result)}")
+                progress(f"check: {summary_line(result)}", time.monotonic() - started)
                 zipapp.result()
             except BaseException:  # a failed check, or Ctrl-C: stop the staging's subprocess at once
                 cancel.set()
                 raise
-        progress(f"build: zipapp built with shiv {SHIV_VERSION} ({temporary.stat().st_size // 1024} KiB), verifying it")
+        progress(f"build: zipapp of {temporary.stat().st_size // 1024} KiB; verifying it")
         versions = verify_bundle(config, temporary, progress, trees)
         record = BuildRecord(
             bundle=target.name, sha256=sha256_of(temporary), version=bundle_version(temporary),
@@ -203,7 +208,8 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
     finally:
         temporary.unlink(missing_ok=True)
     write_json_atomically(record_path(config), asdict(record))
-    progress(f"build: {display(config, target)} sha256 {record.sha256[:12]}, worker {record.version}")
+    progress(f"build: {display(config, target)} sha256 {record.sha256[:12]}, worker {record.version}",
+             time.monotonic() - started)  # the whole build's duration
     return record
 
 
@@ -214,12 +220,15 @@ def display(config: Config, path: Path) -> str:
         return str(path)
 
 
-def build_zipapp(config: Config, stage: Path, output: Path, epoch: int, cancel: threading.Event | None = None) -> None:
-    site_packages = stage_install(config, stage, cancel)
-    run_shiv(config, site_packages, output, epoch, cancel)
+def build_zipapp(config: Config, stage: Path, output: Path, epoch: int, progress: Progress = silent,
+                 cancel: threading.Event | None = None) -> None:
+    site_packages = stage_install(config, stage, cancel, progress)
+    progress(f"build: building the zipapp with shiv {SHIV_VERSION}")
+    run_shiv(config, site_packages, output, epoch, cancel, progress)
 
 
-def stage_install(config: Config, stage: Path, cancel: threading.Event | None = None) -> Path:
+def stage_install(config: Config, stage: Path, cancel: threading.Event | None = None,
+                  progress: Progress = silent) -> Path:
     """Copy the project, build its wheel, install it (no bytecode, no scripts) into site-packages."""
     project = stage / "project"
     for relative in staged_files(config.root):
@@ -232,9 +241,10 @@ def stage_install(config: Config, stage: Path, cancel: threading.Event | None = 
     # No cache: the build neither reads nor writes the user's pip cache, and stays the same on any machine.
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "--quiet", "--no-cache-dir"]
     run_step("building the wheel", [*pip, "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(wheels),
-                                    str(project)], cwd=stage, cancel=cancel)
+                                    str(project)], cwd=stage, cancel=cancel, progress=progress)
     run_step("installing the wheel", [*pip, "install", "--no-deps", "--no-compile", "--no-index", "--find-links",
-                                      str(wheels), "--target", str(site_packages), name], cwd=stage, cancel=cancel)
+                                      str(wheels), "--target", str(site_packages), name], cwd=stage, cancel=cancel,
+             progress=progress)
     shutil.rmtree(site_packages / "bin", ignore_errors=True)  # scripts carry this machine's interpreter path
     keep_only(site_packages, config.bundle_packages)
     for path in site_packages.rglob("*"):
@@ -264,19 +274,22 @@ def distribution_name(root: Path) -> str:
     return name
 
 
-def run_shiv(config: Config, site_packages: Path, output: Path, epoch: int, cancel: threading.Event | None = None) -> None:
+def run_shiv(config: Config, site_packages: Path, output: Path, epoch: int, cancel: threading.Event | None = None,
+             progress: Progress = silent) -> None:
     env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch))
     run_step("building the zipapp with shiv", [
         sys.executable, "-m", "shiv", "--site-packages", str(site_packages), "--console-script", config.console_script,
         "--output-file", str(output), "--python", "/usr/bin/env python3", "--reproducible", "--compile-pyc",
-    ], cwd=site_packages.parent, env=env, cancel=cancel)
+    ], cwd=site_packages.parent, env=env, cancel=cancel, progress=progress)
 
 
 def run_step(what: str, command: list[str], *, cwd: Path, env: dict[str, str] | None = None,
-             cancel: threading.Event | None = None, timeout: float = 600) -> None:
-    """Run one build step; stop it as soon as ``cancel`` is set (the check failed meanwhile)."""
+             cancel: threading.Event | None = None, timeout: float = 600, progress: Progress = silent) -> None:
+    """Run one build step; stop it as soon as ``cancel`` is set (the check failed meanwhile).
+    When it finishes, says so with its duration."""
     if cancel is not None and cancel.is_set():
         raise BuildFailed(f"{what}: cancelled")
+    started = time.monotonic()
     with tempfile.TemporaryFile() as output:
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL)
@@ -295,6 +308,7 @@ def run_step(what: str, command: list[str], *, cwd: Path, env: dict[str, str] | 
             output.seek(0)
             said = error_line(output.read().decode("utf-8", "replace"))
             raise BuildFailed(f"{what} failed: {said or f'exit code {process.returncode}'}")
+    progress(f"build: {what}: done", time.monotonic() - started)
 
 
 def verify_bundle(config: Config, bundle: Path, progress: Progress, trees: dict[str, cst.Module] | None = None) -> list[int]:
@@ -304,15 +318,18 @@ def verify_bundle(config: Config, bundle: Path, progress: Progress, trees: dict[
             Launcher(config.root, bundle, config.runtime.timeout, entry_arguments=("--version",),
                      label="the new bundle") as launcher:
         scratch = Path(name)
+        started = time.monotonic()
         launcher.start(scratch)  # first: shiv's extraction is the smoke run's longest step
         with ThreadPoolExecutor(1) as pool:
             smoke = pool.submit(smoke_run, config, launcher, scratch)
             result = run_check(config, [bundle], trees)
+            checked = time.monotonic() - started
             smoke_failure = smoke.exception()
+            smoked_in = time.monotonic() - started
     if not result.ok:
         raise CheckFailed(result, "the bundle")
     applied = result.registry.applied()
-    progress(f"verify: the stores inside the bundle equal the source and apply all {len(applied)} migrations")
+    progress(f"verify: the stores inside the bundle equal the source and apply all {len(applied)} migrations", checked)
     if smoke_failure is not None:
         raise smoke_failure
     smoked = CheckResult(registry=result.registry, paths=(), findings=tuple(smoke.result()))
@@ -320,7 +337,7 @@ def verify_bundle(config: Config, bundle: Path, progress: Progress, trees: dict[
         raise CheckFailed(smoked, "the bundle's smoke run")
     fixtures = len(config.runtime.upgrade_fixtures)
     progress(f"smoke: a fresh database and {fixtures} upgrade fixture{'s' if fixtures != 1 else ''}"
-             " reach the full schema from the bundle, every row kept")
+             " reach the full schema from the bundle, every row kept", smoked_in)
     return applied
 
 

@@ -178,8 +178,8 @@ def command_explain(args: argparse.Namespace) -> int:
 TERMINAL = Terminal()
 
 
-def progress(line: str) -> None:
-    TERMINAL.progress(line)
+def progress(line: str, seconds: float | None = None) -> None:
+    TERMINAL.progress(line, seconds)
 
 
 def command_build(args: argparse.Namespace) -> int:

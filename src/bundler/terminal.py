@@ -49,15 +49,15 @@ class Terminal:
             return text
         return f"{STYLES[style]}{text}{RESET}"
 
-    def progress(self, line: str) -> None:
-        """One line per step; dropped with --quiet, timed with --verbose."""
+    def progress(self, line: str, seconds: float | None = None) -> None:
+        """One line per step; dropped with --quiet; with --verbose, the step's own duration."""
         if self.quiet:
             return
         step, colon, rest = line.partition(": ")
         if colon:
             line = f"{self.paint(step + ':', 'dim')} {rest}"
-        if self.verbose:
-            line = f"{line} {self.paint(f'[{time.monotonic() - self.started:.2f} s]', 'dim')}"
+        if self.verbose and seconds is not None:
+            line = f"{line} {self.paint(f'[{seconds:.2f} s]', 'dim')}"
         print(line, file=self.stream, flush=True)
 
     def detail(self, line: str) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bundler.build import build, bundle_path, sha256_of, source_date_epoch
+from bundler.build import build, bundle_path, sha256_of, silent, source_date_epoch
 from bundler.cli import main
 from bundler.config import load_config
 
@@ -53,7 +53,7 @@ def test_nothing_changed_means_up_to_date_and_untouched(built_project: Path, cap
 
 def test_two_checkout_folders_build_the_same_bytes(built_project: Path, tmp_path: Path) -> None:
     other = copy_project(tmp_path / "elsewhere" / "checkout")
-    record = build(load_config(str(other / "pyproject.toml")), lambda line: None)
+    record = build(load_config(str(other / "pyproject.toml")), silent)
     assert record.sha256 == sha256_of(built_project / "build" / "worker-service.pyz")
     assert sha256_of(bundle_path(load_config(str(other / "pyproject.toml")))) == record.sha256
 
@@ -182,7 +182,7 @@ def test_a_build_with_a_full_tmpdir_is_one_line_exit_1_and_moves_nothing(built_p
     bundle = project / "build" / "worker-service.pyz"
     before = sha256_of(bundle)
 
-    def full_tmpdir(config, stage, output, epoch, cancel=None) -> None:
+    def full_tmpdir(config, stage, output, epoch, *steps) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(stage / "site-packages"))
 
     monkeypatch.setattr("bundler.build.build_zipapp", full_tmpdir)
@@ -203,3 +203,16 @@ def test_building_without_the_packagers_tools_names_the_extra_that_brings_them(
     assert main(["build", "--config", str(codebase() / "pyproject.toml")]) == 2
     assert capsys.readouterr().err.strip() == (
         "bundler: error: building a bundle needs shiv, the packager's tools: pip install 'migration-bundler[build]'")
+
+
+def test_verbose_build_times_each_step_on_its_own_line(built_project: Path, tmp_path: Path, capsys) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(built_project, project)
+    assert main(["-v", "build", "--force", "--config", str(project / "pyproject.toml"), "--color", "never"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    timed = {line.rsplit(" [", 1)[0]: line for line in lines if line.endswith(" s]")}
+    for step in ("build: building the wheel: done", "build: installing the wheel: done",
+                 "build: building the zipapp with shiv: done"):
+        assert step in timed, lines
+    assert "build: building the zipapp with shiv 1.0.8" in lines  # the shiv step says when it starts
+    assert any(line.startswith("check: verified") for line in timed) and any(line.startswith("smoke: ") for line in timed)
