@@ -48,3 +48,41 @@ def test_the_pre_commit_hook_checks_the_whole_configuration() -> None:
     pattern = re.compile(hook["files"])
     assert all(pattern.search(p) for p in ("src/app/store.py", "pyproject.toml", "services/notes/pyproject.toml"))
     assert not any(pattern.search(p) for p in ("README.md", "docs/pyproject.toml.md", "setup.cfg"))
+
+
+def bundler_invocations(script: str, values: dict[str, str]) -> list[list[str]]:
+    """Each `bundler ...` line of a step's script, with its shell variables given values."""
+    import shlex
+
+    calls = []
+    for line in script.splitlines():
+        line = line.strip()
+        if line.startswith("bundler "):
+            line = line.replace('"${options[@]}"', '--config "$CONFIG"')
+            for name, value in values.items():
+                line = line.replace(f'"${name}"', shlex.quote(value))
+            calls.append(shlex.split(line)[1:])
+    return calls
+
+
+def test_the_github_action_installs_checks_uploads_and_fails_as_the_check_does() -> None:
+    from bundler.cli import build_parser
+
+    action = load("action.yml")
+    assert action["runs"]["using"] == "composite"
+    steps = action["runs"]["steps"]
+    inputs = set(action["inputs"])
+    for step in steps:
+        for reference in re.findall(r"inputs\.([\w-]+)", yaml.safe_dump(step)):
+            assert reference in inputs, reference
+        if "run" in step:
+            assert step["shell"] == "bash"
+    [check] = [s for s in steps if s.get("id") == "check"]
+    calls = bundler_invocations(check["run"], {"CONFIG": "pyproject.toml", "SARIF_FILE": "bundler.sarif"})
+    parsed = [build_parser().parse_args(call) for call in calls]  # every command and option exists
+    assert {(p.command, p.format) for p in parsed} == {("check", "github"), ("check", "sarif")}
+    assert any(str(p.output) == "bundler.sarif" for p in parsed)
+    [upload] = [s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif")]
+    assert upload["with"]["sarif_file"] == "${{ inputs.sarif-file }}" and upload["if"].startswith("always()")
+    assert steps[-1]["run"] == 'exit "$CODE"' and "exit-code" in steps[-1]["if"]
+    assert 'pip install' in next(s["run"] for s in steps if s.get("name") == "Install bundler")
