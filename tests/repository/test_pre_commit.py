@@ -1,0 +1,66 @@
+"""The pre-commit hook, run for real with `pre-commit try-repo` on a temporary repository."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.bundler.conftest import PYPROJECT, RUNNER, STORE
+
+ROOT = Path(__file__).resolve().parents[2]
+OFFLINE = ("Could not find a version", "Failed to establish a new connection", "No matching distribution",
+           "Temporary failure in name resolution")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """Another project's repository, with bundler configured and one commit."""
+    repository = tmp_path / "project"
+    repository.mkdir()
+    for name, text in (("pyproject.toml", PYPROJECT), ("runner.py", RUNNER), ("store.py", STORE), ("README.md", "notes\n")):
+        (repository / name).write_text(text)
+    git(repository, "init", "-q")
+    git(repository, "add", ".")
+    git(repository, "commit", "-qm", "start")
+    return repository
+
+
+def git(repository: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(repository), *args],
+                   check=True, capture_output=True)
+
+
+def try_repo(project: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PRE_COMMIT_HOME=str(home), PRE_COMMIT_COLOR="never")
+    result = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "bundler-check", *args],
+                            cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    if result.returncode not in (0, 1) and any(sign in result.stdout + result.stderr for sign in OFFLINE):
+        pytest.skip("pre-commit could not install the hook's environment: the package index is unreachable")
+    return result
+
+
+def test_the_hook_passes_a_verified_project_and_fails_a_broken_one(project: Path, tmp_path: Path) -> None:
+    home = tmp_path / "pre-commit"
+    passed = try_repo(project, home, "--all-files")
+    assert passed.returncode == 0 and "bundler check" in passed.stdout and "Passed" in passed.stdout, passed.stdout
+
+    (project / "store.py").write_text(STORE.replace("        self.m28()\n", ""))
+    git(project, "add", "store.py")
+    failed = try_repo(project, home)
+    assert failed.returncode == 1, failed.stdout
+    assert "store.py:4: missing-migration: Store.__init__ (store.py:2) never applies version 28" in failed.stdout
+
+
+def test_the_hook_runs_only_when_python_files_or_the_configuration_changed(project: Path, tmp_path: Path) -> None:
+    (project / "store.py").write_text(STORE.replace("        self.m28()\n", ""))
+    git(project, "commit", "-qam", "broken, but committed")
+    (project / "README.md").write_text("more notes\n")
+    git(project, "add", "README.md")
+    skipped = try_repo(project, tmp_path / "pre-commit")
+    assert skipped.returncode == 0 and "(no files to check)Skipped" in skipped.stdout, skipped.stdout
