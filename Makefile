@@ -9,7 +9,8 @@ PYTEST_ARGS ?=
 WORKER_PYTEST_ARGS ?=
 # The worker, the payload this repository ships, is its own project with its own [tool.bundler].
 WORKER := worker/pyproject.toml
-BUNDLER := $(BIN)/bundler --config $(WORKER)
+BUNDLER_FLAGS ?=
+BUNDLER := $(BIN)/bundler $(BUNDLER_FLAGS) --config $(WORKER)
 
 .PHONY: venv test check build sync build-and-sync bench version-bump clean
 

@@ -30,3 +30,12 @@ def test_list_codes_needs_no_configuration(tmp_path, monkeypatch, capsys) -> Non
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines] == [code.value for code in Code]
     assert lines[0].split()[1] == "error" and "unused-suppression  warning" in lines[-1]
+
+
+def test_the_readme_explains_every_code_as_explain_does() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for code in Code:
+        section = readme.split(f"\n### {code.value}\n", 1)[1].split("\n### ", 1)[0]
+        assert DOCS[code].summary in section and DOCS[code].fix in " ".join(section.split()), code

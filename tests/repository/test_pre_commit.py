@@ -36,13 +36,18 @@ def git(repository: Path, *args: str) -> None:
                    check=True, capture_output=True)
 
 
-def try_repo(project: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
+def pre_commit(project: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
+    """pre-commit in ``project``; skipped, saying why, when the hook's environment cannot be installed."""
     env = dict(os.environ, PRE_COMMIT_HOME=str(home), PRE_COMMIT_COLOR="never")
-    result = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "bundler-check", *args],
-                            cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=project, env=env,
+                            capture_output=True, text=True, timeout=600)
     if result.returncode not in (0, 1) and any(sign in result.stdout + result.stderr for sign in OFFLINE):
         pytest.skip("pre-commit could not install the hook's environment: the package index is unreachable")
     return result
+
+
+def try_repo(project: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
+    return pre_commit(project, home, "try-repo", str(ROOT), "bundler-check", *args)
 
 
 def test_the_hook_passes_a_verified_project_and_fails_a_broken_one(project: Path, tmp_path: Path) -> None:
@@ -64,3 +69,22 @@ def test_the_hook_runs_only_when_python_files_or_the_configuration_changed(proje
     git(project, "add", "README.md")
     skipped = try_repo(project, tmp_path / "pre-commit")
     assert skipped.returncode == 0 and "(no files to check)Skipped" in skipped.stdout, skipped.stdout
+
+
+def readme_pre_commit_config() -> str:
+    readme = (ROOT / "README.md").read_text()
+    return readme.split("`.pre-commit-config.yaml`", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readmes_pre_commit_example_works_pinned_to_a_commit(project: Path, tmp_path: Path) -> None:
+    import yaml
+
+    config = yaml.safe_load(readme_pre_commit_config())
+    [repository] = config["repos"]
+    assert repository["repo"] == "https://github.com/memory-worker/memory-worker"
+    assert [hook["id"] for hook in repository["hooks"]] == ["bundler-check"]
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
+    repository.update(repo=str(ROOT), rev=head.stdout.strip())  # this checkout stands for the published repository
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
+    result = pre_commit(project, tmp_path / "pre-commit", "run", "--all-files")
+    assert result.returncode == 0 and "bundler check" in result.stdout and "Passed" in result.stdout, result.stdout
