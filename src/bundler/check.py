@@ -73,16 +73,17 @@ def extract_lists(
     paths = [migration_list(extractor, store, config) for store in stores]
     paths += [fresh_schema(migration_list(extractor, found_in(modules, spec), config), registry)
               for spec in config.fresh_stores]
-    return registry, [with_uncalled_recorders(extractor, path, registry) for path in paths], head
+    return registry, [with_fix_hints(extractor, path, registry) for path in paths], head
 
 
-def with_uncalled_recorders(extractor: Extractor, path: MigrationList, registry: MigrationList) -> MigrationList:
-    """A path lacking numbers, with the methods of its class that record them but are never called."""
+def with_fix_hints(extractor: Extractor, path: MigrationList, registry: MigrationList) -> MigrationList:
+    """A path lacking numbers, with where its calls are (a missing number's finding points at
+    its neighbour's) and the methods of its class that record them but are never called."""
     lacking = set(registry.applied()) - set(path.applied())
     if not lacking:
         return path
     uncalled = tuple(m for m in extractor.uncalled_recorders(path) if lacking & set(m.versions))
-    return replace(path, uncalled=uncalled) if uncalled else path
+    return replace(extractor.with_call_sites(path), uncalled=uncalled)
 
 
 def fresh_schema(listing: MigrationList, registry: MigrationList) -> MigrationList:

@@ -195,16 +195,15 @@ class Extractor:
         migrations: list[Migration] = []
         for event in events:
             if isinstance(event, Record):
-                site = Location(event.function.module.display, event.function.module.line_of(event.version.node))
                 migrations.append(Migration(f"{event.function.name} (inline)", location_of(event.function),
-                                            (event.version.value,), site))  # type: ignore[arg-type]
+                                            (event.version.value,),  # type: ignore[arg-type]
+                                            call=(event.function.module, event.version.node)))
             elif isinstance(event, Delegate):
-                site = Location(caller.module.display, caller.module.line_of(event.node))
                 delegated = self._registry.migrations if self._registry is not None else ()
-                migrations.extend(replace(m, call_site=site) for m in delegated)
+                migrations.extend(replace(m, call=(caller.module, event.node)) for m in delegated)
             else:
-                site = Location(caller.module.display, caller.module.line_of(event.node))
-                migrations.extend(replace(m, call_site=m.call_site or site) for m in self._classify(event, entry))
+                migrations.extend(replace(m, call=m.call or (caller.module, event.node))
+                                  for m in self._classify(event, entry))
         return migrations
 
     def _classify(self, call: CallTrace, entry: FunctionRef) -> list[Migration]:
@@ -222,6 +221,17 @@ class Extractor:
         if not own_records and (len(children) > 1 or any(isinstance(e, Delegate) for e in children)):
             return self._expand(call.events, entry, call.function)
         return [Migration(call.function.name, location_of(call.function), tuple(versions))]
+
+    @staticmethod
+    def with_call_sites(listing: MigrationList) -> MigrationList:
+        """The listing with the line of every migration's call (for messages that point at one)."""
+        def located(migration: Migration) -> Migration:
+            if migration.call is None:
+                return migration
+            module, node = migration.call  # type: ignore[misc]
+            return replace(migration, call_site=Location(module.display, module.line_of(node)))
+
+        return replace(listing, migrations=tuple(located(m) for m in listing.migrations))
 
     def uncalled_recorders(self, listing: MigrationList) -> tuple[Migration, ...]:
         """Methods of the path's class that record numbers but that the path never calls: a

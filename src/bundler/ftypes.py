@@ -71,6 +71,9 @@ class Migration:
     versions: tuple[int, ...]
     # where the path applies it (the call, or the recording statement): where a neighbour's fix goes
     call_site: Location | None = field(default=None, compare=False)
+    # extraction's handle on that call, turned into call_site only for a path that lacks numbers
+    # (a line costs a walk of the whole module)
+    call: object = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

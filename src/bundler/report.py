@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from bundler import __version__
-from bundler.codes import DOCS, README_URI, help_uri
 from bundler.errors import BundlerError
 from bundler.ftypes import DEFAULT_SEVERITY, CheckResult, Code, Finding, MigrationList, Severity
 from bundler.suppress import fingerprint
@@ -174,6 +173,8 @@ class SarifLog:
 
 
 def sarif_rule(code: Code) -> SarifRule:
+    from bundler.codes import DOCS, help_uri
+
     doc = DOCS[code]
     return SarifRule(
         id=code.value, name="".join(part.title() for part in code.value.split("-")),
@@ -207,6 +208,8 @@ def sarif_result(finding: Finding, codes: list[Code]) -> SarifResult:
 def render_sarif(result: CheckResult | None, provenance: Provenance | None = None,
                  error: BundlerError | None = None) -> str:
     """One run; when the check could not run, a run without results whose invocation failed."""
+    from bundler.codes import README_URI
+
     codes = list(Code)
     findings = [*result.findings, *result.suppressed] if result is not None else []
     invocation: dict[str, Any] = {"executionSuccessful": error is None}

@@ -6,11 +6,8 @@ never dropped; a comment that suppresses nothing, or gives no reason, is itself 
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import re
-import tokenize
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -34,8 +31,11 @@ class Comment:
 
 def comments_in(module: ParsedModule) -> list[Comment]:
     """The suppression comments of a module, read with the tokenizer (a ``#`` inside a string is no comment)."""
-    if "bundler:" not in module.text:
+    if "bundler:" not in module.text:  # nearly every module: no tokenizing, no import of it
         return []
+    import io
+    import tokenize
+
     found = []
     for token in tokenize.generate_tokens(io.StringIO(module.text).readline):
         if token.type == tokenize.COMMENT and (match := COMMENT.search(token.string)):
@@ -48,6 +48,8 @@ def comments_in(module: ParsedModule) -> list[Comment]:
 def fingerprint(finding: Finding) -> str:
     """Stable while code moves: the code, the file, the number, the path, and the message
     without its line numbers."""
+    import hashlib  # only reports that carry fingerprints need it
+
     message = LINE_REFERENCE.sub("", finding.message)
     key = "\0".join((finding.code.value, finding.location.file, str(finding.version), finding.path or "", message))
     return hashlib.sha256(key.encode()).hexdigest()[:32]

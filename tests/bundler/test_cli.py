@@ -265,3 +265,12 @@ def test_root_overrides_the_git_top_level(monorepo, capsys) -> None:
     assert capsys.readouterr().out.startswith("notes/src/notes/store.py:4: missing-migration")
     assert main(["check", "--config", "services/notes/pyproject.toml", "--root", "/nonexistent-elsewhere"]) == 2
     assert "--root /nonexistent-elsewhere: does not hold the project folder" in capsys.readouterr().err
+
+
+def test_an_error_about_a_configured_spec_names_the_configuration_key(codebase, capsys) -> None:
+    from .conftest import PYPROJECT
+
+    root = codebase(pyproject__toml=PYPROJECT.replace('"store.py:Store.__init__"', '"nowhere.py:Store.__init__"'))
+    assert main(["check", "--config", str(root / "pyproject.toml")]) == 2
+    assert capsys.readouterr().err == (
+        f"bundler: error: nowhere.py: file not found (named by stores in {root / 'pyproject.toml'})\n")
