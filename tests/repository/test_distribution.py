@@ -9,17 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def tracked_copy(destination: Path) -> Path:
-    """The root project's tracked files, so building the wheel leaves nothing in this checkout."""
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
-    for name in filter(None, listed.decode().split("\0")):
-        if (ROOT / name).is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            (destination / name).write_bytes((ROOT / name).read_bytes())
-    return destination
+from tests.checkout import REPOSITORY as ROOT, copy_tracked
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +17,7 @@ def fresh_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A new virtual environment with the root distribution's wheel installed (without its
     dependencies: what the distribution itself brings is under test)."""
     scratch = tmp_path_factory.mktemp("distribution")
-    project = tracked_copy(scratch / "checkout")
+    project = copy_tracked(ROOT, scratch / "checkout")  # building the wheel leaves nothing here
     pip = [sys.executable, "-m", "pip", "--quiet", "--disable-pip-version-check"]
     subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(scratch / "dist"), str(project)],
                    check=True, capture_output=True)
