@@ -214,8 +214,9 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
 
 
 def display(config: Config, path: Path) -> str:
+    """A path as reports show paths: relative to the repository."""
     try:
-        return path.relative_to(config.root).as_posix()
+        return config.display_prefix + path.relative_to(config.root).as_posix()
     except ValueError:
         return str(path)
 
