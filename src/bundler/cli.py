@@ -142,9 +142,10 @@ def command_check(args: argparse.Namespace) -> int:
 
 
 def write_baseline(result: CheckResult, path: Path, config: Config) -> CheckResult:
-    """Every finding that counts now becomes known."""
+    """Every finding that counts now becomes known (said on standard error: the report may be on
+    standard output)."""
     from bundler.ftypes import Suppression
-    from bundler.suppress import baseline_text
+    from bundler.suppress import baseline_reason, baseline_text
 
     known = result.findings
     try:
@@ -152,8 +153,8 @@ def write_baseline(result: CheckResult, path: Path, config: Config) -> CheckResu
     except OSError as exc:
         raise ConfigError(f"cannot write the baseline: {exc.strerror}", where=str(path)) from None
     hint = "" if config.baseline == path.resolve() else f'; set baseline = "{path}" in [tool.bundler] to use it'
-    TERMINAL.progress(f"baseline: {len(known)} finding{'s' if len(known) != 1 else ''} written to {path}{hint}")
-    accepted = tuple(replace(f, suppression=Suppression("baseline", f"in the baseline {path.name}")) for f in result.findings)
+    TERMINAL.notice(f"baseline: {len(known)} finding{'s' if len(known) != 1 else ''} written to {path}{hint}")
+    accepted = tuple(replace(f, suppression=Suppression("baseline", baseline_reason(path))) for f in known)
     return replace(result, findings=(), suppressed=result.suppressed + accepted)
 
 

@@ -104,11 +104,15 @@ def read_baseline(path: Path | None) -> dict[str, str]:
         if not isinstance(entries, list):
             raise ConfigError(f"not a bundler baseline (format {BASELINE_FORMAT}); write one with --write-baseline",
                               where=str(path))
-        return {entry["fingerprint"]: f"in the baseline {path.name}" for entry in entries}
+        return {entry["fingerprint"]: baseline_reason(path) for entry in entries}
     except FileNotFoundError:
         raise ConfigError("baseline file not found; write it with bundler check --write-baseline", where=str(path)) from None
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(f"cannot read the baseline: {exc}", where=str(path)) from None
+
+
+def baseline_reason(path: Path) -> str:
+    return f"in the baseline {path.name}"
 
 
 def baseline_text(findings: Iterable[Finding]) -> str:

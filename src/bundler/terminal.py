@@ -65,6 +65,11 @@ class Terminal:
         if self.verbose:
             print(self.paint(line, "dim"), file=self.stream, flush=True)
 
+    def notice(self, line: str) -> None:
+        """A line about what was done beside the report, on standard error; dropped with --quiet."""
+        if not self.quiet:
+            print(line, file=self.errors, flush=True)
+
     def error(self, message: str) -> None:
         print(f"bundler: {self.paint('error:', 'error', stream=self.errors)} {message}", file=self.errors, flush=True)
 

@@ -79,7 +79,7 @@ def test_a_baseline_accepts_known_findings_and_new_ones_still_fail(codebase, cap
     root = codebase(store__py=WITHOUT_28, pyproject__toml=PYPROJECT + 'baseline = "bundler-baseline.json"\n')
     baseline = root / "bundler-baseline.json"
     assert main(["check", "--config", str(root / "pyproject.toml"), "--write-baseline", str(baseline)]) == 0
-    assert "baseline: 1 finding written to" in capsys.readouterr().out
+    assert "baseline: 1 finding written to" in capsys.readouterr().err
     written = json.loads(baseline.read_text())
     assert written["format"] == 1 and [f["code"] for f in written["findings"]] == ["missing-migration"]
 
@@ -100,7 +100,13 @@ def test_a_baseline_accepts_known_findings_and_new_ones_still_fail(codebase, cap
 def test_writing_a_baseline_says_how_to_use_it_when_it_is_not_configured(codebase, capsys, tmp_path) -> None:
     root = codebase(store__py=WITHOUT_28)
     assert main(["check", "--config", str(root / "pyproject.toml"), "--write-baseline", str(tmp_path / "b.json")]) == 0
-    assert f'set baseline = "{tmp_path / "b.json"}" in [tool.bundler]' in capsys.readouterr().out
+    assert f'set baseline = "{tmp_path / "b.json"}" in [tool.bundler]' in capsys.readouterr().err
+
+
+def test_writing_a_baseline_keeps_the_report_on_standard_output_machine_readable(codebase, capsys, tmp_path) -> None:
+    root = codebase(store__py=WITHOUT_28)
+    code, report = check_json(capsys, root, "--write-baseline", str(tmp_path / "b.json"))
+    assert code == 0 and report["findings"] == [] and len(report["suppressed"]) == 1
 
 
 def test_a_broken_or_missing_baseline_stops_the_check_naming_the_file(codebase, capsys) -> None:
