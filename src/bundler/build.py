@@ -254,13 +254,14 @@ def stage_install(config: Config, stage: Path, cancel: threading.Event | None = 
 
 
 def keep_only(site_packages: Path, packages: tuple[str, ...]) -> None:
-    """Drop the wheel's other top-level packages (the build tool need not ship inside the worker),
-    and their lines in RECORD, so the metadata describes what the bundle holds."""
-    if not packages:
-        return
-    for path in site_packages.iterdir():
-        if path.is_dir() and not path.name.endswith(".dist-info") and path.name not in packages:
-            shutil.rmtree(path)
+    """Drop the wheel's other top-level packages (when bundle-packages names the ones to ship),
+    then the lines of RECORD whose files are gone (the scripts, which name this machine's
+    interpreter, among them), so the metadata describes what the bundle holds and stays the
+    same from any machine."""
+    if packages:
+        for path in site_packages.iterdir():
+            if path.is_dir() and not path.name.endswith(".dist-info") and path.name not in packages:
+                shutil.rmtree(path)
     for record in site_packages.glob("*.dist-info/RECORD"):
         lines = record.read_text(encoding="utf-8").splitlines(keepends=True)
         record.write_text("".join(line for line in lines if (site_packages / line.split(",", 1)[0]).exists()

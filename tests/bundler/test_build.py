@@ -39,6 +39,9 @@ def test_the_archive_holds_sources_and_no_machine_paths(built_project: Path) -> 
         assert not any(name.endswith(".pyc") or name.startswith("site-packages/bin/") for name in names)
         assert not any(name.endswith("direct_url.json") for name in names)
         blob = b"".join(archive.read(name) for name in names)
+        [record] = [name for name in names if name.endswith(".dist-info/RECORD")]
+        # the scripts name the building venv's interpreter: neither they nor their hashes ship
+        assert not any(line.startswith("../../bin/") for line in archive.read(record).decode().splitlines())
     assert str(built_project).encode() not in blob
     assert bundle.read_bytes().startswith(b"#!/usr/bin/env python3\n")
 
