@@ -130,15 +130,37 @@ def command_check(args: argparse.Namespace) -> int:
                                     args.write_baseline, config)
         else:
             result = run_check(config, args.bundle, runtime=args.runtime)
+    except RecursionError:
+        error = BundlerError("the code under check nests too deeply to analyse")
+        write_error_report(error, args.format, args.output, config)
+        raise error from None
     except BundlerError as exc:  # machine-readable formats still get a result, saying why
-        if args.format != "text":
-            write_report(render_error(exc, args.format, provenance_for(args.format, config)), args.output)
+        write_error_report(exc, args.format, args.output, config)
         raise
     if args.format == "text" and args.output is None:
         TERMINAL.report(result)
     else:
         write_report(render(result, args.format, provenance_for(args.format, config)), args.output)
     return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+def write_error_report(error: BundlerError, fmt: str, output: Path | None, config: Config | None) -> None:
+    if fmt != "text":
+        write_report(render_error(error, fmt, provenance_for(fmt, config)), output)
+
+
+def write_usage_error(error: ConfigError, argv: list[str]) -> None:
+    """A command line that does not parse, from a `check` that asked for a machine-readable
+    format: that format still gets the error."""
+    wanted = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    wanted.add_argument("--format", choices=FORMATS)
+    wanted.add_argument("--output", type=Path)
+    try:
+        known, _ = wanted.parse_known_args(argv)
+    except argparse.ArgumentError:  # a --format that is no format: nothing to write it in
+        return
+    if "check" in argv and known.format:
+        write_error_report(error, known.format, known.output, None)
 
 
 def write_baseline(result: CheckResult, path: Path, config: Config) -> CheckResult:
@@ -262,7 +284,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     global TERMINAL
     TERMINAL = Terminal()
     try:
-        args = build_parser().parse_args(argv)
+        try:
+            args = build_parser().parse_args(argv)
+        except ConfigError as exc:
+            write_usage_error(exc, sys.argv[1:] if argv is None else list(argv))
+            raise
         TERMINAL = Terminal(quiet=args.quiet, verbose=args.verbose, color=args.color)
         commands = {"check": command_check, "build": command_build, "sync": command_sync,
                     "rollback": command_rollback, "build-and-sync": command_build_and_sync,

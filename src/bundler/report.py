@@ -186,7 +186,10 @@ def sarif_rule(code: Code) -> SarifRule:
 
 
 def sarif_location(file: str, line: int | None) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": file, "uriBaseId": ROOT_BASE_ID}}
+    """A repository-relative path as a URI reference (``my notes/x.py`` → ``my%20notes/x.py``)."""
+    from urllib.parse import quote
+
+    physical: dict[str, Any] = {"artifactLocation": {"uri": quote(file, safe="/!"), "uriBaseId": ROOT_BASE_ID}}
     if line:
         physical["region"] = {"startLine": max(line, 1)}
     return {"physicalLocation": physical}

@@ -274,3 +274,10 @@ def test_an_error_about_a_configured_spec_names_the_configuration_key(codebase, 
     assert main(["check", "--config", str(root / "pyproject.toml")]) == 2
     assert capsys.readouterr().err == (
         f"bundler: error: nowhere.py: file not found (named by stores in {root / 'pyproject.toml'})\n")
+
+
+def test_a_command_line_that_does_not_parse_still_gets_the_machine_format_it_asked_for(capsys) -> None:
+    assert main(["check", "--format", "json", "--bogus"]) == 2
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["error"]["message"].startswith("unrecognized arguments: --bogus")
+    assert captured.err.startswith("bundler: error: unrecognized arguments: --bogus")

@@ -218,3 +218,10 @@ def test_the_schema_really_rejects_a_broken_log() -> None:
 def test_every_format_names_every_finding(fmt: str) -> None:
     output = render(FAILING, fmt)
     assert "missing-migration" in output and "out-of-order" in output
+
+
+def test_sarif_uris_are_encoded_paths() -> None:
+    spaced = CheckResult(REGISTRY, (STORE,), (Finding(Code.MISSING_MIGRATION, Severity.ERROR, "m",
+                                                      Location("my notes/store #2.py", 4), 28, "S"),))
+    [result] = json.loads(render_sarif(spaced))["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "my%20notes/store%20%232.py"
