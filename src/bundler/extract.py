@@ -79,7 +79,7 @@ class Extractor:
         self.machine = Machine(self.resolver, self.options)
         self._registry: MigrationList | None = None
         # each path's entry, its receiver and what it called, for uncalled_recorders
-        self._runs: dict[str, tuple[FunctionRef, Instance | ClassRef | None, set[int]]] = {}
+        self._runs: dict[tuple[Location, str], tuple[FunctionRef, Instance | ClassRef | None, set[int]]] = {}
 
     @property
     def registry(self) -> MigrationList | None:
@@ -147,7 +147,7 @@ class Extractor:
         receiver, env = self.entry_binding(entry)
         self.machine.templates.clear()
         outcome = self.machine.run(entry, receiver, env)
-        self._runs[entry.name] = (entry, receiver, called_functions(outcome.events))
+        self._runs[(location_of(entry), entry.name)] = (entry, receiver, called_functions(outcome.events))
         migrations = self._expand(outcome.events, entry, entry)
         templates = list(self.machine.templates)
         advice = ("it finds the step for {version} by the name " + " or ".join(templates)
@@ -237,16 +237,18 @@ class Extractor:
         """Methods of the path's class that record numbers but that the path never calls: a
         missing number's likely fix is a call of one. Advice only (the verdict never depends
         on it), so a method the interpreter cannot follow is passed over."""
-        run = self._runs.get(listing.name)
+        run = self._runs.get((listing.location, listing.name))
         if run is None or run[0].class_def is None:
             return ()
         entry, receiver, called = run
         found, seen = [], set()
         for klass in self.resolver.mro(ClassRef(entry.module, entry.class_def)):
             for name, node in self.resolver.class_methods(klass.node).items():
-                if name in seen or id(node) in called or node is entry.node:
-                    continue
+                if name in seen:
+                    continue  # shadowed by a subclass's method of that name
                 seen.add(name)
+                if id(node) in called or node is entry.node:
+                    continue
                 method = FunctionRef(klass.module, klass.node, node)
                 try:
                     versions = versions_of(self.machine.probe(method, receiver).events, self._registry)

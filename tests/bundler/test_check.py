@@ -90,3 +90,15 @@ def test_a_method_that_records_the_missing_number_but_is_never_called_is_named(c
     assert code == 1 and (finding["file"], finding["line"]) == ("store.py", 4)
     assert finding["message"].endswith(
         ": Store.m28 (store.py:9) records 28 but is never called: call m28 after the call for 27")
+
+
+def test_a_shadowed_base_method_is_not_offered_as_an_uncalled_recorder(codebase, capsys) -> None:
+    """Store.m28 is called but records nothing; Base.m28 records 28 but never runs on a Store."""
+    store = STORE.replace("class Store:", "class Base:\n    def m28(self):\n        self.conn.execute(\"INSERT INTO"
+                          " schema_versions (version, applied_at) VALUES (28, 'now')\")\n\n\nclass Store(Base):")
+    store = store.replace("    def m28(self):\n        self.conn.execute(\"INSERT INTO"
+                                                         " schema_versions (version, applied_at) VALUES (28, 'now')\")\n",
+                                                         "    def m28(self):\n        pass\n")
+    code, report = run_check(capsys, "--config", str(codebase(store__py=store) / "pyproject.toml"))
+    [finding] = report["findings"]
+    assert code == 1 and "never called" not in finding["message"]
