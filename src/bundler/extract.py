@@ -36,18 +36,6 @@ def location_of(function: FunctionRef) -> Location:
     return Location(module.display, module.line_of_definition(function.class_def.name.value, function.node.name.value))
 
 
-def called_functions(events: Iterable[Event]) -> set[int]:
-    """The definitions (by identity) of every project function these events called, at any depth."""
-    called: set[int] = set()
-    pending = list(events)
-    while pending:
-        event = pending.pop()
-        if isinstance(event, CallTrace):
-            called.add(id(event.function.node))
-            pending.extend(event.events)
-    return called
-
-
 def versions_of(events: Iterable[Event], registry: MigrationList | None) -> list[int]:
     """Every number recorded by these events, in the order first recorded."""
     found: dict[int, None] = {}
@@ -79,7 +67,7 @@ class Extractor:
         self.machine = Machine(self.resolver, self.options)
         self._registry: MigrationList | None = None
         # each path's entry, its receiver and what it called, for uncalled_recorders
-        self._runs: dict[tuple[Location, str], tuple[FunctionRef, Instance | ClassRef | None, set[int]]] = {}
+        self._runs: dict[tuple[Location, str], tuple[FunctionRef, Instance | ClassRef | None, frozenset[int]]] = {}
 
     @property
     def registry(self) -> MigrationList | None:
@@ -147,7 +135,7 @@ class Extractor:
         receiver, env = self.entry_binding(entry)
         self.machine.templates.clear()
         outcome = self.machine.run(entry, receiver, env)
-        self._runs[(location_of(entry), entry.name)] = (entry, receiver, called_functions(outcome.events))
+        self._runs[(location_of(entry), entry.name)] = (entry, receiver, outcome.called)
         migrations = self._expand(outcome.events, entry, entry)
         templates = list(self.machine.templates)
         advice = ("it finds the step for {version} by the name " + " or ".join(templates)

@@ -161,6 +161,7 @@ class Outcome:
     events: tuple[Event, ...]
     result: Value
     attributes: tuple[tuple[str, Any], ...] = ()  # what the run left set on ``self``
+    called: frozenset[int] = frozenset()  # every project function it called, at any depth (by definition)
 
 
 class Raised(Exception):
@@ -229,7 +230,7 @@ class Machine:
         try:
             frame = Frame(self, function, receiver, env, strict)
             frame.start()
-            outcome = Outcome(tuple(frame.events), frame.result(), frame.self_attributes())
+            outcome = Outcome(tuple(frame.events), frame.result(), frame.self_attributes(), frozenset(frame.called))
         finally:
             self._depth -= 1
             self._active.discard(key)
@@ -409,6 +410,7 @@ class Frame(Evaluation):
         self.receiver = receiver
         self.strict = strict
         self.events: list[Event] = []
+        self.called: set[int] = set()
         self.returns: list[Value] = []
         self.yields: list[Value] = []
         self.unread_items: set[str] = set()  # loop targets over items that cannot be read
@@ -973,6 +975,8 @@ class Frame(Evaluation):
                 error = UnresolvableError(f"{exc.args[0]} (reached from {self.where(node)}: {self.source(node)})")
             error.at_call_site = True
             raise error from None
+        self.called.add(id(function.node))
+        self.called.update(outcome.called)
         if outcome.events:
             self.events.append(CallTrace(function, receiver, node, freeze(env), outcome.events))
         if same_object and self.self_name:  # and this run sees what the callee set

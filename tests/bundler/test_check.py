@@ -102,3 +102,11 @@ def test_a_shadowed_base_method_is_not_offered_as_an_uncalled_recorder(codebase,
     code, report = run_check(capsys, "--config", str(codebase(store__py=store) / "pyproject.toml"))
     [finding] = report["findings"]
     assert code == 1 and "never called" not in finding["message"]
+
+
+def test_a_method_that_is_called_but_records_nothing_there_is_not_called_never_called(codebase, capsys) -> None:
+    store = STORE.replace("        self.m28()\n", "        self.m28(False)\n")
+    store = store.replace("    def m28(self):\n        self.conn", "    def m28(self, enabled):\n        if enabled:\n            self.conn")
+    code, report = run_check(capsys, "--config", str(codebase(store__py=store) / "pyproject.toml"))
+    [finding] = report["findings"]
+    assert code == 1 and finding["version"] == 28 and "never called" not in finding["message"]
