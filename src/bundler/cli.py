@@ -17,11 +17,12 @@ from bundler.check import run_check
 from bundler.config import Config, load_config
 from bundler.errors import EXIT_CANNOT_VERIFY, EXIT_FINDINGS, EXIT_OK, BundlerError, CheckFailed, ConfigError
 from bundler.ftypes import CheckResult
-from bundler.report import FORMATS, Provenance, render, render_error
+from bundler.report import FORMATS, render, render_error
 from bundler.terminal import COLOR_CHOICES, Terminal
 
 if TYPE_CHECKING:
     from bundler.install import Installed, Manifest
+    from bundler.sarif import Provenance
 
 # The packager's modules are imported by the commands that use them: `bundler check` runs in
 # every build and pre-commit hook, and its start-up time is most of its cost.
@@ -184,6 +185,7 @@ def provenance_for(fmt: str, config: Config | None) -> Provenance | None:
     """The repository and, in git, its commit: SARIF places results with them."""
     if fmt != "sarif":
         return None
+    from bundler.sarif import Provenance
     from bundler.vcs import git, repository_uri
 
     root = (config.repository or config.root) if config is not None else Path.cwd()

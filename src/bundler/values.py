@@ -13,11 +13,13 @@ give names, attributes and calls their meaning inside a running function.
 
 from __future__ import annotations
 
+import ast
 import math
 import operator
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Union
 
 import libcst as cst
@@ -455,6 +457,13 @@ ARITHMETIC: dict[type, Callable[[Any, Any], Any]] = {
 }
 
 
+@lru_cache(maxsize=4096)
+def string_value(source: str) -> str | bytes:
+    """A string literal's value, by its source text: the same SQL is evaluated again and again,
+    and libcst's ``evaluated_value`` parses it with ``ast.literal_eval`` every time."""
+    return ast.literal_eval(source)
+
+
 class Evaluation:
     """Evaluates one expression in one module (and class, and bound names). Names, attributes
     and calls are hooks: here they mean constants; the interpreter makes them run code."""
@@ -482,7 +491,7 @@ class Evaluation:
         return float(node.value.replace("_", ""))
 
     def _string(self, node: cst.SimpleString) -> Value:
-        value = node.evaluated_value
+        value = string_value(node.value)
         return value if isinstance(value, str) else UNKNOWN
 
     def _concatenated(self, node: cst.ConcatenatedString) -> Value:
