@@ -28,8 +28,6 @@ class Provenance:
     branch: str | None = None
 
 
-
-
 @dataclass
 class SarifMessage:
     text: str
