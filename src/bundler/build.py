@@ -30,7 +30,7 @@ from bundler.check import run_check
 from bundler.config import Config, read_pyproject
 from bundler.errors import BuildFailed, BundleError, CheckFailed, ConfigError, error_line
 from bundler.ftypes import CheckResult, Finding
-from bundler.report import summary_line
+from bundler.report import counted, summary_line
 from bundler.runtime import Launcher, runtime_findings
 from bundler.vcs import git
 
@@ -338,7 +338,7 @@ def verify_bundle(config: Config, bundle: Path, progress: Progress, trees: dict[
     if not smoked.ok:
         raise CheckFailed(smoked, "the bundle's smoke run")
     fixtures = len(config.runtime.upgrade_fixtures)
-    progress(f"smoke: a fresh database and {fixtures} upgrade fixture{'s' if fixtures != 1 else ''}"
+    progress(f"smoke: a fresh database and {counted(fixtures, 'upgrade fixture')}"
              " reach the full schema from the bundle, every row kept", smoked_in)
     return applied
 

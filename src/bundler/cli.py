@@ -17,7 +17,7 @@ from bundler.check import run_check
 from bundler.config import Config, load_config
 from bundler.errors import EXIT_CANNOT_VERIFY, EXIT_FINDINGS, EXIT_OK, BundlerError, CheckFailed, ConfigError
 from bundler.ftypes import CheckResult
-from bundler.report import FORMATS, render, render_error
+from bundler.report import FORMATS, counted, render, render_error
 from bundler.terminal import COLOR_CHOICES, Terminal
 
 if TYPE_CHECKING:
@@ -176,7 +176,7 @@ def write_baseline(result: CheckResult, path: Path, config: Config) -> CheckResu
     except OSError as exc:
         raise ConfigError(f"cannot write the baseline: {exc.strerror}", where=str(path)) from None
     hint = "" if config.baseline == path.resolve() else f'; set baseline = "{path}" in [tool.bundler] to use it'
-    TERMINAL.notice(f"baseline: {len(known)} finding{'s' if len(known) != 1 else ''} written to {path}{hint}")
+    TERMINAL.notice(f"baseline: {counted(len(known), 'finding')} written to {path}{hint}")
     accepted = tuple(replace(f, suppression=Suppression("baseline", baseline_reason(path))) for f in known)
     return replace(result, findings=(), suppressed=result.suppressed + accepted)
 

@@ -229,11 +229,8 @@ def parse_table(table: dict[str, Any], root: Path, source: str) -> Config:
                               where=source)
         config = replace(config, head=head)
     if "base" in table:
-        base = table["base"]
-        if not isinstance(base, int) or isinstance(base, bool) or base < 0:
-            raise ConfigError("[tool.bundler] base: must be a whole number (the first version that needs a step)",
-                              where=source)
-        config = replace(config, base=base)
+        config = replace(config, base=expect_whole_number(table, "base", "tool.bundler", source,
+                                                          " (the first version that needs a step)"))
     if "records-nothing" in table:
         config = replace(config, records_nothing=tuple(
             parse_spec(expect_item(v, "records-nothing", str, source), "records-nothing", root, source, strict=False)
@@ -279,10 +276,7 @@ def parse_styles(table: dict[str, Any], source: str) -> StyleOptions:
                                                               "tool.bundler.styles", source))
     for key, attribute in (("record-element", "record_element"), ("position-base", "position_base")):
         if key in table:
-            value = table[key]
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ConfigError(f"[tool.bundler.styles] {key}: must be a whole number", where=source)
-            options = replace(options, **{attribute: value})
+            options = replace(options, **{attribute: expect_whole_number(table, key, "tool.bundler.styles", source)})
     return options
 
 
@@ -335,6 +329,13 @@ def expect(table: dict[str, Any], key: str, kind: type, source: str) -> Any:
     value = table[key]
     if not isinstance(value, kind):
         raise ConfigError(f"[tool.bundler] {key}: expected {kind.__name__}, got {type(value).__name__}", where=source)
+    return value
+
+
+def expect_whole_number(table: dict[str, Any], key: str, section: str, source: str, meaning: str = "") -> int:
+    value = table[key]
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"[{section}] {key}: must be a whole number{meaning}", where=source)
     return value
 
 

@@ -161,7 +161,7 @@ class Extractor:
         if spec.method:
             found = self.find_class(module, spec.class_name)
             if found is None:
-                raise SourceError(f"class {spec.class_name} not found (named by head)", where=module.display)
+                raise SourceError(f"class {spec.class_name} not found{spec.named_where}", where=module.display)
             value = self.resolver.class_attribute(ClassRef(*found), spec.method)
             expression = self.resolver.class_constants(found[1]).get(spec.method)
             line_module = found[0]

@@ -41,7 +41,7 @@ class EntrySpec:
     target: str  # a file path or a dotted module name, as written
     class_name: str = ""
     method: str = ""
-    # where it was written, for messages ("--store on the command line", "pyproject.toml: stores")
+    # where it was written, for messages ("--store on the command line", "stores in pyproject.toml")
     named_by: str = field(default="", compare=False)
 
     @property

@@ -25,7 +25,8 @@ def render(result: CheckResult, fmt: str, provenance: Provenance | None = None) 
 
 
 def render_error(error: BundlerError, fmt: str, provenance: Provenance | None = None) -> str:
-    """When the check cannot run (exit 2), a machine-readable result all the same."""
+    """When the check cannot run (exit 2), a machine-readable result all the same (``fmt`` is
+    json, github or sarif: in text, the error line is the whole report)."""
     file, line = error_location(error)
     if fmt == "json":
         return json.dumps({"ok": False, "error": {"message": str(error), "file": file, "line": line,
@@ -33,11 +34,9 @@ def render_error(error: BundlerError, fmt: str, provenance: Provenance | None = 
     if fmt == "github":
         where = f" file={escape_property(file)}{f',line={line}' if line else ''}," if file else " "
         return f"::error{where}title=bundler could not verify::{escape_data(str(error))}\n"
-    if fmt == "sarif":
-        from bundler.sarif import render_sarif
+    from bundler.sarif import render_sarif
 
-        return render_sarif(None, provenance, error)
-    return f"bundler: error: {error}\n"
+    return render_sarif(None, provenance, error)
 
 
 def error_location(error: BundlerError) -> tuple[str | None, int | None]:

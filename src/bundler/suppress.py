@@ -71,8 +71,8 @@ def apply_suppressions(
         if comment is not None and comment.reason and finding.code.value in comment.codes:
             used.add((comment.module, comment.location.line))
             suppressed.append(replace(finding, suppression=Suppression("comment", comment.reason, comment.location)))
-        elif fingerprint(finding) in baseline:
-            suppressed.append(replace(finding, suppression=Suppression("baseline", baseline[fingerprint(finding)])))
+        elif baseline and (known := baseline.get(fingerprint(finding))) is not None:
+            suppressed.append(replace(finding, suppression=Suppression("baseline", known)))
         else:
             active.append(finding)
     level = severity.get(Code.UNUSED_SUPPRESSION, Severity.WARNING)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -37,7 +36,6 @@ class Terminal:
     verbose: bool = False
     stream: TextIO = field(default_factory=lambda: sys.stdout)
     errors: TextIO = field(default_factory=lambda: sys.stderr)
-    started: float = field(default_factory=time.monotonic)
     color: str = "auto"
 
     @property

@@ -165,20 +165,22 @@ def missing(registry: MigrationList, path: MigrationList, version: int) -> Findi
     applied = set(path.applied())
     before = next((v for v in reversed(order[: order.index(version)]) if v in applied), None)
     after = next((v for v in order[order.index(version) + 1:] if v in applied), None)
-    uncalled = next((m for m in path.uncalled if version in m.versions), None)
-    fix = f"call {short_name(uncalled)}" if uncalled is not None else "add a mirror"
     if before is not None and after is not None:
-        advice = f"{fix} between the calls for {before} and {after}"
+        place = f" between the calls for {before} and {after}"
     elif before is not None:
-        advice = f"{fix} after the call for {before}"
+        place = f" after the call for {before}"
     elif after is not None:
-        advice = f"{fix} before the call for {after}"
+        place = f" before the call for {after}"
     else:
-        advice = f"{fix} of it" if uncalled is None else fix
-    if path.missing_advice is not None and uncalled is None:
-        advice = path.missing_advice.format(version=version)
+        place = ""
+    uncalled = next((m for m in path.uncalled if version in m.versions), None)
     if uncalled is not None:
-        advice = f"{uncalled.method} ({uncalled.location}) records {version} but is never called: {advice}"
+        advice = (f"{uncalled.method} ({uncalled.location}) records {version} but is never called:"
+                  f" call {short_name(uncalled)}{place}")
+    elif path.missing_advice is not None:
+        advice = path.missing_advice.format(version=version)
+    else:
+        advice = f"add a mirror{place or ' of it'}"
     where = f" ({path.origin})" if path.origin != "source" else ""
     message = (
         f"{path.name} ({path.location}){where} never applies version {version}; the registry applies it in"
