@@ -3,9 +3,9 @@
 Pure functions of parsed source (no imports, no execution): the entry is run by the abstract
 interpreter (interpret.py), and what it did is cut into migrations. A call below the entry that
 records numbers is a migration, named after the called method; a helper whose numbers come from
-its arguments (``self._record_version(28)``) records for its caller; a call that records nothing
-itself but runs several migrations (a grouping helper, or delegation to the registry) is
-expanded into them.
+its arguments (``self._record_version(28)``, a prepared statement's ``run(*params)``) records for
+its caller; a call that records nothing itself but runs migrations (a grouping helper, a wrapper,
+a base class's ``__init__``, or delegation to the registry) is expanded into them.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import libcst as cst
 from bundler.errors import BundlerError, SourceError, UnresolvableError
 from bundler.ftypes import EntrySpec, Head, Location, Migration, MigrationList
 from bundler.interpret import (
-    CallTrace, Delegate, Event, Instance, Machine, Options, Record, is_classmethod, is_static, parameters,
-    self_parameter,
+    CallTrace, Delegate, Event, Instance, Machine, Options, Record, is_classmethod, is_static, parameter_names_of,
+    parameters, self_parameter,
 )
 from bundler.records import RecordingRules
 from bundler.sources import ModuleSet, ParsedModule
@@ -206,7 +206,7 @@ class Extractor:
         own_records = any(isinstance(e, Record) for e in call.events) or any(
             isinstance(e, CallTrace) and self._records_for_caller(e, versions_of(e.events, self._registry))
             for e in children)
-        if not own_records and (len(children) > 1 or any(isinstance(e, Delegate) for e in children)):
+        if not own_records:  # it records nothing itself: the migrations are the calls it makes
             return self._expand(call.events, entry, call.function)
         return [Migration(call.function.name, location_of(call.function), tuple(versions))]
 
@@ -248,7 +248,7 @@ class Extractor:
 
     def _records_for_caller(self, call: CallTrace, bound_versions: list[int]) -> bool:
         """True for a recording helper: what it records depends on the arguments it is given."""
-        if not [p for p in parameters(call.function.node) if p.name.value != self_parameter(call.function)]:
+        if not [p for p in parameter_names_of(call.function.node, stars=True) if p != self_parameter(call.function)]:
             return False
         probe = self.machine.probe(call.function, call.receiver, dict(call.env))  # its parameters unbound
         return versions_of(probe.events, self._registry) != bound_versions

@@ -34,8 +34,8 @@ from bundler.sources import ParsedModule
 from bundler.walk import walk
 from bundler.values import (
     ANY_INT, HOLE, NUMBER_HOLE, UNKNOWN, Builtin, ClassRef, Derived, Evaluation, FunctionRef, Mapping, ModuleRef, ParamRef, Prepared, Resolver,
-    Template, Value, absolute_import, binary, derive, dotted_name, is_known, is_number, iterate, text_of, text_method,
-    has_hole, truth,
+    Template, Value, absolute_import, binary, derive, dotted_name, is_builtin_instance, is_known, is_number, iterate, text_of,
+    text_method, has_hole, truth, type_of,
 )
 
 MAX_LOOP_ITEMS = 10_000
@@ -73,6 +73,16 @@ class LambdaRef:
 
     node: cst.Lambda
     captured: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Lazy:
+    """A generator expression: its first iterable ran where it was written; the rest runs only
+    as it is consumed, and only by as much as it is consumed."""
+
+    node: cst.GeneratorExp
+    first: Any
+    frame: int  # the frame that made it (its names are that frame's)
 
 
 @dataclass(frozen=True)
@@ -162,6 +172,7 @@ class Outcome:
     result: Value
     attributes: tuple[tuple[str, Any], ...] = ()  # what the run left set on ``self``
     called: frozenset[int] = frozenset()  # every project function it called, at any depth (by definition)
+    raises: bool = False  # every path through it ends in a raise: its caller stops there too
 
 
 class Raised(Exception):
@@ -229,8 +240,9 @@ class Machine:
         self._depth += 1
         try:
             frame = Frame(self, function, receiver, env, strict)
-            frame.start()
-            outcome = Outcome(tuple(frame.events), frame.result(), frame.self_attributes(), frozenset(frame.called))
+            flow = frame.start()
+            outcome = Outcome(tuple(frame.events), frame.result(), frame.self_attributes(), frozenset(frame.called),
+                              raises=flow is Flow.RAISE)
         finally:
             self._depth -= 1
             self._active.discard(key)
@@ -277,12 +289,17 @@ class Machine:
 
     def probe(self, function: FunctionRef, receiver: Instance | ClassRef | None,
               known: dict[str, Value] | None = None) -> Outcome:
-        """``function`` run with every parameter unbound (``self`` is ``receiver``; ``known``
-        adds what else is known, such as attributes of ``self``): what it records whatever its
+        """``function`` run with its data parameters unbound (``self`` is ``receiver``; ``known``
+        adds what else is known: attributes of ``self``, and the objects a call passed, which
+        say what it works on, not which numbers it records): what it records whatever data its
         callers pass, and whether it records at all."""
         env: dict[str, Value] = dict(known or {})
         own = self_parameter(function) if receiver is not None else None
-        env.update({name: receiver if name == own else ParamRef(name) for name in parameter_names_of(function.node)})
+        for name in parameter_names_of(function.node, stars=True):
+            if name == own:
+                env[name] = receiver
+            elif not isinstance(env.get(name), OBJECTS):
+                env[name] = ParamRef(name)
         return self.run(function, receiver, env, strict=False)
 
     def is_records_nothing(self, function: FunctionRef) -> bool:
@@ -384,6 +401,11 @@ AUGMENTED = {
 }
 
 
+def all_of(answers: list[bool | None]) -> bool | None:
+    """Every part matches: False if one does not, None if one may not."""
+    return False if False in answers else True if all(a is True for a in answers) else None
+
+
 def merge(first: dict[str, Value], second: dict[str, Value]) -> dict[str, Value]:
     """Names after either of two paths ran: kept where both agree, a text derived from both
     where both are texts, else unknown."""
@@ -429,14 +451,14 @@ class Frame(Evaluation):
 
     # --- running ------------------------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self) -> Flow:
         pattern = self.machine.options.rules.name_pattern
         if pattern is not None:
             match = re.search(pattern, self.function.node.name.value)
             if match and match.group(1).isdigit():
                 self.events.append(Record(RecordedVersion(int(match.group(1)), self.function.node,
                                                           "the method's name"), self.function))
-        self.block(self.function.node.body)
+        return self.block(self.function.node.body)
 
     def result(self) -> Value:
         if self.yields or contains_yield(self.function.node):
@@ -578,6 +600,8 @@ class Frame(Evaluation):
 
     def _for(self, node: cst.For) -> Flow:
         iterable = self.evaluate(node.iter)
+        if isinstance(iterable, Lazy):
+            return self.lazy_loop(node, iterable)
         if isinstance(iterable, Slice):
             return self.either(*[lambda item=item: self.loop_once(node, item) for item in iterable.items],
                                lambda: Flow.NORMAL)
@@ -680,10 +704,90 @@ class Frame(Evaluation):
         return Flow.NORMAL if flow is Flow.RAISE else flow  # a context manager may swallow it
 
     def _match(self, node: cst.Match) -> Flow:
-        self.evaluate(node.subject)
-        changed = assigned_names([node])
-        branches = [lambda case=case: (self.havoc(changed), self.block(case.body))[1] for case in node.cases]
-        return self.either(*branches, lambda: Flow.NORMAL)
+        return self.match_cases(self.evaluate(node.subject), tuple(node.cases))
+
+    def match_cases(self, subject: Value, cases: tuple[cst.MatchCase, ...]) -> Flow:
+        """Cases tried in order, as Python tries them: the first that matches runs, and only it;
+        one that may match (a subject or a guard not known) runs or passes to the rest."""
+        if not cases:
+            return Flow.NORMAL
+        case, rest = cases[0], cases[1:]
+        bindings: dict[str, Value] = {}
+        matched = self.pattern_matches(case.pattern, subject, bindings)
+        if matched is False:
+            return self.match_cases(subject, rest)
+
+        def run_case() -> Flow:
+            self.env.update(bindings)
+            guard = truth(self.evaluate(case.guard)) if case.guard is not None else True
+            if guard is False:
+                return self.match_cases(subject, rest)
+            if guard is None:
+                return self.either(lambda: self.block(case.body), lambda: self.match_cases(subject, rest))
+            return self.block(case.body)
+
+        if matched is True:
+            return run_case()
+        return self.either(run_case, lambda: self.match_cases(subject, rest))
+
+    def pattern_matches(self, pattern: cst.MatchPattern, subject: Value, bindings: dict[str, Value]) -> bool | None:
+        """Whether ``pattern`` matches ``subject`` (None: cannot be known); captures go to ``bindings``."""
+        if isinstance(pattern, cst.MatchAs):
+            matched = True if pattern.pattern is None else self.pattern_matches(pattern.pattern, subject, bindings)
+            if pattern.name is not None and matched is not False:
+                bindings[pattern.name.value] = subject
+            return matched
+        if isinstance(pattern, cst.MatchOr):
+            answers = [self.pattern_matches(e.pattern, subject, bindings) for e in pattern.patterns]
+            return True if True in answers else False if all(a is False for a in answers) else None
+        if isinstance(pattern, (cst.MatchValue, cst.MatchSingleton)):
+            value = self.evaluate(pattern.value)
+            if not (is_known(subject) and is_known(value)):
+                return None
+            same = type(subject) is type(value) and subject == value
+            return same if isinstance(pattern, cst.MatchSingleton) else subject == value
+        if isinstance(pattern, (cst.MatchList, cst.MatchTuple)):
+            return self.sequence_matches(pattern, subject, bindings)
+        if isinstance(pattern, cst.MatchMapping):
+            if not isinstance(subject, Mapping):
+                return False if is_known(subject) else None
+            answers = []
+            for element in pattern.elements:
+                key = self.evaluate(element.key)
+                if not is_known(key):
+                    return None
+                if key not in subject.keys():
+                    return False
+                answers.append(self.pattern_matches(element.pattern, subject.get(key), bindings))
+            if pattern.rest is not None:
+                bindings[pattern.rest.value] = UNKNOWN
+            return all_of(answers)
+        if isinstance(pattern, cst.MatchClass):
+            is_one = self.isinstance(subject, self.evaluate(pattern.cls))
+            if is_one is not True or pattern.kwds or len(pattern.patterns) > 1:
+                return False if is_one is False else None
+            # int(x), str(x): a builtin type's one positional pattern matches the subject itself
+            inner = [self.pattern_matches(e.value, subject, bindings) for e in pattern.patterns]
+            return all_of(inner) if not inner or type_of(subject) is not None else None
+        return None
+
+    def sequence_matches(self, pattern: cst.MatchList | cst.MatchTuple, subject: Value,
+                         bindings: dict[str, Value]) -> bool | None:
+        if not isinstance(subject, tuple):
+            return False if is_known(subject) or isinstance(subject, Mapping) else None  # a str is no sequence here
+        elements = list(pattern.patterns)
+        star = next((i for i, e in enumerate(elements) if isinstance(e, cst.MatchStar)), None)
+        if star is None and len(subject) != len(elements) or star is not None and len(subject) < len(elements) - 1:
+            return False
+        if star is None:
+            pairs = list(zip(elements, subject))
+        else:
+            after = len(elements) - star - 1
+            pairs = list(zip(elements[:star], subject)) + list(zip(elements[star + 1:], subject[len(subject) - after:]))
+            name = elements[star].name  # type: ignore[union-attr]
+            if name is not None:
+                bindings[name.value] = subject[star:len(subject) - after]
+        return all_of([self.pattern_matches(e.value, item, bindings) for e, item in pairs])  # type: ignore[union-attr]
 
     def _function_def(self, node: cst.FunctionDef) -> Flow:
         if node.decorators:
@@ -699,6 +803,8 @@ class Frame(Evaluation):
     # --- names --------------------------------------------------------------------------------
 
     def bind(self, target: cst.BaseExpression, value: Value) -> None:
+        if isinstance(value, Lazy) and isinstance(target, (cst.Tuple, cst.List)):
+            value = self.consume(value, target)  # unpacking runs it whole
         if isinstance(target, cst.Name):
             self.env[target.value] = value
             self.unread_items.discard(target.value)
@@ -864,7 +970,8 @@ class Frame(Evaluation):
                 raise Raised(method)  # a method no class in the order defines: AttributeError
         if text_of(receiver) is not None or isinstance(receiver, Derived):
             positional, keywords = self.arguments(node)
-            return text_method(receiver, method, positional, keywords)
+            return text_method(receiver, method, [self.consume(p, node) for p in positional or []]
+                               if positional is not None else None, keywords)
         positional, keywords = self.arguments(node)
         recorded = recording_call(method, receiver, positional or [], node, self.machine.options.rules)
         if recorded is not None:
@@ -981,6 +1088,8 @@ class Frame(Evaluation):
             self.events.append(CallTrace(function, receiver, node, freeze(env), outcome.events))
         if same_object and self.self_name:  # and this run sees what the callee set
             self.env.update({f"{self.self_name}.{name}": v for name, v in outcome.attributes})
+        if outcome.raises:
+            raise Raised(function.name)  # a helper that always raises: what follows the call does not run
         return outcome
 
     def bind_arguments(self, function: FunctionRef, receiver: Instance | ClassRef | None,
@@ -1032,6 +1141,8 @@ class Frame(Evaluation):
         if not self.strict:
             return
         for value in values:
+            if isinstance(value, Lazy):
+                self.foreign_generator(value, node)
             if isinstance(value, LambdaRef) and self.lambda_may_record(value):
                 self.cannot_follow(node, "it hands a lambda that applies migrations to code outside the project",
                                    "call what the lambda calls directly")
@@ -1046,6 +1157,8 @@ class Frame(Evaluation):
         try:
             self.call_lambda(value, cst.Call(func=cst.Name("_")))
             return len(self.events) > marks
+        except Raised:
+            return len(self.events) > marks
         finally:
             del self.events[marks:]
             self.strict = strict
@@ -1058,12 +1171,18 @@ class Frame(Evaluation):
     def builtin(self, name: str, node: cst.Call) -> Value:
         positional, keywords = self.arguments(node)
         args = positional or []
+        if name in ("any", "all") and len(args) == 1 and isinstance(args[0], Lazy):
+            return self.short_circuit(name, args[0], node)
+        if name in CONSUMERS:
+            args = [self.consume(a, node) for a in args]
         if name == "getattr" and len(args) >= 2:
             return self.getattr(args, node)
         if name in ("__import__", "import_module"):
             return self.import_by_template(node, args)
         if name == "type" and len(args) == 1:
-            return args[0].cls if isinstance(args[0], Instance) else EXTERNAL
+            return args[0].cls if isinstance(args[0], Instance) else type_of(args[0]) or EXTERNAL
+        if name == "isinstance" and len(args) == 2:
+            return self.isinstance(args[0], args[1])
         if name == "super":
             return self.super_proxy(args)
         if name == "range" and args and len(args) <= 3 and not all(is_number(a) for a in args):
@@ -1098,6 +1217,31 @@ class Frame(Evaluation):
             return None
         self.check_external_arguments(node, [*args, *keywords.values()])
         return derive(*args) if name in ("str", "sorted") else UNKNOWN
+
+    def isinstance(self, value: Value, classinfo: Value) -> Value:
+        """``isinstance`` of a value whose type is known, against builtin types and project
+        classes (a tuple of them too); UNKNOWN when either cannot be known."""
+        answers = [self.is_instance_of(value, c) for c in (classinfo if isinstance(classinfo, tuple) else (classinfo,))]
+        if True in answers:
+            return True
+        return False if answers and all(a is False for a in answers) else UNKNOWN
+
+    def is_instance_of(self, value: Value, cls: Value) -> bool | None:
+        if isinstance(cls, Builtin):
+            if isinstance(value, Instance):
+                return False if cls.name != "object" and self.closed_hierarchy(value.cls) else None
+            return is_builtin_instance(value, cls.name)
+        if isinstance(cls, ClassRef):
+            if isinstance(value, Instance):
+                order = self.resolver.mro(value.cls)
+                return True if cls in order else False if self.closed_hierarchy(value.cls) else None
+            return False if type_of(value) is not None or isinstance(value, tuple) else None
+        return None
+
+    def closed_hierarchy(self, cls: ClassRef) -> bool:
+        """Whether every class in the order is the project's (no base the checker cannot read)."""
+        return all(len(self.resolver.bases(klass)) == len([b for b in klass.node.bases if dotted_name(b.value) != "object"])
+                   for klass in self.resolver.mro(cls))
 
     def getattr(self, args: list[Value], node: cst.Call) -> Value:
         owner, name = args[0], args[1]
@@ -1186,10 +1330,9 @@ class Frame(Evaluation):
         project's, none defines the name, none can add attributes the checker does not see."""
         cls = owner.cls if isinstance(owner, Instance) else owner
         order = self.resolver.mro(cls)
+        if not self.closed_hierarchy(cls):
+            return False  # a base outside the project may have it
         for klass in order:
-            declared = [b for b in klass.node.bases if dotted_name(b.value) != "object"]
-            if len(self.resolver.bases(klass)) != len(declared):
-                return False  # a base outside the project may have it
             if name in self.resolver.class_constants(klass.node):
                 return False
             for statement in klass.node.body.body:
@@ -1227,13 +1370,16 @@ class Frame(Evaluation):
             return UNKNOWN
         if kind is cst.Lambda:
             return LambdaRef(node, freeze(self.env))  # type: ignore[arg-type]
+        if kind is cst.GeneratorExp:
+            return Lazy(node, self.evaluate(node.for_in.iter), id(self))  # type: ignore[attr-defined]
         return super().evaluate(node)
 
-    def comprehension(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> Value:
+    def comprehension(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp,
+                      first: Value = None) -> Value:
         saved, outer = dict(self.env), self.items_unknown
         self.items_unknown = False
         results: list[Value] = []
-        for _ in self.comprehension_runs(node.for_in):
+        for _ in self.comprehension_runs(node.for_in, first):
             if isinstance(node, cst.DictComp):
                 self.evaluate(node.key)
                 self.evaluate(node.value)
@@ -1243,8 +1389,9 @@ class Frame(Evaluation):
         self.env, self.items_unknown = saved, outer or self.items_unknown
         return UNKNOWN if unknown else tuple(results)
 
-    def comprehension_runs(self, clause: cst.CompFor) -> Iterator[None]:
-        items = self.loop_items(self.evaluate(clause.iter))
+    def comprehension_runs(self, clause: cst.CompFor, first: Value = None) -> Iterator[None]:
+        """One step per item; ``first`` is the outermost iterable when it was evaluated already."""
+        items = self.loop_items(self.evaluate(clause.iter) if first is None else first)
         if items is None:
             self.items_unknown = True
             self.bind_unread(clause.target, UNKNOWN)
@@ -1262,6 +1409,87 @@ class Frame(Evaluation):
             yield from self.comprehension_runs(clause.inner_for_in)
         else:
             yield None
+
+    # --- generators: run as they are consumed -------------------------------------------------
+
+    def consume(self, value: Value, node: cst.CSTNode) -> Value:
+        """A generator consumed whole (``list(...)``, ``*gen``): it runs now; its items."""
+        if not isinstance(value, Lazy):
+            return value
+        if value.frame != id(self):
+            return self.foreign_generator(value, node)
+        saved = dict(self.env)
+        try:
+            return self.comprehension(value.node, value.first)
+        finally:
+            self.env = saved
+
+    def lazy_items(self, lazy: Lazy) -> Iterator[Value]:
+        """A generator's items, each computed only when the consumer asks for it."""
+        saved, outer = dict(self.env), self.items_unknown
+        self.items_unknown = False
+        try:
+            for _ in self.comprehension_runs(lazy.node.for_in, lazy.first):
+                item = self.evaluate(lazy.node.elt)
+                yield UNKNOWN if self.items_unknown else item
+        finally:
+            names = assigned_names([lazy.node.for_in])
+            self.env.update({n: saved[n] for n in names if n in saved})  # its loop names are its own
+            self.items_unknown = outer
+
+    def lazy_loop(self, node: cst.For, lazy: Lazy) -> Flow:
+        """``for x in (f(y) for y in ys)``: each item is made just before the body sees it, and a
+        ``break`` leaves the rest unmade, as Python runs it."""
+        if lazy.frame != id(self):
+            self.foreign_generator(lazy, node)
+            return self.unknown_loop(node.body, node.orelse, lambda: self.bind(node.target, UNKNOWN))
+        items = self.lazy_items(lazy)
+        for item in items:
+            self.bind(node.target, item)
+            flow = self.block(node.body)
+            if flow is Flow.BREAK or flow in (Flow.RETURN, Flow.RAISE):
+                items.close()
+                return Flow.NORMAL if flow is Flow.BREAK else flow
+        return self.block(node.orelse.body) if node.orelse is not None else Flow.NORMAL
+
+    def short_circuit(self, name: str, lazy: Lazy, node: cst.CSTNode) -> Value:
+        """``any``/``all`` of a generator: it stops at the first item that decides, as Python does."""
+        if lazy.frame != id(self):
+            return self.foreign_generator(lazy, node)
+        decided = name == "any"
+        result: Value = not decided
+        items = self.lazy_items(lazy)
+        for item in items:
+            known = truth(item)
+            if known is decided:
+                items.close()
+                return decided if result is not UNKNOWN else UNKNOWN
+            if known is None:
+                result = UNKNOWN  # it may have stopped here: the rest may run
+        return result
+
+    def foreign_generator(self, lazy: Lazy, node: cst.CSTNode) -> Value:
+        """A generator consumed away from the function that made it: followed only when it
+        applies nothing."""
+        if self.strict and self.lazy_may_record(lazy):
+            self.cannot_follow(node, "a generator that applies migrations is consumed outside the function that"
+                               " makes it", "consume it where it is made (a for loop or list(...))")
+        return UNKNOWN
+
+    def lazy_may_record(self, lazy: Lazy) -> bool:
+        marks, strict, saved = len(self.events), self.strict, dict(self.env)
+        self.strict = False
+        try:
+            self.comprehension(lazy.node, lazy.first)
+            return len(self.events) > marks
+        except Raised:
+            return len(self.events) > marks
+        finally:
+            del self.events[marks:]
+            self.strict, self.env = strict, saved
+
+    def spread(self, value: Value) -> Value:
+        return self.consume(value, cst.Name("_"))
 
     # --- messages -----------------------------------------------------------------------------
 
@@ -1323,11 +1551,18 @@ def self_parameter(function: FunctionRef) -> str | None:
     return names[0] if names else None
 
 
-def parameter_names_of(node: cst.FunctionDef) -> list[str]:
-    return [p.name.value for p in parameters(node)]
+def parameter_names_of(node: cst.FunctionDef, stars: bool = False) -> list[str]:
+    """The parameters' names in order; with ``stars``, ``*args`` and ``**kwargs`` too."""
+    names = [p.name.value for p in parameters(node)]
+    if stars:
+        names += [p.name.value for p in (node.params.star_arg, node.params.star_kwarg) if isinstance(p, cst.Param)]
+    return names
 
 
-_COMPREHENSIONS = frozenset({cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp})
+OBJECTS = (Instance, ClassRef, ModuleRef, FunctionRef, BoundMethod, Closure, LambdaRef, SuperProxy)
+_COMPREHENSIONS = frozenset({cst.ListComp, cst.SetComp, cst.DictComp})
+# Builtins that run a generator handed to them to its end.
+CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "sorted", "sum", "min", "max", "dict"})
 _STATEMENTS = {
     cst.Expr: "_expr", cst.Assign: "_assign", cst.AnnAssign: "_ann_assign", cst.AugAssign: "_aug_assign",
     cst.Return: "_return", cst.Raise: "_raise", cst.Assert: "_assert", cst.Break: "_break",

@@ -17,6 +17,7 @@ import ast
 import math
 import operator
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -177,8 +178,12 @@ PURE_TEXT_METHODS = frozenset({
 BUILTINS = frozenset({
     "getattr", "type", "super", "range", "enumerate", "zip", "reversed", "sorted", "len", "str", "int", "tuple",
     "list", "isinstance", "hasattr", "print", "dict", "set", "frozenset", "bool", "repr", "min", "max", "iter",
-    "__import__",
+    "__import__", "float", "bytes", "object", "any", "all", "sum", "set", "frozenset",
 })
+# What ``type(value)`` is for a value known exactly (a tuple may have been a list: not known).
+TYPE_NAMES: dict[type, str] = {bool: "bool", int: "int", float: "float", str: "str", type(None): "NoneType"}
+BUILTIN_TYPES = frozenset({"int", "bool", "float", "str", "bytes", "dict", "list", "tuple", "set", "frozenset",
+                           "NoneType", "object"})
 
 
 def text_of(value: Value) -> str | None:
@@ -203,6 +208,29 @@ def truth(value: Value) -> bool | None:
     if isinstance(value, (FunctionRef, ClassRef, ModuleRef, Builtin, Prepared)):
         return True
     return None
+
+
+def type_of(value: Value) -> Builtin | None:
+    """``type(value)`` when it is one of the builtin types and known exactly."""
+    if isinstance(value, Mapping):
+        return Builtin("dict")
+    name = TYPE_NAMES.get(type(value))
+    return Builtin(name) if name is not None else None
+
+
+def is_builtin_instance(value: Value, name: str) -> bool | None:
+    """``isinstance(value, <builtin type name>)``; None when it cannot be known (a tuple may
+    have been written as a list)."""
+    if name == "object":
+        return True
+    if isinstance(value, tuple):
+        return False if name in BUILTIN_TYPES - {"list", "tuple"} else None
+    exact = type_of(value)
+    if exact is None:
+        return None
+    if exact.name == name or (exact.name == "bool" and name == "int"):
+        return True
+    return False if name in BUILTIN_TYPES else None
 
 
 def is_known(value: Value) -> bool:
@@ -457,6 +485,23 @@ ARITHMETIC: dict[type, Callable[[Any, Any], Any]] = {
 }
 
 
+# One escape sequence of a (non-raw) string literal, as Python's tokenizer reads them.
+ESCAPE = re.compile(r"\\(N\{[^}]*\}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|.)", re.DOTALL)
+
+
+@lru_cache(maxsize=4096)
+def fstring_text(source: str, raw: bool) -> str:
+    """The value of an f-string's literal part, from its source text: doubled braces are one
+    brace, and escapes are decoded as Python decodes them (``\\n``, ``\\x41``, ``\\N{...}``),
+    so that SQL in an f-string reads as it runs."""
+    text = source.replace("{{", "{").replace("}}", "}")
+    if raw:
+        return text
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # an unknown escape keeps its backslash, as at run time
+        return ESCAPE.sub(lambda match: ast.literal_eval(f'"{match.group(0)}"'), text)
+
+
 @lru_cache(maxsize=4096)
 def string_value(source: str) -> str | bytes:
     """A string literal's value, by its source text: the same SQL is evaluated again and again,
@@ -501,7 +546,7 @@ class Evaluation:
         text = ""
         for part in node.parts:
             if isinstance(part, cst.FormattedStringText):
-                text += part.value
+                text += fstring_text(part.value, raw="r" in node.prefix.lower())
                 continue
             value = self.evaluate(part.expression)  # type: ignore[attr-defined]
             plain = part.format_spec is None and part.conversion is None  # type: ignore[attr-defined]
@@ -563,7 +608,11 @@ class Evaluation:
         for target in node.comparisons:
             right = self.evaluate(target.comparator)
             compare = COMPARISONS[type(target.operator)]
-            if isinstance(target.operator, (cst.Is, cst.IsNot)):
+            if isinstance(target.operator, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)) \
+                    and isinstance(left, (Builtin, ClassRef)) and isinstance(right, (Builtin, ClassRef)):
+                known = True  # type(x) is dict: classes are compared by identity
+                compare = operator.eq if isinstance(target.operator, (cst.Is, cst.Equal)) else operator.ne
+            elif isinstance(target.operator, (cst.Is, cst.IsNot)):
                 known = (left is None or right is None) and (is_known(left) and is_known(right))
             elif isinstance(target.operator, (cst.In, cst.NotIn)):
                 known = is_known(left) and (is_known(right) or isinstance(right, Mapping))
@@ -657,6 +706,7 @@ class Evaluation:
         for arg in node.args:
             value = self.evaluate(arg.value)
             if arg.star == "*":
+                value = self.spread(value)
                 if isinstance(value, tuple) and positional is not None:
                     positional.extend(value)
                 else:
@@ -671,6 +721,11 @@ class Evaluation:
             elif positional is not None:
                 positional.append(value)
         return positional, keywords
+
+
+    def spread(self, value: Value) -> Value:
+        """What ``*value`` passes: a hook for the interpreter, whose generators run when spread."""
+        return value
 
 
 # By method name, so that a subclass's override is the one called.
