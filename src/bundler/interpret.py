@@ -1113,11 +1113,17 @@ class Frame(Evaluation):
                     for name in env}
         for param, value in zip(ordered, positional):
             env[param.name.value] = value
-        if isinstance(params.star_arg, cst.Param) and len(positional) > len(ordered):
+        if isinstance(params.star_arg, cst.Param):
             env[params.star_arg.name.value] = tuple(positional[len(ordered):])
+        named = {p.name.value for p in (*ordered, *params.kwonly_params)}
+        extra: dict[str, Value] = {}
         for name, value in keywords.items():
-            if name in env:
+            if name in named:
                 env[name] = value
+            else:
+                extra[name] = value
+        if params.star_kwarg is not None:
+            env[params.star_kwarg.name.value] = Mapping(tuple(extra.items()))
         return env
 
     def record(self, version: RecordedVersion) -> None:

@@ -112,12 +112,14 @@ def compare(registry: MigrationList, path: MigrationList) -> Iterator[Finding]:
     yield from out_of_order(registry, path)
 
 
-def named_migrations(listing: MigrationList) -> dict[str, tuple[Migration, list[int]]]:
+def named_migrations(listing: MigrationList, registry: MigrationList | None = None) -> dict[str, tuple[Migration, list[int]]]:
     """Each named migration's first occurrence and every number recorded under its name.
-    Inline records and recording helpers are not named migrations."""
+    Inline records and recording helpers are not named migrations, nor, in a path, the
+    registry's own migrations that it runs (by delegation): those cannot disagree with themselves."""
     named: dict[str, tuple[Migration, list[int]]] = {}
+    own = set(registry.migrations) if registry is not None else set()
     for migration in listing.migrations:
-        if " (" in migration.method:
+        if " (" in migration.method or migration in own:
             continue
         first, numbers = named.setdefault(short_name(migration), (migration, []))
         numbers += [v for v in migration.versions if v not in numbers]
@@ -128,7 +130,7 @@ def version_conflicts(registry: MigrationList, path: MigrationList) -> Iterator[
     """A path migration named like a registry migration that records other numbers: one
     finding per name, with advice that holds for methods recording several numbers."""
     registered = named_migrations(registry)
-    for name, (mirror, mirrored) in named_migrations(path).items():
+    for name, (mirror, mirrored) in named_migrations(path, registry).items():
         if name not in registered:
             continue
         original, expected = registered[name]

@@ -259,3 +259,181 @@ def test_a_dict_key_or_list_position_chosen_by_an_unknown_number_may_be_any(body
     def step_29(self): self.conn.execute("{RECORD}", (29, 0))
     '''
     assert recorded(store(body, methods)) == [27, 29]
+
+
+# --- issue 23: shapes generated code bases still got wrong -------------------------------------
+
+SHIM = '''
+class Statement:
+    def __init__(self, conn, sql):
+        self.conn = conn
+        self.sql = sql
+
+    def run(self, *params):
+        if len(params) == 1 and isinstance(params[0], dict):
+            return self.conn.execute(self.sql, params[0])
+        return self.conn.execute(self.sql, params)
+
+
+class Db:
+    def __init__(self, conn):
+        self.conn = conn
+
+    def prepare(self, sql):
+        return Statement(self.conn, sql)
+'''
+NAMED = "INSERT OR REPLACE INTO schema_versions (version, applied_at) VALUES (:version, :applied_at)"
+
+
+def checked(runner_body: str, store_body: str, runner_methods: str = "", store_methods: str = "",
+            extra: dict[str, str] | None = None) -> list[tuple[str, int | None]]:
+    """(code, version) of every finding of a registry and a store written from these parts."""
+    header = f'from dbshim import Db\nSQL = "{RECORD}"\nNAMED = "{NAMED}"\n'
+    runner = header + "\nclass Runner:\n    def run_all_migrations(self, conn):\n        self.conn = conn\n" \
+        + textwrap.indent(textwrap.dedent(runner_body), " " * 8) + "\n" \
+        + textwrap.indent(textwrap.dedent(runner_methods), "    ")
+    files = {"runner.py": runner, "store.py": store(store_body, store_methods, header), "dbshim.py": SHIM,
+             **(extra or {})}
+    entry = EntrySpec("runner.py", "Runner", "run_all_migrations")
+    extractor = Extractor(ModuleSet(InMemory(files)), RecordingRules(), entry)
+    registry = extractor.registry = extractor.migration_list(entry)
+    path = extractor.migration_list(EntrySpec("store.py", "Store", "__init__"))
+    return sorted((f.code.value, f.version) for f in verify(registry, [path]))
+
+
+def test_a_prepared_statement_layer_with_star_params_len_and_isinstance_is_followed() -> None:
+    body = 'Db(self.conn).prepare(SQL).run(27, "now")\nDb(self.conn).prepare(NAMED).run({"version": 28, "applied_at": 1})'
+    assert checked(body, 'Db(self.conn).prepare(SQL).run(27, "now")') == [("missing-migration", 28)]
+    assert checked(body, body) == []
+
+
+def test_a_recording_layer_both_lists_call_is_not_a_named_migration() -> None:
+    store_body = 'statement = Db(self.conn).prepare(SQL)\nstatement.run(2, "now")\nstatement.run(27, "now")'
+    assert checked('Db(self.conn).prepare(SQL).run(27, "now")', store_body) == [("unknown-version", 2)]
+
+
+MIGRATIONS = '''
+def merge_epochs_table(self): self.conn.execute(SQL, (3, 0))
+def repair_labels_column(self): self.conn.execute(SQL, (24, 0))
+'''
+
+
+@pytest.mark.parametrize(("body", "methods"), [
+    ("self.repair_labels_column()", 'def repair_labels_column(self):\n    statement = Db(self.conn).prepare(SQL)\n'
+                                    '    statement.run(3, 0)\n    statement.run(24, 0)'),
+    ("self.wrapper()", "def wrapper(self):\n    self.repair_labels_column()\n"
+                       "def repair_labels_column(self):\n    self._record(3)\n    self._record(24)\n"
+                       "def _record(self, v):\n    self.conn.execute(SQL, (v, 0))"),
+])
+def test_a_method_named_like_a_registry_migration_that_records_more_is_a_conflict(body: str, methods: str) -> None:
+    findings = checked("self.merge_epochs_table()\nself.repair_labels_column()", body, MIGRATIONS, methods)
+    assert findings == [("version-conflict", 3)]
+
+
+def test_a_conflict_is_told_through_a_base_classs_init_calling_an_overridden_method() -> None:
+    source = f'''
+    SQL = "{RECORD}"
+    class Base:
+        def __init__(self, conn):
+            self.conn = conn
+            self.repair_labels_column()
+    class Store(Base):
+        def __init__(self, conn):
+            super().__init__(conn)
+        def repair_labels_column(self):
+            self.conn.execute(SQL, (3, 0))
+            self.conn.execute(SQL, (24, 0))
+    '''
+    runner = f'SQL = "{RECORD}"\nclass Runner:\n    def run_all_migrations(self, conn):\n        self.conn = conn\n' \
+        "        self.merge_epochs_table()\n        self.repair_labels_column()\n" + textwrap.indent(MIGRATIONS, "    ")
+    entry = EntrySpec("runner.py", "Runner", "run_all_migrations")
+    extractor = Extractor(ModuleSet(InMemory({"runner.py": runner, "store.py": textwrap.dedent(source)})),
+                          RecordingRules(), entry)
+    registry = extractor.registry = extractor.migration_list(entry)
+    path = extractor.migration_list(EntrySpec("store.py", "Store", "__init__"))
+    assert [(f.code.value, f.version) for f in verify(registry, [path])] == [("version-conflict", 3)]
+
+
+GROUPED = '''
+def m26(self): self.conn.execute(SQL, (26, 0))
+def m27(self): self.conn.execute(SQL, (27, 0))
+def add_a(self): self.conn.execute(SQL, (27, 0))
+def add_b(self): self.conn.execute(SQL, (27, 0))
+'''
+
+
+def test_duplicates_are_by_migration_however_a_module_level_grouping_function_reaches_them() -> None:
+    group = "def migrate_sessionstore_1(store):\n    store.add_a()\n    store.add_b()\n"
+    twice = "def regroup(store):\n    store.m27()\n    store.m26()\n"
+    extra = {"groups.py": group + twice}
+    runner = "self.m26()\nself.m27()"
+    assert checked(runner, "from groups import migrate_sessionstore_1\nself.m26()\nmigrate_sessionstore_1(self)",
+                   GROUPED, GROUPED, extra) == [("duplicate-version", 27)]
+    assert checked(runner, "from groups import regroup\nself.m26()\nself.m27()\nregroup(self)",
+                   GROUPED, GROUPED, extra) == []
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("for v in (3,):\n    match v:\n        case 3:\n            self.m27()\n        case 11:\n            self.m28()", [27]),
+    ('match self.JOURNAL:\n    case "rollback":\n        self.m28()\n    case "wal" | "delete":\n        self.m27()', [27]),
+    ('match (self.conn, 28):\n    case (_, 27):\n        self.m27()\n    case [_, int() as n] if n > 27:\n        self.m28()', [28]),
+    ('match {"v": 28}:\n    case {"v": 27}:\n        self.m27()\n    case {"v": v, **rest} if not rest:\n        self.m28()', [28]),
+    ("match self.conn:\n    case None:\n        self.m27()\n    case _:\n        self.m28()", [27, 28]),  # unknown: either
+])
+def test_a_match_runs_the_cases_that_match_and_only_those(body: str, expected: list[int]) -> None:
+    assert recorded(store(body, textwrap.dedent(METHODS) + 'JOURNAL = "wal"\n')) == expected
+
+
+@pytest.mark.parametrize("body", [
+    "self._abort_step('why')\nself.m28()",
+    "try:\n    self._abort_step('why')\n    self.m28()\nexcept RuntimeError:\n    pass",
+    "pending = (step() for step in (self.m28,))",
+    "for _ in (step() for step in (self._noop, self.m28)):\n    break",
+    "all(step() for step in (self._noop, self.m28))",
+    "self._noop() and self.m28()",
+])
+def test_code_that_cannot_run_is_not_credited(body: str) -> None:
+    methods = METHODS + '''
+    def _noop(self): pass
+    def _abort_step(self, why):
+        if why:
+            raise RuntimeError(why)
+        raise ValueError("no reason")
+    '''
+    assert recorded(store("self.m27()\n" + body, methods)) == [27]
+
+
+@pytest.mark.parametrize("body", [
+    "list(step() for step in (self.m28,))",
+    "any(step() for step in (self._noop, self.m28))",
+    "for _ in (step() for step in (self._noop, self.m28)):\n    pass",
+    "first, second = (step() for step in (self._noop, self.m28))",
+    "print(*(step() for step in (self.m28,)))",
+])
+def test_a_generator_consumed_runs(body: str) -> None:
+    assert recorded(store(body, textwrap.dedent(METHODS) + "def _noop(self): pass\n")) == [28]
+
+
+def test_a_generator_that_records_handed_to_outside_code_stops_the_check() -> None:
+    with pytest.raises(UnresolvableError, match="a generator that applies migrations"):
+        recorded(store("import itertools\nitertools.islice((step() for step in (self.m28,)), 1)"))
+
+
+@pytest.mark.parametrize("call", ["self._star(28, 0)", "self._kw(version=28, at=0)", "self._only(version=28)",
+                                  'self._star(*(n for n in (28,)), "now")'])
+def test_numbers_passed_through_star_args_kwargs_and_keyword_only_parameters_are_read(call: str) -> None:
+    methods = METHODS + f'''
+    def _star(self, *params): self.conn.execute("{RECORD}", params)
+    def _kw(self, **fields): self.conn.execute("{RECORD.replace('?, ?', ':version, :at')}", fields)
+    def _only(self, *, version, at=0): self.conn.execute("{RECORD}", (version, at))
+    '''
+    assert recorded(store(call, methods)) == [28]
+
+
+@pytest.mark.parametrize(("condition", "applies"), [
+    ("isinstance(7, int)", True), ('isinstance("7", (int, dict))', False), ("isinstance(True, int)", True),
+    ('type({"k": 1}) is list', False), ("type(7) == int", True), ('len(("a", 2)) == 2', True),
+    ('"m28" in ("other", "names")', False), ("isinstance(self, Store)", True), ("isinstance(self, dict)", False),
+])
+def test_conditions_on_len_isinstance_type_and_in_of_known_values_decide(condition: str, applies: bool) -> None:
+    assert recorded(store(f"if {condition}:\n    self.m28()")) == ([28] if applies else [])

@@ -3,9 +3,16 @@
 Random registries and stores are rendered to Python source from every recognised way of
 recording numbers (one or several per method, in every SQL spelling) and of applying a
 migration (direct calls, loops, aliases, getattr, super, objects held in attributes, dead code
-that applies nothing); store methods may take a registry method's name with other numbers, or
-be defined twice. The truth is obtained by running the generated registry and store against
-SQLite and reading ``schema_versions``. ``BUNDLER_PROPERTY_EXAMPLES`` sets the number of examples
+that applies nothing); store methods may take a registry method's name with other numbers (a
+superset or a subset of the registry's), or be defined twice. SQL is spelled every way Python
+writes a string (f-strings with escapes and quoted names, raw, implicit concatenation, triple
+quotes); numbers pass through ``*args``, ``**kwargs``, keyword-only parameters, a prepared-statement
+layer written in the project and helpers both lists share; calls sit under conditions on
+``len``/``isinstance``/``type``/``in`` of known values, in ``match`` statements, module-level
+grouping functions, after helpers that always raise, in generators consumed or not, and behind
+short-circuits. The truth is obtained by running the generated registry and store against
+SQLite and reading ``schema_versions`` (and, for ``duplicate-version`` and ``version-conflict``,
+which methods ran). ``BUNDLER_PROPERTY_EXAMPLES`` sets the number of examples
 (2,000 in ``make test``). A declared head, when drawn, must leave exactly the numbers between the
 lowest registered and the head without a step as missing, and those past it as beyond it.
 """
@@ -35,25 +42,42 @@ SINGLE_FORMS = (
     "params", "sql_literal", "module_constant", "class_constant", "imported_constant", "star_constant",
     "module_attribute", "helper_param", "deep_helper", "sql_constant", "named_params", "prepared", "executemany",
     "dict_argument", "reassigned_local", "format_sql", "commented_sql", "percent_sql", "mixin_constant",
+    "star_helper", "kwargs_helper", "kwonly_helper", "shared_helper", "prepared_named", "fstring_number",
 )
-# Forms that record all of a method's numbers in one statement.
-MULTI_FORMS = ("executescript", "multi_row", "executemany_rows")
+# Forms that record all of a method's numbers in one statement (or one prepared statement).
+MULTI_FORMS = ("executescript", "multi_row", "executemany_rows", "prepared_twice")
+# Every way Python spells the SQL text of the forms that write it inline.
+SPELLINGS = (
+    "plain", "raw", "single", "concat", "triple", "f_escapes", "f_quoted", "f_table", "f_concat", "f_braces",
+    "f_raw", "f_percent",
+)
 DEAD_FORMS = ("return_before",)  # the method records nothing: a return comes first
 RECORD_FORMS = SINGLE_FORMS + MULTI_FORMS + DEAD_FORMS
 APPLY_FORMS = (
     "call", "under_if", "under_try", "under_with", "loop", "unpacking_loop", "enumerate_loop", "group",
     "not_called", "commented", "alias", "getattr_literal", "type_self", "via_super", "held_object", "if_false",
-    "while_false", "after_return", "helper_list", "dispatch",
+    "while_false", "after_return", "helper_list", "dispatch", "isinstance_true", "isinstance_false", "type_false",
+    "len_true", "in_false", "match_known", "match_miss", "match_unknown", "match_constant", "module_group",
+    "abort_skips", "abort_caught", "lazy_unconsumed", "lazy_consumed", "lazy_break", "all_lazy", "any_lazy",
+    "short_and", "short_or",
 )
 INSERT = "INSERT OR REPLACE INTO schema_versions (version, applied_at) VALUES"
 
+# A prepared-statement layer written in the project, as better-sqlite3 users write one, and a
+# recording helper that the registry and the store both call.
 SHIM = '''
+RECORD_SQL = "INSERT OR REPLACE INTO schema_versions (version, applied_at) VALUES (?, ?)"
+
+
 class Statement:
     def __init__(self, conn, sql):
-        self.conn, self.sql = conn, sql
+        self.conn = conn
+        self.sql = sql
 
     def run(self, *params):
-        self.conn.execute(self.sql, params)
+        if len(params) == 1 and isinstance(params[0], dict):
+            return self.conn.execute(self.sql, params[0])
+        return self.conn.execute(self.sql, params)
 
 
 class Db:
@@ -62,17 +86,55 @@ class Db:
 
     def prepare(self, sql):
         return Statement(self.conn, sql)
+
+
+def record_version(conn, version):
+    Db(conn).prepare(RECORD_SQL).run(version, "now")
 '''
 
 HEADER = '''
 import contextlib
 
 import versions as version_numbers
-from dbshim import Db
+from dbshim import Db, record_version
 from versions import *  # noqa: F403
 
 RECORD_SQL = "INSERT OR REPLACE INTO schema_versions (version, applied_at) VALUES (?, ?)"
+NAMED_SQL = "INSERT OR REPLACE INTO schema_versions (version, applied_at) VALUES (:version, :applied_at)"
+TABLE = "schema_versions"
 '''
+
+
+def spelled(sql: str, spelling: str) -> str:
+    """A Python expression whose value is ``sql`` (up to whitespace), spelled as ``spelling``."""
+    head, tail = sql.split(" schema_versions ", 1)
+    if spelling == "plain":
+        return f'"{sql}"'
+    if spelling == "raw":
+        return f'r"{sql}"'
+    if spelling == "single":
+        return "'" + sql.replace("'", "\\'") + "'"
+    if spelling == "concat":
+        return f'"{head} " "schema_versions " "{tail}"'
+    if spelling == "triple":
+        return f'"""\n    {head}\n    schema_versions {tail}\n"""'
+    if spelling == "f_escapes":
+        escapes = iter(["\\n", "\\t", "\\x20", "\\N{SPACE}", "\\040"] * 40)
+        text = "".join(next(escapes) if c == " " else c for c in sql).replace("'", "\\'")
+        return f'f"{text}"'
+    if spelling == "f_quoted":
+        return f'f"{head} \\"schema_versions\\" {tail}"'
+    if spelling == "f_table":
+        return f'f"{head} {{TABLE}} {tail}"'
+    if spelling == "f_concat":
+        return f'"{head} " f"{{TABLE}}" " {tail}"'
+    if spelling == "f_braces":
+        return f'f"{sql} /* {{{{note}}}} */"'
+    if spelling == "f_raw":
+        return f'rf"{head} {{TABLE}} {tail}"'
+    if spelling == "f_percent":
+        return f'f"{head} %s {tail}" % TABLE'
+    raise AssertionError(spelling)
 
 
 @dataclass(frozen=True)
@@ -81,6 +143,7 @@ class Mirror:
     record: str
     apply: str
     name: str | None = None  # None: a name of its own
+    spelling: str = "plain"  # how the forms that write SQL inline spell it
 
 
 @dataclass
@@ -93,14 +156,28 @@ class Rendered:
     mixin_methods: list[str]
     base_methods: list[str]
     extra_classes: list[str]
+    module_functions: list[str]
 
 
-def one_record(version: int, form: str, method: str) -> tuple[str, list[str], list[str]]:
+def one_record(version: int, form: str, method: str, spelling: str = "plain") -> tuple[str, list[str], list[str]]:
     """(statements, class-level lines, helper methods) recording ``version`` in ``form``."""
     if form == "params":
-        return f'self.conn.execute("{INSERT} (?, ?)", ({version}, "now"))', [], []
+        return f'self.conn.execute({spelled(f"{INSERT} (?, ?)", spelling)}, ({version}, "now"))', [], []
     if form == "sql_literal":
-        return f"self.conn.execute(\"{INSERT} ({version}, 'now')\")", [], []
+        sql = f"{INSERT} ({version}, 'now')"
+        return f"self.conn.execute({spelled(sql, spelling)})", [], []
+    if form == "fstring_number":
+        return f"self.conn.execute(f\"{INSERT} ({{M_{version}}}, 'now')\")", [], []
+    if form == "star_helper":
+        return f'self._record_star({version}, "now")', [], []
+    if form == "kwargs_helper":
+        return f'self._record_kw(version={version}, applied_at="now")', [], []
+    if form == "kwonly_helper":
+        return f"self._record_ko(version={version})", [], []
+    if form == "shared_helper":
+        return f"record_version(self.conn, {version})", [], []
+    if form == "prepared_named":
+        return f'Db(self.conn).prepare(NAMED_SQL).run({{"version": {version}, "applied_at": "now"}})', [], []
     if form == "module_constant":
         return f'self.conn.execute("{INSERT} (?, ?)", (M_{version}, "now"))', [], []
     if form == "imported_constant":
@@ -141,10 +218,14 @@ def one_record(version: int, form: str, method: str) -> tuple[str, list[str], li
     raise AssertionError(form)
 
 
-def record_statements(versions: tuple[int, ...], form: str, method: str) -> tuple[str, list[str], list[str]]:
+def record_statements(versions: tuple[int, ...], form: str, method: str,
+                      spelling: str = "plain") -> tuple[str, list[str], list[str]]:
     if form == "executescript":
         script = " ".join(f"{INSERT} ({v}, 'now');" for v in versions)
-        return f'self.conn.executescript("{script}")', [], []
+        return f"self.conn.executescript({spelled(script, spelling)})", [], []
+    if form == "prepared_twice":
+        runs = "".join(f'\nstatement.run({v}, "now")' for v in versions)
+        return f"statement = Db(self.conn).prepare(RECORD_SQL){runs}", [], []
     if form == "multi_row":
         rows = ", ".join("(?, ?)" for _ in versions)
         params = ", ".join(f'{v}, "now"' for v in versions)
@@ -157,7 +238,7 @@ def record_statements(versions: tuple[int, ...], form: str, method: str) -> tupl
         return f"return\n{inner}", lines, helpers
     statements, class_lines, helpers = [], [], []
     for version in versions:
-        statement, lines, extra = one_record(version, form, method)
+        statement, lines, extra = one_record(version, form, method, spelling)
         statements.append(statement)
         class_lines += lines
         helpers += extra
@@ -184,6 +265,25 @@ APPLY_TEMPLATES = {
     "if_false": "if False:\n    self.{m}()",
     "while_false": "while 0:\n    self.{m}()",
     "not_called": "",
+    "isinstance_true": "if isinstance(7, int):\n    self.{m}()",
+    "isinstance_false": 'if isinstance("7", (int, dict)):\n    self.{m}()',
+    "type_false": 'if type({{"k": 1}}) is list:\n    self.{m}()',
+    "len_true": 'if len(("{m}", 2)) == 2:\n    self.{m}()',
+    "in_false": 'if "{m}" in ("other", "names"):\n    self.{m}()',
+    "match_known": "match 4:\n    case 3:\n        pass\n    case 4 | 5:\n        self.{m}()\n    case _:\n        pass",
+    "match_miss": ('match (4, "x"):\n    case (4, "y"):\n        self.{m}()\n'
+                   "    case [int(), *rest] if not rest:\n        self.{m}()"),
+    "match_unknown": "match self.conn:\n    case None:\n        pass\n    case _:\n        self.{m}()",
+    "match_constant": 'match self.JOURNAL:\n    case "rollback":\n        self.{m}()',
+    "abort_skips": 'try:\n    self._abort_step("why")\n    self.{m}()\nexcept RuntimeError:\n    pass',
+    "abort_caught": 'try:\n    self._abort_step("why")\nexcept RuntimeError:\n    pass\nself.{m}()',
+    "lazy_unconsumed": "pending = (step() for step in (self.{m},))",
+    "lazy_consumed": "list(step() for step in (self.{m},))",
+    "lazy_break": "for _ in (step() for step in (self._noop, self.{m})):\n    break",
+    "all_lazy": "all(step() for step in (self._noop, self.{m}))",
+    "any_lazy": "any(step() for step in (self._noop, self.{m}))",
+    "short_and": "self._noop() and self.{m}()",
+    "short_or": "self._noop() or self.{m}()",
 }
 
 
@@ -196,6 +296,9 @@ def apply_lines(mirror: Mirror, method: str, index: int, prefix: str, parts: Ren
             groups.append([])
             parts.body.append(f"self._group_{prefix}_{len(groups) - 1}()")
         groups[-1].append(f"self.{method}()")
+    elif form == "module_group":
+        parts.module_functions.append(f"def group_{prefix}_{index}(store):\n    store.{method}()")
+        parts.body.append(f"group_{prefix}_{index}(self)")
     elif form == "via_super":
         parts.base_methods.append(f"def _apply_{index}(self):\n    self.{method}()")
         parts.methods.append(f"def _apply_{index}(self):\n    super()._apply_{index}()")
@@ -224,10 +327,15 @@ def apply_lines(mirror: Mirror, method: str, index: int, prefix: str, parts: Ren
 
 def render_class(name: str, entry: str, prefix: str, mirrors: list[Mirror], *, delegate: bool = False,
                  inline: tuple[int, ...] = ()) -> str:
-    parts = Rendered([], [], [
+    parts = Rendered([], ['JOURNAL = "wal"'], [
         "def _record(self, version):\n    self.conn.execute(RECORD_SQL, (version, 'now'))",
         "def _put(self, key, data):\n    self.conn.execute(RECORD_SQL, (data['version'], 'now'))",
-    ], [], [], [])
+        "def _record_star(self, *params):\n    self.conn.execute(RECORD_SQL, params)",
+        "def _record_kw(self, **fields):\n    self.conn.execute(NAMED_SQL, fields)",
+        "def _record_ko(self, *, version, at='now'):\n    self.conn.execute(RECORD_SQL, (version, at))",
+        "def _noop(self):\n    pass",
+        "def _abort_step(self, why):\n    if why:\n        raise RuntimeError(why)\n    raise RuntimeError('no reason')",
+    ], [], [], [], [])
     groups: list[list[str]] = []
     if inline:
         rows = ", ".join(f'({v}, "now")' for v in inline)
@@ -236,7 +344,7 @@ def render_class(name: str, entry: str, prefix: str, mirrors: list[Mirror], *, d
         parts.body.append("MigrationRunner().run_all_migrations(self.conn)")
     for index, mirror in enumerate(mirrors):
         method = mirror.name or f"{prefix}_{index}"
-        statements, class_lines, helpers = record_statements(mirror.versions, mirror.record, method)
+        statements, class_lines, helpers = record_statements(mirror.versions, mirror.record, method, mirror.spelling)
         parts.class_lines += [line for line in class_lines if line not in parts.class_lines]
         target = parts.mixin_methods if mirror.record == "mixin_constant" else parts.methods
         target.append(method_source(method, statements))
@@ -251,6 +359,7 @@ def render_class(name: str, entry: str, prefix: str, mirrors: list[Mirror], *, d
     source += class_source("Mixin", "", [], parts.mixin_methods)
     source += class_source("Base", "", [], parts.base_methods)
     source += "".join(f"{c}\n\n" for c in parts.extra_classes)
+    source += "".join(f"{f}\n\n\n" for f in parts.module_functions)
     init = f"def {entry}(self, conn):\n    self.conn = conn\n" + textwrap.indent("\n".join(parts.body), "    ")
     source += class_source(name, "Mixin, Base", parts.class_lines, [init, *parts.methods])
     return source
@@ -272,14 +381,17 @@ def load(folder: Path, module: str):
     return loaded
 
 
-def recorded_by_running(folder: Path, module: str, cls: str, entry_is_init: bool) -> set[int]:
+def recorded_by_running(folder: Path, module: str, cls: str, entry_is_init: bool) -> tuple[set[int], set[str]]:
+    """The numbers running the entry records, and the qualified names of the functions it called."""
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE TABLE schema_versions (version INTEGER PRIMARY KEY, applied_at TEXT)")
+    called: set[str] = set()
     sys.path.insert(0, str(folder))
     try:
         for name in MODULES:
             sys.modules.pop(name, None)
         klass = getattr(load(folder, module), cls)
+        sys.setprofile(lambda frame, event, _: called.add(frame.f_code.co_qualname) if event == "call" else None)
         if entry_is_init:
             klass(conn)
         else:
@@ -287,10 +399,60 @@ def recorded_by_running(folder: Path, module: str, cls: str, entry_is_init: bool
             instance.conn = conn
             instance.run_all_migrations(conn)
     finally:
+        sys.setprofile(None)
         sys.path.remove(str(folder))
         for name in MODULES:
             sys.modules.pop(name, None)
-    return {row[0] for row in conn.execute("SELECT version FROM schema_versions")}
+    return {row[0] for row in conn.execute("SELECT version FROM schema_versions")}, called
+
+
+def migration_of(mirror: Mirror, name: str, version: int) -> str:
+    """Which function is the migration recording ``version``: the method, or for numbers recorded
+    through a chain of helpers without parameters, the innermost of them."""
+    return f"_inner_{name}_{version}" if mirror.record == "deep_helper" else name
+
+
+def definitions(mirrors: list[Mirror], prefix: str) -> dict[str, tuple[str, Mirror]]:
+    """Each method name's definition that Python uses: the class's own last one, else the mixin's."""
+    found: dict[str, tuple[str, Mirror]] = {}
+    for index, mirror in enumerate(mirrors):
+        name = mirror.name or f"{prefix}_{index}"
+        owner = "Mixin" if mirror.record == "mixin_constant" else "Store"
+        if owner == "Store" or found.get(name, ("Mixin",))[0] == "Mixin":
+            found[name] = (owner, mirror)
+    return found
+
+
+def recorded_by(mirror: Mirror) -> tuple[int, ...]:
+    return () if mirror.record in DEAD_FORMS else mirror.versions
+
+
+def expected_duplicates(registry: list[Mirror], inline: tuple[int, ...], store: list[Mirror], delegate: bool,
+                        called: set[str]) -> set[int]:
+    """Numbers that two different migrations of the store's path record, as it ran."""
+    recorders: dict[int, set[str]] = {}
+    for name, (owner, mirror) in definitions(store, "mirror").items():
+        if f"{owner}.{name}" in called:
+            for version in recorded_by(mirror):
+                recorders.setdefault(version, set()).add(f"{owner}.{migration_of(mirror, name, version)}")
+    if delegate:
+        for index, mirror in enumerate(registry):
+            for version in mirror.versions:
+                recorders.setdefault(version, set()).add(f"MigrationRunner.{migration_of(mirror, f'migration_{index}', version)}")
+        for version in inline:
+            recorders.setdefault(version, set()).add("MigrationRunner (inline)")
+    return {version for version, names in recorders.items() if len(names) > 1}
+
+
+def expected_conflicts(registry: list[Mirror], store: list[Mirror], called: set[str]) -> set[str]:
+    """Store methods named like a registry method that ran and recorded other numbers than it."""
+    registered = {f"migration_{i}": m for i, m in enumerate(registry) if m.record != "deep_helper"}
+    found = set()
+    for name, (owner, mirror) in definitions(store, "mirror").items():
+        if name in registered and mirror.record != "deep_helper" and f"{owner}.{name}" in called \
+                and recorded_by(mirror) and set(recorded_by(mirror)) != set(registered[name].versions):
+            found.add(name)
+    return found
 
 
 @st.composite
@@ -302,7 +464,7 @@ def scenarios(draw) -> tuple[list[Mirror], tuple[int, ...], list[Mirror], bool, 
         size = draw(st.integers(min_value=1, max_value=min(2, len(rest))))
         chosen, rest = tuple(rest[:size]), rest[size:]
         form = draw(st.sampled_from(SINGLE_FORMS + MULTI_FORMS))
-        registry.append(Mirror(chosen, form, "call"))
+        registry.append(Mirror(chosen, form, "call", spelling=draw(st.sampled_from(SPELLINGS))))
     inline = tuple(sorted(draw(st.lists(st.integers(min_value=71, max_value=80), max_size=2, unique=True))))
     registry_names = [f"migration_{i}" for i in range(len(registry))]
     pool = [v for m in registry for v in m.versions] + list(inline)
@@ -312,7 +474,12 @@ def scenarios(draw) -> tuple[list[Mirror], tuple[int, ...], list[Mirror], bool, 
         versions = tuple(dict.fromkeys(draw(st.lists(st.one_of(st.sampled_from(pool), extras), min_size=1,
                                                      max_size=2))))
         name = draw(st.one_of(st.none(), st.sampled_from(registry_names)))
-        store.append(Mirror(versions, draw(st.sampled_from(RECORD_FORMS)), draw(st.sampled_from(APPLY_FORMS)), name))
+        if name is not None and draw(st.booleans()):  # the same migration, with a superset or a subset of its numbers
+            original = registry[registry_names.index(name)].versions
+            versions = draw(st.sampled_from([original, original[:1], original + tuple(
+                v for v in versions if v not in original)]))
+        store.append(Mirror(versions, draw(st.sampled_from(RECORD_FORMS)), draw(st.sampled_from(APPLY_FORMS)), name,
+                            draw(st.sampled_from(SPELLINGS))))
     head = draw(st.one_of(st.none(), st.integers(min_value=max(numbers) - 2, max_value=max(numbers) + 2)))
     return registry, inline, store, draw(st.booleans()) and draw(st.booleans()), head
 
@@ -336,17 +503,23 @@ def test_reported_missing_and_unknown_numbers_equal_what_running_the_code_record
         if head is not None:
             with (folder / "versions.py").open("a") as versions:
                 versions.write(f"HEAD = {head}\n")
-        truth_registry = recorded_by_running(folder, "runner", "MigrationRunner", entry_is_init=False)
-        truth_store = recorded_by_running(folder, "store", "Store", entry_is_init=True)
+        truth_registry, _ = recorded_by_running(folder, "runner", "MigrationRunner", entry_is_init=False)
+        truth_store, called = recorded_by_running(folder, "store", "Store", entry_is_init=True)
         result = run_check(load_config(str(folder / "pyproject.toml")))
 
     reported: dict[tuple[str, bool], set[int | None]] = {}
+    conflicts = set()
     for finding in result.findings:  # findings on a path, or on the registry against the head
         reported.setdefault((finding.code.value, finding.path is not None), set()).add(finding.version)
+        if finding.code.value == "version-conflict":
+            conflicts.add(finding.message.split(" (", 1)[0].rsplit(".", 1)[-1])
     assert set(result.registry.applied()) == truth_registry
     assert set(result.paths[0].applied()) == truth_store
     assert reported.get(("missing-migration", True), set()) == truth_registry - truth_store
     assert reported.get(("unknown-version", True), set()) == truth_store - truth_registry
+    assert reported.get(("duplicate-version", True), set()) == expected_duplicates(registry, inline, store, delegate, called)
+    assert ("duplicate-version", False) not in reported
+    assert conflicts == expected_conflicts(registry, store, called)
     if head is not None:
         assert reported.get(("missing-migration", False), set()) == set(range(min(truth_registry), head + 1)) - truth_registry
         assert reported.get(("unknown-version", False), set()) == {v for v in truth_registry if v > head}
