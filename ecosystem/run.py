@@ -308,14 +308,16 @@ def numbers(values: Iterable[int]) -> str:
     return "{" + ", ".join(str(n) for n in sorted(values)) + "}"
 
 
-def check_state(state: State, snapshots: Path) -> Outcome:
+def check_state(state: State, snapshots: Path, keep: Path | None = None) -> Outcome:
     if state.unavailable:
         return Outcome(state.name, "skip", f"no snapshot: {state.unavailable}")
     git_dir = snapshot_git_dir(snapshots, state.repository)
     if not git_dir.is_dir():
         return Outcome(state.name, "skip", f"no snapshot ({git_dir.parent.name})")
     with tempfile.TemporaryDirectory(prefix=f"ecosystem-{state.name}-") as scratch:
-        tree = Path(scratch) / "tree"
+        tree = keep / state.name if keep else Path(scratch) / "tree"
+        if keep:
+            shutil.rmtree(tree, ignore_errors=True)
         try:
             lay_out(git_dir, state, tree)
         except LayoutError as error:
@@ -352,6 +354,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", metavar="NAME", help="check only these states")
     parser.add_argument("--known", type=Path, help="known differences (name and reason per line): "
                                                    "fail only when a state's result changed against it")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="lay each state out in DIR/NAME and keep it there, to run bundler check on it by hand")
     parser.add_argument("-v", "--verbose", action="store_true", help="say what each state gave, also when ok")
     options = parser.parse_args(argv)
     snapshots = options.snapshots or Path(os.environ.get(SNAPSHOTS_VARIABLE) or DEFAULT_SNAPSHOTS)
@@ -375,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     totals: dict[str, int] = {}
     failed = False
     for state in states:
-        outcome = check_state(state, snapshots)
+        outcome = check_state(state, snapshots, options.keep)
         label, fails = judge(outcome, known)
         failed |= fails
         totals[label] = totals.get(label, 0) + 1
