@@ -78,13 +78,14 @@ class Outcome:
 def load_states(projects: Path) -> list[State]:
     """Every state of every project file, in file order; names must be unique across files."""
     states: list[State] = []
+    seen: dict[str, str] = {}
     for path in sorted(projects.glob("*.toml")):
-        states.extend(read_project(path))
-    seen: set[str] = set()
-    for state in states:
-        if state.name in seen:
-            raise ManifestError(f"state name {state.name!r} is used twice (names are unique across ecosystem/projects)")
-        seen.add(state.name)
+        for state in read_project(path):
+            if state.name in seen:
+                raise ManifestError(f"{path.name}: state name {state.name!r} is also used in {seen[state.name]} "
+                                    "(names are unique across all project files)")
+            seen[state.name] = path.name
+            states.append(state)
     return states
 
 
@@ -299,9 +300,15 @@ def describe_error(error: dict) -> str:
 
 
 def summary(findings: list[dict]) -> str:
+    """Findings grouped by code: ``missing-migration {2, 3}; unknown-version {1}``."""
     if not findings:
         return "no findings"
-    return "; ".join(sorted({f"{f.get('code')} {f.get('version')}" for f in findings}))
+    by_code: dict[str, set[int]] = {}
+    for finding in findings:
+        versions = by_code.setdefault(str(finding.get("code")), set())
+        if isinstance(finding.get("version"), int):
+            versions.add(finding["version"])
+    return "; ".join(f"{code} {numbers(versions)}" if versions else code for code, versions in sorted(by_code.items()))
 
 
 def numbers(values: Iterable[int]) -> str:
@@ -310,7 +317,7 @@ def numbers(values: Iterable[int]) -> str:
 
 def check_state(state: State, snapshots: Path, keep: Path | None = None) -> Outcome:
     if state.unavailable:
-        return Outcome(state.name, "skip", f"no snapshot: {state.unavailable}")
+        return Outcome(state.name, "skip", f"no snapshot ({state.unavailable})")
     git_dir = snapshot_git_dir(snapshots, state.repository)
     if not git_dir.is_dir():
         return Outcome(state.name, "skip", f"no snapshot ({git_dir.parent.name})")
@@ -365,17 +372,14 @@ def main(argv: list[str] | None = None) -> int:
     except (ManifestError, OSError) as error:
         print(f"ecosystem: error: {error}", file=sys.stderr)
         return 2
-    if options.only:
-        absent = sorted(set(options.only) - {s.name for s in states})
+    names = {s.name for s in states}
+    for listed, source in ((options.only or [], "--only"), (known or {}, options.known and options.known.name)):
+        absent = sorted(set(listed) - names)
         if absent:
-            print(f"ecosystem: error: no state named {', '.join(absent)}", file=sys.stderr)
+            print(f"ecosystem: error: {source} names no state {', '.join(absent)}", file=sys.stderr)
             return 2
+    if options.only:
         states = [s for s in states if s.name in options.only]
-    if known is not None:
-        stale = sorted(set(known) - {s.name for s in load_states(options.projects)})
-        if stale:
-            print(f"ecosystem: error: {options.known.name} names no state {', '.join(stale)}", file=sys.stderr)
-            return 2
     totals: dict[str, int] = {}
     failed = False
     for state in states:
