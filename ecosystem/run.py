@@ -37,7 +37,7 @@ CHECK_TIMEOUT = 600  # seconds per state; --runtime runs the project's code on t
 SHA = re.compile(r"^[0-9a-f]{40}$")
 PROJECT_KEYS = {"repository", "project", "licence", "snapshot", "state"}
 STATE_KEYS = {"name", "commit", "paths", "root", "args", "how", "bug", "config", "expect"}
-EXPECT_KEYS = {"exit", "missing", "unknown", "codes"}
+EXPECT_KEYS = {"exit", "missing", "unknown", "codes", "mentions"}
 
 
 class ManifestError(Exception):
@@ -50,6 +50,7 @@ class Expect:
     missing: frozenset[int] | None
     unknown: frozenset[int] | None
     codes: frozenset[str]
+    mentions: tuple[str, ...]  # texts each of which some finding's message must contain
 
 
 @dataclass(frozen=True)
@@ -144,10 +145,14 @@ def read_expect(table: dict, where: str) -> Expect:
             raise ManifestError(f"{where}: expect.{key} must be a list of numbers")
         return frozenset(value)
 
-    codes = table.get("codes", [])
-    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-        raise ManifestError(f"{where}: expect.codes must be a list of finding codes")
-    return Expect(exit=exit_code, missing=numbers("missing"), unknown=numbers("unknown"), codes=frozenset(codes))
+    def texts(key: str) -> list[str]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+            raise ManifestError(f"{where}: expect.{key} must be a list of strings")
+        return value
+
+    return Expect(exit=exit_code, missing=numbers("missing"), unknown=numbers("unknown"),
+                  codes=frozenset(texts("codes")), mentions=tuple(texts("mentions")))
 
 
 def required(table: dict, key: str, kind: type, where: str):
@@ -282,6 +287,10 @@ def differences(expect: Expect, code: int, report: dict | None, stderr: str) -> 
         absent = expect.codes - {f.get("code") for f in findings}
         if absent:
             found.append(f"no {', '.join(sorted(absent))} among {summary(findings)}")
+        messages = [str(f.get("message", "")) for f in findings]
+        for text in expect.mentions:
+            if not any(text in message for message in messages):
+                found.append(f"no finding mentions {text!r} ({summary(findings)})")
         if code != expect.exit and findings:
             found.append(f"findings: {summary(findings)}")
     return found

@@ -58,8 +58,9 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     return snapshots, good, bad
 
 
-def state(name: str, commit: str, exit_code: int, missing: list[int] | None = None, extra: str = "") -> str:
-    expect = f"exit = {exit_code}" + (f"\nmissing = {missing}" if missing is not None else "")
+def state(name: str, commit: str, exit_code: int, missing: list[int] | None = None, extra: str = "",
+          expect_extra: str = "") -> str:
+    expect = f"exit = {exit_code}" + (f"\nmissing = {missing}" if missing is not None else "") + expect_extra
     return f'''
 [[state]]
 name = "{name}"
@@ -112,6 +113,19 @@ def test_a_wrong_exit_code_names_the_findings(snapshot, tmp_path):
     done = run(snapshots, projects(tmp_path, state("notes-bug", bad, 0)))
     assert done.returncode == 1
     assert "exit 1 (expected 0); findings: missing-migration {4}" in done.stdout
+
+
+def test_codes_and_mentions_must_appear_among_the_findings(snapshot, tmp_path):
+    snapshots, _, bad = snapshot
+    found = '\ncodes = ["missing-migration"]\nmentions = ["migrate_3to4"]'
+    absent = '\ncodes = ["unknown-version"]\nmentions = ["an index"]'
+    done = run(snapshots, projects(tmp_path, state("found", bad, 1, expect_extra=found),
+                                   state("absent", bad, 1, expect_extra=absent)))
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert lines[0] == "ok       found"
+    assert lines[1] == ("DIFF     absent: no unknown-version among missing-migration {4}; "
+                        "no finding mentions 'an index' (missing-migration {4})")
 
 
 def test_only_the_listed_paths_are_laid_out_with_the_configuration(snapshot, tmp_path):
