@@ -44,6 +44,10 @@ class ManifestError(Exception):
     """A project file that does not follow the format in ecosystem/README.md."""
 
 
+class LayoutError(Exception):
+    """A state whose files cannot be laid out from its snapshot."""
+
+
 @dataclass(frozen=True)
 class Expect:
     exit: int
@@ -202,10 +206,6 @@ def lay_out(git_dir: Path, state: State, destination: Path) -> None:
         tar.extractall(destination, filter="data")
 
 
-class LayoutError(Exception):
-    """A state whose files cannot be laid out from its snapshot."""
-
-
 def toml_text(table: dict, prefix: str) -> str:
     """``table`` as TOML under ``[prefix]``: enough for [tool.bundler] (strings, numbers,
     booleans, lists of them, and sub-tables)."""
@@ -277,7 +277,7 @@ def differences(expect: Expect, code: int, report: dict | None, stderr: str) -> 
         error = report.get("error")
         why = f": {describe_error(error)}" if error else ""
         found.append(f"exit {code} (expected {expect.exit}){why}")
-    if error_free(report):
+    if not report.get("error"):
         findings = report.get("findings", [])
         for label, wanted, code_name in (("missing", expect.missing, "missing-migration"),
                                          ("unknown", expect.unknown, "unknown-version")):
@@ -294,10 +294,6 @@ def differences(expect: Expect, code: int, report: dict | None, stderr: str) -> 
         if code != expect.exit and findings:
             found.append(f"findings: {summary(findings)}")
     return found
-
-
-def error_free(report: dict) -> bool:
-    return not report.get("error")
 
 
 def describe_error(error: dict) -> str:

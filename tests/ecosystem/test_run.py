@@ -89,8 +89,8 @@ def projects(tmp_path: Path, *states: str, header: str = 'repository = "acme/not
 
 
 def run(snapshots: Path, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(RUN_PY), "--snapshots", str(snapshots), "--projects", str(folder), *args],
-                          capture_output=True, text=True, timeout=300)
+    command = [sys.executable, str(RUN_PY), "--snapshots", str(snapshots), "--projects", str(folder), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
 
 
 def test_verdicts_that_match_pass(snapshot, tmp_path):
