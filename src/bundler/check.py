@@ -9,9 +9,9 @@ from pathlib import Path
 import libcst as cst
 
 from bundler.config import Config
-from bundler.errors import BundleError, SourceError
+from bundler.errors import BundleError, SourceError, UnresolvableError
 from bundler import styles
-from bundler.extract import Extractor
+from bundler.extract import Extractor, fresh_migration
 from bundler.ftypes import CheckResult, Code, EntrySpec, Finding, Head, Location, Migration, MigrationList, Severity
 from bundler.records import RecordingRules
 from bundler.sources import Archive, ModuleSet, ProjectFolder, module_name_for
@@ -59,8 +59,7 @@ def extract_lists(
     modules: ModuleSet, config: Config, runner: EntrySpec, stores: Sequence[EntrySpec]
 ) -> tuple[MigrationList, list[MigrationList], Head | None]:
     """The registry, every store path (each by the configured registry style), the head."""
-    extractor = Extractor(modules, recording_rules(config), runner if config.style == "methods" or runner.method else None,
-                          records_nothing_targets(config.records_nothing))
+    extractor = Extractor(modules, recording_rules(config), runner, records_nothing_targets(config.records_nothing))
     registry = migration_list(extractor, runner, config)
     if not registry.applied():
         raise SourceError(
@@ -70,8 +69,10 @@ def extract_lists(
         )
     extractor.registry = registry
     head = extractor.declared_head(found_in(modules, config.head)) if config.head is not None else None
-    paths = [migration_list(extractor, store, config) for store in stores]
-    paths += [fresh_schema(migration_list(extractor, found_in(modules, spec), config), registry)
+    extractor.fresh_entries = {entry for spec in config.fresh_stores
+                               if (entry := extractor.entry_function(found_in(modules, spec))) is not None}
+    paths = [path_list(extractor, store, config, registry) for store in stores]
+    paths += [fresh_schema(path_list(extractor, found_in(modules, spec), config, registry, fresh=True), registry)
               for spec in config.fresh_stores]
     return registry, [with_fix_hints(extractor, path, registry) for path in paths], head
 
@@ -88,16 +89,14 @@ def with_fix_hints(extractor: Extractor, path: MigrationList, registry: Migratio
 
 def fresh_schema(listing: MigrationList, registry: MigrationList) -> MigrationList:
     """A path that creates the latest schema at once and stamps its number applies every
-    registered number up to the stamp (and the stamp itself, registered or not)."""
-    stamped = listing.applied()
-    if not stamped:
-        raise SourceError(f"the fresh-schema path {listing.name} stamps no version number (PRAGMA user_version = N,"
-                          " or an INSERT into the version table)", where=str(listing.location))
-    stamp = max(stamped)
-    versions = tuple(sorted({v for v in registry.applied() if v <= stamp} | {stamp}))
-    migration = Migration(f"{listing.name} (fresh schema, stamps {stamp})", listing.location, versions)
+    registered number up to the stamp (and the stamp itself, registered or not); one that
+    stamps nothing applies nothing."""
+    migration = fresh_migration(listing.name, listing.location, listing.applied(), registry)
+    if migration is None:
+        return replace(listing, migrations=(), missing_advice="it stamps no version: stamp the latest one there")
     return replace(listing, migrations=(migration,), missing_advice=(
-        f"it stamps {stamp}: create the schema of {{version}} there and stamp it"))
+        f"it stamps {max(migration.versions)}: create the schema of {{version}} there and stamp it"))
+
 
 
 def records_nothing_targets(specs: Sequence[EntrySpec]) -> list[EntrySpec]:
@@ -113,6 +112,40 @@ def records_nothing_targets(specs: Sequence[EntrySpec]) -> list[EntrySpec]:
 
 def migration_list(extractor: Extractor, spec: EntrySpec, config: Config) -> MigrationList:
     return styles.migration_list(extractor, spec, config.style, config.styles)
+
+
+# Styles whose paths are structures of their own (a second list, a file of decorated steps) when
+# the spec names one; a function or method named as a path is run, in these as in every style.
+INTERPRETED_PATH_STYLES = ("methods", "naming", "records", "decorators")
+
+
+def path_list(extractor: Extractor, spec: EntrySpec, config: Config, registry: MigrationList,
+              fresh: bool = False) -> MigrationList:
+    """What a path applies: a function or method is run by the interpreter, so calling the
+    registry's entry (a chain, a list's runner) applies everything the registry applies, and a
+    fresh-schema function applies what it stamps. In the version-chain and modules styles, a
+    path that does not call the registry and is written in the style's own shape (a copy of
+    the chain with its own blocks, a runner importing version modules by a built name) is read
+    as the style reads the registry."""
+    entry = extractor.entry_function(spec)
+    if entry is None:
+        return migration_list(extractor, spec, config)
+    if entry == extractor.options.registry_entry and not fresh:
+        return registry  # the registry's own entry, named as a path too: the same code
+    if fresh or config.style in INTERPRETED_PATH_STYLES:
+        return extractor.migration_list(spec)
+    try:
+        interpreted = extractor.migration_list(spec)
+    except UnresolvableError:
+        if not styles.written_in_style(extractor, spec, config.style):
+            raise
+        return migration_list(extractor, spec, config)
+    calls_registry = bool(set(interpreted.migrations) & set(registry.migrations))
+    # a module's number is in its file name, which running code never records: a modules-style
+    # path that does not call the registry is read (or refused) by the style
+    if calls_registry or (config.style != "modules" and not styles.written_in_style(extractor, spec, config.style)):
+        return interpreted
+    return migration_list(extractor, spec, config)
 
 
 def found_in(modules: ModuleSet, spec: EntrySpec) -> EntrySpec:

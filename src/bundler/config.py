@@ -361,15 +361,17 @@ def inside(root: Path, relative: str, key: str, source: str) -> Path:
 
 
 def parse_spec(text: str, key: str, root: Path, source: str, *, strict: bool = True) -> EntrySpec:
-    """``path/to/file.py:Class.method`` or ``package.module:Class.method``; unless ``strict``
-    (registry styles other than method lists) also ``file.py:Name`` and a bare file or folder."""
+    """``path/to/file.py:Class.method``, ``path/to/file.py:function`` (a function is an entry
+    wherever a method is) or ``package.module:...``; unless ``strict`` (registry styles other
+    than method lists) also a bare file or folder."""
     target, colon, qualified = text.rpartition(":")
     if not colon and not strict:
         target, qualified = text, ""
     parts = qualified.split(".") if qualified else []
-    shape_ok = len(parts) == 2 if strict else len(parts) <= 2
+    shape_ok = len(parts) in (1, 2) if strict else len(parts) <= 2
     if (strict and not colon) or not target or not shape_ok or not all(p.isidentifier() for p in parts):
-        form = "path/to/file.py:Class.method" if strict else "path/to/file.py[:Name[.method]]"
+        form = ("path/to/file.py:Class.method or path/to/file.py:function" if strict
+                else "path/to/file.py[:Name[.method]]")
         raise ConfigError(f"{key}: {text!r} is not of the form {form}", where=source)
     if target.endswith(".py") or "/" in target or os.sep in target:
         relative = Path(target)

@@ -52,6 +52,16 @@ def versions_of(events: Iterable[Event], registry: MigrationList | None) -> list
     return list(found)
 
 
+def fresh_migration(name: str, location: Location, stamped: list[int], registry: MigrationList) -> Migration | None:
+    """A fresh-schema path's one migration: every registered number up to its stamp, and the
+    stamp; None when it stamps nothing (it applies nothing)."""
+    if not stamped:
+        return None
+    stamp = max(stamped)
+    versions = tuple(sorted({v for v in registry.applied() if v <= stamp} | {stamp}))
+    return Migration(f"{name} (fresh schema, stamps {stamp})", location, versions, fresh=True)
+
+
 class Extractor:
     """Builds migration lists from entries, with one interpreter (and its memory) for all."""
 
@@ -66,6 +76,7 @@ class Extractor:
             migration_names=frozenset({registry_entry.method} if registry_entry and registry_entry.method else ()))
         self.machine = Machine(self.resolver, self.options)
         self._registry: MigrationList | None = None
+        self.fresh_entries: set[FunctionRef] = set()  # fresh-schema paths: a call of one applies what it stamps
         # each path's entry, its receiver and what it called, for uncalled_recorders
         self._runs: dict[tuple[Location, str], tuple[FunctionRef, Instance | ClassRef | None, frozenset[int]]] = {}
 
@@ -78,9 +89,13 @@ class Extractor:
         """Once the registry is known, calling its entry on a registry object delegates to it."""
         self._registry = registry
         spec = self.registry_entry
-        if registry is None or spec is None or not spec.method or not spec.class_name:
+        if registry is None or spec is None or not spec.class_name:
             return
-        found = self.find_class(self.module_for(spec), spec.class_name)
+        entry = self.entry_function(spec)
+        if entry is not None:  # calling the registry's own entry, from any path, applies what it applies
+            self.options.registry_entry = entry
+            self.options.delegation = True
+        found = self.find_class(self.module_for(spec), spec.class_name) if spec.method else None
         if found is not None:
             self.options.registry_class = ClassRef(*found)
             self.options.registry_method = spec.method
@@ -113,6 +128,16 @@ class Extractor:
             raise SourceError(f"class {spec.class_name} has no method {spec.method}{spec.named_where}{hint}", where=where)
         return function
 
+    def entry_function(self, spec: EntrySpec) -> FunctionRef | None:
+        """The function or method a spec names, or None when it names something else (a class,
+        a list, a file): such a spec is read by its style, a function is run by the interpreter."""
+        if not spec.class_name:
+            return None
+        try:
+            return self.find_entry(spec)
+        except SourceError:
+            return None
+
     def find_class(self, module: ParsedModule, name: str) -> tuple[ParsedModule, cst.ClassDef] | None:
         """A class defined in ``module``, or imported into it from another module of the project."""
         value = self.resolver.module_name(name, module)
@@ -132,7 +157,8 @@ class Extractor:
 
     def migration_list(self, spec: EntrySpec) -> MigrationList:
         entry = self.find_entry(spec)
-        receiver, env = self.entry_binding(entry)
+        found = self.find_class(self.module_for(spec), spec.class_name) if spec.method else None
+        receiver, env = self.entry_binding(entry, ClassRef(*found) if found is not None else None)
         self.machine.templates.clear()
         outcome = self.machine.run(entry, receiver, env)
         self._runs[(location_of(entry), entry.name)] = (entry, receiver, outcome.called)
@@ -143,16 +169,36 @@ class Extractor:
         return MigrationList(name=entry.name, location=location_of(entry), migrations=tuple(migrations),
                              origin=self.modules.origin.label, missing_advice=advice)
 
-    def entry_binding(self, entry: FunctionRef) -> tuple[Instance | ClassRef | None, dict[str, Value]]:
-        """An entry runs on an object of its own class, with every other parameter unknown."""
+    def entry_binding(self, entry: FunctionRef, named: ClassRef | None = None) -> tuple[Instance | ClassRef | None, dict[str, Value]]:
+        """An entry runs on an object of the class it was named on (``Store.init`` inherited from
+        a base runs on a Store), with every other parameter unknown."""
         names = [p.name.value for p in parameters(entry.node)]
         env: dict[str, Value] = {name: UNKNOWN for name in names}
         if entry.class_def is None or is_static(entry.node) or not names:
             return None, env
-        cls = ClassRef(entry.module, entry.class_def)
-        receiver: Instance | ClassRef = cls if is_classmethod(entry.node) else Instance(cls)
+        cls = named or ClassRef(entry.module, entry.class_def)
+        receiver: Instance | ClassRef = cls if is_classmethod(entry.node) else self.constructed(cls, entry)
         env[names[0]] = receiver
         return receiver, env
+
+    def constructed(self, cls: ClassRef, entry: FunctionRef) -> Instance:
+        """The object an entry method runs on: built by its class's constructor when that takes
+        no arguments (``MessageArchiveStorage()`` sets the SQL its ``init`` runs), so what the
+        constructor sets on it is known; else an object whose attributes are read from the class."""
+        init = self.resolver.class_attribute(cls, "__init__")
+        if not isinstance(init, FunctionRef) or init.node is entry.node:
+            return Instance(cls)
+        params = init.node.params
+        required = [p for p in [*params.posonly_params, *params.params][1:] + list(params.kwonly_params)
+                    if p.default is None]
+        if required:
+            return Instance(cls)
+        try:
+            blank = Instance(cls)
+            built = self.machine.run(init, blank, {parameter_names_of(init.node)[0]: blank}, strict=False)
+        except (BundlerError, RecursionError):
+            return Instance(cls)
+        return Instance(cls, built.attributes)
 
     def declared_head(self, spec: EntrySpec) -> Head:
         """The number a ``head`` constant holds, and where it is assigned."""
@@ -196,6 +242,9 @@ class Extractor:
 
     def _classify(self, call: CallTrace, entry: FunctionRef) -> list[Migration]:
         versions = versions_of(call.events, self._registry)
+        if call.function in self.fresh_entries and self._registry is not None:
+            fresh = fresh_migration(call.function.name, location_of(call.function), versions, self._registry)
+            return [fresh] if fresh is not None else []
         if not versions:
             return []
         if self._records_for_caller(call, versions):

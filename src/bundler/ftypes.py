@@ -74,6 +74,9 @@ class Migration:
     # extraction's handle on that call, turned into call_site only for a path that lacks numbers
     # (a line costs a walk of the whole module)
     call: object = field(default=None, compare=False, repr=False)
+    # a fresh-schema path's creation of the latest schema at once: it stands for every number up
+    # to its stamp, and is neither a step that repeats a number nor one out of order
+    fresh: bool = False
 
 
 @dataclass(frozen=True)

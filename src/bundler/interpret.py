@@ -195,6 +195,7 @@ class Options:
     rules: RecordingRules
     registry_class: ClassRef | None = None
     registry_method: str | None = None
+    registry_entry: FunctionRef | None = None  # the registry's entry, as a function
     records_nothing: frozenset[tuple[str, str]] = frozenset()  # (module path or dotted name, qualified name)
     delegation: bool = False  # once the registry is known, calling its entry delegates to it
     migration_names: frozenset[str] = frozenset()  # method names that apply migrations somewhere
@@ -1062,6 +1063,10 @@ class Frame(Evaluation):
         """A call of a project function from here: its arguments bound, what it does kept in
         order, and what it set on an object this run shares with it."""
         if self.machine.is_records_nothing(function):
+            return Outcome((), UNKNOWN)
+        options = self.machine.options
+        if options.delegation and function == options.registry_entry:
+            self.events.append(Delegate(node, self.function))  # the registry's entry: everything it applies
             return Outcome((), UNKNOWN)
         env = dict(captured or {})
         env.update(self.bind_arguments(function, receiver, positional, keywords, unbound_self))

@@ -97,6 +97,10 @@ def statement_versions(tokens: list[Token], params: Value | None, node: cst.CSTN
         return [RecordedVersion(UNKNOWN, node, "a statement whose start is not known statically")]
     if rules.user_version and tokens[0].text.upper() == "PRAGMA":
         return pragma_versions(tokens, params, node)
+    if tokens[0].is_keyword("UPDATE") and updated_table(tokens, rules):
+        # UPDATE version SET number = ?: a number the row is changed to, often read from the
+        # database and advanced; not a record the checker can read (a silent pass otherwise)
+        return [RecordedVersion(UNKNOWN, node, "an UPDATE of the version table")]
     start = insert_start(tokens)
     if start is None:
         return []
@@ -139,6 +143,16 @@ def statement_versions(tokens: list[Token], params: Value | None, node: cst.CSTN
             else:
                 found.append(expression_value(row[position], indexes, bound, node))
     return found
+
+
+def updated_table(tokens: list[Token], rules: RecordingRules) -> bool:
+    """Whether ``UPDATE [OR ...] [schema.]table`` names the version table."""
+    index = 1
+    if index + 1 < len(tokens) and tokens[index].is_keyword("OR"):
+        index += 2
+    if index + 2 < len(tokens) and tokens[index + 1].is_punctuation("."):
+        index += 2
+    return index < len(tokens) and tokens[index].text.strip('"`[]').lower() == rules.version_table.lower()
 
 
 def insert_start(tokens: list[Token]) -> int | None:

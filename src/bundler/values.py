@@ -26,6 +26,7 @@ from typing import Any, Union
 import libcst as cst
 
 from bundler.sources import ModuleSet, ParsedModule
+from bundler.walk import walk
 
 HOLE = "\x00"  # stands for an unknown part of a string
 NUMBER_HOLE = "\x01"  # stands for the decimal digits of an integer whose value is unknown
@@ -272,6 +273,8 @@ class ModuleScope:
         self.star_imports: list[str] = []  # modules whose names `from m import *` brings in
         for statement in module.tree.body:
             self._index(statement)
+        for name in mutated_names(module.tree) & self.constants.keys():
+            self.constants[name] = None  # appended to, or changed in place: its literal is not its value
 
     def _index(self, statement: cst.CSTNode) -> None:
         # A later definition replaces an earlier one of the same name, as at run time.
@@ -314,6 +317,23 @@ class ModuleScope:
                     self.imported_modules[alias.asname.name.value] = name  # type: ignore[union-attr]
                 else:
                     self.imported_modules[name.split(".")[0]] = name.split(".")[0]
+
+
+MUTATORS = frozenset({"append", "extend", "insert", "update", "setdefault", "add", "pop", "remove", "clear",
+                      "sort", "reverse", "__setitem__"})
+
+
+def mutated_names(tree: cst.Module) -> set[str]:
+    """Names the module changes in place anywhere (``MIGRATIONS.append``, even as a decorator
+    ``migration = MIGRATIONS.append``, or ``STEPS[n] = ...``): a list filled that way is not its literal."""
+    names: set[str] = set()
+    for node in walk(tree):
+        if type(node) is cst.Attribute and node.attr.value in MUTATORS and isinstance(node.value, cst.Name):
+            names.add(node.value.value)
+        elif type(node) is cst.AssignTarget and isinstance(node.target, cst.Subscript) \
+                and isinstance(node.target.value, cst.Name):
+            names.add(node.target.value.value)
+    return names
 
 
 def absolute_import(module: ParsedModule, node: cst.ImportFrom) -> str | None:

@@ -76,7 +76,8 @@ def head_findings(registry: MigrationList, head: Head, base: int | None) -> list
 def duplicates(listing: MigrationList, registry: MigrationList) -> list[Finding]:
     found = []
     for version in listing.applied():
-        recorders = {m.method: m for m in listing.recorders(version)}
+        # by definition: two functions of one name in two modules are two migrations
+        recorders = {(m.method, m.location): m for m in listing.recorders(version) if not m.fresh}
         if len(recorders) > 1:
             first, second = list(recorders.values())[:2]
             found.append(Finding(

@@ -50,7 +50,7 @@ def test_dotted_module_specs_are_accepted() -> None:
         ('[tool.bundler.severity]\nmissing-migraton = "warning"\n', "did you mean 'missing-migration'?"),
         ('[tool.bundler.runtime]\ntimeout = -1\n', "timeout: must be a number of seconds"),
         ('[tool.bundler.runtime]\nupgrade-fixtures = ["/etc/passwd"]\n', "is outside the project"),
-        ('[tool.bundler]\nrunner = "a.py:A"\n', "is not of the form"),
+        ('[tool.bundler]\nrunner = "a.py:A.b.c"\n', "is not of the form"),
         ('[tool.bundler]\nrunner = "not a module:A.b"\n', "neither a .py path nor a dotted module name"),
         ("[tool]\nbundler = 3\n", "[tool.bundler] must be a table"),
         ('[tool.bundler]\nhead = "schema.py"\n', "head: name the constant"),

@@ -437,3 +437,20 @@ def test_numbers_passed_through_star_args_kwargs_and_keyword_only_parameters_are
 ])
 def test_conditions_on_len_isinstance_type_and_in_of_known_values_decide(condition: str, applies: bool) -> None:
     assert recorded(store(f"if {condition}:\n    self.m28()")) == ([28] if applies else [])
+
+
+def test_an_entry_method_runs_on_the_object_its_constructor_builds() -> None:
+    """``init`` runs SQL its class's argument-less constructor set (gajim's storage classes)."""
+    source = f'''
+    class Base:
+        def __init__(self, script):
+            self.script = script
+        def init(self):
+            self.conn.executescript(self.script)
+    class Store(Base):
+        def __init__(self):
+            Base.__init__(self, "CREATE TABLE t (x); INSERT INTO schema_versions (version) VALUES (7);")
+    '''
+    files = {"store.py": textwrap.dedent(source)}
+    listing = Extractor(ModuleSet(InMemory(files)), RecordingRules()).migration_list(EntrySpec("store.py", "Store", "init"))
+    assert listing.applied() == [7]

@@ -434,11 +434,13 @@ def expected_duplicates(registry: list[Mirror], inline: tuple[int, ...], store: 
     for name, (owner, mirror) in definitions(store, "mirror").items():
         if f"{owner}.{name}" in called:
             for version in recorded_by(mirror):
-                recorders.setdefault(version, set()).add(f"{owner}.{migration_of(mirror, name, version)}")
+                recorders.setdefault(version, set()).add(f"store:{owner}.{migration_of(mirror, name, version)}")
     if delegate:
         for index, mirror in enumerate(registry):
+            owner = "Mixin" if mirror.record == "mixin_constant" else "MigrationRunner"
             for version in mirror.versions:
-                recorders.setdefault(version, set()).add(f"MigrationRunner.{migration_of(mirror, f'migration_{index}', version)}")
+                recorders.setdefault(version, set()).add(
+                    f"runner:{owner}.{migration_of(mirror, f'migration_{index}', version)}")
         for version in inline:
             recorders.setdefault(version, set()).add("MigrationRunner (inline)")
     return {version for version, names in recorders.items() if len(names) > 1}

@@ -84,3 +84,12 @@ def test_user_version_pragma_where_configured() -> None:
     assert numbers('c.execute("PRAGMA user_version = 28")', rules) == [28]
     assert numbers('c.execute("PRAGMA user_version")', rules) is None
     assert numbers('c.execute("PRAGMA user_version = 28")') is None
+
+
+@pytest.mark.parametrize("sql", ["UPDATE schema_versions SET version = ?", 'UPDATE OR IGNORE main."schema_versions" SET version = 3'])
+def test_an_update_of_the_version_table_is_a_number_that_cannot_be_read(sql: str) -> None:
+    assert numbers(f"conn.execute('{sql}', (3,))") == [UNKNOWN]
+
+
+def test_an_update_of_another_table_records_nothing() -> None:
+    assert numbers('conn.execute("UPDATE notes SET version = 3")') is None

@@ -32,6 +32,19 @@ STYLES: dict[str, Style] = {
 }
 
 
+def written_in_style(extractor: Extractor, spec: EntrySpec, style: str) -> bool:
+    """Whether a path function is itself written in the style's shape (a copy of the chain with
+    blocks of its own, a runner importing version modules by a built name): then the style reads it."""
+    entry = extractor.entry_function(spec)
+    if entry is None:
+        return True
+    if style == "version-chain":
+        return next(version_chain.chain_ifs(entry.node, extractor, entry.module), None) is not None
+    if style == "modules":
+        return modules.import_template(entry.node, extractor, entry.module) is not None
+    return False
+
+
 def migration_list(extractor: Extractor, spec: EntrySpec, style: str, options: StyleOptions) -> MigrationList:
     """The registry's, or a path's, migrations as the configured style reads them."""
     if style not in STYLES:
