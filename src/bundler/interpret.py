@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Union
 
@@ -129,6 +129,7 @@ class Dispatch:
     number. The path applies N exactly when the name built for N exists."""
 
     items: tuple[tuple[int, Any], ...]
+    may_be_absent: bool = False  # getattr(..., default): for a number with no step it is the default
 
 
 @dataclass(frozen=True)
@@ -402,6 +403,16 @@ AUGMENTED = {
 }
 
 
+def contiguous(dispatch: Dispatch) -> Dispatch:
+    """The steps from the first one up to the first number that has none."""
+    run: list[tuple[int, Any]] = []
+    for number, item in dispatch.items:
+        if run and number != run[-1][0] + 1:
+            break
+        run.append((number, item))
+    return replace(dispatch, items=tuple(run))
+
+
 def all_of(answers: list[bool | None]) -> bool | None:
     """Every part matches: False if one does not, None if one may not."""
     return False if False in answers else True if all(a is True for a in answers) else None
@@ -573,7 +584,19 @@ class Frame(Evaluation):
             return self.block(node.body)
         if known is False:
             return self._else(orelse)
+        for name in self.stops_at_a_gap(node):
+            self.env[name] = contiguous(self.env[name])
         return self.either(lambda: self.block(node.body), lambda: self._else(orelse))
+
+    def stops_at_a_gap(self, node: cst.If) -> list[str]:
+        """``if meth is None: break`` on a step looked up by a built name with a default (calibre's
+        ``while True`` loop): the loop leaves at the first number without a step, so only the
+        run of consecutive steps from the first one can run. The names holding such steps."""
+        branches = [node.body, *([node.orelse] if isinstance(node.orelse, cst.Else) else [])]
+        if not any(type(n) in (cst.Break, cst.Return) for branch in branches for n in walk(branch)):
+            return []
+        tested = {n.value for n in walk(node.test) if type(n) is cst.Name}  # type: ignore[attr-defined]
+        return [name for name in tested if isinstance(self.env.get(name), Dispatch) and self.env[name].may_be_absent]
 
     def _else(self, orelse: cst.If | cst.Else | None) -> Flow:
         if orelse is None:
@@ -1266,7 +1289,7 @@ class Frame(Evaluation):
         if isinstance(owner, (Instance, ClassRef, ModuleRef)):
             dispatch = self.dispatch(owner, name)
             if dispatch is not None:
-                return dispatch
+                return replace(dispatch, may_be_absent=len(args) > 2)
             self.cannot_follow(node, "getattr with a name the checker cannot build", "build the name from one"
                                " number (getattr(self, f\"upgrade_{version}\"))", what="calls methods through")
         return UNKNOWN
