@@ -310,12 +310,15 @@ class Machine:
 
 
 def template_pattern(name: Value) -> re.Pattern[str] | None:
-    """``upgrade_\x00`` → ``upgrade_(\\d+)``: a template with exactly one unknown part."""
+    """``upgrade_\x01`` → ``upgrade_(\\d+)``: a template with exactly one unknown part. A part
+    not known to be digits (a value read from the database) fits any text there; the names it
+    finds must all carry a number in that place (see ``dispatch``)."""
     text = text_of(name)
-    if text is None or text.count(NUMBER_HOLE) != 1 or HOLE in text:
-        return None  # only a hole known to be digits can be matched against names
-    before, after = text.split(NUMBER_HOLE)
-    return re.compile(re.escape(before) + r"(\d+)" + re.escape(after))
+    if text is None or text.count(NUMBER_HOLE) + text.count(HOLE) != 1:
+        return None
+    hole = NUMBER_HOLE if NUMBER_HOLE in text else HOLE
+    before, after = text.split(hole)
+    return re.compile(re.escape(before) + (r"(\d+)" if hole == NUMBER_HOLE else "(.+)") + re.escape(after))
 
 
 def submodule_names(module: ParsedModule, modules: Any) -> list[str]:
@@ -1319,11 +1322,13 @@ class Frame(Evaluation):
             return None
         text = text_of(name) or ""
         where = owner.module.dotted if isinstance(owner, ModuleRef) else "self"
-        self.machine.templates.setdefault(f"{where}.{text.replace(NUMBER_HOLE, '{version}')}", None)
+        self.machine.templates.setdefault(f"{where}.{text.replace(NUMBER_HOLE, '{version}').replace(HOLE, '{version}')}", None)
         items = []
         for member in self.member_names(owner):
             match = pattern.fullmatch(member)
             if match:
+                if not match.group(1).isdigit():
+                    return None  # it may select a step that carries no number
                 items.append((int(match.group(1)), self.member(owner, member)))
         return Dispatch(tuple(sorted(items, key=lambda item: item[0])))
 

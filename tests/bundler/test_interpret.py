@@ -141,7 +141,7 @@ def test_a_text_derived_from_a_schema_that_never_names_the_version_table_records
 @pytest.mark.parametrize(("body", "construct"), [
     ("for step in self.conn.steps():\n    step()", "step is an item of a loop whose items cannot be read"),
     ("self.conn.hooks[0]()", "what it calls cannot be known statically"),
-    ('getattr(self, "m" + self.conn.name)()', "getattr with a name the checker cannot build"),
+    ('getattr(self, self.conn.name)()', "getattr with a name the checker cannot build"),
     ("self.conn.execute(self.conn.sql())", "SQL text that cannot be read statically"),
     ("import threading\nthreading.Thread(target=self.m28).start()", "hands Store.m28, which applies migrations"),
     ("sorted((1, 2), key=lambda n: self.m28())", "hands a lambda that applies migrations"),
@@ -463,3 +463,17 @@ def test_a_loop_that_stops_at_the_first_missing_step_applies_the_run_before_the_
     gap = METHODS.replace("def m28", "def m30")
     assert recorded(store(body, gap.replace("(28, 0)", "(30, 0)"))) == [27]
     assert recorded(store(body)) == [27, 28]
+
+
+def test_a_name_built_from_a_value_read_from_the_database_selects_among_the_numbered_steps() -> None:
+    """calibre: ``uv = next(db.execute('pragma user_version'))[0]``, then ``f'upgrade_version_{uv}'``:
+    the value may be anything, so every step the template fits may run, provided each carries a
+    number there; one that does not (``step_extra``) may be selected too, and stops the check."""
+    methods = f'''
+    def step_27(self): self.conn.execute("{RECORD}", (27, 0))
+    def step_29(self): self.conn.execute("{RECORD}", (29, 0))
+    '''
+    body = 'uv = next(self.conn.execute("pragma user_version"))[0]\ngetattr(self, f"step_{uv}")()'
+    assert recorded(store(body, methods)) == [27, 29]
+    with pytest.raises(UnresolvableError, match="getattr with a name the checker cannot build"):
+        recorded(store(body, textwrap.dedent(methods) + "def step_extra(self): pass\n"))
