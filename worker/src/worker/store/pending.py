@@ -20,7 +20,7 @@ from typing import Any
 
 from worker.errors import BadInput
 from worker.events import ToolUseEvent, json_kind, text_field_problem
-from worker.store.db import immediate_transaction
+from worker.store.db import WorkerConnection, immediate_transaction
 
 
 @dataclass(frozen=True)
@@ -115,35 +115,42 @@ def content_hash(memory_session_id: str, payload: dict[str, Any]) -> str:
 
 
 class PendingMessageStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: WorkerConnection) -> None:
         self.conn = conn
 
     def enqueue(self, content_session_id: str, tool_use_id: str, payload: dict[str, Any]) -> EnqueueResult:
         """Store the event once: a second enqueue of the same (session, tool use) is a no-op."""
-        now = int(time.time() * 1000)
         with immediate_transaction(self.conn):
-            self._ensure_session(content_session_id, payload, now)
-            cursor = self.conn.execute(
-                "INSERT OR IGNORE INTO pending_messages (content_session_id, tool_use_id,"
-                " message_type, payload, created_at_epoch, agent_type, agent_id)"
-                " VALUES (?, ?, 'tool_use', ?, ?, ?, ?)",
-                (
-                    content_session_id,
-                    tool_use_id,
-                    json.dumps(payload, sort_keys=True),
-                    now,
-                    payload.get("agent_type"),
-                    payload.get("agent_id"),
-                ),
-            )
-            row = self.conn.execute(
-                "SELECT id FROM pending_messages WHERE content_session_id = ? AND tool_use_id = ?",
-                (content_session_id, tool_use_id),
-            ).fetchone()
-        return EnqueueResult(id=row[0], created=cursor.rowcount == 1)
+            return self._insert(content_session_id, tool_use_id, payload)
 
     def enqueue_event(self, event: ToolUseEvent) -> EnqueueResult:
         return self.enqueue(event.content_session_id, event.tool_use_id, event.payload)
+
+    def insert_event(self, event: ToolUseEvent) -> EnqueueResult:
+        """``enqueue_event`` inside the caller's transaction (the server's group commit)."""
+        return self._insert(event.content_session_id, event.tool_use_id, event.payload)
+
+    def _insert(self, content_session_id: str, tool_use_id: str, payload: dict[str, Any]) -> EnqueueResult:
+        now = int(time.time() * 1000)
+        self._ensure_session(content_session_id, payload, now)
+        cursor = self.conn.execute(
+            "INSERT OR IGNORE INTO pending_messages (content_session_id, tool_use_id,"
+            " message_type, payload, created_at_epoch, agent_type, agent_id)"
+            " VALUES (?, ?, 'tool_use', ?, ?, ?, ?)",
+            (
+                content_session_id,
+                tool_use_id,
+                json.dumps(payload, sort_keys=True),
+                now,
+                payload.get("agent_type"),
+                payload.get("agent_id"),
+            ),
+        )
+        row = self.conn.execute(
+            "SELECT id FROM pending_messages WHERE content_session_id = ? AND tool_use_id = ?",
+            (content_session_id, tool_use_id),
+        ).fetchone()
+        return EnqueueResult(id=row[0], created=cursor.rowcount == 1)
 
     def _ensure_session(self, content_session_id: str, payload: dict[str, Any], now_ms: int) -> None:
         project = str(payload.get("project") or "unknown")
