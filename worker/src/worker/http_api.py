@@ -151,6 +151,7 @@ class WorkerRequestHandler(BaseHTTPRequestHandler):
     def handle_one_request(self) -> None:
         """The headers' deadline runs from the connection, or the previous answer: an idle
         connection is closed when it passes, so idle clients cannot hold the connection cap."""
+        self.requestline = ""  # stays empty when nothing arrived: no answer, no lingering
         self.rfile.start_phase(self.server.limits.header_seconds)
         super().handle_one_request()
 
@@ -170,7 +171,7 @@ class WorkerRequestHandler(BaseHTTPRequestHandler):
         """A lingering close: after an answer sent before the body was read, let what the client is
         still sending arrive (a little, briefly) so it reads the answer instead of a reset."""
         super().finish()
-        if self.close_connection:
+        if self.close_connection and self.requestline:
             try:
                 self.connection.shutdown(socket.SHUT_WR)
                 deadline = time.monotonic() + LINGER_SECONDS
