@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 
 from bundler.schema import rows_in_file
+from worker.service import open_store
 from worker.store.db import open_database
 from worker.store.runner import MigrationRunner
+from worker.store.shared import SharedDatabase
 
 PROJECT = Path(__file__).resolve().parents[1]
 INCIDENT_SQL = PROJECT / "tests" / "fixtures" / "db" / "incident_v29_without_28.sql"
@@ -59,6 +61,15 @@ def incident_db(tmp_path: Path) -> Path:
     conn.executescript(INCIDENT_SQL.read_text())
     conn.close()
     return path
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[SharedDatabase]:
+    """A migrated database as the server's threads share it."""
+    open_store(tmp_path).close()
+    shared = SharedDatabase(tmp_path / "worker.db", keep=4)
+    yield shared
+    shared.close()
 
 
 @pytest.fixture

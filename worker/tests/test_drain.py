@@ -6,24 +6,12 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from pathlib import Path
 
-import pytest
 
 from worker.drain import Drainer
-from worker.service import open_store
 from worker.store.pending import PendingMessageStore
-from worker.store.shared import SharedDatabase
 
 from .store.test_pending import event
-
-
-@pytest.fixture
-def database(tmp_path: Path):
-    open_store(tmp_path).close()
-    shared = SharedDatabase(tmp_path / "worker.db", keep=4)
-    yield shared
-    shared.close()
 
 
 def wait_for(condition, attempts: int = 200) -> None:

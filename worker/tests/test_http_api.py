@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import socket
 import subprocess
 import time
 

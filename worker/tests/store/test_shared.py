@@ -4,23 +4,13 @@ fails, and the write lock granted in the order asked."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 
-from worker.service import open_store
 from worker.store.pending import PendingMessageStore
-from worker.store.shared import FairLock, SharedDatabase
+from worker.store.shared import FairLock
 
 from .test_pending import event
-
-
-@pytest.fixture
-def database(tmp_path: Path):
-    open_store(tmp_path).close()
-    shared = SharedDatabase(tmp_path / "worker.db", keep=4)
-    yield shared
-    shared.close()
 
 
 def test_writes_from_many_threads_are_all_committed_once(database) -> None:
