@@ -7,7 +7,6 @@ import sqlite3
 import threading
 import time
 
-
 from worker.drain import Drainer
 from worker.store.pending import PendingMessageStore
 
