@@ -26,6 +26,10 @@ BASELINE_INSERTS = 2000
 GOAL_P99_MS, GOAL_MAX_MS = 50, 250
 
 
+class WorkerFailed(Exception):
+    """An event the worker did not accept: the benchmark stops, naming the answer."""
+
+
 def percentiles(latencies: list[float]) -> tuple[float, float, float]:
     """p50, p99 and max, in milliseconds."""
     cuts = statistics.quantiles(latencies, n=100)
@@ -47,13 +51,16 @@ def plain_inserts(path: Path, count: int) -> list[float]:
     return latencies
 
 
-async def post(port: int, token: str, body: bytes) -> int:
+async def post(port: int, token: str, body: bytes) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(f"POST /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
                  f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
     answer = await reader.read()
     writer.close()
-    return int(answer.split(b" ", 2)[1])
+    head, _, text = answer.partition(b"\r\n\r\n")
+    status = head.split(b" ", 2)[1].decode()
+    if status != "201":
+        raise WorkerFailed(f"the worker answered {status} to an event: {text.decode(errors='replace')}")
 
 
 async def clients_posting(port: int, token: str) -> tuple[list[float], float]:
@@ -64,10 +71,8 @@ async def clients_posting(port: int, token: str) -> tuple[list[float], float]:
             body = json.dumps({"content_session_id": f"session-{number}", "tool_use_id": f"toolu_{event}",
                                "tool_name": "Read", "tool_input": {"path": f"src/{event}.py"}}).encode()
             start = time.perf_counter()
-            status = await post(port, token, body)
+            await post(port, token, body)
             latencies.append(time.perf_counter() - start)
-            if status != 201:
-                raise SystemExit(f"worker answered {status} to an event")
 
     start = time.perf_counter()
     await asyncio.gather(*(client(number) for number in range(CLIENTS)))
@@ -92,6 +97,8 @@ def main() -> None:
         server, port, token = serve(folder)
         try:
             latencies, elapsed = asyncio.run(clients_posting(port, token))
+        except WorkerFailed as exc:
+            raise SystemExit(f"worker latency: {exc}") from None
         finally:
             server.terminate()
             server.wait(timeout=30)
