@@ -25,11 +25,11 @@ def test_a_drain_thread_that_dies_is_started_again_and_drains(database, monkeypa
     process_all = PendingMessageStore.process_all
     calls = []
 
-    def dies_the_first_time(self, worker_pid):
+    def dies_the_first_time(self, worker_pid, **options):
         calls.append(worker_pid)
         if len(calls) == 1:
             raise RecursionError("a bug no except clause foresaw")
-        return process_all(self, worker_pid)
+        return process_all(self, worker_pid, **options)
 
     monkeypatch.setattr(PendingMessageStore, "process_all", dies_the_first_time)
     with database.connection() as conn:
@@ -60,7 +60,7 @@ def test_a_drain_thread_that_cannot_be_started_is_reported(database, monkeypatch
 
 def test_a_failing_database_is_tried_again_and_reported_meanwhile(database, monkeypatch) -> None:
     monkeypatch.setattr(PendingMessageStore, "process_all",
-                        lambda self, pid: (_ for _ in ()).throw(sqlite3.OperationalError("database is locked")))
+                        lambda self, pid, **options: (_ for _ in ()).throw(sqlite3.OperationalError("database is locked")))
     drainer = Drainer(database, interval=0.01, stopping=threading.Event())
     drainer.drain_once()
     assert drainer.state() == {"running": False, "restarts": 0, "error": "database: database is locked"}

@@ -56,7 +56,7 @@ class Drainer:
         tried again next time; anything else is a bug that ends the thread, to be restarted."""
         try:
             with self.database.connection() as conn:
-                PendingMessageStore(conn).process_all(os.getpid())
+                PendingMessageStore(conn).process_all(os.getpid(), before_each=self.database.let_writes_go_first)
         except (sqlite3.Error, WorkerError, OSError) as exc:
             self.last_error = one_line(f"database: {exc}")
             return

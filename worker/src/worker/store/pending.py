@@ -14,6 +14,7 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -305,13 +306,17 @@ class PendingMessageStore:
             " WHERE status = 'failed' ORDER BY id DESC LIMIT ?", (limit,))
         return [{"id": row[0], "reason": row[1]} for row in rows]
 
-    def process_all(self, worker_pid: int) -> int:
+    def process_all(self, worker_pid: int, *, before_each: Callable[[], None] = lambda: None) -> int:
         """Claim and complete until the queue is empty; a message that cannot be turned into
         an observation, whatever the reason, is set aside with it instead of blocking the rest.
-        Only an error of the database itself stops the drain (the message is claimed again)."""
+        Only an error of the database itself stops the drain (the message is claimed again).
+        ``before_each`` runs before each claim (the server lets waiting requests write first)."""
         self.take_back_claims(worker_pid)
         done = 0
-        while (message := self.claim_next(worker_pid)) is not None:
+        while True:
+            before_each()
+            if (message := self.claim_next(worker_pid)) is None:
+                return done
             reason = message.problem
             if reason is None:
                 try:
@@ -324,7 +329,6 @@ class PendingMessageStore:
                 self.fail(message.id, reason)
                 continue
             done += 1
-        return done
 
     def recent_observations(self, limit: int = 50) -> list[dict[str, Any]]:
         rows = self.conn.execute(
