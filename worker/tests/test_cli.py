@@ -82,6 +82,8 @@ def test_the_data_directory_defaults_to_a_folder_under_home(python, subprocess_e
          "field 'tool_input' is nested deeper than 64 levels"),
         (("frobnicate",), None, "invalid choice"),
         (("process", "--worker-pid", "abc"), None, "invalid int value"),
+        (("serve", "--header-timeout", "0"), None, "'0' is not a number of seconds from 0 to 3600"),
+        (("serve", "--body-timeout", "nan"), None, "'nan' is not a number of seconds"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2_and_writes_nothing(run, tmp_path, args, stdin, text) -> None:

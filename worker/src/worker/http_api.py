@@ -123,7 +123,6 @@ class WorkerServer(ThreadingHTTPServer):
             self.slots.release()
 
 
-
 def refuse_busy(request: socket.socket, max_connections: int) -> None:
     body = json.dumps({"error": f"too many connections (more than {max_connections}); try again"}).encode()
     head = (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
