@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import build_speed
 import check_speed
+import worker_latency
 
 if __name__ == "__main__":
     check_speed.main()
     build_speed.main()
+    worker_latency.main()

@@ -75,8 +75,15 @@ def test_the_data_directory_defaults_to_a_folder_under_home(python, subprocess_e
         (("enqueue", "{bad"), None, "malformed JSON"),
         (("enqueue", '{"tool_use_id": "t", "tool_name": "R"}'), None, "missing field 'content_session_id'"),
         (("enqueue", "-"), "[]", "stdin: an event must be a JSON object"),
+        (("enqueue", EVENT[:-1] + ', "agent_type": ["a"]}'), None, "field 'agent_type' must be a string when given"),
+        (("enqueue", EVENT[:-1] + ', "platform_source": {"a": 1}}'), None, "field 'platform_source' must be a string"),
+        (("enqueue", "-"), EVENT[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
+        (("enqueue", "-"), EVENT[:-1] + ', "tool_input": ' + "[" * 100 + "]" * 100 + "}",
+         "field 'tool_input' is nested deeper than 64 levels"),
         (("frobnicate",), None, "invalid choice"),
         (("process", "--worker-pid", "abc"), None, "invalid int value"),
+        (("serve", "--header-timeout", "0"), None, "'0' is not a number of seconds from 0 to 3600"),
+        (("serve", "--body-timeout", "nan"), None, "'nan' is not a number of seconds"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2_and_writes_nothing(run, tmp_path, args, stdin, text) -> None:
@@ -129,3 +136,28 @@ def test_the_incident_database_with_orphan_rows_heals_keeps_them_and_reports_the
     assert report["schema_versions"] == REGISTERED_VERSIONS
     assert run("process", data_dir=data).returncode == 0
     assert "dangling references: 12" in run("status", data_dir=data).stdout
+
+
+def test_poison_ahead_of_good_messages_never_blocks_process(run, tmp_path) -> None:
+    """Issue 21: rows no enqueue would accept today (written by an older version or another
+    tool), ahead of 50 good ones."""
+    run("migrate")
+    conn = sqlite3.connect(tmp_path / "data" / "worker.db")
+    poison = [{"agent_type": ["a"]}, {"agent_id": {"a": 1}}, {"platform_source": ["a"]},
+              {"tool_input": json.loads("[" * 500 + "]" * 500)}]
+    rows = [json.dumps({"tool_name": "Read", **extra}) for extra in poison]
+    rows.append('{"tool_name": "Read", "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    rows += [json.dumps({"tool_name": "Read", "n": n}) for n in range(50)]
+    for number, payload in enumerate(rows):
+        conn.execute("INSERT INTO pending_messages (content_session_id, tool_use_id, message_type, payload, status,"
+                     " created_at_epoch) VALUES ('s', ?, 'tool_use', ?, 'pending', 1)", (f"t{number}", payload))
+    conn.commit()
+    conn.close()
+
+    result = run("process")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(run("status", "--json").stdout)
+    assert report["queue"] == {"failed": 4, "processed": 51}
+    reasons = sorted(failure["reason"] for failure in report["failed"])
+    assert reasons[0].startswith("payload field 'agent_id' must be a string when given, not object")
+    assert reasons[3] == "payload is not JSON (nested too deeply to read), not a JSON object"

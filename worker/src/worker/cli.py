@@ -13,6 +13,7 @@ from typing import Any
 from worker import __version__
 from worker.errors import BadInput, StorageError, WorkerError
 from worker.events import parse_event_text
+from worker.http_limits import Limits
 from worker.service import data_dir, database_path, open_store
 from worker.store.db import dangling_references
 from worker.store.introspect import column_names
@@ -42,8 +43,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
                        help="a browser origin allowed to call the API (repeatable; none by default)")
+    serve.add_argument("--header-timeout", type=seconds, default=Limits.header_seconds, metavar="SECONDS",
+                       help="close a connection whose request line and headers take longer (default %(default)s)")
+    serve.add_argument("--body-timeout", type=seconds, default=Limits.body_seconds, metavar="SECONDS",
+                       help="answer 408 when a request body takes longer (default %(default)s)")
     commands.add_parser("token", help="print the API token (created in the data directory on first use)")
     return parser
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 3600:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 3600")
+    return value
 
 
 def status_report(store: SessionStore) -> dict[str, Any]:
@@ -63,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         from worker.http_api import serve_forever
 
-        serve_forever(directory, host=args.host, port=args.port, allowed_origins=frozenset(args.allow_origin))
+        serve_forever(directory, host=args.host, port=args.port, allowed_origins=frozenset(args.allow_origin),
+                      limits=Limits(header_seconds=args.header_timeout, body_seconds=args.body_timeout))
         return 0
     if args.command == "token":
         from worker.http_api import load_or_create_token

@@ -8,6 +8,9 @@ does this one. A random token, created in the data directory on first start (mod
 required as ``Authorization: Bearer ...`` on every endpoint but ``/api/health``; a ``Host`` that is
 not a loopback name (DNS rebinding) or an ``Origin`` not on the allow-list is refused with 403;
 POST bodies must be ``application/json``, which no cross-origin "simple request" can send.
+
+What one client may cost is bounded (``http_limits``): the time to send headers and body, the
+header block's size, the number of connections.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ from __future__ import annotations
 import hmac
 import json
 import os
+import queue
 import secrets
 import socket
 import sqlite3
 import threading
+import time
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,20 +32,24 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from worker import __version__
+from worker.drain import Drainer
 from worker.errors import BadInput, StorageError, WorkerError
 from worker.events import MAX_EVENT_BYTES, parse_event_text
+from worker.http_limits import DeadlineSocket, HeaderBlockTooLarge, Limits, RequestReader
 from worker.service import database_path, open_store
-from worker.store.db import open_database
+from worker.store.db import WorkerConnection
 from worker.store.introspect import recorded_versions
 from worker.store.pending import PendingMessageStore
+from worker.store.shared import SharedDatabase
 
 PROCESS_INTERVAL_SECONDS = 0.5
 MAX_OBSERVATION_LIMIT = 1000
-READ_TIMEOUT_SECONDS = 10  # a body shorter than its Content-Length ends here, not never
-MAX_CONNECTIONS = 64  # beyond this, 503 at once: idle connections must not exhaust file descriptors
+WRITE_TIMEOUT_SECONDS = 10  # an answer the client does not read
 LINGER_BYTES = 4 << 20  # what a refused client may still send while it reads the answer
+LINGER_SECONDS = 1.0
 TOKEN_FILE = "api-token"
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+Answer = tuple[HTTPStatus, Any]
 ENDPOINTS = {"/api/health": ("GET",), "/api/observations": ("GET",), "/api/events": ("POST",)}
 PUBLIC = frozenset({"/api/health"})
 
@@ -74,30 +84,48 @@ def host_name(header: str) -> str:
 
 
 class WorkerServer(ThreadingHTTPServer):
-    daemon_threads = True
     # socketserver's default backlog of 5 drops connections under a burst (a client retries a
-    # second later, out of order); the cap below, not the kernel, decides who is refused.
-    request_queue_size = 2 * MAX_CONNECTIONS
+    # second later, out of order); the connection cap, not the kernel, decides who is refused.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], db_path: Path, token: str,
-                 allowed_origins: frozenset[str] = frozenset(), max_connections: int = MAX_CONNECTIONS) -> None:
+                 allowed_origins: frozenset[str] = frozenset(), limits: Limits = Limits()) -> None:
         super().__init__(address, WorkerRequestHandler)
-        self.db_path = db_path
         self.token = token
         self.allowed_origins = allowed_origins
         self.allowed_hosts = LOOPBACK_HOSTS | {address[0].lower()}
+        self.limits = limits
         self.stopping = threading.Event()
-        self.slots = threading.BoundedSemaphore(max_connections)
+        self.slots = threading.BoundedSemaphore(limits.max_connections)
+        # Daemons, so that stopping the server never waits for a slow client.
+        self.connections: queue.SimpleQueue[tuple[Any, Any]] = queue.SimpleQueue()
+        for number in range(limits.max_connections):
+            threading.Thread(target=self.serve_connections, name=f"request-{number}", daemon=True).start()
+        self.database = SharedDatabase(db_path, keep=limits.max_connections)
+        self.drainer = Drainer(self.database, PROCESS_INTERVAL_SECONDS, self.stopping)
 
-    def connect(self) -> sqlite3.Connection:
-        return open_database(self.db_path)
+    def service_actions(self) -> None:
+        """Between requests (serve_forever's loop): a drain thread that died is started again."""
+        self.drainer.ensure_running()
+
+    def server_close(self) -> None:
+        self.stopping.set()
+        super().server_close()
+        self.database.close()
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        """Each connection is served by one of the threads kept for it (starting a thread per
+        connection costs about as much as answering it: half the throughput at 20 clients), or
+        refused at once when every slot is taken."""
         if not self.slots.acquire(blocking=False):
-            refuse_busy(request)
+            refuse_busy(request, self.limits.max_connections)
             self.shutdown_request(request)
             return
-        super().process_request(request, client_address)
+        self.connections.put((request, client_address))
+
+    def serve_connections(self) -> None:
+        while True:
+            self.process_request_thread(*self.connections.get())
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
@@ -105,20 +133,9 @@ class WorkerServer(ThreadingHTTPServer):
         finally:
             self.slots.release()
 
-    def drain_queue_until_stopped(self) -> None:
-        conn = self.connect()
-        try:
-            while not self.stopping.wait(PROCESS_INTERVAL_SECONDS):
-                try:
-                    PendingMessageStore(conn).process_all(os.getpid())
-                except sqlite3.Error:
-                    continue  # a busy or locked database: the next round tries again
-        finally:
-            conn.close()
 
-
-def refuse_busy(request: socket.socket) -> None:
-    body = json.dumps({"error": f"too many connections (more than {MAX_CONNECTIONS}); try again"}).encode()
+def refuse_busy(request: socket.socket, max_connections: int) -> None:
+    body = json.dumps({"error": f"too many connections (more than {max_connections}); try again"}).encode()
     head = (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
             "Retry-After: 1\r\nConnection: close\r\n\r\n").encode()
     try:
@@ -131,19 +148,48 @@ def refuse_busy(request: socket.socket) -> None:
 class WorkerRequestHandler(BaseHTTPRequestHandler):
     server: WorkerServer
     server_version = f"worker-service/{__version__}"
-    timeout = READ_TIMEOUT_SECONDS
+    timeout = WRITE_TIMEOUT_SECONDS
     error_content_type = "application/json"
+    disable_nagle_algorithm = True  # the body, written after the head, leaves at once, not after an ACK
+    rfile: RequestReader
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # replaced by a reader that keeps the deadlines
+        self.rfile = RequestReader(DeadlineSocket(self.connection, WRITE_TIMEOUT_SECONDS))
+
+    def handle_one_request(self) -> None:
+        """The headers' deadline runs from the connection, or the previous answer: an idle
+        connection is closed when it passes, so idle clients cannot hold the connection cap."""
+        self.requestline = ""  # stays empty when nothing arrived: no answer, no lingering
+        self.rfile.start_phase(self.server.limits.header_seconds)
+        super().handle_one_request()
+
+    def parse_request(self) -> bool:
+        self.rfile.count_header_lines(self.server.limits)
+        try:
+            return super().parse_request()
+        except HeaderBlockTooLarge as exc:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, str(exc))
+        except TimeoutError:
+            self.send_error(HTTPStatus.REQUEST_TIMEOUT, "the headers did not arrive in time")
+        finally:
+            self.rfile.count_header_lines(None)
+        return False
 
     def finish(self) -> None:
         """A lingering close: after an answer sent before the body was read, let what the client is
         still sending arrive (a little, briefly) so it reads the answer instead of a reset."""
         super().finish()
-        if self.close_connection:
+        if self.close_connection and self.requestline:
             try:
                 self.connection.shutdown(socket.SHUT_WR)
-                self.connection.settimeout(0.5)
+                deadline = time.monotonic() + LINGER_SECONDS
                 drained = 0
-                while drained < LINGER_BYTES and (chunk := self.connection.recv(65536)):
+                while drained < LINGER_BYTES and (remaining := deadline - time.monotonic()) > 0:
+                    self.connection.settimeout(remaining)
+                    if not (chunk := self.connection.recv(65536)):
+                        break
                     drained += len(chunk)
             except OSError:
                 pass
@@ -180,9 +226,9 @@ class WorkerRequestHandler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.METHOD_NOT_ALLOWED, {"error": f"{method} is not allowed on {url.path}"},
                        allow=", ".join(allowed))
         elif url.path == "/api/health":
-            self._with_connection(self._health)
+            self._reply(lambda: self._read(self._health))
         elif url.path == "/api/observations":
-            self._with_connection(lambda conn: self._observations(conn, parse_qs(url.query)))
+            self._reply(lambda: self._read(lambda conn: self._observations(conn, parse_qs(url.query))))
         else:
             self._post_event()
 
@@ -222,6 +268,7 @@ class WorkerRequestHandler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": f"event larger than {MAX_EVENT_BYTES} bytes"},
                        close=True)
             return
+        self.rfile.start_phase(self.server.limits.body_seconds)
         try:
             body = self.rfile.read(length)
         except TimeoutError:
@@ -230,32 +277,35 @@ class WorkerRequestHandler(BaseHTTPRequestHandler):
         if len(body) < length:
             self._send(HTTPStatus.BAD_REQUEST, {"error": "the body is shorter than its Content-Length"}, close=True)
             return
-        self._with_connection(lambda conn: self._enqueue(conn, body))
+        self._reply(lambda: self._enqueue(body))
 
-    def _health(self, conn: sqlite3.Connection) -> tuple[HTTPStatus, Any]:
+    def _health(self, conn: WorkerConnection) -> Answer:
+        """``degraded`` while the drain is not running (events are still accepted, and kept)."""
         queue = PendingMessageStore(conn).depth()
-        return HTTPStatus.OK, {"status": "ok", "version": __version__,
-                               "schema_versions": recorded_versions(conn), "queue": queue}
+        drain = self.server.drainer.state()
+        return HTTPStatus.OK, {"status": "ok" if drain["running"] else "degraded", "version": __version__,
+                               "schema_versions": recorded_versions(conn), "queue": queue, "drain": drain}
 
-    def _observations(self, conn: sqlite3.Connection, query: dict[str, list[str]]) -> tuple[HTTPStatus, Any]:
+    def _observations(self, conn: WorkerConnection, query: dict[str, list[str]]) -> Answer:
         raw = query.get("limit", ["50"])[0]
         if not (raw.isascii() and raw.isdecimal()) or not 1 <= int(raw) <= MAX_OBSERVATION_LIMIT:
             raise BadInput(f"limit must be an integer from 1 to {MAX_OBSERVATION_LIMIT}")
         return HTTPStatus.OK, {"observations": PendingMessageStore(conn).recent_observations(int(raw))}
 
-    def _enqueue(self, conn: sqlite3.Connection, body: bytes) -> tuple[HTTPStatus, Any]:
+    def _enqueue(self, body: bytes) -> Answer:
         event = parse_event_text(body, source="request body")
-        result = PendingMessageStore(conn).enqueue_event(event)
+        result = self.server.database.write(lambda conn: PendingMessageStore(conn).insert_event(event))
         status = HTTPStatus.CREATED if result.created else HTTPStatus.OK
         return status, {"id": result.id, "created": result.created}
 
-    def _with_connection(self, handle: Any) -> None:
+    def _read(self, query: Callable[[WorkerConnection], Answer]) -> Answer:
+        with self.server.database.connection() as conn:
+            return query(conn)
+
+    def _reply(self, compute: Callable[[], Answer]) -> None:
+        """Answer with what ``compute`` returns, or with its error, as JSON."""
         try:
-            conn = self.server.connect()
-            try:
-                status, body = handle(conn)
-            finally:
-                conn.close()
+            status, body = compute()
         except BadInput as exc:
             status, body = HTTPStatus.BAD_REQUEST, {"error": str(exc)}
         except OSError as exc:  # out of file descriptors, a full disk: say so
@@ -279,19 +329,18 @@ class WorkerRequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
 
-def serve_forever(directory: Path, *, host: str, port: int, allowed_origins: frozenset[str] = frozenset()) -> None:
+def serve_forever(directory: Path, *, host: str, port: int, allowed_origins: frozenset[str] = frozenset(),
+                  limits: Limits = Limits()) -> None:
     """Migrate once, then serve until interrupted; prints the bound address first."""
     open_store(directory).close()
     token = load_or_create_token(directory)
     if host_name(host) not in LOOPBACK_HOSTS:
         print(f"serving on {host}, which is not loopback: every endpoint but /api/health requires the token"
               f" in {directory / TOKEN_FILE}", flush=True)
-    server = WorkerServer((host, port), database_path(directory), token, allowed_origins)
-    drainer = threading.Thread(target=server.drain_queue_until_stopped, daemon=True)
-    drainer.start()
+    server = WorkerServer((host, port), database_path(directory), token, allowed_origins, limits)
+    server.drainer.ensure_running()
     print(f"listening on http://{host}:{server.server_address[1]}", flush=True)
     try:
         server.serve_forever()
     finally:
-        server.stopping.set()
         server.server_close()

@@ -13,7 +13,7 @@ import pytest
 
 from worker.errors import BadInput
 from worker.events import event_from_mapping
-from worker.store.pending import PendingMessageStore, process_is_alive
+from worker.store.pending import MAX_ABANDONED_CLAIMS, PendingMessageStore, process_is_alive
 from worker.store.session_store import SessionStore
 
 
@@ -162,6 +162,10 @@ def raw_message(queue: PendingMessageStore, payload, *, status="pending", pid=No
     ("[1, 2]", "payload is a JSON array, not a JSON object"),
     ('"text"', "payload is a JSON string, not a JSON object"),
     ('{"tool_input": {}}', "payload has no tool_name"),
+    ('{"tool_name": "R", "agent_type": ["a"]}', "payload field 'agent_type' must be a string when given, not array"),
+    ('{"tool_name": "R", "agent_id": {"a": 1}}', "payload field 'agent_id' must be a string when given, not object"),
+    ('{"tool_name": "R", "platform_source": ["a"]}', "payload field 'platform_source' must be a string"),
+    ('{"tool_name": "R", "x": ' + "[" * 100_000 + "]" * 100_000 + "}", "payload is not JSON (nested too deeply"),
 ])
 def test_a_poison_message_is_set_aside_with_its_reason_and_the_rest_are_done(queue, payload: str, reason: str) -> None:
     enqueue(queue, "toolu_before")
@@ -203,3 +207,45 @@ def test_nulls_where_a_table_allowed_them_neither_crash_status_nor_processing(tm
         assert queue.depth() == {"pending": 1, "pending (NULL status)": 1}
         assert queue.process_all(worker_pid=1) == 1
         assert [f["reason"] for f in queue.failures()] == ["payload is null, not a JSON object"]
+
+
+def test_whatever_goes_wrong_completing_one_message_sets_it_aside_and_the_rest_are_done(queue, monkeypatch) -> None:
+    enqueue(queue, "toolu_before")
+    unlucky = enqueue(queue, "toolu_unlucky").id
+    enqueue(queue, "toolu_after")
+    write = PendingMessageStore._write_observation
+
+    def fails_for_one(self, message):
+        if message.id == unlucky:
+            raise RuntimeError("something no check foresaw\non two lines")
+        return write(self, message)
+
+    monkeypatch.setattr(PendingMessageStore, "_write_observation", fails_for_one)
+    assert queue.process_all(worker_pid=os_pid()) == 2
+    assert queue.failures() == [{"id": unlucky, "reason": "RuntimeError: something no check foresaw on two lines"}]
+
+
+def test_a_database_error_stops_the_drain_and_the_same_worker_claims_the_message_again(queue, monkeypatch) -> None:
+    message = enqueue(queue).id
+    complete = PendingMessageStore.complete
+    monkeypatch.setattr(PendingMessageStore, "complete",
+                        lambda self, message_id: (_ for _ in ()).throw(sqlite3.OperationalError("disk I/O error")))
+    with pytest.raises(sqlite3.OperationalError):
+        queue.process_all(worker_pid=os_pid())
+    assert queue.get(message).status == "processing"  # not set aside: the message is not to blame
+
+    monkeypatch.setattr(PendingMessageStore, "complete", complete)
+    assert queue.process_all(worker_pid=os_pid()) == 1
+    assert queue.get(message).retry_count == 1 and queue.failures() == []
+
+
+def test_a_message_whose_every_claim_ends_without_an_answer_is_set_aside_after_a_few(queue) -> None:
+    """A message that kills its worker each time (a crash no except clause sees) must not stop
+    every later run: the reclaims are counted."""
+    killer = raw_message(queue, json.dumps({"tool_name": "Read"}), tool="killer")
+    enqueue(queue, "toolu_after")
+    for _ in range(MAX_ABANDONED_CLAIMS):
+        assert queue.claim_next(worker_pid=dead_pid()).id == killer
+    assert queue.process_all(worker_pid=os_pid()) == 1
+    [failure] = queue.failures()
+    assert failure["id"] == killer and failure["reason"].startswith(f"claimed {MAX_ABANDONED_CLAIMS} times and never")

@@ -7,11 +7,10 @@ check`` proves the copy applies every number registered here.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timezone
 
 from worker.store import schema_steps as steps
-from worker.store.db import migration_transaction, open_database
+from worker.store.db import WorkerConnection, migration_transaction, open_database
 
 RECORD_VERSION_SQL = "INSERT OR IGNORE INTO schema_versions (version, applied_at) VALUES (?, ?)"
 
@@ -21,7 +20,7 @@ def _now() -> str:
 
 
 class MigrationRunner:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: WorkerConnection) -> None:
         self.conn = conn
 
     def run_all_migrations(self) -> None:

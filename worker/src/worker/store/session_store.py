@@ -8,19 +8,18 @@ incident a store's list went from 27 straight to 29, and databases ended with 29
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
 from worker.store import schema_steps as steps
-from worker.store.db import migration_transaction, open_database
+from worker.store.db import WorkerConnection, migration_transaction, open_database
 from worker.store.introspect import recorded_versions
 
 
 class SessionStore:
     def __init__(self, db_path: str | Path) -> None:
         self.db_path = Path(db_path)
-        self.conn: sqlite3.Connection = open_database(self.db_path)
+        self.conn: WorkerConnection = open_database(self.db_path)
         with migration_transaction(self.conn):
             self._ensure_base_schema()
             self._ensure_worker_port()
