@@ -27,9 +27,10 @@ from pathlib import Path
 import libcst as cst
 
 from bundler.check import run_check
-from bundler.config import Config, read_pyproject
+from bundler.config import Config
 from bundler.errors import BuildFailed, BundleError, CheckFailed, ConfigError, error_line
 from bundler.ftypes import CheckResult, Finding
+from bundler.project import Packaging, packaging
 from bundler.report import counted, summary_line
 from bundler.runtime import Launcher, runtime_findings
 from bundler.vcs import git
@@ -60,11 +61,11 @@ class BuildRecord:
 
 
 def bundle_path(config: Config) -> Path:
-    return config.root / "build" / config.bundle_name
+    return config.root / "build" / packaging(config).bundle_name
 
 
 def record_path(config: Config) -> Path:
-    return config.root / "build" / f"{config.bundle_name}.json"
+    return config.root / "build" / f"{packaging(config).bundle_name}.json"
 
 
 def read_record(path: Path) -> BuildRecord | None:
@@ -100,7 +101,7 @@ def staged_files(root: Path) -> Iterator[Path]:
             yield relative
 
 
-def fingerprint(config: Config, epoch: int) -> str:
+def fingerprint(config: Config, package: Packaging, epoch: int) -> str:
     """Changes when anything that goes into the bundle changes: sources, configuration,
     dependency set (the pinned tools), the Python version, and the time stamped on members."""
     digest = hashlib.sha256()
@@ -110,9 +111,9 @@ def fingerprint(config: Config, epoch: int) -> str:
         "python": sys.version,
         "shiv": SHIV_VERSION,
         "tools": {name: package_version(name) for name in (*PACKAGER_TOOLS, "pip", "libcst")},
-        "bundle": config.bundle_name,
+        "bundle": package.bundle_name,
         "packages": list(config.bundle_packages),
-        "script": config.console_script,
+        "script": package.script,
         "epoch": epoch,
     }
     digest.update(json.dumps(environment, sort_keys=True).encode())
@@ -169,9 +170,10 @@ def require_packager_tools() -> None:
 def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRecord:
     """Build, verify and smoke-run the bundle; returns its record. Up to date: does nothing."""
     require_packager_tools()
+    package = packaging(config)
     target = bundle_path(config)
     epoch = source_date_epoch(config.root)
-    inputs = fingerprint(config, epoch)
+    inputs = fingerprint(config, package, epoch)
     previous = read_record(record_path(config))
     if not force and previous and previous.inputs == inputs and target.is_file() and sha256_of(target) == previous.sha256:
         progress(f"build: {display(config, target)} is up to date (sha256 {previous.sha256[:12]})")
@@ -185,7 +187,7 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
         with tempfile.TemporaryDirectory(prefix="bundler-stage-") as stage, ThreadPoolExecutor(1) as pool:
             # Staging and shiv mostly wait on subprocesses: the check of the source runs meanwhile.
             # Nothing is moved into place unless it passes; a failure stops the build at once.
-            zipapp = pool.submit(build_zipapp, config, Path(stage), temporary, epoch, progress, cancel)
+            zipapp = pool.submit(build_zipapp, config, package, Path(stage), temporary, epoch, progress, cancel)
             try:
                 result = run_check(config, trees=trees)
                 if not result.ok:
@@ -208,7 +210,7 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
     finally:
         temporary.unlink(missing_ok=True)
     write_json_atomically(record_path(config), asdict(record))
-    progress(f"build: {display(config, target)} sha256 {record.sha256[:12]}, worker {record.version}",
+    progress(f"build: {display(config, target)} sha256 {record.sha256[:12]}, {package.project} {record.version}",
              time.monotonic() - started)  # the whole build's duration
     return record
 
@@ -221,14 +223,14 @@ def display(config: Config, path: Path) -> str:
         return str(path)
 
 
-def build_zipapp(config: Config, stage: Path, output: Path, epoch: int, progress: Progress = silent,
-                 cancel: threading.Event | None = None) -> None:
-    site_packages = stage_install(config, stage, cancel, progress)
+def build_zipapp(config: Config, package: Packaging, stage: Path, output: Path, epoch: int,
+                 progress: Progress = silent, cancel: threading.Event | None = None) -> None:
+    site_packages = stage_install(config, package, stage, cancel, progress)
     progress(f"build: building the zipapp with shiv {SHIV_VERSION}")
-    run_shiv(config, site_packages, output, epoch, cancel, progress)
+    run_shiv(package, site_packages, output, epoch, cancel, progress)
 
 
-def stage_install(config: Config, stage: Path, cancel: threading.Event | None = None,
+def stage_install(config: Config, package: Packaging, stage: Path, cancel: threading.Event | None = None,
                   progress: Progress = silent) -> Path:
     """Copy the project, build its wheel, install it (no bytecode, no scripts) into site-packages."""
     project = stage / "project"
@@ -238,13 +240,13 @@ def stage_install(config: Config, stage: Path, cancel: threading.Event | None = 
         shutil.copyfile(config.root / relative, destination)
     wheels = stage / "wheels"
     site_packages = stage / "site-packages"
-    name = distribution_name(config.root)
     # No cache: the build neither reads nor writes the user's pip cache, and stays the same on any machine.
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "--quiet", "--no-cache-dir"]
     run_step("building the wheel", [*pip, "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(wheels),
                                     str(project)], cwd=stage, cancel=cancel, progress=progress)
     run_step("installing the wheel", [*pip, "install", "--no-deps", "--no-compile", "--no-index", "--find-links",
-                                      str(wheels), "--target", str(site_packages), name], cwd=stage, cancel=cancel,
+                                      str(wheels), "--target", str(site_packages), package.project], cwd=stage,
+             cancel=cancel,
              progress=progress)
     shutil.rmtree(site_packages / "bin", ignore_errors=True)  # scripts carry this machine's interpreter path
     keep_only(site_packages, config.bundle_packages)
@@ -268,19 +270,11 @@ def keep_only(site_packages: Path, packages: tuple[str, ...]) -> None:
                                   or line.split(",", 1)[0].endswith("RECORD")), encoding="utf-8")
 
 
-def distribution_name(root: Path) -> str:
-    project = read_pyproject(root / "pyproject.toml").get("project", {})
-    name = project.get("name") if isinstance(project, dict) else None
-    if not isinstance(name, str) or not name:
-        raise ConfigError("[project] name is required to build the bundle", where=str(root / "pyproject.toml"))
-    return name
-
-
-def run_shiv(config: Config, site_packages: Path, output: Path, epoch: int, cancel: threading.Event | None = None,
-             progress: Progress = silent) -> None:
+def run_shiv(package: Packaging, site_packages: Path, output: Path, epoch: int,
+             cancel: threading.Event | None = None, progress: Progress = silent) -> None:
     env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch))
     run_step("building the zipapp with shiv", [
-        sys.executable, "-m", "shiv", "--site-packages", str(site_packages), "--console-script", config.console_script,
+        sys.executable, "-m", "shiv", "--site-packages", str(site_packages), "--console-script", package.script,
         "--output-file", str(output), "--python", "/usr/bin/env python3", "--reproducible", "--compile-pyc",
     ], cwd=site_packages.parent, env=env, cancel=cancel, progress=progress)
 
@@ -330,8 +324,9 @@ def verify_bundle(config: Config, bundle: Path, progress: Progress, trees: dict[
             smoked_in = time.monotonic() - started
     if not result.ok:
         raise CheckFailed(result, "the bundle")
-    applied = result.registry.applied()
-    progress(f"verify: the stores inside the bundle equal the source and apply all {len(applied)} migrations", checked)
+    applied = versions_every_path_applies(result)
+    progress(f"verify: the stores inside the bundle equal the source and apply {applied_phrase(result, applied)}",
+             checked)
     if smoke_failure is not None:
         raise smoke_failure
     smoked = CheckResult(registry=result.registry, paths=(), findings=tuple(smoke.result()))
@@ -341,6 +336,21 @@ def verify_bundle(config: Config, bundle: Path, progress: Progress, trees: dict[
     progress(f"smoke: a fresh database and {counted(fixtures, 'upgrade fixture')}"
              " reach the full schema from the bundle, every row kept", smoked_in)
     return applied
+
+
+def versions_every_path_applies(result: CheckResult) -> list[int]:
+    """The registered numbers every checked path applies, in the registry's order: what the
+    bundle can be said to apply (a missing number whose finding was accepted is not among them)."""
+    applied_by = [set(path.applied()) for path in result.paths]
+    return [version for version in result.registry.applied() if all(version in path for path in applied_by)]
+
+
+def applied_phrase(result: CheckResult, applied: list[int]) -> str:
+    registered = result.registry.applied()
+    if len(applied) == len(registered):
+        return f"all {counted(len(registered), 'migration')}"
+    lacking = ", ".join(str(version) for version in registered if version not in applied)
+    return f"{len(applied)} of the {len(registered)} registered migrations (not {lacking}: accepted findings)"
 
 
 def smoke_run(config: Config, launcher: Launcher, scratch: Path) -> list[Finding]:

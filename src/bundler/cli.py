@@ -32,7 +32,8 @@ CHECK_EXAMPLES = """\
   bundler check --runner src/app/runner.py:Runner.run_all --store src/app/store.py:Store.__init__
   bundler check --bundle build/worker-service.pyz --format sarif --output bundler.sarif
   bundler check --runtime"""
-INSTALL_DIR_HELP = "install directory (default: install-dir, $BUNDLER_INSTALL_DIR, ~/.memory-worker/bundle)"
+INSTALL_DIR_HELP = ("install directory (default: $BUNDLER_INSTALL_DIR, else install-dir, else"
+                    " ~/.local/share/<project>/bundle)")
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -103,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     build = command("build", "check, build build/<bundle> with shiv, verify and smoke-run it", "  bundler build")
     build.add_argument("--force", action="store_true", help="build even when nothing changed")
     sync = command("sync", "install the built bundle atomically, keeping the previous one",
-                   "  bundler sync --to ~/.memory-worker/bundle")
+                   "  bundler sync --to ~/.local/share/notes/bundle")
     sync.add_argument("--to", help=INSTALL_DIR_HELP)
     sync.add_argument("--bundle", type=Path, help="the bundle to install (default: build/<bundle-name>)")
     rollback = command("rollback", "make the previously installed bundle current again", "  bundler rollback")
@@ -220,7 +221,7 @@ def command_sync(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     installed = sync(config, args.bundle or bundle_path(config), install_dir(config, args.to))
-    report_install(installed, config)
+    report_install(installed)
     return EXIT_OK
 
 
@@ -229,7 +230,7 @@ def command_rollback(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     installed = rollback(config, install_dir(config, args.to))
-    progress(f"rollback: {installed.directory / config.bundle_name} is {describe(installed.manifest)} again")
+    progress(f"rollback: {installed.directory / installed.manifest.bundle} is {describe(installed.manifest)} again")
     return EXIT_OK
 
 
@@ -240,7 +241,7 @@ def command_build_and_sync(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     build(config, progress, force=args.force)
     installed = sync(config, bundle_path(config), install_dir(config, args.to))
-    report_install(installed, config)
+    report_install(installed)
     return EXIT_OK
 
 
@@ -256,12 +257,12 @@ def command_version_bump(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def report_install(installed: Installed, config: Config) -> None:
-    target = installed.directory / config.bundle_name
+def report_install(installed: Installed) -> None:
+    target = installed.directory / installed.manifest.bundle
     if not installed.changed:
         progress(f"sync: {target} is already this bundle; nothing to do")
     else:
-        kept = f"; previous kept as {config.bundle_name}.prev" if installed.previous else ""
+        kept = f"; previous kept as {installed.manifest.bundle}.prev" if installed.previous else ""
         progress(f"sync: installed {target}{kept}")
     manifest = installed.manifest
     TERMINAL.detail(f"manifest: {installed.directory / 'manifest.json'}")
@@ -269,7 +270,9 @@ def report_install(installed: Installed, config: Config) -> None:
 
 
 def describe(manifest: Manifest) -> str:
-    return f"{manifest.bundle} {manifest.version} (sha256 {manifest.sha256[:12]}, commit {manifest.source_commit[:12]})"
+    """One line for an installed release; a commit built from a changed tree keeps its ``-dirty``."""
+    commit, dirty, _ = manifest.source_commit.partition("-dirty")
+    return f"{manifest.bundle} {manifest.version} (sha256 {manifest.sha256[:12]}, commit {commit[:12]}{dirty})"
 
 
 def write_report(text: str, output: Path | None) -> None:

@@ -71,8 +71,8 @@ class Config:
     severity: dict[Code, Severity] = field(default_factory=lambda: dict(DEFAULT_SEVERITY))
     install_dir: str | None = None
     restart_command: tuple[str, ...] = ()
-    console_script: str = "worker-service"
-    bundle_name: str = "worker-service.pyz"
+    console_script: str = ""  # empty: the project's one console script (see project.py)
+    bundle_name: str = ""  # empty: <console-script>.pyz
     bundle_packages: tuple[str, ...] = ()  # top-level packages to ship; empty: all the wheel has
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
     # Functions the configuration vouches record and apply no migration: the checker does not

@@ -185,7 +185,7 @@ def test_a_build_with_a_full_tmpdir_is_one_line_exit_1_and_moves_nothing(built_p
     bundle = project / "build" / "worker-service.pyz"
     before = sha256_of(bundle)
 
-    def full_tmpdir(config, stage, output, epoch, *steps) -> None:
+    def full_tmpdir(config, package, stage, output, epoch, *steps) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(stage / "site-packages"))
 
     monkeypatch.setattr("bundler.build.build_zipapp", full_tmpdir)
