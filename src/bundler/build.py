@@ -30,6 +30,7 @@ from bundler.check import run_check
 from bundler.config import Config
 from bundler.errors import BuildFailed, BundleError, CheckFailed, ConfigError, error_line
 from bundler.ftypes import CheckResult, Finding
+from bundler.payload import Payload, compile_members, import_payload, payload_of
 from bundler.project import Packaging, packaging
 from bundler.report import counted, summary_line
 from bundler.runtime import Launcher, runtime_findings
@@ -198,7 +199,7 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
                 cancel.set()
                 raise
         progress(f"build: zipapp of {temporary.stat().st_size // 1024} KiB; verifying it")
-        versions = verify_bundle(config, temporary, progress, trees)
+        versions = verify_bundle(config, package, temporary, display(config, target), progress, trees)
         record = BuildRecord(
             bundle=target.name, sha256=sha256_of(temporary), version=bundle_version(temporary),
             versions_applied=versions, source_commit=source_commit(config.root),
@@ -307,17 +308,20 @@ def run_step(what: str, command: list[str], *, cwd: Path, env: dict[str, str] | 
     progress(f"build: {what}: done", time.monotonic() - started)
 
 
-def verify_bundle(config: Config, bundle: Path, progress: Progress, trees: dict[str, cst.Module] | None = None) -> list[int]:
-    """The stores read from inside the archive must pass and equal the source, and the bundle
-    must survive its smoke run. Both run side by side; either failing stops the build."""
+def verify_bundle(config: Config, package: Packaging, bundle: Path, shown_as: str, progress: Progress,
+                  trees: dict[str, cst.Module] | None = None) -> list[int]:
+    """Every module in the archive must compile; the stores read from inside it must pass and
+    equal the source; the bundle must survive its smoke run. The check and the smoke run go side
+    by side; any failure stops the build. ``shown_as`` is the name the user knows the bundle by."""
     with tempfile.TemporaryDirectory(prefix="bundler-smoke-") as name, \
             Launcher(config.root, bundle, config.runtime.timeout, entry_arguments=("--version",),
                      label="the new bundle") as launcher:
         scratch = Path(name)
         started = time.monotonic()
         launcher.start(scratch)  # first: shiv's extraction is the smoke run's longest step
+        compiled = compile_members(bundle, shown_as, config.root, config.display_prefix)
         with ThreadPoolExecutor(1) as pool:
-            smoke = pool.submit(smoke_run, config, launcher, scratch)
+            smoke = pool.submit(smoke_run, config, package, bundle, launcher, scratch)
             result = run_check(config, [bundle], trees)
             checked = time.monotonic() - started
             smoke_failure = smoke.exception()
@@ -325,17 +329,27 @@ def verify_bundle(config: Config, bundle: Path, progress: Progress, trees: dict[
     if not result.ok:
         raise CheckFailed(result, "the bundle")
     applied = versions_every_path_applies(result)
-    progress(f"verify: the stores inside the bundle equal the source and apply {applied_phrase(result, applied)}",
-             checked)
+    progress(f"verify: {counted(compiled, 'module')} in the bundle compile; its stores equal the source and apply"
+             f" {applied_phrase(result, applied)}", checked)
     if smoke_failure is not None:
         raise smoke_failure
-    smoked = CheckResult(registry=result.registry, paths=(), findings=tuple(smoke.result()))
+    findings, payload = smoke.result()
+    smoked = CheckResult(registry=result.registry, paths=(), findings=tuple(findings))
     if not smoked.ok:
         raise CheckFailed(smoked, "the bundle's smoke run")
-    fixtures = len(config.runtime.upgrade_fixtures)
-    progress(f"smoke: a fresh database and {counted(fixtures, 'upgrade fixture')}"
-             " reach the full schema from the bundle, every row kept", smoked_in)
+    progress(f"smoke: {smoke_phrase(config, package, payload)}", smoked_in)
     return applied
+
+
+def smoke_phrase(config: Config, package: Packaging, payload: Payload) -> str:
+    """What the smoke run did, and nothing it did not."""
+    said = f"`{package.script} --version` ran; {counted(len(payload.modules), 'module')} of" \
+           f" {', '.join(payload.packages) or package.project} import from the bundle"
+    if config.runtime.runner:
+        fixtures = len(config.runtime.upgrade_fixtures)
+        said += (f"; a fresh database and {counted(fixtures, 'upgrade fixture')} reach the full schema from it,"
+                 " every row kept")
+    return said
 
 
 def versions_every_path_applies(result: CheckResult) -> list[int]:
@@ -353,10 +367,12 @@ def applied_phrase(result: CheckResult, applied: list[int]) -> str:
     return f"{len(applied)} of the {len(registered)} registered migrations (not {lacking}: accepted findings)"
 
 
-def smoke_run(config: Config, launcher: Launcher, scratch: Path) -> list[Finding]:
+def smoke_run(config: Config, package: Packaging, bundle: Path, launcher: Launcher,
+              scratch: Path) -> tuple[list[Finding], Payload]:
     """The bundle starts (``launcher``'s first start is ``--version``, which is also shiv's
-    extraction), and every path inside it builds the full schema, keeping every row: returns
-    the runtime findings."""
+    extraction), every module of the project's packages imports from it, and (with runtime
+    paths configured) every path inside it builds the full schema, keeping every row: returns
+    the runtime findings and what was imported."""
     try:
         if config.runtime.runner:
             findings = runtime_findings(config, launcher=launcher)
@@ -368,7 +384,10 @@ def smoke_run(config: Config, launcher: Launcher, scratch: Path) -> list[Finding
         raise BuildFailed(f"the bundle fails to start: {error}") from None
     if started is not None and started.returncode != 0:
         raise BuildFailed(f"the bundle fails to start: {error_line(started.stderr) or f'exit code {started.returncode}'}")
-    return findings
+    payload = payload_of(bundle, package.project, config.bundle_packages)
+    assert launcher.extracted is not None  # prepared above
+    import_payload(payload, launcher.extracted, scratch, config.runtime.timeout)
+    return findings, payload
 
 
 def bundle_version(bundle: Path) -> str:

@@ -219,3 +219,67 @@ def test_verbose_build_times_each_step_on_its_own_line(built_project: Path, tmp_
         assert step in timed, lines
     assert "build: building the zipapp with shiv 1.0.8" in lines  # the shiv step says when it starts
     assert any(line.startswith("check: verified") for line in timed) and any(line.startswith("smoke: ") for line in timed)
+
+
+def app_copy(built_app: Path, tmp_path: Path, files: dict[str, str]) -> Path:
+    project = tmp_path / "notes"
+    shutil.copytree(built_app, project)
+    for name, text in files.items():
+        (project / name).write_text(text)
+    return project
+
+
+def test_the_smoke_line_says_what_ran_and_no_more(built_app: Path, tmp_path: Path, capsys) -> None:
+    project = app_copy(built_app, tmp_path, {})
+    assert main(["build", "--force", "--config", str(project / "pyproject.toml")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "smoke: `notes --version` ran; 4 modules of notes import from the bundle" in lines  # no runtime configured
+    assert any(line.startswith("verify: ") and " modules in the bundle compile; " in line for line in lines)
+    assert "build: build/notes.pyz sha256 " in lines[-1] and lines[-1].endswith(", notes 0.1.0")
+
+
+def test_a_module_that_does_not_compile_names_its_file_and_line_and_builds_nothing(
+    built_app: Path, tmp_path: Path, capsys,
+) -> None:
+    project = app_copy(built_app, tmp_path, {"src/notes/extra.py": "VALUE = 1\ndef broken(:\n"})
+    before = sha256_of(project / "build" / "notes.pyz")
+    assert main(["build", "--config", str(project / "pyproject.toml")]) == 1
+    err = capsys.readouterr().err
+    assert err == ("bundler: error: src/notes/extra.py:2: does not compile (SyntaxError: invalid syntax);"
+                   " nothing was moved into place\n")
+    assert sha256_of(project / "build" / "notes.pyz") == before
+    assert not list((project / "build").glob(".*.tmp"))
+
+
+def test_a_module_that_no_command_imports_must_import_all_the_same(built_app: Path, tmp_path: Path, capsys) -> None:
+    project = app_copy(built_app, tmp_path, {"src/notes/extra.py": "import a_module_nobody_installed\n"})
+    assert main(["build", "--config", str(project / "pyproject.toml")]) == 1
+    assert capsys.readouterr().err == ("bundler: error: the bundle fails to import notes.extra: ModuleNotFoundError:"
+                                       " No module named 'a_module_nobody_installed'\n")
+
+
+def test_a_syntax_error_in_a_worker_module_installs_nothing(built_project: Path, tmp_path: Path, capsys) -> None:
+    """Issue 21: a broken http_api.py shipped, because --version never imports it."""
+    project = tmp_path / "project"
+    shutil.copytree(built_project, project)
+    target = tmp_path / "install"
+    assert main(["sync", "--config", str(project / "pyproject.toml"), "--to", str(target)]) == 0
+    installed = sha256_of(target / "worker-service.pyz")
+    http_api = project / "src" / "worker" / "http_api.py"
+    text = http_api.read_text()
+    http_api.write_text(text + "def broken(:\n")
+    broken_line = text.count("\n") + 1
+    capsys.readouterr()
+    assert main(["build-and-sync", "--config", str(project / "pyproject.toml"), "--to", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"src/worker/http_api.py:{broken_line}: does not compile (SyntaxError" in err
+    assert sha256_of(target / "worker-service.pyz") == installed
+
+
+def test_the_workers_smoke_line_names_its_runtime_runs(built_project: Path, tmp_path: Path, capsys) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(built_project, project)
+    assert main(["build", "--force", "--config", str(project / "pyproject.toml")]) == 0
+    [smoke] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("smoke: ")]
+    assert smoke.startswith("smoke: `worker-service --version` ran; ") and " modules of worker import" in smoke
+    assert smoke.endswith("; a fresh database and 1 upgrade fixture reach the full schema from it, every row kept")
