@@ -32,7 +32,7 @@ from bundler.errors import BuildFailed, BundleError, CheckFailed, ConfigError, e
 from bundler.ftypes import CheckResult, Finding
 from bundler.payload import Payload, compile_members, import_payload, payload_of
 from bundler.project import Packaging, packaging
-from bundler.report import counted, summary_line
+from bundler.report import applied_phrase, counted, summary_line
 from bundler.runtime import Launcher, runtime_findings
 from bundler.vcs import git
 
@@ -165,7 +165,28 @@ def require_packager_tools() -> None:
     missing = [name for name in PACKAGER_TOOLS if find_spec(name) is None]
     if missing:
         raise ConfigError(f"building a bundle needs {' and '.join(missing)}, the packager's tools:"
-                          " pip install 'migration-bundler[build]'")
+                          f" {build_extra_command()}")
+
+
+def build_extra_command() -> str:
+    """How to add the ``build`` extra from where this bundler came from (the distribution is not
+    on the package index: the README installs it from the repository)."""
+    from importlib.metadata import PackageNotFoundError, distribution
+    from urllib.parse import unquote, urlparse
+
+    from bundler.codes import REPOSITORY_URI
+
+    try:
+        origin = json.loads(distribution("migration-bundler").read_text("direct_url.json") or "{}")
+    except (PackageNotFoundError, ValueError):
+        origin = {}
+    url, vcs = origin.get("url"), origin.get("vcs_info")
+    if isinstance(url, str) and isinstance(vcs, dict):
+        return f"pip install 'migration-bundler[build] @ {vcs.get('vcs', 'git')}+{url}@{vcs.get('commit_id', '')}'"
+    if isinstance(url, str) and url.startswith("file://"):
+        editable = "-e " if origin.get("dir_info", {}).get("editable") else ""
+        return f"pip install {editable}'{unquote(urlparse(url).path)}[build]'"
+    return f"pip install 'migration-bundler[build] @ git+{REPOSITORY_URI}'"
 
 
 def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRecord:
@@ -328,9 +349,9 @@ def verify_bundle(config: Config, package: Packaging, bundle: Path, shown_as: st
             smoked_in = time.monotonic() - started
     if not result.ok:
         raise CheckFailed(result, "the bundle")
-    applied = versions_every_path_applies(result)
+    applied = result.applied_by_every_path()
     progress(f"verify: {counted(compiled, 'module')} in the bundle compile; its stores equal the source and apply"
-             f" {applied_phrase(result, applied)}", checked)
+             f" {applied_phrase(result)}", checked)
     if smoke_failure is not None:
         raise smoke_failure
     findings, payload = smoke.result()
@@ -350,21 +371,6 @@ def smoke_phrase(config: Config, package: Packaging, payload: Payload) -> str:
         said += (f"; a fresh database and {counted(fixtures, 'upgrade fixture')} reach the full schema from it,"
                  " every row kept")
     return said
-
-
-def versions_every_path_applies(result: CheckResult) -> list[int]:
-    """The registered numbers every checked path applies, in the registry's order: what the
-    bundle can be said to apply (a missing number whose finding was accepted is not among them)."""
-    applied_by = [set(path.applied()) for path in result.paths]
-    return [version for version in result.registry.applied() if all(version in path for path in applied_by)]
-
-
-def applied_phrase(result: CheckResult, applied: list[int]) -> str:
-    registered = result.registry.applied()
-    if len(applied) == len(registered):
-        return f"all {counted(len(registered), 'migration')}"
-    lacking = ", ".join(str(version) for version in registered if version not in applied)
-    return f"{len(applied)} of the {len(registered)} registered migrations (not {lacking}: accepted findings)"
 
 
 def smoke_run(config: Config, package: Packaging, bundle: Path, launcher: Launcher,

@@ -149,3 +149,9 @@ class CheckResult:
     @property
     def ok(self) -> bool:
         return not any(f.severity is Severity.ERROR for f in self.findings)
+
+    def applied_by_every_path(self) -> list[int]:
+        """The registered numbers every path applies, in the registry's order: what can be said
+        to be applied (a missing number whose finding was accepted is not among them)."""
+        applied_by = [set(path.applied()) for path in self.paths]
+        return [version for version in self.registry.applied() if all(version in path for path in applied_by)]

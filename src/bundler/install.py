@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bundler.build import (
-    bundle_path, bundle_version, read_record, record_path, sha256_of, versions_every_path_applies, write_json_atomically,
+    bundle_path, bundle_version, read_record, record_path, sha256_of, write_json_atomically,
 )
 from bundler.check import run_check
 from bundler.config import Config
@@ -97,7 +97,7 @@ def sync(config: Config, bundle: Path, directory: Path) -> Installed:
         bundle=package.bundle_name,
         version=record.version if record and recorded else bundle_version(bundle),
         sha256=digest,
-        versions_applied=versions_every_path_applies(result),
+        versions_applied=result.applied_by_every_path(),
         source_commit=record.source_commit if record and recorded else "unknown",
         built_at=record.built_at if record and recorded else "unknown",
         project=package.project,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
 import subprocess
@@ -203,9 +204,37 @@ def test_building_without_the_packagers_tools_names_the_extra_that_brings_them(
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "shiv" else real(name, *a))
+    monkeypatch.setattr("bundler.build.build_extra_command", lambda: "pip install 'x[build]'")
     assert main(["build", "--config", str(codebase() / "pyproject.toml")]) == 2
     assert capsys.readouterr().err.strip() == (
-        "bundler: error: building a bundle needs shiv, the packager's tools: pip install 'migration-bundler[build]'")
+        "bundler: error: building a bundle needs shiv, the packager's tools: pip install 'x[build]'")
+
+
+class Installed:
+    """A distribution as importlib.metadata shows it, with the direct_url.json pip wrote."""
+
+    def __init__(self, direct_url: str | None) -> None:
+        self.direct_url = direct_url
+
+    def read_text(self, name: str) -> str | None:
+        return self.direct_url if name == "direct_url.json" else None
+
+
+@pytest.mark.parametrize("direct_url, command", [
+    ('{"url": "https://github.com/memory-worker/memory-worker", "vcs_info": {"vcs": "git", "commit_id": "abc123"}}',
+     "pip install 'migration-bundler[build] @ git+https://github.com/memory-worker/memory-worker@abc123'"),
+    ('{"url": "file:///home/me/clone", "dir_info": {"editable": true}}', "pip install -e '/home/me/clone[build]'"),
+    ('{"url": "file:///home/me/clone", "dir_info": {}}', "pip install '/home/me/clone[build]'"),
+    (None, "pip install 'migration-bundler[build] @ git+https://github.com/memory-worker/memory-worker'"),
+])
+def test_the_install_hint_installs_the_extra_from_where_bundler_came_from(monkeypatch, direct_url, command) -> None:
+    """The distribution is not on the package index: the hint must name a source that has it."""
+    import importlib.metadata
+
+    from bundler.build import build_extra_command
+
+    monkeypatch.setattr(importlib.metadata, "distribution", lambda name: Installed(direct_url))
+    assert build_extra_command() == command
 
 
 def test_verbose_build_times_each_step_on_its_own_line(built_project: Path, tmp_path: Path, capsys) -> None:
@@ -283,3 +312,22 @@ def test_the_workers_smoke_line_names_its_runtime_runs(built_project: Path, tmp_
     [smoke] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("smoke: ")]
     assert smoke.startswith("smoke: `worker-service --version` ran; ") and " modules of worker import" in smoke
     assert smoke.endswith("; a fresh database and 1 upgrade fixture reach the full schema from it, every row kept")
+
+
+SUPPRESSED_STORE_LINES = ("        self.create_notes()\n        self.add_tags()\n",
+                          "        self.create_notes()  # bundler: ignore[missing-migration] the launcher adds tags\n")
+
+
+def test_a_number_accepted_as_missing_is_not_claimed_as_applied(built_app: Path, tmp_path: Path, capsys) -> None:
+    project = app_copy(built_app, tmp_path, {})
+    store = project / "src" / "notes" / "store.py"
+    store.write_text(store.read_text().replace(*SUPPRESSED_STORE_LINES))
+    target = tmp_path / "install"
+    assert main(["build-and-sync", "--config", str(project / "pyproject.toml"), "--to", str(target)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "check: verified: 1 path applies 1 of the 2 registered migrations, all but 2 (1 suppressed)" in lines
+    [verify] = [line for line in lines if line.startswith("verify: ")]
+    assert verify.endswith("apply 1 of the 2 registered migrations, all but 2")
+    assert lines[-1].endswith("applies versions 1")
+    assert json.loads((target / "manifest.json").read_text())["versions_applied"] == [1]
+    assert json.loads((project / "build" / "notes.pyz.json").read_text())["versions_applied"] == [1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -281,3 +282,12 @@ def test_a_command_line_that_does_not_parse_still_gets_the_machine_format_it_ask
     captured = capsys.readouterr()
     assert json.loads(captured.out)["error"]["message"].startswith("unrecognized arguments: --bogus")
     assert captured.err.startswith("bundler: error: unrecognized arguments: --bogus")
+
+
+def test_an_install_built_from_a_changed_tree_says_so_in_its_summary() -> None:
+    from bundler.cli import describe
+    from bundler.install import Manifest
+
+    manifest = Manifest("notes.pyz", "0.1.0", "ab" * 32, [1, 2], "0123456789abcdef0123-dirty", "2026-01-01")
+    assert describe(manifest) == "notes.pyz 0.1.0 (sha256 abababababab, commit 0123456789ab-dirty)"
+    assert "commit 0123456789ab)" in describe(replace(manifest, source_commit="0123456789abcdef0123"))
