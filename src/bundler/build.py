@@ -343,7 +343,7 @@ def verify_bundle(config: Config, package: Packaging, bundle: Path, shown_as: st
         compiled = compile_members(bundle, shown_as, config.root, config.display_prefix)
         with ThreadPoolExecutor(1) as pool:
             smoke = pool.submit(smoke_run, config, package, bundle, launcher, scratch)
-            result = run_check(config, [bundle], trees)
+            result = run_check(config, [bundle], trees, shown_as={bundle: shown_as})
             checked = time.monotonic() - started
             smoke_failure = smoke.exception()
             smoked_in = time.monotonic() - started

@@ -129,6 +129,16 @@ class Suppression:
 
 
 @dataclass(frozen=True)
+class BuiltFrom:
+    """A finding inside a bundle as it reads against the source files its members were built
+    from: how the baseline knows it, and where GitHub and SARIF place it (a file that exists in
+    the repository)."""
+
+    location: Location
+    message: str
+
+
+@dataclass(frozen=True)
 class Finding:
     code: Code
     severity: Severity
@@ -137,6 +147,12 @@ class Finding:
     version: int | None = None
     path: str | None = None
     suppression: Suppression | None = None
+    built_from: BuiltFrom | None = None
+
+    @property
+    def source_location(self) -> Location:
+        """Where the finding is in the repository's files."""
+        return self.built_from.location if self.built_from is not None else self.location
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ def render_text(result: CheckResult) -> str:
 def render_github(result: CheckResult) -> str:
     command = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
     lines = [
-        f"::{command[f.severity]} file={escape_property(f.location.file)},line={f.location.line},"
+        f"::{command[f.severity]} file={escape_property(f.source_location.file)},line={f.source_location.line},"
         f"title={escape_property(f.code.value)}::{escape_data(f.message)}"
         for f in result.findings
     ]

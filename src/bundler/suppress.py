@@ -50,8 +50,10 @@ def fingerprint(finding: Finding) -> str:
     without its line numbers."""
     import hashlib  # only reports that carry fingerprints need it
 
-    message = LINE_REFERENCE.sub("", finding.message)
-    key = "\0".join((finding.code.value, finding.location.file, str(finding.version), finding.path or "", message))
+    built_from = finding.built_from  # inside a bundle: known as the source's own finding is
+    file, text = (built_from.location.file, built_from.message) if built_from else (finding.location.file, finding.message)
+    message = LINE_REFERENCE.sub("", text)
+    key = "\0".join((finding.code.value, file, str(finding.version), finding.path or "", message))
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
@@ -117,6 +119,10 @@ def baseline_reason(path: Path) -> str:
 
 def baseline_text(findings: Iterable[Finding]) -> str:
     """The baseline file: every finding that counts now, by fingerprint, with what it said (for review)."""
-    entries = [{"fingerprint": fingerprint(f), "code": f.code.value, "file": f.location.file,
-                "version": f.version, "message": f.message} for f in findings]
-    return json.dumps({"format": BASELINE_FORMAT, "findings": entries}, indent=2) + "\n"
+    entries = {}  # a finding inside a bundle has its source's fingerprint: one entry for both
+    for finding in findings:
+        entries.setdefault(fingerprint(finding), {
+            "fingerprint": fingerprint(finding), "code": finding.code.value, "file": finding.source_location.file,
+            "version": finding.version, "message": finding.built_from.message if finding.built_from else finding.message,
+        })
+    return json.dumps({"format": BASELINE_FORMAT, "findings": list(entries.values())}, indent=2) + "\n"
