@@ -56,8 +56,12 @@ def run_check(config: Config, bundles: Sequence[Path] = (), trees: dict[str, cst
         from bundler.runtime import runtime_findings  # runs subprocesses: only when asked
 
         findings += [finding for bundle in (bundles or [None]) for finding in runtime_findings(config, bundle)]
+    checked = set(Code) - ({Code.SCHEMA_DRIFT, Code.DATA_LOSS} if not runtime else set()) \
+        - ({Code.STALE_BUNDLE} if not bundles else set())
+    baseline = read_baseline(config.baseline, source.origin.display(config.baseline.relative_to(config.root.resolve())
+                                                                   .as_posix()) if config.baseline else "")
     active, suppressed = apply_suppressions(findings, source.loaded(), [m for s in copies for m in s.loaded()],
-                                            read_baseline(config.baseline), config.severity)
+                                            baseline, config.severity, checked)
     return CheckResult(registry=registry, paths=tuple(paths), findings=tuple(active), suppressed=tuple(suppressed))
 
 

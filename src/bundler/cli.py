@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bundler import __version__
 from bundler.check import run_check
-from bundler.config import Config, load_config
+from bundler.config import Config, load_config, with_selection
 from bundler.errors import EXIT_CANNOT_VERIFY, EXIT_FINDINGS, EXIT_OK, BundlerError, CheckFailed, ConfigError
 from bundler.ftypes import CheckResult
 from bundler.report import FORMATS, counted, render, render_error
@@ -97,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--write-baseline", type=Path, metavar="FILE",
                        help="accept every current finding: write them to FILE (then set baseline = FILE)")
     check.add_argument("--list-codes", action="store_true", help="list the finding codes and exit")
+    check.add_argument("--select", action="append", metavar="CODE",
+                       help="check only these finding codes (repeatable, or comma-separated)")
+    check.add_argument("--ignore", action="append", metavar="CODE", help="do not check these codes (repeatable)")
+    check.add_argument("--exit-zero", action="store_true",
+                       help="exit 0 even when findings fail the check (2 still means it could not verify)")
     explain = command("explain", "what a finding code means: what triggers it, an example, the fix",
                       "  bundler explain missing-migration")
     explain.add_argument("code", help="a finding code (bundler check --list-codes lists them)")
@@ -126,7 +131,8 @@ def command_check(args: argparse.Namespace) -> int:
         return EXIT_OK
     config: Config | None = None
     try:
-        config = load_config(args.config, runner=args.runner, stores=args.store, root=args.root)
+        config = with_selection(load_config(args.config, runner=args.runner, stores=args.store, root=args.root),
+                                args.select, args.ignore)
         if args.write_baseline is not None:  # every finding becomes known: the old baseline does not matter
             result = write_baseline(run_check(replace(config, baseline=None), args.bundle, runtime=args.runtime),
                                     args.write_baseline, config)
@@ -143,7 +149,7 @@ def command_check(args: argparse.Namespace) -> int:
         TERMINAL.report(result)
     else:
         write_report(render(result, args.format, provenance_for(args.format, config)), args.output)
-    return EXIT_OK if result.ok else EXIT_FINDINGS
+    return EXIT_OK if result.ok or args.exit_zero else EXIT_FINDINGS
 
 
 def write_error_report(error: BundlerError, fmt: str, output: Path | None, config: Config | None) -> None:

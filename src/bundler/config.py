@@ -383,6 +383,32 @@ def parse_spec(text: str, key: str, root: Path, source: str, *, strict: bool = T
     return EntrySpec(target, *parts, named_by=named_by)
 
 
+def with_selection(config: Config, select: list[str] | None, ignore: list[str] | None) -> Config:
+    """``--select CODE`` checks only the codes named (at their configured severity, or the
+    default one where the configuration turned them off); ``--ignore CODE`` turns codes off.
+    Each is repeatable and takes comma-separated codes."""
+    chosen, dropped = named_codes(select, "--select"), named_codes(ignore, "--ignore")
+    severity = dict(config.severity)
+    for code in Code:
+        if code in dropped or (chosen and code not in chosen):
+            severity[code] = Severity.OFF
+        elif code in chosen and severity[code] is Severity.OFF:
+            severity[code] = DEFAULT_SEVERITY[code]
+    return replace(config, severity=severity)
+
+
+def named_codes(values: list[str] | None, flag: str) -> set[Code]:
+    known = [code.value for code in Code]
+    codes = set()
+    for name in (part.strip() for value in values or () for part in value.split(",")):
+        if name not in known:
+            nearest = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean '{nearest[0]}'?" if nearest else "; bundler check --list-codes lists them"
+            raise ConfigError(f"{name!r} is not a finding code{hint}", where=flag)
+        codes.add(Code(name))
+    return codes
+
+
 def apply_overrides(config: Config, runner: str | None, stores: list[str] | None, cwd: Path) -> Config:
     """Flags win over the file; a path in a flag is relative to the current folder."""
 

@@ -291,3 +291,38 @@ def test_an_install_built_from_a_changed_tree_says_so_in_its_summary() -> None:
     manifest = Manifest("notes.pyz", "0.1.0", "ab" * 32, [1, 2], "0123456789abcdef0123-dirty", "2026-01-01")
     assert describe(manifest) == "notes.pyz 0.1.0 (sha256 abababababab, commit 0123456789ab-dirty)"
     assert "commit 0123456789ab)" in describe(replace(manifest, source_commit="0123456789abcdef0123"))
+
+
+def test_exit_zero_reports_findings_and_exits_0_but_not_when_it_cannot_verify(codebase, capsys) -> None:
+    root = codebase(store__py=STORE.replace("        self.m28()\n", ""))
+    assert main(["check", "--config", str(root / "pyproject.toml"), "--exit-zero"]) == 0
+    assert "missing-migration" in capsys.readouterr().out
+    assert main(["check", "--config", str(root / "nowhere.toml"), "--exit-zero"]) == 2
+
+
+@pytest.mark.parametrize("flags, codes", [
+    (["--ignore", "missing-migration"], []),
+    (["--select", "missing-migration"], ["missing-migration"]),
+    (["--select", "out-of-order,unknown-version"], []),
+    (["--select", "duplicate-version", "--select", "missing-migration", "--ignore", "missing-migration"], []),
+])
+def test_select_and_ignore_choose_the_codes_checked(codebase, capsys, flags: list[str], codes: list[str]) -> None:
+    root = codebase(store__py=STORE.replace("        self.m28()\n", ""))
+    code = main(["check", "--config", str(root / "pyproject.toml"), "--format", "json", *flags])
+    report = json.loads(capsys.readouterr().out)
+    assert [f["code"] for f in report["findings"]] == codes and code == (1 if codes else 0)
+
+
+def test_select_turns_on_a_code_the_configuration_turned_off(codebase, capsys) -> None:
+    from .conftest import PYPROJECT
+
+    root = codebase(store__py=STORE.replace("        self.m28()\n", ""),
+                    pyproject__toml=PYPROJECT + '[tool.bundler.severity]\nmissing-migration = "off"\n')
+    assert main(["check", "--config", str(root / "pyproject.toml")]) == 0
+    assert main(["check", "--config", str(root / "pyproject.toml"), "--select", "missing-migration"]) == 1
+
+
+def test_an_unknown_code_on_the_command_line_is_named_with_the_nearest(codebase, capsys) -> None:
+    assert main(["check", "--config", str(codebase() / "pyproject.toml"), "--ignore", "missing-migrations"]) == 2
+    assert capsys.readouterr().err == ("bundler: error: --ignore: 'missing-migrations' is not a finding code;"
+                                       " did you mean 'missing-migration'?\n")
