@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--root", help="the folder paths in the report are relative to (default: the git top level)")
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--output", type=Path, help="write the report here instead of standard output")
+    check.add_argument("--sarif", type=Path, metavar="FILE",
+                       help="also write the same run's findings as SARIF to FILE (the Action's annotations and upload)")
     check.add_argument("--write-baseline", type=Path, metavar="FILE",
                        help="accept every current finding: write them to FILE (then set baseline = FILE)")
     check.add_argument("--list-codes", action="store_true", help="list the finding codes and exit")
@@ -140,16 +142,24 @@ def command_check(args: argparse.Namespace) -> int:
             result = run_check(config, args.bundle, runtime=args.runtime)
     except RecursionError:
         error = BundlerError("the code under check nests too deeply to analyse")
-        write_error_report(error, args.format, args.output, config)
+        write_error_reports(error, args, config)
         raise error from None
     except BundlerError as exc:  # machine-readable formats still get a result, saying why
-        write_error_report(exc, args.format, args.output, config)
+        write_error_reports(exc, args, config)
         raise
     if args.format == "text" and args.output is None:
         TERMINAL.report(result)
     else:
         write_report(render(result, args.format, provenance_for(args.format, config)), args.output)
+    if args.sarif is not None:
+        write_report(render(result, "sarif", provenance_for("sarif", config)), args.sarif)
     return EXIT_OK if result.ok or args.exit_zero else EXIT_FINDINGS
+
+
+def write_error_reports(error: BundlerError, args: argparse.Namespace, config: Config | None) -> None:
+    write_error_report(error, args.format, args.output, config)
+    if args.sarif is not None:
+        write_error_report(error, "sarif", args.sarif, config)
 
 
 def write_error_report(error: BundlerError, fmt: str, output: Path | None, config: Config | None) -> None:
