@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bundler import __version__
 from bundler.check import run_check
-from bundler.config import Config, load_config, with_selection
+from bundler.config import Config, load_config, projects_below_an_unconfigured_folder, with_selection
 from bundler.errors import EXIT_CANNOT_VERIFY, EXIT_FINDINGS, EXIT_OK, BundlerError, CheckFailed, ConfigError
 from bundler.ftypes import CheckResult
 from bundler.report import FORMATS, counted, render, render_error
@@ -131,9 +131,41 @@ def command_check(args: argparse.Namespace) -> int:
 
         sys.stdout.write(code_list())
         return EXIT_OK
+    if args.config is None and not (args.runner and args.store):
+        projects = projects_below_an_unconfigured_folder(Path.cwd())
+        if projects:
+            return check_each_project(args, projects)
+    return check_one(args, args.config)
+
+
+def check_each_project(args: argparse.Namespace, projects: list[Path]) -> int:
+    """A monorepo's root (the pre-commit hook runs there): every configured project below it, one
+    after the other; the exit code is the worst of theirs."""
+    if args.format not in ("text", "github") or args.output or args.sarif or args.write_baseline or args.bundle:
+        error = ConfigError(f"{counted(len(projects), 'configured project')} below this folder"
+                            f" ({', '.join(relative_to_cwd(p) for p in projects)}): pass --config to choose one")
+        write_error_reports(error, args, None)
+        raise error
+    worst = EXIT_OK
+    for pyproject in projects:
+        progress(f"check: {relative_to_cwd(pyproject)}")
+        try:
+            code = check_one(args, str(pyproject))
+        except BundlerError as exc:
+            TERMINAL.error(str(exc))
+            code = exc.exit_code
+        worst = max(worst, code)
+    return worst
+
+
+def relative_to_cwd(path: Path) -> str:
+    return path.relative_to(Path.cwd()).as_posix() if path.is_relative_to(Path.cwd()) else str(path)
+
+
+def check_one(args: argparse.Namespace, pyproject: str | None) -> int:
     config: Config | None = None
     try:
-        config = with_selection(load_config(args.config, runner=args.runner, stores=args.store, root=args.root),
+        config = with_selection(load_config(pyproject, runner=args.runner, stores=args.store, root=args.root),
                                 args.select, args.ignore)
         if args.write_baseline is not None:  # every finding becomes known: the old baseline does not matter
             result = write_baseline(run_check(replace(config, baseline=None), args.bundle, runtime=args.runtime),

@@ -130,6 +130,35 @@ def find_pyproject(start: Path) -> Path | None:
     return None
 
 
+# Folders no project's configuration lives in: tools' caches, environments, outputs.
+UNSEARCHED_FOLDERS = {"node_modules", "build", "dist", "venv", "site-packages", "__pycache__"}
+
+
+def projects_below_an_unconfigured_folder(cwd: Path) -> list[Path]:
+    """Where no ``[tool.bundler]`` is found here or above (a monorepo's root, where the
+    pre-commit hook runs), every pyproject.toml below that holds one; else nothing."""
+    nearest = find_pyproject(cwd)
+    if nearest is not None and has_tool_table(nearest):
+        return []
+    found = []
+    for folder, subfolders, files in os.walk(cwd):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in UNSEARCHED_FOLDERS)
+        candidate = Path(folder) / "pyproject.toml"
+        if "pyproject.toml" in files and candidate != nearest and has_tool_table(candidate):
+            found.append(candidate)
+    return found
+
+
+def has_tool_table(pyproject: Path) -> bool:
+    try:
+        if "bundler" not in pyproject.read_text(encoding="utf-8", errors="replace"):
+            return False  # most files: not parsed at all
+    except OSError:
+        return False
+    tool = read_pyproject(pyproject).get("tool", {})
+    return isinstance(tool, dict) and "bundler" in tool
+
+
 def load_config(
     path: str | None = None,
     *,

@@ -326,3 +326,46 @@ def test_an_unknown_code_on_the_command_line_is_named_with_the_nearest(codebase,
     assert main(["check", "--config", str(codebase() / "pyproject.toml"), "--ignore", "missing-migrations"]) == 2
     assert capsys.readouterr().err == ("bundler: error: --ignore: 'missing-migrations' is not a finding code;"
                                        " did you mean 'missing-migration'?\n")
+
+
+def two_services(root: Path, store: str = STORE) -> Path:
+    """A repository whose root has a pyproject.toml without [tool.bundler] and two configured services."""
+    from .conftest import PYPROJECT, RUNNER
+
+    (root / "pyproject.toml").write_text('[project]\nname = "tools"\n')
+    (root / ".git").mkdir()  # the repository's top level: report paths are relative to it
+    for name, text in (("notes", store), ("todo", STORE)):
+        service = root / "services" / name
+        service.mkdir(parents=True)
+        for file, content in (("pyproject.toml", PYPROJECT), ("runner.py", RUNNER), ("store.py", text)):
+            (service / file).write_text(content)
+    (root / "node_modules" / "x").mkdir(parents=True)
+    (root / "node_modules" / "x" / "pyproject.toml").write_text("[tool.bundler]\nrunner = 1\n")  # never searched
+    return root
+
+
+def test_at_an_unconfigured_root_every_configured_project_below_is_checked(tmp_path: Path, monkeypatch,
+                                                                           capsys) -> None:
+    monkeypatch.chdir(two_services(tmp_path, STORE.replace("        self.m28()\n", "")))
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "check: services/notes/pyproject.toml"
+    assert out[1].startswith("services/notes/store.py:4: missing-migration: ")
+    assert "check: services/todo/pyproject.toml" in out and out[-1] == "verified: 1 path applies all 2 registered migrations"
+    assert main(["check", "--config", "services/todo/pyproject.toml"]) == 0
+
+
+def test_several_projects_and_one_report_file_ask_for_config(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(two_services(tmp_path))
+    assert main(["check", "--format", "json"]) == 2
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["error"]["exit_code"] == 2
+    assert captured.err == ("bundler: error: 2 configured projects below this folder (services/notes/pyproject.toml,"
+                            " services/todo/pyproject.toml): pass --config to choose one\n")
+
+
+def test_a_configured_folder_is_checked_alone(tmp_path: Path, monkeypatch, capsys) -> None:
+    root = two_services(tmp_path)
+    monkeypatch.chdir(root / "services" / "notes")
+    assert main(["check"]) == 0
+    assert capsys.readouterr().out == "verified: 1 path applies all 2 registered migrations\n"
