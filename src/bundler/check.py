@@ -73,9 +73,13 @@ def extract_lists(
                           records_nothing_targets(config.records_nothing))
     registry = migration_list(extractor, runner, config)
     if not registry.applied():
+        from bundler.suggest import why_nothing_is_recorded
+
+        module = extractor.module_for(runner)
         raise SourceError(
             f"the registry {registry.name} records no version number: nothing to check against"
-            " (is version-table, version-record or style set right?)",
+            + why_nothing_is_recorded(module.text, runner.class_name, runner.method, config.version_record,
+                                      config.style),
             where=str(registry.location),
         )
     extractor.registry = registry

@@ -399,7 +399,8 @@ def parse_spec(text: str, key: str, root: Path, source: str, *, strict: bool = T
     shape_ok = len(parts) == 2 if strict else len(parts) <= 2
     if (strict and not colon) or not target or not shape_ok or not all(p.isidentifier() for p in parts):
         form = "path/to/file.py:Class.method" if strict else "path/to/file.py[:Name[.method]]"
-        raise ConfigError(f"{key}: {text!r} is not of the form {form}", where=source)
+        raise ConfigError(f"{key}: {text!r} is not of the form {form}{what_it_names(root, target, parts)}",
+                          where=source)
     if target.endswith(".py") or "/" in target or os.sep in target:
         relative = Path(target)
         if relative.is_absolute():
@@ -436,6 +437,20 @@ def named_codes(values: list[str] | None, flag: str) -> set[Code]:
             raise ConfigError(f"{name!r} is not a finding code{hint}", where=flag)
         codes.add(Code(name))
     return codes
+
+
+def what_it_names(root: Path, target: str, parts: list[str]) -> str:
+    """For ``file.py:name`` where Class.method was expected: what ``name`` is there, and the
+    configuration that fits it."""
+    path = root / target
+    if len(parts) != 1 or not target.endswith(".py") or not path.is_file():
+        return ""
+    from bundler.suggest import style_for_function
+
+    try:
+        return style_for_function(path.read_text(encoding="utf-8"), parts[0], target)
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def apply_overrides(config: Config, runner: str | None, stores: list[str] | None, cwd: Path) -> Config:

@@ -119,7 +119,10 @@ def unused(comment: Comment, level: Severity) -> Finding:
     codes = ", ".join(comment.codes) or "no code"
     unknown = [code for code in comment.codes if code not in {c.value for c in Code}]
     if unknown:
-        why = f"{', '.join(unknown)} is not a finding code (bundler check --list-codes)"
+        from bundler.suggest import did_you_mean
+
+        hint = did_you_mean(unknown[0], [c.value for c in Code]).removeprefix("; ")
+        why = f"{', '.join(unknown)} is not a finding code ({hint or 'bundler check --list-codes lists them'})"
     elif not comment.reason:
         why = "it gives no reason: say why after the brackets"
     else:

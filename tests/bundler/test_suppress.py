@@ -146,3 +146,12 @@ def test_a_comment_for_a_code_switched_off_on_the_command_line_is_not_unused(cod
     root = codebase(store__py=store)
     code, report = check_json(capsys, root, "--ignore", "missing-migration")
     assert (code, report["findings"], report["suppressed"]) == (0, [], [])
+
+
+def test_a_mistyped_code_in_a_comment_gets_the_nearest(codebase, capsys) -> None:
+    store = WITHOUT_28.replace("        self.m27()\n", "        self.m27()  # bundler: ignore[missing-migrations] known\n")
+    code, report = check_json(capsys, codebase(store__py=store))
+    assert code == 1
+    assert report["findings"][-1]["message"] == (
+        "the suppression ignore[missing-migrations] suppresses nothing: missing-migrations is not a finding code"
+        " (did you mean 'missing-migration'?)")
