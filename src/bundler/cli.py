@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 
 from bundler import __version__
 from bundler.check import run_check
-from bundler.config import Config, load_config, projects_below_an_unconfigured_folder, with_selection
+from bundler.config import (
+    Config, load_config, projects_below_an_unconfigured_folder, with_repository, with_selection,
+)
 from bundler.errors import EXIT_CANNOT_VERIFY, EXIT_FINDINGS, EXIT_OK, BundlerError, CheckFailed, ConfigError
 from bundler.ftypes import CheckResult
 from bundler.report import FORMATS, counted, render, render_error
@@ -108,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
                       "  bundler explain missing-migration")
     explain.add_argument("code", help="a finding code (bundler check --list-codes lists them)")
 
+    init = command("init", "find the registry and the paths, write [tool.bundler], run the check once",
+                   "  bundler init\n  bundler init --print   # show the table, write nothing")
+    init.add_argument("--print", action="store_true", help="print the table instead of writing it into pyproject.toml")
     build = command("build", "check, build build/<bundle> with shiv, verify and smoke-run it", "  bundler build")
     build.add_argument("--force", action="store_true", help="build even when nothing changed")
     sync = command("sync", "install the built bundle atomically, keeping the previous one",
@@ -242,6 +247,28 @@ def provenance_for(fmt: str, config: Config | None) -> Provenance | None:
                       git(root, "rev-parse", "--abbrev-ref", "HEAD"))
 
 
+def command_init(args: argparse.Namespace) -> int:
+    """Read the project, say what was chosen and why, write (or print) the table, check once."""
+    from bundler.config import parse_table
+    from bundler.discover import read_project, toml_table, write_table
+
+    pyproject = Path(args.config) if args.config else Path.cwd() / "pyproject.toml"
+    root = pyproject.resolve().parent
+    reading = read_project(root)
+    for reason in reading.reasons:
+        progress(f"init: {reason}")
+    if args.print:
+        sys.stdout.write(toml_table(reading.table))
+        config = parse_table(reading.table, root, "bundler init")
+    else:
+        write_table(pyproject, reading.table)
+        progress(f"init: wrote [tool.bundler] into {relative_to_cwd(pyproject.resolve())}")
+        config = load_config(str(pyproject))
+    result = run_check(with_repository(config, None))
+    TERMINAL.report(result)
+    return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
 def command_explain(args: argparse.Namespace) -> int:
     from bundler.codes import explain
 
@@ -345,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         TERMINAL = Terminal(quiet=args.quiet, verbose=args.verbose, color=args.color)
         commands = {"check": command_check, "build": command_build, "sync": command_sync,
                     "rollback": command_rollback, "build-and-sync": command_build_and_sync,
-                    "version-bump": command_version_bump, "explain": command_explain}
+                    "version-bump": command_version_bump, "explain": command_explain, "init": command_init}
         return commands[args.command](args)
     except CheckFailed as exc:
         TERMINAL.report(exc.result)
