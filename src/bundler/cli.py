@@ -113,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     init = command("init", "find the registry and the paths, write [tool.bundler], run the check once",
                    "  bundler init\n  bundler init --print   # show the table, write nothing")
     init.add_argument("--print", action="store_true", help="print the table instead of writing it into pyproject.toml")
+    fix = command("fix", "write the calls and mirrors that missing-migration findings ask for (a diff unless --write)",
+                  "  bundler fix           # print the diff\n  bundler fix --write   # apply it, then check")
+    fix.add_argument("--write", action="store_true", help="apply the fixes, then run the check")
     build = command("build", "check, build build/<bundle> with shiv, verify and smoke-run it", "  bundler build")
     build.add_argument("--force", action="store_true", help="build even when nothing changed")
     sync = command("sync", "install the built bundle atomically, keeping the previous one",
@@ -269,6 +272,29 @@ def command_init(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_FINDINGS
 
 
+def command_fix(args: argparse.Namespace) -> int:
+    """The diff of the fixes (exit 1 while there is one), or with --write the fixed files and a check."""
+    from bundler.fix import applied_texts, plan_fixes, unified_diff, write
+
+    config = load_config(args.config)
+    result = run_check(config)
+    plan = plan_fixes(config, result)
+    changed = applied_texts(config, plan)
+    for note in plan.notes:
+        TERMINAL.notice(f"fix: {note}")
+    if not changed:
+        progress("fix: nothing bundler fix can write" + ("" if result.ok else "; the check still fails"))
+        return EXIT_OK if result.ok else EXIT_FINDINGS
+    if not args.write:
+        sys.stdout.write(unified_diff(config, changed))
+        return EXIT_FINDINGS
+    write(config, changed)
+    progress(f"fix: wrote {', '.join(config.display_prefix + name for name in sorted(changed))}")
+    after = run_check(load_config(args.config))
+    TERMINAL.report(after)
+    return EXIT_OK if after.ok else EXIT_FINDINGS
+
+
 def command_explain(args: argparse.Namespace) -> int:
     from bundler.codes import explain
 
@@ -372,7 +398,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         TERMINAL = Terminal(quiet=args.quiet, verbose=args.verbose, color=args.color)
         commands = {"check": command_check, "build": command_build, "sync": command_sync,
                     "rollback": command_rollback, "build-and-sync": command_build_and_sync,
-                    "version-bump": command_version_bump, "explain": command_explain, "init": command_init}
+                    "version-bump": command_version_bump, "explain": command_explain, "init": command_init,
+                    "fix": command_fix}
         return commands[args.command](args)
     except CheckFailed as exc:
         TERMINAL.report(exc.result)
