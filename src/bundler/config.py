@@ -132,6 +132,7 @@ def find_pyproject(start: Path) -> Path | None:
 
 # Folders no project's configuration lives in: tools' caches, environments, outputs.
 UNSEARCHED_FOLDERS = {"node_modules", "build", "dist", "venv", "site-packages", "__pycache__"}
+SEARCH_DEPTH = 4  # services/notes/pyproject.toml is two deep; a home folder is not walked whole
 
 
 def projects_below_an_unconfigured_folder(cwd: Path) -> list[Path]:
@@ -142,7 +143,9 @@ def projects_below_an_unconfigured_folder(cwd: Path) -> list[Path]:
         return []
     found = []
     for folder, subfolders, files in os.walk(cwd):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in UNSEARCHED_FOLDERS)
+        deep = len(Path(folder).relative_to(cwd).parts) >= SEARCH_DEPTH
+        subfolders[:] = [] if deep else sorted(d for d in subfolders if not d.startswith(".")
+                                               and d not in UNSEARCHED_FOLDERS)
         candidate = Path(folder) / "pyproject.toml"
         if "pyproject.toml" in files and candidate != nearest and has_tool_table(candidate):
             found.append(candidate)
