@@ -86,3 +86,37 @@ def test_the_diff_by_default_and_write_applies_it(tmp_path: Path, capsys) -> Non
     assert out.splitlines() == ["fix: wrote src/notes/store.py", "verified: 1 path applies all 2 registered migrations"]
     assert main(["fix", "--config", config]) == 0
     assert capsys.readouterr().out == "fix: nothing bundler fix can write\n"
+
+
+PATHS = """\
+import sqlite3
+
+from notes.runner import Runner
+from notes.store import Store
+
+
+def runner_path(db_path):
+    conn = sqlite3.connect(db_path)
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_versions (version INTEGER PRIMARY KEY)")
+    Runner(conn).run_all()
+    conn.commit()
+
+
+def store_path(db_path):
+    Store(db_path).conn.commit()
+"""
+
+
+def test_a_carried_over_mirror_builds_the_registrys_schema(tmp_path: Path, capsys) -> None:
+    app = write_app(tmp_path / "notes", files={"src/notes/paths.py": PATHS},
+                    extra='[tool.bundler.runtime]\nrunner = "notes.paths:runner_path"\nstores = ["notes.paths:store_path"]')
+    store = app / "src" / "notes" / "store.py"
+    text = store.read_text().replace("        self.add_tags()\n", "")
+    store.write_text(text[: text.index("    def add_tags")].rstrip() + "\n")
+    config = str(app / "pyproject.toml")
+    assert main(["check", "--runtime", "--config", config, "--format", "json"]) == 1
+    assert {f["code"] for f in json.loads(capsys.readouterr().out)["findings"]} == {"missing-migration", "schema-drift"}
+    assert main(["fix", "--write", "--config", config]) == 0
+    capsys.readouterr()
+    assert main(["check", "--runtime", "--config", config]) == 0  # no drift: the mirror is the registry's step
+    assert capsys.readouterr().out == "verified: 1 path applies all 2 registered migrations\n"
