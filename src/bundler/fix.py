@@ -39,6 +39,7 @@ class Plan:
 
     insertions: dict[str, list[Insertion]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    carried: dict[str, list[str]] = field(default_factory=dict)  # imports and constants added per file
 
     def add(self, file: str, insertion: Insertion) -> None:
         self.insertions.setdefault(file, []).append(insertion)
@@ -98,10 +99,14 @@ def plan_one(config: Config, prefix: str, registry: MigrationList, path: Migrati
     plan.add(relative, Insertion(line, rank, f"{' ' * indent}self.{name}()\n"))
     if uncalled is None:
         others = [v for v in origin.versions if v != version and v in applied]
-        mirror, note = carried_over(config, prefix, origin, version, klass, tree, name, others)
+        mirror, note, names = carried_over(config, prefix, origin, version, klass, tree, name, others)
         if note:
             plan.notes.append(f"{finding.location}: version {version}: {note}")
         plan.add(relative, Insertion(place_of_method(klass, path, before), rank, mirror, method=True))
+        for statement in names:  # the imports and constants it uses, once per file
+            if statement not in plan.carried.setdefault(relative, []):
+                plan.carried[relative].append(statement)  # in this order, ahead of every call and method
+                plan.add(relative, Insertion(place_of_names(tree), len(plan.carried[relative]) - 10**6, statement))
 
 
 def method_of(klass: ast.ClassDef, name: str) -> Function | None:
@@ -147,14 +152,16 @@ def place_of_method(klass: ast.ClassDef, path: MigrationList, before: int | None
 
 
 def carried_over(config: Config, prefix: str, origin: Migration, version: int, klass: ast.ClassDef,
-                 module: ast.Module, name: str, others: list[int]) -> tuple[str, str | None]:
-    """The registry's migration as a method of the path's class, or a stub that raises and why."""
+                 module: ast.Module, name: str, others: list[int]) -> tuple[str, str | None, list[str]]:
+    """The registry's migration as a method of the path's class (and the module-level imports and
+    constants it needs), or a stub that raises and why."""
     _, lines, tree = parsed(config, prefix, origin.location.file)
     source = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
                    and n.lineno == origin.location.line), None)
     indent = " " * (klass.body[0].col_offset if klass.body else klass.col_offset + 4)
     said = f"Mirrors {origin.method} ({origin.location}), which records version {version}"
     missing = sorted(unsafe_names(source, klass, module)) if source is not None else ["its source"]
+    statements, missing = module_names(tree, lines, missing)
     reasons = [f"it uses {', '.join(missing)}, which {klass.name} does not have"] if missing else []
     reasons += [f"it also records {v}, which the path applies already" for v in others]
     if reasons:
@@ -163,14 +170,56 @@ def carried_over(config: Config, prefix: str, origin: Migration, version: int, k
                 f" write it.\"\"\"\n{indent}    raise NotImplementedError(\"{klass.name}.{name}: the mirror of"
                 f" {origin.method} (version {version}) is not written yet\")\n")
         return stub, (f"{origin.method} could not be carried over into {klass.name} ({why}): wrote"
-                      f" {klass.name}.{name} as a stub that raises; write its body")
+                      f" {klass.name}.{name} as a stub that raises; write its body"), []
     assert source is not None
     signature = "".join(lines[source.lineno - 1: source.body[0].lineno - 1])
     rest = source.body[1:] if has_docstring(source) else source.body
     body = "".join(lines[rest[0].lineno - 1: source.end_lineno]) if rest else ""
     text = textwrap.dedent(signature + f'{" " * source.body[0].col_offset}"""{said}."""\n' + body)
     renamed = text.replace(f"def {source.name}(", f"def {name}(", 1)
-    return "\n" + textwrap.indent(renamed, indent), None
+    return "\n" + textwrap.indent(renamed, indent), None, statements
+
+
+def module_names(tree: ast.Module, lines: list[str], missing: list[str]) -> tuple[list[str], list[str]]:
+    """The registry module's imports and constants (a literal, or an expression of literals and
+    such constants) that define ``missing`` module names, as source text in their order; and what
+    stays missing (``self.x``, and names bound otherwise)."""
+    definitions: dict[str, ast.stmt] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and not (isinstance(node, ast.ImportFrom) and node.level):
+            definitions.update({(alias.asname or alias.name).split(".")[0]: node for alias in node.names})
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            definitions[node.targets[0].id] = node
+    needed: list[ast.stmt] = []
+    still = []
+    queue = list(missing)
+    while queue:
+        name = queue.pop(0)
+        node = definitions.get(name)
+        literal = isinstance(node, ast.Assign) and all(
+            isinstance(n, (ast.Constant, ast.Name, ast.BinOp, ast.Add, ast.Load, ast.JoinedStr, ast.FormattedValue,
+                           ast.Tuple)) for n in ast.walk(node.value))
+        if node is None or not (literal or isinstance(node, (ast.Import, ast.ImportFrom))):
+            still.append(name)
+            continue
+        if node not in needed:
+            needed.append(node)
+            if isinstance(node, ast.Assign):
+                queue += [n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)]
+    if still:
+        return [], still
+    ordered = sorted(needed, key=lambda n: (isinstance(n, ast.Assign), n.lineno))  # imports first
+    return ["".join(lines[n.lineno - 1: n.end_lineno]) for n in ordered], []
+
+
+def place_of_names(tree: ast.Module) -> int:
+    """After the module's last top-level import (else its docstring), where added names go."""
+    imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    if imports:
+        return (imports[-1].end_lineno or imports[-1].lineno) - 1
+    first = tree.body[0] if tree.body else None
+    docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+    return (first.end_lineno or 1) - 1 if docstring and first is not None else -1
 
 
 def has_docstring(function: Function) -> bool:

@@ -18,13 +18,13 @@ from ..newapp import write_app
 CHECKER_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "checker"
 
 # Every failing method-list fixture with a missing-migration, and what fix makes of it:
-# "fixed" (the check passes), "other" (no missing number left; the fixture's other finding stays),
+# "fixed" (the check passes), "other" (no missing number left; the fixture's other findings stay),
 # "stub" (the registry's migration cannot be carried over: a stub that raises, said so),
 # "by hand" (nothing to place the call beside: said so).
 OUTCOMES = {
     "defined_not_called-bad": "fixed", "dispatch_getattr-bad": "fixed", "grouping-bad": "fixed",
     "method_loop-bad": "fixed", "clash-bad": "other", "helper_param-bad": "other",
-    "constants-bad": "stub", "helpers_deep-bad": "stub", "incident-bad": "stub", "multi_record-bad": "stub",
+    "constants-bad": "other", "helpers_deep-bad": "stub", "incident-bad": "stub", "multi_record-bad": "stub",
     "sql_forms-bad": "stub", "user_version-bad": "stub", "fresh_schema-stale": "by hand", "head_methods-bumped": "by hand",
 }
 
@@ -120,3 +120,12 @@ def test_a_carried_over_mirror_builds_the_registrys_schema(tmp_path: Path, capsy
     capsys.readouterr()
     assert main(["check", "--runtime", "--config", config]) == 0  # no drift: the mirror is the registry's step
     assert capsys.readouterr().out == "verified: 1 path applies all 2 registered migrations\n"
+
+
+def test_the_imports_and_constants_a_mirror_uses_are_carried_over_too(tmp_path: Path, capsys) -> None:
+    config = fixture_copy("constants-bad", tmp_path)
+    assert main(["fix", "--config", str(config)]) == 1
+    diff = capsys.readouterr().out
+    assert ("+from app.versions import SELF_HEALING_CLAIM, SUBAGENTS, UNIQUE_HASH\n+RECORD = \"INSERT OR IGNORE INTO"
+            " schema_versions (version, applied_at) VALUES (?, ?)\"\n") in diff
+    assert "+        self.conn.execute(RECORD, (SELF_HEALING_CLAIM, \"now\"))\n" in diff
