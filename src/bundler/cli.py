@@ -67,7 +67,7 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = ArgumentParser(prog="bundler", description="Prove every migration path applies every migration; ship the worker.")
+    parser = ArgumentParser(prog="bundler", description="Prove every migration path applies every migration; ship the project.")
     parser.add_argument("--version", action="version", version=f"bundler {__version__}")
     # The common options go before the command (bundler -v check) or after it (bundler check -v).
     common = ArgumentParser(add_help=False)
