@@ -1,5 +1,5 @@
 """The README's "Using bundler in another repository", followed as written by a new user on a
-fresh app with a runner and a store: init, check, fix, build, sync (pre-commit: test_pre_commit)."""
+fresh app with a runner and a store: init, check, fix, build, sync, then its pre-commit hook."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import yaml
+
 from tests.newapp import write_app
+from tests.repository.test_pre_commit import git, pre_commit, readme_pre_commit_config
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,3 +65,12 @@ def test_the_readme_is_followed_as_written_from_nothing_to_an_installed_bundle(t
     ran = subprocess.run([sys.executable, str(installed), "--version"], capture_output=True, text=True,
                          env=dict(env, SHIV_ROOT=str(tmp_path / "shiv")), timeout=120)
     assert ran.stdout == "notes 0.1.0\n"
+
+    # then the hook, as the README's .pre-commit-config.yaml names it (this checkout stands for the repository)
+    config = yaml.safe_load(readme_pre_commit_config())
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    config["repos"][0].update(repo=str(ROOT), rev=head)
+    (app / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
+    git(app, "add", ".")
+    hooked = pre_commit(app, tmp_path / "pre-commit", "run", "--all-files")
+    assert hooked.returncode == 0 and "bundler check" in hooked.stdout and "Passed" in hooked.stdout, hooked.stdout
