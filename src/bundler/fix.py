@@ -120,10 +120,12 @@ def mirror_name(klass: ast.ClassDef, name: str, version: int) -> str:
 
 
 def neighbour_line(path: MigrationList, version: int | None) -> int | None:
+    """The line of the path's call of ``version``, when that call is in the path's own file."""
     if version is None:
         return None
     migration = path.recorders(version)[0]
-    return (migration.call_site or migration.location).line
+    site = migration.call_site or migration.location
+    return site.line if site.file == path.location.file else None
 
 
 def place_of_call(klass: ast.ClassDef, before: int | None, after: int | None) -> tuple[int, int] | None:
