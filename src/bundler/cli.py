@@ -337,11 +337,14 @@ def command_rollback(args: argparse.Namespace) -> int:
 
 def command_build_and_sync(args: argparse.Namespace) -> int:
     from bundler.build import build, bundle_path
-    from bundler.install import install_dir, sync
+    from bundler.install import install_dir, refuse_another_project, sync
+    from bundler.project import packaging
 
     config = load_config(args.config)
+    directory = install_dir(config, args.to)
+    refuse_another_project(directory, packaging(config))  # before building: the build would be for nothing
     build(config, progress, force=args.force)
-    installed = sync(config, bundle_path(config), install_dir(config, args.to))
+    installed = sync(config, bundle_path(config), directory)
     report_install(installed)
     return EXIT_OK
 

@@ -284,8 +284,9 @@ def test_sync_refuses_to_replace_another_projects_bundle(project: Path, built_ap
 
     for command in ("sync", "build-and-sync", "rollback"):
         assert cli(built_app, command, "--to", str(target)) == 1
-        err = capsys.readouterr().err
-        assert err.count("\n") == 1, err
+        captured = capsys.readouterr()
+        err = captured.err
+        assert err.count("\n") == 1 and captured.out == "", (err, captured.out)  # build-and-sync builds nothing
         assert f"{target}: holds worker-service.pyz of the project memory-worker, not of notes; nothing was changed" in err
         assert tree_of(target) == before
 
