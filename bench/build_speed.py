@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
 from bundler.build import build, run_shiv, silent, source_date_epoch, stage_install  # noqa: E402
+from bundler.project import packaging  # noqa: E402
 from bundler.check import run_check  # noqa: E402
 from bundler.config import load_config  # noqa: E402
 from bundler.install import sync  # noqa: E402
@@ -48,11 +49,12 @@ def main() -> None:
         scratch = Path(name)
         project = copy_project(scratch / "project")
         config = load_config(str(project / "pyproject.toml"))
+        package = packaging(config)
 
         def bare_shiv() -> None:
             with tempfile.TemporaryDirectory(dir=scratch) as stage:
-                site_packages = stage_install(config, Path(stage))
-                run_shiv(config, site_packages, Path(stage) / "bare.pyz", source_date_epoch(project))
+                site_packages = stage_install(config, package, Path(stage))
+                run_shiv(package, site_packages, Path(stage) / "bare.pyz", source_date_epoch(project))
 
         bares, fulls = paired_runs(bare_shiv, lambda: build(config, silent, force=True), BUILD_PAIRS)
         # The staging both sides share takes seconds and drifts with the load on this shared

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from .checkout import WORKER_PROJECT, copy_project
+from .newapp import write_app
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
@@ -79,5 +80,16 @@ def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from bundler.config import load_config
 
     root = copy_project(tmp_path_factory.mktemp("built") / "project")
+    build(load_config(str(root / "pyproject.toml")), silent)
+    return root
+
+
+@pytest.fixture(scope="session")
+def built_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Another project (tests/newapp.py, named notes) with build/notes.pyz built once for the session."""
+    from bundler.build import build, silent
+    from bundler.config import load_config
+
+    root = write_app(tmp_path_factory.mktemp("app") / "notes")
     build(load_config(str(root / "pyproject.toml")), silent)
     return root

@@ -27,10 +27,12 @@ from pathlib import Path
 import libcst as cst
 
 from bundler.check import run_check
-from bundler.config import Config, read_pyproject
+from bundler.config import Config
 from bundler.errors import BuildFailed, BundleError, CheckFailed, ConfigError, error_line
 from bundler.ftypes import CheckResult, Finding
-from bundler.report import counted, summary_line
+from bundler.payload import Payload, compile_members, import_payload, payload_of
+from bundler.project import Packaging, packaging
+from bundler.report import applied_phrase, counted, summary_line
 from bundler.runtime import Launcher, runtime_findings
 from bundler.vcs import git
 
@@ -60,11 +62,11 @@ class BuildRecord:
 
 
 def bundle_path(config: Config) -> Path:
-    return config.root / "build" / config.bundle_name
+    return config.root / "build" / packaging(config).bundle_name
 
 
 def record_path(config: Config) -> Path:
-    return config.root / "build" / f"{config.bundle_name}.json"
+    return config.root / "build" / f"{packaging(config).bundle_name}.json"
 
 
 def read_record(path: Path) -> BuildRecord | None:
@@ -100,7 +102,7 @@ def staged_files(root: Path) -> Iterator[Path]:
             yield relative
 
 
-def fingerprint(config: Config, epoch: int) -> str:
+def fingerprint(config: Config, package: Packaging, epoch: int) -> str:
     """Changes when anything that goes into the bundle changes: sources, configuration,
     dependency set (the pinned tools), the Python version, and the time stamped on members."""
     digest = hashlib.sha256()
@@ -110,9 +112,9 @@ def fingerprint(config: Config, epoch: int) -> str:
         "python": sys.version,
         "shiv": SHIV_VERSION,
         "tools": {name: package_version(name) for name in (*PACKAGER_TOOLS, "pip", "libcst")},
-        "bundle": config.bundle_name,
+        "bundle": package.bundle_name,
         "packages": list(config.bundle_packages),
-        "script": config.console_script,
+        "script": package.script,
         "epoch": epoch,
     }
     digest.update(json.dumps(environment, sort_keys=True).encode())
@@ -163,15 +165,37 @@ def require_packager_tools() -> None:
     missing = [name for name in PACKAGER_TOOLS if find_spec(name) is None]
     if missing:
         raise ConfigError(f"building a bundle needs {' and '.join(missing)}, the packager's tools:"
-                          " pip install 'migration-bundler[build]'")
+                          f" {build_extra_command()}")
+
+
+def build_extra_command() -> str:
+    """How to add the ``build`` extra from where this bundler came from (the distribution is not
+    on the package index: the README installs it from the repository)."""
+    from importlib.metadata import PackageNotFoundError, distribution
+    from urllib.parse import unquote, urlparse
+
+    from bundler.codes import REPOSITORY_URI
+
+    try:
+        origin = json.loads(distribution("migration-bundler").read_text("direct_url.json") or "{}")
+    except (PackageNotFoundError, ValueError):
+        origin = {}
+    url, vcs = origin.get("url"), origin.get("vcs_info")
+    if isinstance(url, str) and isinstance(vcs, dict):
+        return f"pip install 'migration-bundler[build] @ {vcs.get('vcs', 'git')}+{url}@{vcs.get('commit_id', '')}'"
+    if isinstance(url, str) and url.startswith("file://"):
+        editable = "-e " if origin.get("dir_info", {}).get("editable") else ""
+        return f"pip install {editable}'{unquote(urlparse(url).path)}[build]'"
+    return f"pip install 'migration-bundler[build] @ git+{REPOSITORY_URI}'"
 
 
 def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRecord:
     """Build, verify and smoke-run the bundle; returns its record. Up to date: does nothing."""
     require_packager_tools()
+    package = packaging(config)
     target = bundle_path(config)
     epoch = source_date_epoch(config.root)
-    inputs = fingerprint(config, epoch)
+    inputs = fingerprint(config, package, epoch)
     previous = read_record(record_path(config))
     if not force and previous and previous.inputs == inputs and target.is_file() and sha256_of(target) == previous.sha256:
         progress(f"build: {display(config, target)} is up to date (sha256 {previous.sha256[:12]})")
@@ -185,7 +209,7 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
         with tempfile.TemporaryDirectory(prefix="bundler-stage-") as stage, ThreadPoolExecutor(1) as pool:
             # Staging and shiv mostly wait on subprocesses: the check of the source runs meanwhile.
             # Nothing is moved into place unless it passes; a failure stops the build at once.
-            zipapp = pool.submit(build_zipapp, config, Path(stage), temporary, epoch, progress, cancel)
+            zipapp = pool.submit(build_zipapp, config, package, Path(stage), temporary, epoch, progress, cancel)
             try:
                 result = run_check(config, trees=trees)
                 if not result.ok:
@@ -196,7 +220,7 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
                 cancel.set()
                 raise
         progress(f"build: zipapp of {temporary.stat().st_size // 1024} KiB; verifying it")
-        versions = verify_bundle(config, temporary, progress, trees)
+        versions = verify_bundle(config, package, temporary, display(config, target), progress, trees)
         record = BuildRecord(
             bundle=target.name, sha256=sha256_of(temporary), version=bundle_version(temporary),
             versions_applied=versions, source_commit=source_commit(config.root),
@@ -208,7 +232,7 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
     finally:
         temporary.unlink(missing_ok=True)
     write_json_atomically(record_path(config), asdict(record))
-    progress(f"build: {display(config, target)} sha256 {record.sha256[:12]}, worker {record.version}",
+    progress(f"build: {display(config, target)} sha256 {record.sha256[:12]}, {package.project} {record.version}",
              time.monotonic() - started)  # the whole build's duration
     return record
 
@@ -221,14 +245,14 @@ def display(config: Config, path: Path) -> str:
         return str(path)
 
 
-def build_zipapp(config: Config, stage: Path, output: Path, epoch: int, progress: Progress = silent,
-                 cancel: threading.Event | None = None) -> None:
-    site_packages = stage_install(config, stage, cancel, progress)
+def build_zipapp(config: Config, package: Packaging, stage: Path, output: Path, epoch: int,
+                 progress: Progress = silent, cancel: threading.Event | None = None) -> None:
+    site_packages = stage_install(config, package, stage, cancel, progress)
     progress(f"build: building the zipapp with shiv {SHIV_VERSION}")
-    run_shiv(config, site_packages, output, epoch, cancel, progress)
+    run_shiv(package, site_packages, output, epoch, cancel, progress)
 
 
-def stage_install(config: Config, stage: Path, cancel: threading.Event | None = None,
+def stage_install(config: Config, package: Packaging, stage: Path, cancel: threading.Event | None = None,
                   progress: Progress = silent) -> Path:
     """Copy the project, build its wheel, install it (no bytecode, no scripts) into site-packages."""
     project = stage / "project"
@@ -238,13 +262,13 @@ def stage_install(config: Config, stage: Path, cancel: threading.Event | None = 
         shutil.copyfile(config.root / relative, destination)
     wheels = stage / "wheels"
     site_packages = stage / "site-packages"
-    name = distribution_name(config.root)
     # No cache: the build neither reads nor writes the user's pip cache, and stays the same on any machine.
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "--quiet", "--no-cache-dir"]
     run_step("building the wheel", [*pip, "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(wheels),
                                     str(project)], cwd=stage, cancel=cancel, progress=progress)
     run_step("installing the wheel", [*pip, "install", "--no-deps", "--no-compile", "--no-index", "--find-links",
-                                      str(wheels), "--target", str(site_packages), name], cwd=stage, cancel=cancel,
+                                      str(wheels), "--target", str(site_packages), package.project], cwd=stage,
+             cancel=cancel,
              progress=progress)
     shutil.rmtree(site_packages / "bin", ignore_errors=True)  # scripts carry this machine's interpreter path
     keep_only(site_packages, config.bundle_packages)
@@ -268,19 +292,11 @@ def keep_only(site_packages: Path, packages: tuple[str, ...]) -> None:
                                   or line.split(",", 1)[0].endswith("RECORD")), encoding="utf-8")
 
 
-def distribution_name(root: Path) -> str:
-    project = read_pyproject(root / "pyproject.toml").get("project", {})
-    name = project.get("name") if isinstance(project, dict) else None
-    if not isinstance(name, str) or not name:
-        raise ConfigError("[project] name is required to build the bundle", where=str(root / "pyproject.toml"))
-    return name
-
-
-def run_shiv(config: Config, site_packages: Path, output: Path, epoch: int, cancel: threading.Event | None = None,
-             progress: Progress = silent) -> None:
+def run_shiv(package: Packaging, site_packages: Path, output: Path, epoch: int,
+             cancel: threading.Event | None = None, progress: Progress = silent) -> None:
     env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch))
     run_step("building the zipapp with shiv", [
-        sys.executable, "-m", "shiv", "--site-packages", str(site_packages), "--console-script", config.console_script,
+        sys.executable, "-m", "shiv", "--site-packages", str(site_packages), "--console-script", package.script,
         "--output-file", str(output), "--python", "/usr/bin/env python3", "--reproducible", "--compile-pyc",
     ], cwd=site_packages.parent, env=env, cancel=cancel, progress=progress)
 
@@ -313,40 +329,56 @@ def run_step(what: str, command: list[str], *, cwd: Path, env: dict[str, str] | 
     progress(f"build: {what}: done", time.monotonic() - started)
 
 
-def verify_bundle(config: Config, bundle: Path, progress: Progress, trees: dict[str, cst.Module] | None = None) -> list[int]:
-    """The stores read from inside the archive must pass and equal the source, and the bundle
-    must survive its smoke run. Both run side by side; either failing stops the build."""
+def verify_bundle(config: Config, package: Packaging, bundle: Path, shown_as: str, progress: Progress,
+                  trees: dict[str, cst.Module] | None = None) -> list[int]:
+    """Every module in the archive must compile; the stores read from inside it must pass and
+    equal the source; the bundle must survive its smoke run. The check and the smoke run go side
+    by side; any failure stops the build. ``shown_as`` is the name the user knows the bundle by."""
     with tempfile.TemporaryDirectory(prefix="bundler-smoke-") as name, \
             Launcher(config.root, bundle, config.runtime.timeout, entry_arguments=("--version",),
                      label="the new bundle") as launcher:
         scratch = Path(name)
         started = time.monotonic()
         launcher.start(scratch)  # first: shiv's extraction is the smoke run's longest step
+        compiled = compile_members(bundle, shown_as, config.root, config.display_prefix)
         with ThreadPoolExecutor(1) as pool:
-            smoke = pool.submit(smoke_run, config, launcher, scratch)
-            result = run_check(config, [bundle], trees)
+            smoke = pool.submit(smoke_run, config, package, bundle, launcher, scratch)
+            result = run_check(config, [bundle], trees, shown_as={bundle: shown_as})
             checked = time.monotonic() - started
             smoke_failure = smoke.exception()
             smoked_in = time.monotonic() - started
     if not result.ok:
         raise CheckFailed(result, "the bundle")
-    applied = result.registry.applied()
-    progress(f"verify: the stores inside the bundle equal the source and apply all {len(applied)} migrations", checked)
+    applied = result.applied_by_every_path()
+    progress(f"verify: {counted(compiled, 'module')} in the bundle compile; its stores equal the source and apply"
+             f" {applied_phrase(result)}", checked)
     if smoke_failure is not None:
         raise smoke_failure
-    smoked = CheckResult(registry=result.registry, paths=(), findings=tuple(smoke.result()))
+    findings, payload = smoke.result()
+    smoked = CheckResult(registry=result.registry, paths=(), findings=tuple(findings))
     if not smoked.ok:
         raise CheckFailed(smoked, "the bundle's smoke run")
-    fixtures = len(config.runtime.upgrade_fixtures)
-    progress(f"smoke: a fresh database and {counted(fixtures, 'upgrade fixture')}"
-             " reach the full schema from the bundle, every row kept", smoked_in)
+    progress(f"smoke: {smoke_phrase(config, package, payload)}", smoked_in)
     return applied
 
 
-def smoke_run(config: Config, launcher: Launcher, scratch: Path) -> list[Finding]:
+def smoke_phrase(config: Config, package: Packaging, payload: Payload) -> str:
+    """What the smoke run did, and nothing it did not."""
+    said = f"`{package.script} --version` ran; {counted(len(payload.modules), 'module')} of" \
+           f" {', '.join(payload.packages) or package.project} import from the bundle"
+    if config.runtime.runner:
+        fixtures = len(config.runtime.upgrade_fixtures)
+        said += (f"; a fresh database and {counted(fixtures, 'upgrade fixture')} reach the full schema from it,"
+                 " every row kept")
+    return said
+
+
+def smoke_run(config: Config, package: Packaging, bundle: Path, launcher: Launcher,
+              scratch: Path) -> tuple[list[Finding], Payload]:
     """The bundle starts (``launcher``'s first start is ``--version``, which is also shiv's
-    extraction), and every path inside it builds the full schema, keeping every row: returns
-    the runtime findings."""
+    extraction), every module of the project's packages imports from it, and (with runtime
+    paths configured) every path inside it builds the full schema, keeping every row: returns
+    the runtime findings and what was imported."""
     try:
         if config.runtime.runner:
             findings = runtime_findings(config, launcher=launcher)
@@ -358,7 +390,10 @@ def smoke_run(config: Config, launcher: Launcher, scratch: Path) -> list[Finding
         raise BuildFailed(f"the bundle fails to start: {error}") from None
     if started is not None and started.returncode != 0:
         raise BuildFailed(f"the bundle fails to start: {error_line(started.stderr) or f'exit code {started.returncode}'}")
-    return findings
+    payload = payload_of(bundle, package.project, config.bundle_packages)
+    assert launcher.extracted is not None  # prepared above
+    import_payload(payload, launcher.extracted, scratch, config.runtime.timeout)
+    return findings, payload
 
 
 def bundle_version(bundle: Path) -> str:

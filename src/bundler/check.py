@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from bundler.config import Config
 from bundler.errors import BundleError, SourceError, UnresolvableError
 from bundler import styles
 from bundler.extract import Extractor, fresh_migration
-from bundler.ftypes import CheckResult, Code, EntrySpec, Finding, Head, Location, Migration, MigrationList, Severity
+from bundler.ftypes import (
+    BuiltFrom, CheckResult, Code, EntrySpec, Finding, Head, Location, Migration, MigrationList, Severity,
+)
 from bundler.records import RecordingRules
 from bundler.sources import Archive, ModuleSet, ProjectFolder, module_name_for
 from bundler.suppress import apply_suppressions, read_baseline
@@ -28,30 +31,37 @@ def recording_rules(config: Config) -> RecordingRules:
 
 
 def run_check(config: Config, bundles: Sequence[Path] = (), trees: dict[str, cst.Module] | None = None,
-              *, runtime: bool = False) -> CheckResult:
+              *, runtime: bool = False, shown_as: Mapping[Path, str] | None = None) -> CheckResult:
     """Verify every store path against the registry, in the source and inside each bundle (and,
     with ``runtime``, run every path and compare schemas); then set the accepted findings aside.
 
     ``trees`` carries parsed texts from an earlier check in the same process (the build checks
-    the source, then the bundle built from it)."""
+    the source, then the bundle built from it); ``shown_as`` names a bundle as the user knows it
+    (the build checks a temporary file that becomes build/<bundle>)."""
     runner, stores = config.require_entries()
     source = ModuleSet(ProjectFolder(config.root, prefix=config.display_prefix), trees)
     registry, paths, head = extract_lists(source, config, runner, stores)
     findings = verify(registry, paths, config.severity, head, config.base)
     copies: list[ModuleSet] = []
     for bundle in bundles:
-        archive, bundle_registry, bundle_paths, bundle_head, stale = check_bundle(Path(bundle), source, runner, stores, config)
+        archive, bundle_registry, bundle_paths, bundle_head, stale = check_bundle(
+            Path(bundle), source, runner, stores, config, (shown_as or {}).get(Path(bundle)))
         copies.append(archive)
         paths += bundle_paths
-        findings += verify(registry, bundle_paths, config.severity) + stale
+        inside = verify(registry, bundle_paths, config.severity) + stale
         if bundle_head is not None:  # every step must be inside the archive too
-            findings += apply_severity(head_findings(bundle_registry, bundle_head, config.base), config.severity)
+            inside += apply_severity(head_findings(bundle_registry, bundle_head, config.base), config.severity)
+        findings += with_sources(inside, archive, source)
     if runtime:
         from bundler.runtime import runtime_findings  # runs subprocesses: only when asked
 
         findings += [finding for bundle in (bundles or [None]) for finding in runtime_findings(config, bundle)]
+    checked = set(Code) - ({Code.SCHEMA_DRIFT, Code.DATA_LOSS} if not runtime else set()) \
+        - ({Code.STALE_BUNDLE} if not bundles else set())
+    baseline = read_baseline(config.baseline, source.origin.display(config.baseline.relative_to(config.root.resolve())
+                                                                   .as_posix()) if config.baseline else "")
     active, suppressed = apply_suppressions(findings, source.loaded(), [m for s in copies for m in s.loaded()],
-                                            read_baseline(config.baseline), config.severity)
+                                            baseline, config.severity, checked)
     return CheckResult(registry=registry, paths=tuple(paths), findings=tuple(active), suppressed=tuple(suppressed))
 
 
@@ -62,9 +72,13 @@ def extract_lists(
     extractor = Extractor(modules, recording_rules(config), runner, records_nothing_targets(config.records_nothing))
     registry = migration_list(extractor, runner, config)
     if not registry.applied():
+        from bundler.suggest import why_nothing_is_recorded
+
+        module = extractor.module_for(runner)
         raise SourceError(
             f"the registry {registry.name} records no version number: nothing to check against"
-            " (is version-table, version-record or style set right?)",
+            + why_nothing_is_recorded(module.text, runner.class_name, runner.method, config.version_record,
+                                      config.style),
             where=str(registry.location),
         )
     extractor.registry = registry
@@ -163,10 +177,36 @@ def archive_spec(spec: EntrySpec) -> EntrySpec:
     return spec
 
 
+def with_sources(findings: list[Finding], archive: ModuleSet, source: ModuleSet) -> list[Finding]:
+    """Each finding inside a bundle with the source file its member was built from, and its
+    message as it reads against the sources (member names replaced, the bundle's name gone), so
+    that the baseline accepts it as it accepts the source's own finding."""
+    members = {}
+    for module in archive.loaded():
+        original = source.by_name(module.dotted) if module.dotted else None
+        if original is not None:
+            members[module.display] = original.display
+    if not members:
+        return findings
+    label = archive.origin.label
+    names = sorted(members, key=len, reverse=True)  # a longer member name first: none is cut in two
+    pattern = re.compile("|".join(re.escape(name) for name in names))
+    built = []
+    for finding in findings:
+        file = members.get(finding.location.file)
+        if file is None:
+            built.append(finding)
+            continue
+        message = pattern.sub(lambda match: members[match.group(0)], finding.message).replace(f" ({label})", "")
+        built.append(replace(finding, built_from=BuiltFrom(Location(file, finding.location.line), message)))
+    return built
+
+
 def check_bundle(
     bundle: Path, source: ModuleSet, runner: EntrySpec, stores: Sequence[EntrySpec], config: Config,
+    shown_as: str | None = None,
 ) -> tuple[ModuleSet, MigrationList, list[MigrationList], Head | None, list[Finding]]:
-    archive = ModuleSet(Archive(bundle), source.trees)
+    archive = ModuleSet(Archive(bundle, label=shown_as or ""), source.trees)
     stale: list[Finding] = []
     for spec in (runner, *stores, *config.fresh_stores):
         if (config.root / spec.target).is_dir():
@@ -176,7 +216,7 @@ def check_bundle(
         if module is None:
             raise BundleError(
                 f"no Python source for {inside.target} inside the archive: cannot verify"
-                " (was it built with .py files?)", where=str(bundle),
+                " (was it built with .py files?)", where=archive.origin.label,
             )
         original = source.by_path(spec.target) if inside is not spec else source.by_name(spec.target)
         if original is not None and original.text != module.text:

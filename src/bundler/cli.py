@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 
 from bundler import __version__
 from bundler.check import run_check
-from bundler.config import Config, load_config
+from bundler.config import (
+    Config, load_config, projects_below_an_unconfigured_folder, with_repository, with_selection,
+)
 from bundler.errors import EXIT_CANNOT_VERIFY, EXIT_FINDINGS, EXIT_OK, BundlerError, CheckFailed, ConfigError
 from bundler.ftypes import CheckResult
 from bundler.report import FORMATS, counted, render, render_error
@@ -32,7 +34,8 @@ CHECK_EXAMPLES = """\
   bundler check --runner src/app/runner.py:Runner.run_all --store src/app/store.py:Store.__init__
   bundler check --bundle build/worker-service.pyz --format sarif --output bundler.sarif
   bundler check --runtime"""
-INSTALL_DIR_HELP = "install directory (default: install-dir, $BUNDLER_INSTALL_DIR, ~/.memory-worker/bundle)"
+INSTALL_DIR_HELP = ("install directory (default: $BUNDLER_INSTALL_DIR, else install-dir, else"
+                    " ~/.local/share/<project>/bundle)")
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -64,7 +67,7 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = ArgumentParser(prog="bundler", description="Prove every migration path applies every migration; ship the worker.")
+    parser = ArgumentParser(prog="bundler", description="Prove every migration path applies every migration; ship the project.")
     parser.add_argument("--version", action="version", version=f"bundler {__version__}")
     # The common options go before the command (bundler -v check) or after it (bundler check -v).
     common = ArgumentParser(add_help=False)
@@ -93,17 +96,30 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--root", help="the folder paths in the report are relative to (default: the git top level)")
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--output", type=Path, help="write the report here instead of standard output")
+    check.add_argument("--sarif", type=Path, metavar="FILE",
+                       help="also write the same run's findings as SARIF to FILE (the Action's annotations and upload)")
     check.add_argument("--write-baseline", type=Path, metavar="FILE",
                        help="accept every current finding: write them to FILE (then set baseline = FILE)")
     check.add_argument("--list-codes", action="store_true", help="list the finding codes and exit")
+    check.add_argument("--select", action="append", metavar="CODE",
+                       help="check only these finding codes (repeatable, or comma-separated)")
+    check.add_argument("--ignore", action="append", metavar="CODE", help="do not check these codes (repeatable)")
+    check.add_argument("--exit-zero", action="store_true",
+                       help="exit 0 even when findings fail the check (2 still means it could not verify)")
     explain = command("explain", "what a finding code means: what triggers it, an example, the fix",
                       "  bundler explain missing-migration")
     explain.add_argument("code", help="a finding code (bundler check --list-codes lists them)")
 
+    init = command("init", "find the registry and the paths, write [tool.bundler], run the check once",
+                   "  bundler init\n  bundler init --print   # show the table, write nothing")
+    init.add_argument("--print", action="store_true", help="print the table instead of writing it into pyproject.toml")
+    fix = command("fix", "write the calls and mirrors that missing-migration findings ask for (a diff unless --write)",
+                  "  bundler fix           # print the diff\n  bundler fix --write   # apply it, then check")
+    fix.add_argument("--write", action="store_true", help="apply the fixes, then run the check")
     build = command("build", "check, build build/<bundle> with shiv, verify and smoke-run it", "  bundler build")
     build.add_argument("--force", action="store_true", help="build even when nothing changed")
     sync = command("sync", "install the built bundle atomically, keeping the previous one",
-                   "  bundler sync --to ~/.memory-worker/bundle")
+                   "  bundler sync --to ~/.local/share/notes/bundle")
     sync.add_argument("--to", help=INSTALL_DIR_HELP)
     sync.add_argument("--bundle", type=Path, help="the bundle to install (default: build/<bundle-name>)")
     rollback = command("rollback", "make the previously installed bundle current again", "  bundler rollback")
@@ -123,9 +139,42 @@ def command_check(args: argparse.Namespace) -> int:
 
         sys.stdout.write(code_list())
         return EXIT_OK
+    if args.config is None and not (args.runner and args.store):
+        projects = projects_below_an_unconfigured_folder(Path.cwd())
+        if projects:
+            return check_each_project(args, projects)
+    return check_one(args, args.config)
+
+
+def check_each_project(args: argparse.Namespace, projects: list[Path]) -> int:
+    """A monorepo's root (the pre-commit hook runs there): every configured project below it, one
+    after the other; the exit code is the worst of theirs."""
+    if args.format not in ("text", "github") or args.output or args.sarif or args.write_baseline or args.bundle:
+        error = ConfigError(f"{counted(len(projects), 'configured project')} below this folder"
+                            f" ({', '.join(relative_to_cwd(p) for p in projects)}): pass --config to choose one")
+        write_error_reports(error, args, None)
+        raise error
+    worst = EXIT_OK
+    for pyproject in projects:
+        progress(f"check: {relative_to_cwd(pyproject)}")
+        try:
+            code = check_one(args, str(pyproject))
+        except BundlerError as exc:
+            TERMINAL.error(str(exc))
+            code = exc.exit_code
+        worst = max(worst, code)
+    return worst
+
+
+def relative_to_cwd(path: Path) -> str:
+    return path.relative_to(Path.cwd()).as_posix() if path.is_relative_to(Path.cwd()) else str(path)
+
+
+def check_one(args: argparse.Namespace, pyproject: str | None) -> int:
     config: Config | None = None
     try:
-        config = load_config(args.config, runner=args.runner, stores=args.store, root=args.root)
+        config = with_selection(load_config(pyproject, runner=args.runner, stores=args.store, root=args.root),
+                                args.select, args.ignore)
         if args.write_baseline is not None:  # every finding becomes known: the old baseline does not matter
             result = write_baseline(run_check(replace(config, baseline=None), args.bundle, runtime=args.runtime),
                                     args.write_baseline, config)
@@ -133,16 +182,24 @@ def command_check(args: argparse.Namespace) -> int:
             result = run_check(config, args.bundle, runtime=args.runtime)
     except RecursionError:
         error = BundlerError("the code under check nests too deeply to analyse")
-        write_error_report(error, args.format, args.output, config)
+        write_error_reports(error, args, config)
         raise error from None
     except BundlerError as exc:  # machine-readable formats still get a result, saying why
-        write_error_report(exc, args.format, args.output, config)
+        write_error_reports(exc, args, config)
         raise
     if args.format == "text" and args.output is None:
         TERMINAL.report(result)
     else:
         write_report(render(result, args.format, provenance_for(args.format, config)), args.output)
-    return EXIT_OK if result.ok else EXIT_FINDINGS
+    if args.sarif is not None:
+        write_report(render(result, "sarif", provenance_for("sarif", config)), args.sarif)
+    return EXIT_OK if result.ok or args.exit_zero else EXIT_FINDINGS
+
+
+def write_error_reports(error: BundlerError, args: argparse.Namespace, config: Config | None) -> None:
+    write_error_report(error, args.format, args.output, config)
+    if args.sarif is not None:
+        write_error_report(error, "sarif", args.sarif, config)
 
 
 def write_error_report(error: BundlerError, fmt: str, output: Path | None, config: Config | None) -> None:
@@ -193,6 +250,51 @@ def provenance_for(fmt: str, config: Config | None) -> Provenance | None:
                       git(root, "rev-parse", "--abbrev-ref", "HEAD"))
 
 
+def command_init(args: argparse.Namespace) -> int:
+    """Read the project, say what was chosen and why, write (or print) the table, check once."""
+    from bundler.config import parse_table
+    from bundler.discover import read_project, toml_table, write_table
+
+    pyproject = Path(args.config) if args.config else Path.cwd() / "pyproject.toml"
+    root = pyproject.resolve().parent
+    reading = read_project(root)
+    for reason in reading.reasons:
+        progress(f"init: {reason}")
+    if args.print:
+        sys.stdout.write(toml_table(reading.table))
+        config = parse_table(reading.table, root, "bundler init")
+    else:
+        write_table(pyproject, reading.table)
+        progress(f"init: wrote [tool.bundler] into {relative_to_cwd(pyproject.resolve())}")
+        config = load_config(str(pyproject))
+    result = run_check(with_repository(config, None))
+    TERMINAL.report(result)
+    return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+def command_fix(args: argparse.Namespace) -> int:
+    """The diff of the fixes (exit 1 while there is one), or with --write the fixed files and a check."""
+    from bundler.fix import applied_texts, plan_fixes, unified_diff, write
+
+    config = load_config(args.config)
+    result = run_check(config)
+    plan = plan_fixes(config, result)
+    changed = applied_texts(config, plan)
+    for note in plan.notes:
+        TERMINAL.notice(f"fix: {note}")
+    if not changed:
+        progress("fix: nothing bundler fix can write" + ("" if result.ok else "; the check still fails"))
+        return EXIT_OK if result.ok else EXIT_FINDINGS
+    if not args.write:
+        sys.stdout.write(unified_diff(config, changed))
+        return EXIT_FINDINGS
+    write(config, changed)
+    progress(f"fix: wrote {', '.join(config.display_prefix + name for name in sorted(changed))}")
+    after = run_check(load_config(args.config))
+    TERMINAL.report(after)
+    return EXIT_OK if after.ok else EXIT_FINDINGS
+
+
 def command_explain(args: argparse.Namespace) -> int:
     from bundler.codes import explain
 
@@ -220,7 +322,7 @@ def command_sync(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     installed = sync(config, args.bundle or bundle_path(config), install_dir(config, args.to))
-    report_install(installed, config)
+    report_install(installed)
     return EXIT_OK
 
 
@@ -229,18 +331,21 @@ def command_rollback(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     installed = rollback(config, install_dir(config, args.to))
-    progress(f"rollback: {installed.directory / config.bundle_name} is {describe(installed.manifest)} again")
+    progress(f"rollback: {installed.directory / installed.manifest.bundle} is {describe(installed.manifest)} again")
     return EXIT_OK
 
 
 def command_build_and_sync(args: argparse.Namespace) -> int:
     from bundler.build import build, bundle_path
-    from bundler.install import install_dir, sync
+    from bundler.install import install_dir, refuse_another_project, sync
+    from bundler.project import packaging
 
     config = load_config(args.config)
+    directory = install_dir(config, args.to)
+    refuse_another_project(directory, packaging(config))  # before building: the build would be for nothing
     build(config, progress, force=args.force)
-    installed = sync(config, bundle_path(config), install_dir(config, args.to))
-    report_install(installed, config)
+    installed = sync(config, bundle_path(config), directory)
+    report_install(installed)
     return EXIT_OK
 
 
@@ -256,12 +361,12 @@ def command_version_bump(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def report_install(installed: Installed, config: Config) -> None:
-    target = installed.directory / config.bundle_name
+def report_install(installed: Installed) -> None:
+    target = installed.directory / installed.manifest.bundle
     if not installed.changed:
         progress(f"sync: {target} is already this bundle; nothing to do")
     else:
-        kept = f"; previous kept as {config.bundle_name}.prev" if installed.previous else ""
+        kept = f"; previous kept as {installed.manifest.bundle}.prev" if installed.previous else ""
         progress(f"sync: installed {target}{kept}")
     manifest = installed.manifest
     TERMINAL.detail(f"manifest: {installed.directory / 'manifest.json'}")
@@ -269,7 +374,9 @@ def report_install(installed: Installed, config: Config) -> None:
 
 
 def describe(manifest: Manifest) -> str:
-    return f"{manifest.bundle} {manifest.version} (sha256 {manifest.sha256[:12]}, commit {manifest.source_commit[:12]})"
+    """One line for an installed release; a commit built from a changed tree keeps its ``-dirty``."""
+    commit, dirty, _ = manifest.source_commit.partition("-dirty")
+    return f"{manifest.bundle} {manifest.version} (sha256 {manifest.sha256[:12]}, commit {commit[:12]}{dirty})"
 
 
 def write_report(text: str, output: Path | None) -> None:
@@ -294,7 +401,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         TERMINAL = Terminal(quiet=args.quiet, verbose=args.verbose, color=args.color)
         commands = {"check": command_check, "build": command_build, "sync": command_sync,
                     "rollback": command_rollback, "build-and-sync": command_build_and_sync,
-                    "version-bump": command_version_bump, "explain": command_explain}
+                    "version-bump": command_version_bump, "explain": command_explain, "init": command_init,
+                    "fix": command_fix}
         return commands[args.command](args)
     except CheckFailed as exc:
         TERMINAL.report(exc.result)

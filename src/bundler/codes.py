@@ -99,11 +99,13 @@ DOCS: dict[Code, CodeDoc] = {
         "rebuild tables by copying the rows into the new table before dropping the old one.",
     ),
     Code.UNUSED_SUPPRESSION: CodeDoc(
-        "A suppression comment suppresses nothing.",
+        "A suppression comment or baseline entry suppresses nothing.",
         "a `# bundler: ignore[code] reason` comment is on a line where no finding of that code is reported,"
-        " or it gives no reason (a suppression without a reason suppresses nothing).",
+        " or it gives no reason (a suppression without a reason suppresses nothing), or a baseline entry"
+        " matches no finding any more (it was fixed).",
         "self._m27()  # bundler: ignore[missing-migration] 28 is applied by the launcher",
-        "remove the comment, or move it to the line the finding points at; always say why after it.",
+        "remove the comment, or move it to the line the finding points at; always say why after it. Remove a"
+        " stale baseline entry (bundler check --write-baseline rewrites the file).",
     ),
 }
 

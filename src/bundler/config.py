@@ -71,8 +71,8 @@ class Config:
     severity: dict[Code, Severity] = field(default_factory=lambda: dict(DEFAULT_SEVERITY))
     install_dir: str | None = None
     restart_command: tuple[str, ...] = ()
-    console_script: str = "worker-service"
-    bundle_name: str = "worker-service.pyz"
+    console_script: str = ""  # empty: the project's one console script (see project.py)
+    bundle_name: str = ""  # empty: <console-script>.pyz
     bundle_packages: tuple[str, ...] = ()  # top-level packages to ship; empty: all the wheel has
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
     # Functions the configuration vouches record and apply no migration: the checker does not
@@ -128,6 +128,38 @@ def find_pyproject(start: Path) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+# Folders no project's configuration lives in: tools' caches, environments, outputs.
+UNSEARCHED_FOLDERS = {"node_modules", "build", "dist", "venv", "site-packages", "__pycache__"}
+SEARCH_DEPTH = 4  # services/notes/pyproject.toml is two deep; a home folder is not walked whole
+
+
+def projects_below_an_unconfigured_folder(cwd: Path) -> list[Path]:
+    """Where no ``[tool.bundler]`` is found here or above (a monorepo's root, where the
+    pre-commit hook runs), every pyproject.toml below that holds one; else nothing."""
+    nearest = find_pyproject(cwd)
+    if nearest is not None and has_tool_table(nearest):
+        return []
+    found = []
+    for folder, subfolders, files in os.walk(cwd):
+        deep = len(Path(folder).relative_to(cwd).parts) >= SEARCH_DEPTH
+        subfolders[:] = [] if deep else sorted(d for d in subfolders if not d.startswith(".")
+                                               and d not in UNSEARCHED_FOLDERS)
+        candidate = Path(folder) / "pyproject.toml"
+        if "pyproject.toml" in files and candidate != nearest and has_tool_table(candidate):
+            found.append(candidate)
+    return found
+
+
+def has_tool_table(pyproject: Path) -> bool:
+    try:
+        if "bundler" not in pyproject.read_text(encoding="utf-8", errors="replace"):
+            return False  # most files: not parsed at all
+    except OSError:
+        return False
+    tool = read_pyproject(pyproject).get("tool", {})
+    return isinstance(tool, dict) and "bundler" in tool
 
 
 def load_config(
@@ -383,6 +415,32 @@ def parse_spec(text: str, key: str, root: Path, source: str, *, strict: bool = T
         raise ConfigError(f"{key}: {target!r} is neither a .py path nor a dotted module name", where=source)
     named_by = f"{key} on the command line" if source == COMMAND_LINE else f"{key} in {source}"
     return EntrySpec(target, *parts, named_by=named_by)
+
+
+def with_selection(config: Config, select: list[str] | None, ignore: list[str] | None) -> Config:
+    """``--select CODE`` checks only the codes named (at their configured severity, or the
+    default one where the configuration turned them off); ``--ignore CODE`` turns codes off.
+    Each is repeatable and takes comma-separated codes."""
+    chosen, dropped = named_codes(select, "--select"), named_codes(ignore, "--ignore")
+    severity = dict(config.severity)
+    for code in Code:
+        if code in dropped or (chosen and code not in chosen):
+            severity[code] = Severity.OFF
+        elif code in chosen and severity[code] is Severity.OFF:
+            severity[code] = DEFAULT_SEVERITY[code]
+    return replace(config, severity=severity)
+
+
+def named_codes(values: list[str] | None, flag: str) -> set[Code]:
+    known = [code.value for code in Code]
+    codes = set()
+    for name in (part.strip() for value in values or () for part in value.split(",")):
+        if name not in known:
+            nearest = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean '{nearest[0]}'?" if nearest else "; bundler check --list-codes lists them"
+            raise ConfigError(f"{name!r} is not a finding code{hint}", where=flag)
+        codes.add(Code(name))
+    return codes
 
 
 def apply_overrides(config: Config, runner: str | None, stores: list[str] | None, cwd: Path) -> Config:

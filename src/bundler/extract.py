@@ -24,6 +24,7 @@ from bundler.interpret import (
 )
 from bundler.records import RecordingRules
 from bundler.sources import ModuleSet, ParsedModule
+from bundler.suggest import class_hint, class_names, did_you_mean, top_level
 from bundler.values import UNKNOWN, ClassRef, FunctionRef, Resolver, Value, is_number
 
 Function = FunctionRef  # a function or method of the project, as the styles see it
@@ -111,11 +112,14 @@ class Extractor:
         if not spec.method:
             function = self.resolver.module_name(spec.class_name, module)
             if not isinstance(function, FunctionRef):
-                raise SourceError(f"function {spec.class_name} not found{spec.named_where}", where=module.display)
+                hint = class_hint(module.text, spec.class_name, module.display) if isinstance(function, ClassRef) \
+                    else did_you_mean(spec.class_name, list(top_level(module.text)))
+                raise SourceError(f"function {spec.class_name} not found{spec.named_where}{hint}", where=module.display)
             return function
         found = self.find_class(module, spec.class_name)
         if found is None:
-            raise SourceError(f"class {spec.class_name} not found{spec.named_where}", where=module.display)
+            raise SourceError(f"class {spec.class_name} not found{spec.named_where}"
+                              f"{did_you_mean(spec.class_name, class_names(module.text))}", where=module.display)
         class_module, class_def = found
         function = self.find_method(class_module, class_def, spec.method)
         if function is None:

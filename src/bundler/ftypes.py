@@ -132,6 +132,16 @@ class Suppression:
 
 
 @dataclass(frozen=True)
+class BuiltFrom:
+    """A finding inside a bundle as it reads against the source files its members were built
+    from: how the baseline knows it, and where GitHub and SARIF place it (a file that exists in
+    the repository)."""
+
+    location: Location
+    message: str
+
+
+@dataclass(frozen=True)
 class Finding:
     code: Code
     severity: Severity
@@ -140,6 +150,12 @@ class Finding:
     version: int | None = None
     path: str | None = None
     suppression: Suppression | None = None
+    built_from: BuiltFrom | None = None
+
+    @property
+    def source_location(self) -> Location:
+        """Where the finding is in the repository's files."""
+        return self.built_from.location if self.built_from is not None else self.location
 
 
 @dataclass(frozen=True)
@@ -152,3 +168,9 @@ class CheckResult:
     @property
     def ok(self) -> bool:
         return not any(f.severity is Severity.ERROR for f in self.findings)
+
+    def applied_by_every_path(self) -> list[int]:
+        """The registered numbers every path applies, in the registry's order: what can be said
+        to be applied (a missing number whose finding was accepted is not among them)."""
+        applied_by = [set(path.applied()) for path in self.paths]
+        return [version for version in self.registry.applied() if all(version in path for path in applied_by)]

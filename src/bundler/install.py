@@ -24,13 +24,15 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bundler.build import bundle_path, bundle_version, read_record, record_path, sha256_of, write_json_atomically
+from bundler.build import (
+    bundle_path, bundle_version, read_record, record_path, sha256_of, write_json_atomically,
+)
 from bundler.check import run_check
 from bundler.config import Config
 from bundler.errors import BuildFailed, BundleError, ConfigError, error_line
+from bundler.project import Packaging, normalized, packaging
 
 INSTALL_DIR_ENV = "BUNDLER_INSTALL_DIR"
-DEFAULT_INSTALL_DIR = Path("~/.memory-worker/bundle")
 MANIFEST = "manifest.json"
 LOCK_FILE = ".lock"
 LOCK_WAIT = 60.0  # seconds a sync or rollback waits for another one on the same directory
@@ -44,6 +46,7 @@ class Manifest:
     versions_applied: list[int]
     source_commit: str
     built_at: str
+    project: str = ""  # the [project] name; manifests written before it was recorded have none
 
 
 @dataclass(frozen=True)
@@ -55,18 +58,33 @@ class Installed:
 
 
 def install_dir(config: Config, flag: str | None) -> Path:
-    """``--to``, else ``[tool.bundler] install-dir``, else ``$BUNDLER_INSTALL_DIR``, else a default under home."""
+    """``--to``, else ``$BUNDLER_INSTALL_DIR`` (as tests and CI set it), else ``[tool.bundler]
+    install-dir``, else a folder named after the project (project.py)."""
     if flag:
         return Path(flag).expanduser().resolve()
-    if config.install_dir:
-        return (config.root / Path(config.install_dir).expanduser()).resolve()
     if os.environ.get(INSTALL_DIR_ENV):
         return Path(os.environ[INSTALL_DIR_ENV]).expanduser().resolve()
-    return DEFAULT_INSTALL_DIR.expanduser().resolve()
+    return packaging(config).install_dir
+
+
+def refuse_another_project(directory: Path, package: Packaging) -> None:
+    """An install directory holds one project's bundle: syncing another's over it would replace
+    a working install of something else (issue 19). Exit 1, nothing touched."""
+    current = current_manifest(directory)
+    if current is None:
+        return
+    same = normalized(current.project) == normalized(package.project) if current.project \
+        else current.bundle == package.bundle_name  # a manifest from before projects were recorded
+    if not same:
+        owner = f"the project {current.project}" if current.project else "another project"
+        raise BuildFailed(f"{directory}: holds {current.bundle} of {owner}, not of {package.project};"
+                          " nothing was changed (install elsewhere with --to, or set install-dir)")
 
 
 def sync(config: Config, bundle: Path, directory: Path) -> Installed:
     """Verify ``bundle`` and install it into ``directory``; the old one becomes the previous."""
+    package = packaging(config)
+    refuse_another_project(directory, package)
     if not bundle.is_file():
         raise BundleError("no bundle to install; run `bundler build` first", where=str(bundle))
     result = run_check(config, [bundle])
@@ -74,26 +92,29 @@ def sync(config: Config, bundle: Path, directory: Path) -> Installed:
         raise BuildFailed(f"{bundle}: the bundle does not verify; nothing was installed")
     record = read_record(record_path(config)) if bundle.resolve() == bundle_path(config).resolve() else None
     digest = sha256_of(bundle)
+    recorded = record is not None and record.sha256 == digest
     manifest = Manifest(
-        bundle=config.bundle_name,
-        version=record.version if record and record.sha256 == digest else bundle_version(bundle),
+        bundle=package.bundle_name,
+        version=record.version if record and recorded else bundle_version(bundle),
         sha256=digest,
-        versions_applied=result.registry.applied(),
-        source_commit=record.source_commit if record and record.sha256 == digest else "unknown",
-        built_at=record.built_at if record and record.sha256 == digest else "unknown",
+        versions_applied=result.applied_by_every_path(),
+        source_commit=record.source_commit if record and recorded else "unknown",
+        built_at=record.built_at if record and recorded else "unknown",
+        project=package.project,
     )
     try:
         (directory / "releases").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"cannot create the install directory: {exc.strerror}", where=str(directory)) from None
     with exclusive(directory):
-        prepare(directory, config.bundle_name)
+        refuse_another_project(directory, package)  # another sync may have installed meanwhile
+        prepare(directory, package.bundle_name)
         previous = current_manifest(directory)
-        if previous is not None and previous.sha256 == digest and release_is_complete(directory / "current", config):
+        if previous is not None and previous.sha256 == digest and release_is_complete(directory / "current", package):
             return Installed(directory, previous, changed=False, previous=read_manifest(directory / "previous"))
         release = write_release(directory, bundle, manifest)
         try:
-            ensure_entry_links(directory, config.bundle_name)  # they lead through `current`: set them first
+            ensure_entry_links(directory, package.bundle_name)  # they lead through `current`: set them first
         except OSError as exc:
             raise BuildFailed(f"{exc.filename or directory}: cannot link the release: {exc.strerror or exc};"
                               " the installed bundle is untouched") from None
@@ -101,7 +122,7 @@ def sync(config: Config, bundle: Path, directory: Path) -> Installed:
         if old is not None and old != release:
             point(directory / "previous", old.relative_to(directory))
         point(directory / "current", release.relative_to(directory))  # the one switch that installs
-        ensure_entry_links(directory, config.bundle_name)
+        ensure_entry_links(directory, package.bundle_name)
         fsync_directory(directory)
         prune(directory)
         run_restart(config, directory)
@@ -110,19 +131,21 @@ def sync(config: Config, bundle: Path, directory: Path) -> Installed:
 
 def rollback(config: Config, directory: Path) -> Installed:
     """Make the previous release current again (and the current one previous)."""
+    package = packaging(config)
     current, previous = directory / "current", directory / "previous"
+    refuse_another_project(directory, package)
     nothing = BundleError("no previous bundle to roll back to", where=str(directory))
     if not previous.is_symlink():  # (also when the directory does not exist: nothing to lock)
         raise nothing
     with exclusive(directory):
-        if not release_is_complete(previous, config):
+        if not release_is_complete(previous, package):
             raise nothing
         new_current = previous.resolve().relative_to(directory)
         old_current = current.resolve().relative_to(directory) if current.is_symlink() else None
         point(current, new_current)
         if old_current is not None:
             point(previous, old_current)
-        ensure_entry_links(directory, config.bundle_name)
+        ensure_entry_links(directory, package.bundle_name)
         fsync_directory(directory)
         run_restart(config, directory)
         manifest = read_manifest(current)
@@ -242,9 +265,9 @@ def current_manifest(directory: Path) -> Manifest | None:
     return read_manifest(directory / "current") if (directory / "current").is_symlink() else None
 
 
-def release_is_complete(release: Path, config: Config) -> bool:
+def release_is_complete(release: Path, package: Packaging) -> bool:
     manifest = read_manifest(release)
-    bundle = release / (manifest.bundle if manifest else config.bundle_name)
+    bundle = release / (manifest.bundle if manifest else package.bundle_name)
     return manifest is not None and bundle.is_file() and sha256_of(bundle) == manifest.sha256
 
 

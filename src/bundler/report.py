@@ -53,16 +53,26 @@ def counted(number: int, noun: str) -> str:
     return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
+def applied_phrase(result: CheckResult) -> str:
+    """What every path applies of the registry: all of it, or how much and which numbers not
+    (their findings accepted: suppressed, or at a severity that does not fail)."""
+    registered = result.registry.applied()
+    applied = result.applied_by_every_path()
+    if len(applied) == len(registered):
+        return f"all {len(registered)} registered migrations"
+    lacking = ", ".join(str(version) for version in registered if version not in applied)
+    return f"{len(applied)} of the {len(registered)} registered migrations, all but {lacking}"
+
+
 def summary_line(result: CheckResult) -> str:
     errors = sum(f.severity is Severity.ERROR for f in result.findings)
     warnings = sum(f.severity is Severity.WARNING for f in result.findings)
-    registered = len(result.registry.applied())
     paths = len(result.paths)
     suppressed = f"{len(result.suppressed)} suppressed" if result.suppressed else ""
     if result.ok:
         extra = ", ".join(filter(None, (counted(warnings, "warning") if warnings else "", suppressed)))
-        return (f"verified: {paths} path{'s apply' if paths != 1 else ' applies'} all {registered} registered"
-                f" migrations{f' ({extra})' if extra else ''}")
+        return (f"verified: {paths} path{'s apply' if paths != 1 else ' applies'} {applied_phrase(result)}"
+                f"{f' ({extra})' if extra else ''}")
     return ", ".join(filter(None, (f"failed: {counted(errors, 'error')}", counted(warnings, "warning"), suppressed)))
 
 
@@ -75,7 +85,7 @@ def render_text(result: CheckResult) -> str:
 def render_github(result: CheckResult) -> str:
     command = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
     lines = [
-        f"::{command[f.severity]} file={escape_property(f.location.file)},line={f.location.line},"
+        f"::{command[f.severity]} file={escape_property(f.source_location.file)},line={f.source_location.line},"
         f"title={escape_property(f.code.value)}::{escape_data(f.message)}"
         for f in result.findings
     ]

@@ -98,7 +98,8 @@ def sarif_result(finding: Finding, codes: list[Code]) -> SarifResult:
         suppressions.append({"kind": kind, "justification": finding.suppression.reason})
     return SarifResult(
         ruleId=finding.code.value, ruleIndex=codes.index(finding.code), level=sarif_level(finding.severity),
-        message=SarifMessage(finding.message), locations=[sarif_location(finding.location.file, finding.location.line)],
+        message=SarifMessage(finding.message),
+        locations=[sarif_location(finding.source_location.file, finding.source_location.line)],
         partialFingerprints={"bundlerFinding/v1": fingerprint(finding)}, suppressions=suppressions,
         properties={k: v for k, v in (("version", finding.version), ("path", finding.path)) if v is not None},
     )

@@ -93,20 +93,20 @@ class Archive:
     """A shiv zipapp: modules live under ``site-packages/``. Nothing is extracted."""
 
     path: Path
-    label: str = ""
+    label: str = ""  # how reports name it: the name the user knows (a build reads a temporary file)
     _zip: "zipfile.ZipFile | None" = field(default=None, repr=False)
     _members: dict = field(default_factory=dict, repr=False)  # name → every member of that name
 
     def __post_init__(self) -> None:
         import zipfile  # only bundles need it
 
-        self.label = str(self.path)
+        self.label = self.label or str(self.path)
         try:
             self._zip = zipfile.ZipFile(self.path)
         except FileNotFoundError:
-            raise BundleError("no such bundle", where=str(self.path)) from None
+            raise BundleError("no such bundle", where=self.label) from None
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise BundleError(f"not a readable zip archive ({exc})", where=str(self.path)) from None
+            raise BundleError(f"not a readable zip archive ({exc})", where=self.label) from None
         for info in self._zip.infolist():
             self._members.setdefault(info.filename, []).append(info)
 
@@ -119,15 +119,15 @@ class Archive:
             return None
         if len(found) > 1:
             raise BundleError(f"holds {len(found)} members named {relpath}: which one runs is ambiguous",
-                              where=str(self.path))
+                              where=self.label)
         info = found[0]
         try:
             return self._zip.read(info)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            raise BundleError(f"corrupt member {relpath} ({exc})", where=str(self.path)) from None
+            raise BundleError(f"corrupt member {relpath} ({exc})", where=self.label) from None
 
     def display(self, relpath: str) -> str:
-        return f"{self.path}!{relpath}"
+        return f"{self.label}!{relpath}"
 
     def list_folder(self, relpath: str) -> list[str] | None:
         """A source folder's files as the archive holds them (``src/app/x`` → ``site-packages/app/x``)."""

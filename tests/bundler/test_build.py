@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
 import subprocess
@@ -185,7 +186,7 @@ def test_a_build_with_a_full_tmpdir_is_one_line_exit_1_and_moves_nothing(built_p
     bundle = project / "build" / "worker-service.pyz"
     before = sha256_of(bundle)
 
-    def full_tmpdir(config, stage, output, epoch, *steps) -> None:
+    def full_tmpdir(config, package, stage, output, epoch, *steps) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(stage / "site-packages"))
 
     monkeypatch.setattr("bundler.build.build_zipapp", full_tmpdir)
@@ -203,9 +204,37 @@ def test_building_without_the_packagers_tools_names_the_extra_that_brings_them(
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "shiv" else real(name, *a))
+    monkeypatch.setattr("bundler.build.build_extra_command", lambda: "pip install 'x[build]'")
     assert main(["build", "--config", str(codebase() / "pyproject.toml")]) == 2
     assert capsys.readouterr().err.strip() == (
-        "bundler: error: building a bundle needs shiv, the packager's tools: pip install 'migration-bundler[build]'")
+        "bundler: error: building a bundle needs shiv, the packager's tools: pip install 'x[build]'")
+
+
+class Installed:
+    """A distribution as importlib.metadata shows it, with the direct_url.json pip wrote."""
+
+    def __init__(self, direct_url: str | None) -> None:
+        self.direct_url = direct_url
+
+    def read_text(self, name: str) -> str | None:
+        return self.direct_url if name == "direct_url.json" else None
+
+
+@pytest.mark.parametrize("direct_url, command", [
+    ('{"url": "https://github.com/memory-worker/memory-worker", "vcs_info": {"vcs": "git", "commit_id": "abc123"}}',
+     "pip install 'migration-bundler[build] @ git+https://github.com/memory-worker/memory-worker@abc123'"),
+    ('{"url": "file:///home/me/clone", "dir_info": {"editable": true}}', "pip install -e '/home/me/clone[build]'"),
+    ('{"url": "file:///home/me/clone", "dir_info": {}}', "pip install '/home/me/clone[build]'"),
+    (None, "pip install 'migration-bundler[build] @ git+https://github.com/memory-worker/memory-worker'"),
+])
+def test_the_install_hint_installs_the_extra_from_where_bundler_came_from(monkeypatch, direct_url, command) -> None:
+    """The distribution is not on the package index: the hint must name a source that has it."""
+    import importlib.metadata
+
+    from bundler.build import build_extra_command
+
+    monkeypatch.setattr(importlib.metadata, "distribution", lambda name: Installed(direct_url))
+    assert build_extra_command() == command
 
 
 def test_verbose_build_times_each_step_on_its_own_line(built_project: Path, tmp_path: Path, capsys) -> None:
@@ -219,3 +248,86 @@ def test_verbose_build_times_each_step_on_its_own_line(built_project: Path, tmp_
         assert step in timed, lines
     assert "build: building the zipapp with shiv 1.0.8" in lines  # the shiv step says when it starts
     assert any(line.startswith("check: verified") for line in timed) and any(line.startswith("smoke: ") for line in timed)
+
+
+def app_copy(built_app: Path, tmp_path: Path, files: dict[str, str]) -> Path:
+    project = tmp_path / "notes"
+    shutil.copytree(built_app, project)
+    for name, text in files.items():
+        (project / name).write_text(text)
+    return project
+
+
+def test_the_smoke_line_says_what_ran_and_no_more(built_app: Path, tmp_path: Path, capsys) -> None:
+    project = app_copy(built_app, tmp_path, {})
+    assert main(["build", "--force", "--config", str(project / "pyproject.toml")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "smoke: `notes --version` ran; 4 modules of notes import from the bundle" in lines  # no runtime configured
+    assert any(line.startswith("verify: ") and " modules in the bundle compile; " in line for line in lines)
+    assert "build: build/notes.pyz sha256 " in lines[-1] and lines[-1].endswith(", notes 0.1.0")
+
+
+def test_a_module_that_does_not_compile_names_its_file_and_line_and_builds_nothing(
+    built_app: Path, tmp_path: Path, capsys,
+) -> None:
+    project = app_copy(built_app, tmp_path, {"src/notes/extra.py": "VALUE = 1\ndef broken(:\n"})
+    before = sha256_of(project / "build" / "notes.pyz")
+    assert main(["build", "--config", str(project / "pyproject.toml")]) == 1
+    err = capsys.readouterr().err
+    assert err == ("bundler: error: src/notes/extra.py:2: does not compile (SyntaxError: invalid syntax);"
+                   " nothing was moved into place\n")
+    assert sha256_of(project / "build" / "notes.pyz") == before
+    assert not list((project / "build").glob(".*.tmp"))
+
+
+def test_a_module_that_no_command_imports_must_import_all_the_same(built_app: Path, tmp_path: Path, capsys) -> None:
+    project = app_copy(built_app, tmp_path, {"src/notes/extra.py": "import a_module_nobody_installed\n"})
+    assert main(["build", "--config", str(project / "pyproject.toml")]) == 1
+    assert capsys.readouterr().err == ("bundler: error: the bundle fails to import notes.extra: ModuleNotFoundError:"
+                                       " No module named 'a_module_nobody_installed'\n")
+
+
+def test_a_syntax_error_in_a_worker_module_installs_nothing(built_project: Path, tmp_path: Path, capsys) -> None:
+    """Issue 21: a broken http_api.py shipped, because --version never imports it."""
+    project = tmp_path / "project"
+    shutil.copytree(built_project, project)
+    target = tmp_path / "install"
+    assert main(["sync", "--config", str(project / "pyproject.toml"), "--to", str(target)]) == 0
+    installed = sha256_of(target / "worker-service.pyz")
+    http_api = project / "src" / "worker" / "http_api.py"
+    text = http_api.read_text()
+    http_api.write_text(text + "def broken(:\n")
+    broken_line = text.count("\n") + 1
+    capsys.readouterr()
+    assert main(["build-and-sync", "--config", str(project / "pyproject.toml"), "--to", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"src/worker/http_api.py:{broken_line}: does not compile (SyntaxError" in err
+    assert sha256_of(target / "worker-service.pyz") == installed
+
+
+def test_the_workers_smoke_line_names_its_runtime_runs(built_project: Path, tmp_path: Path, capsys) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(built_project, project)
+    assert main(["build", "--force", "--config", str(project / "pyproject.toml")]) == 0
+    [smoke] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("smoke: ")]
+    assert smoke.startswith("smoke: `worker-service --version` ran; ") and " modules of worker import" in smoke
+    assert smoke.endswith("; a fresh database and 1 upgrade fixture reach the full schema from it, every row kept")
+
+
+SUPPRESSED_STORE_LINES = ("        self.create_notes()\n        self.add_tags()\n",
+                          "        self.create_notes()  # bundler: ignore[missing-migration] the launcher adds tags\n")
+
+
+def test_a_number_accepted_as_missing_is_not_claimed_as_applied(built_app: Path, tmp_path: Path, capsys) -> None:
+    project = app_copy(built_app, tmp_path, {})
+    store = project / "src" / "notes" / "store.py"
+    store.write_text(store.read_text().replace(*SUPPRESSED_STORE_LINES))
+    target = tmp_path / "install"
+    assert main(["build-and-sync", "--config", str(project / "pyproject.toml"), "--to", str(target)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "check: verified: 1 path applies 1 of the 2 registered migrations, all but 2 (1 suppressed)" in lines
+    [verify] = [line for line in lines if line.startswith("verify: ")]
+    assert verify.endswith("apply 1 of the 2 registered migrations, all but 2")
+    assert lines[-1].endswith("applies versions 1")
+    assert json.loads((target / "manifest.json").read_text())["versions_applied"] == [1]
+    assert json.loads((project / "build" / "notes.pyz.json").read_text())["versions_applied"] == [1]

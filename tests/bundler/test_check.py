@@ -111,3 +111,86 @@ def test_a_method_that_is_called_but_records_nothing_there_is_not_called_never_c
     code, report = run_check(capsys, "--config", str(codebase(store__py=store) / "pyproject.toml"))
     [finding] = report["findings"]
     assert code == 1 and finding["version"] == 28 and "never called" not in finding["message"]
+
+
+# --- findings inside a bundle (issue 19.2) ---------------------------------------------------
+
+WITHOUT_TAGS = ("        self.create_notes()\n        self.add_tags()\n", "        self.create_notes()\n")
+
+
+def app_without_tags(built_app: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The app whose store lacks version 2, in its source and (built as it is) in a temporary
+    archive beside build/notes.pyz: (project, that archive)."""
+    import shutil
+    import zipfile
+
+    project = tmp_path / "notes"
+    shutil.copytree(built_app, project)
+    store = project / "src" / "notes" / "store.py"
+    store.write_text(store.read_text().replace(*WITHOUT_TAGS))
+    temporary = project / "build" / ".notes.pyz.4242.tmp"
+    with zipfile.ZipFile(project / "build" / "notes.pyz") as source, zipfile.ZipFile(temporary, "w") as copy:
+        for info in source.infolist():
+            data = source.read(info)
+            copy.writestr(info, store.read_bytes() if info.filename == "site-packages/notes/store.py" else data)
+    return project, temporary
+
+
+def test_a_finding_inside_a_bundle_names_the_archive_the_user_knows(built_app: Path, tmp_path: Path) -> None:
+    from bundler.check import run_check
+    from bundler.config import load_config
+    from bundler.report import render
+
+    project, temporary = app_without_tags(built_app, tmp_path)
+    result = run_check(load_config(str(project / "pyproject.toml")), [temporary],
+                       shown_as={temporary: "build/notes.pyz"})
+    inside = [f for f in result.findings if f.location.file.startswith("build/notes.pyz!")]
+    assert [(f.code.value, f.location.file) for f in inside] == [
+        ("missing-migration", "build/notes.pyz!site-packages/notes/store.py")]
+    for fmt in ("text", "json", "github", "sarif"):
+        assert ".tmp" not in render(result, fmt)
+    github = render(result, "github").splitlines()
+    assert all(line.startswith("::error file=src/notes/store.py,line=") for line in github[:-1])
+    sarif = json.loads(render(result, "sarif"))
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]} \
+        == {"src/notes/store.py"}
+
+
+def test_the_baseline_and_comments_accept_the_bundles_copy_of_an_accepted_finding(
+    built_app: Path, tmp_path: Path, capsys,
+) -> None:
+    project, temporary = app_without_tags(built_app, tmp_path)
+    config = str(project / "pyproject.toml")
+    baseline = project / "bundler-baseline.json"
+    assert main(["check", "--config", config, "--bundle", str(temporary), "--write-baseline", str(baseline)]) == 0
+    assert len(json.loads(baseline.read_text())["findings"]) == 1  # the source's finding and its copy: one entry
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("[tool.bundler]\n", '[tool.bundler]\nbaseline = "bundler-baseline.json"\n'))
+    capsys.readouterr()
+    assert main(["check", "--config", config, "--bundle", str(temporary)]) == 0
+    assert capsys.readouterr().out.endswith("(2 suppressed)\n")
+
+    baseline.unlink()
+    pyproject.write_text(pyproject.read_text().replace('baseline = "bundler-baseline.json"\n', ""))
+    store = project / "src" / "notes" / "store.py"
+    store.write_text(store.read_text().replace("        self.create_notes()\n",
+                                               "        self.create_notes()  # bundler: ignore[missing-migration] later\n"))
+    assert main(["check", "--config", config]) == 0
+    assert main(["build", "--config", config]) == 0  # the copy in the new bundle carries the comment
+    out = capsys.readouterr().out
+    assert "verify: " in out and ".tmp" not in out
+
+
+def test_the_build_accepts_in_the_bundle_what_the_baseline_accepts_in_the_source(
+    built_app: Path, tmp_path: Path, capsys,
+) -> None:
+    project, temporary = app_without_tags(built_app, tmp_path)
+    temporary.unlink()
+    config = str(project / "pyproject.toml")
+    assert main(["check", "--config", config, "--write-baseline", str(project / "bundler-baseline.json")]) == 0
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("[tool.bundler]\n", '[tool.bundler]\nbaseline = "bundler-baseline.json"\n'))
+    capsys.readouterr()
+    assert main(["build", "--config", config]) == 0
+    out = capsys.readouterr().out
+    assert "check: verified: 1 path applies 1 of the 2 registered migrations, all but 2 (1 suppressed)" in out

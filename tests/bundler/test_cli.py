@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -281,3 +282,90 @@ def test_a_command_line_that_does_not_parse_still_gets_the_machine_format_it_ask
     captured = capsys.readouterr()
     assert json.loads(captured.out)["error"]["message"].startswith("unrecognized arguments: --bogus")
     assert captured.err.startswith("bundler: error: unrecognized arguments: --bogus")
+
+
+def test_an_install_built_from_a_changed_tree_says_so_in_its_summary() -> None:
+    from bundler.cli import describe
+    from bundler.install import Manifest
+
+    manifest = Manifest("notes.pyz", "0.1.0", "ab" * 32, [1, 2], "0123456789abcdef0123-dirty", "2026-01-01")
+    assert describe(manifest) == "notes.pyz 0.1.0 (sha256 abababababab, commit 0123456789ab-dirty)"
+    assert "commit 0123456789ab)" in describe(replace(manifest, source_commit="0123456789abcdef0123"))
+
+
+def test_exit_zero_reports_findings_and_exits_0_but_not_when_it_cannot_verify(codebase, capsys) -> None:
+    root = codebase(store__py=STORE.replace("        self.m28()\n", ""))
+    assert main(["check", "--config", str(root / "pyproject.toml"), "--exit-zero"]) == 0
+    assert "missing-migration" in capsys.readouterr().out
+    assert main(["check", "--config", str(root / "nowhere.toml"), "--exit-zero"]) == 2
+
+
+@pytest.mark.parametrize("flags, codes", [
+    (["--ignore", "missing-migration"], []),
+    (["--select", "missing-migration"], ["missing-migration"]),
+    (["--select", "out-of-order,unknown-version"], []),
+    (["--select", "duplicate-version", "--select", "missing-migration", "--ignore", "missing-migration"], []),
+])
+def test_select_and_ignore_choose_the_codes_checked(codebase, capsys, flags: list[str], codes: list[str]) -> None:
+    root = codebase(store__py=STORE.replace("        self.m28()\n", ""))
+    code = main(["check", "--config", str(root / "pyproject.toml"), "--format", "json", *flags])
+    report = json.loads(capsys.readouterr().out)
+    assert [f["code"] for f in report["findings"]] == codes and code == (1 if codes else 0)
+
+
+def test_select_turns_on_a_code_the_configuration_turned_off(codebase, capsys) -> None:
+    from .conftest import PYPROJECT
+
+    root = codebase(store__py=STORE.replace("        self.m28()\n", ""),
+                    pyproject__toml=PYPROJECT + '[tool.bundler.severity]\nmissing-migration = "off"\n')
+    assert main(["check", "--config", str(root / "pyproject.toml")]) == 0
+    assert main(["check", "--config", str(root / "pyproject.toml"), "--select", "missing-migration"]) == 1
+
+
+def test_an_unknown_code_on_the_command_line_is_named_with_the_nearest(codebase, capsys) -> None:
+    assert main(["check", "--config", str(codebase() / "pyproject.toml"), "--ignore", "missing-migrations"]) == 2
+    assert capsys.readouterr().err == ("bundler: error: --ignore: 'missing-migrations' is not a finding code;"
+                                       " did you mean 'missing-migration'?\n")
+
+
+def two_services(root: Path, store: str = STORE) -> Path:
+    """A repository whose root has a pyproject.toml without [tool.bundler] and two configured services."""
+    from .conftest import PYPROJECT, RUNNER
+
+    (root / "pyproject.toml").write_text('[project]\nname = "tools"\n')
+    (root / ".git").mkdir()  # the repository's top level: report paths are relative to it
+    for name, text in (("notes", store), ("todo", STORE)):
+        service = root / "services" / name
+        service.mkdir(parents=True)
+        for file, content in (("pyproject.toml", PYPROJECT), ("runner.py", RUNNER), ("store.py", text)):
+            (service / file).write_text(content)
+    (root / "node_modules" / "x").mkdir(parents=True)
+    (root / "node_modules" / "x" / "pyproject.toml").write_text("[tool.bundler]\nrunner = 1\n")  # never searched
+    return root
+
+
+def test_at_an_unconfigured_root_every_configured_project_below_is_checked(tmp_path: Path, monkeypatch,
+                                                                           capsys) -> None:
+    monkeypatch.chdir(two_services(tmp_path, STORE.replace("        self.m28()\n", "")))
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "check: services/notes/pyproject.toml"
+    assert out[1].startswith("services/notes/store.py:4: missing-migration: ")
+    assert "check: services/todo/pyproject.toml" in out and out[-1] == "verified: 1 path applies all 2 registered migrations"
+    assert main(["check", "--config", "services/todo/pyproject.toml"]) == 0
+
+
+def test_several_projects_and_one_report_file_ask_for_config(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(two_services(tmp_path))
+    assert main(["check", "--format", "json"]) == 2
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["error"]["exit_code"] == 2
+    assert captured.err == ("bundler: error: 2 configured projects below this folder (services/notes/pyproject.toml,"
+                            " services/todo/pyproject.toml): pass --config to choose one\n")
+
+
+def test_a_configured_folder_is_checked_alone(tmp_path: Path, monkeypatch, capsys) -> None:
+    root = two_services(tmp_path)
+    monkeypatch.chdir(root / "services" / "notes")
+    assert main(["check"]) == 0
+    assert capsys.readouterr().out == "verified: 1 path applies all 2 registered migrations\n"

@@ -86,3 +86,66 @@ def test_head_base_and_records_nothing_are_read(tmp_path: Path) -> None:
     assert config.head == EntrySpec("app/schema.py", "Schema", "VERSION")
     assert config.base == 4
     assert config.records_nothing == (EntrySpec("app/steps.py", "rebuild_table"), EntrySpec("app/store.py", "Store", "reindex"))
+
+
+# --- a configuration that does not fit the code suggests the one that does (issue 19.5) --------
+
+CHAIN = """\
+def migrate(conn):
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version < 1:
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+        conn.execute("PRAGMA user_version = 1")
+    if version < 2:
+        conn.execute("ALTER TABLE notes ADD COLUMN tags TEXT")
+        conn.execute("PRAGMA user_version = 2")
+"""
+
+CHAIN_METHOD = """\
+class Upgrader:
+    def __init__(self, conn):
+        self.conn = conn
+
+    def upgrade(self):
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version < 1:
+            self.conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+        if version < 2:
+            self.conn.execute("ALTER TABLE notes ADD COLUMN tags TEXT")
+"""
+
+
+def check_error(codebase, capsys, **files: str) -> str:
+    from bundler.cli import main
+
+    assert main(["check", "--config", str(codebase(**files) / "pyproject.toml")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    return err
+
+
+def test_a_function_is_an_entry_and_a_chain_read_as_a_method_list_suggests_its_style(codebase, capsys) -> None:
+    err = check_error(codebase, capsys, db__py=CHAIN,
+                      pyproject__toml='[tool.bundler]\nrunner = "db.py:migrate"\nstores = ["db.py:migrate"]\n')
+    assert "the registry migrate records no version number" in err
+    assert 'its if-blocks test the version: set style = "version-chain"' in err
+
+
+def test_a_class_where_a_function_or_method_is_expected_says_what_it_is(codebase, capsys) -> None:
+    err = check_error(codebase, capsys, pyproject__toml='[tool.bundler]\nrunner = "runner.py:MigrationRunner"\n'
+                      'stores = ["store.py:Store.__init__"]\n')
+    assert ("MigrationRunner is a class in runner.py: name the method that applies the migrations,"
+            " runner.py:MigrationRunner.METHOD (its methods: __init__, run_all_migrations, m27, m28)") in err
+
+
+def test_a_version_chain_configured_as_a_method_list_suggests_its_style_and_record(codebase, capsys) -> None:
+    err = check_error(codebase, capsys, db__py=CHAIN_METHOD, pyproject__toml=(
+        '[tool.bundler]\nrunner = "db.py:Upgrader.upgrade"\nstores = ["db.py:Upgrader.upgrade"]\n'))
+    assert ("records no version number: nothing to check against; its if-blocks test the version: set style ="
+            ' "version-chain" and it sets PRAGMA user_version: set version-record = "user_version"') in err
+
+
+def test_a_mistyped_class_name_gets_the_nearest(codebase, capsys) -> None:
+    err = check_error(codebase, capsys, pyproject__toml=(
+        '[tool.bundler]\nrunner = "runner.py:MigrationRuner.run_all_migrations"\nstores = ["store.py:Store.__init__"]\n'))
+    assert "class MigrationRuner not found" in err and "did you mean 'MigrationRunner'?" in err

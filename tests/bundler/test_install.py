@@ -267,3 +267,38 @@ def test_sync_into_a_full_install_directory_is_one_line_exit_1_and_leaves_nothin
     assert err.count("\n") == 1 and "No space left on device" in err and "releases/." in err and "untouched" in err
     assert installed_sha(target) == before
     assert not list((target / "releases").glob(".*"))
+
+
+def tree_of(directory: Path) -> dict[str, str]:
+    """Every entry below ``directory``: links by target, files by content digest."""
+    return {str(path.relative_to(directory)): os.readlink(path) if path.is_symlink() else
+            sha256_of(path) if path.is_file() else "dir" for path in sorted(directory.rglob("*"))}
+
+
+def test_sync_refuses_to_replace_another_projects_bundle(project: Path, built_app: Path, tmp_path: Path,
+                                                          capsys) -> None:
+    target = tmp_path / "install"
+    assert cli(project, "sync", "--to", str(target)) == 0
+    before = tree_of(target)
+    capsys.readouterr()
+
+    for command in ("sync", "build-and-sync", "rollback"):
+        assert cli(built_app, command, "--to", str(target)) == 1
+        captured = capsys.readouterr()
+        err = captured.err
+        assert err.count("\n") == 1 and captured.out == "", (err, captured.out)  # build-and-sync builds nothing
+        assert f"{target}: holds worker-service.pyz of the project memory-worker, not of notes; nothing was changed" in err
+        assert tree_of(target) == before
+
+
+def test_a_manifest_from_before_projects_were_recorded_is_told_apart_by_its_bundle_name(
+    project: Path, built_app: Path, tmp_path: Path, capsys,
+) -> None:
+    target = tmp_path / "install"
+    assert cli(project, "sync", "--to", str(target)) == 0
+    manifest = target / "current" / "manifest.json"
+    old = {key: value for key, value in json.loads(manifest.read_text()).items() if key != "project"}
+    manifest.write_text(json.dumps(old))
+    assert cli(built_app, "sync", "--to", str(target)) == 1
+    assert "holds worker-service.pyz of another project, not of notes" in capsys.readouterr().err
+    assert cli(project, "sync", "--to", str(target)) == 0  # the worker itself still updates it

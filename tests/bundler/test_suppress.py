@@ -30,7 +30,7 @@ def test_a_comment_with_a_reason_on_the_findings_line_suppresses_it(codebase, ca
 def test_the_text_report_counts_what_it_suppressed(codebase, capsys) -> None:
     store = WITHOUT_28.replace("        self.m27()\n", "        self.m27()  # bundler: ignore[missing-migration] known\n")
     assert main(["check", "--config", str(codebase(store__py=store) / "pyproject.toml")]) == 0
-    assert capsys.readouterr().out == "verified: 1 path applies all 2 registered migrations (1 suppressed)\n"
+    assert capsys.readouterr().out == "verified: 1 path applies 1 of the 2 registered migrations, all but 28 (1 suppressed)\n"
 
 
 def test_a_comment_without_a_reason_suppresses_nothing_and_says_so(codebase, capsys) -> None:
@@ -119,3 +119,39 @@ def test_a_broken_or_missing_baseline_stops_the_check_naming_the_file(codebase, 
     assert main(["check", "--config", str(root / "pyproject.toml")]) == 2
     err = capsys.readouterr().err
     assert "b.json: cannot read the baseline" in err and err.count("\n") == 1
+
+
+def test_a_baseline_entry_that_matches_no_finding_is_reported_as_unused(codebase, capsys) -> None:
+    """As ruff reports an unused noqa: the finding was fixed, the entry should go."""
+    from .conftest import PYPROJECT
+
+    root = codebase(store__py=WITHOUT_28, pyproject__toml=PYPROJECT + 'baseline = "bundler-baseline.json"\n')
+    baseline = root / "bundler-baseline.json"
+    assert main(["check", "--config", str(root / "pyproject.toml"), "--write-baseline", str(baseline)]) == 0
+    (root / "store.py").write_text(STORE)  # 28 is applied now
+    capsys.readouterr()
+    code, report = check_json(capsys, root)
+    [stale] = report["findings"]
+    assert code == 0 and (stale["code"], stale["severity"]) == ("unused-suppression", "warning")
+    assert stale["message"] == ("the baseline entry for missing-migration in store.py (version 28) matches no finding:"
+                                " it was fixed; remove the entry (bundler check --write-baseline rewrites the file)")
+    assert stale["file"] == "bundler-baseline.json"
+    assert '"fingerprint"' in baseline.read_text().splitlines()[stale["line"] - 1]
+    # a code this run does not check cannot match: its entries are not called stale
+    assert check_json(capsys, root, "--ignore", "missing-migration")[1]["findings"] == []
+
+
+def test_a_comment_for_a_code_switched_off_on_the_command_line_is_not_unused(codebase, capsys) -> None:
+    store = WITHOUT_28.replace("        self.m27()\n", "        self.m27()  # bundler: ignore[missing-migration] known\n")
+    root = codebase(store__py=store)
+    code, report = check_json(capsys, root, "--ignore", "missing-migration")
+    assert (code, report["findings"], report["suppressed"]) == (0, [], [])
+
+
+def test_a_mistyped_code_in_a_comment_gets_the_nearest(codebase, capsys) -> None:
+    store = WITHOUT_28.replace("        self.m27()\n", "        self.m27()  # bundler: ignore[missing-migrations] known\n")
+    code, report = check_json(capsys, codebase(store__py=store))
+    assert code == 1
+    assert report["findings"][-1]["message"] == (
+        "the suppression ignore[missing-migrations] suppresses nothing: missing-migrations is not a finding code"
+        " (did you mean 'missing-migration'?)")

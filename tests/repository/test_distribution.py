@@ -51,3 +51,11 @@ def test_the_distribution_has_a_name_of_its_own_and_the_packager_is_an_extra(fre
     unconditional = [r for r in requires if "extra ==" not in r]
     assert sorted(r.split(">")[0] for r in unconditional) == ["libcst", "sqlparse"]
     assert any(r.startswith("shiv==") and 'extra == "build"' in r for r in requires)
+
+
+def test_the_distribution_carries_its_license(fresh_install: Path) -> None:
+    """The tool is installed by others: they may use it under MIT, and the wheel says so."""
+    [dist_info] = site_packages(fresh_install).glob("migration_bundler-*.dist-info")
+    assert "License-Expression: MIT" in (dist_info / "METADATA").read_text()
+    assert (dist_info / "licenses" / "LICENSE").read_text().startswith("MIT License")
+    assert (ROOT / "LICENSE").read_text() == (dist_info / "licenses" / "LICENSE").read_text()

@@ -99,3 +99,48 @@ def test_the_readmes_pre_commit_example_works_as_written_and_once_pinned(project
     assert len(pinned["rev"]) == 40 and all(c in "0123456789abcdef" for c in pinned["rev"])
     once_pinned = pre_commit(project, home, "run", "--all-files")
     assert once_pinned.returncode == 0 and "Passed" in once_pinned.stdout, once_pinned.stdout
+
+
+@pytest.fixture
+def monorepo(tmp_path: Path) -> Path:
+    """A repository whose project lives in services/notes, with no configuration at the root."""
+    repository = tmp_path / "monorepo"
+    service = repository / "services" / "notes"
+    service.mkdir(parents=True)
+    for name, text in (("pyproject.toml", PYPROJECT), ("runner.py", RUNNER), ("store.py", STORE)):
+        (service / name).write_text(text)
+    (repository / "README.md").write_text("services\n")
+    git(repository, "init", "-q")
+    git(repository, "add", ".")
+    git(repository, "commit", "-qm", "start")
+    return repository
+
+
+def test_in_a_monorepo_the_hook_finds_the_project_below_the_root(monorepo: Path, tmp_path: Path) -> None:
+    home = tmp_path / "pre-commit"
+    assert try_repo(monorepo, home, "--all-files").returncode == 0
+    store = monorepo / "services" / "notes" / "store.py"
+    store.write_text(STORE.replace("        self.m28()\n", ""))
+    git(monorepo, "add", ".")
+    failed = try_repo(monorepo, home)
+    assert failed.returncode == 1 and "services/notes/store.py:4: missing-migration" in failed.stdout, failed.stdout
+
+
+def test_in_a_monorepo_the_readmes_args_name_the_project(monorepo: Path, tmp_path: Path) -> None:
+    import yaml
+
+    readme = (ROOT / "README.md").read_text()
+    example = readme.split("In a monorepo,", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    [hook] = yaml.safe_load(example)
+    assert hook == {"id": "bundler-check", "args": ["--config", "services/notes/pyproject.toml"]}
+    (monorepo / "pyproject.toml").write_text('[project]\nname = "tools"\n')  # a root project without the table
+    (monorepo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(
+        {"repos": [{"repo": str(ROOT), "rev": head_of(ROOT), "hooks": [hook]}]}))
+    git(monorepo, "add", ".")
+    ran = pre_commit(monorepo, tmp_path / "pre-commit", "run", "--all-files")
+    assert ran.returncode == 0 and "Passed" in ran.stdout, ran.stdout
+
+
+def head_of(repository: Path) -> str:
+    return subprocess.run(["git", "-C", str(repository), "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
