@@ -4,8 +4,9 @@ Pure functions of parsed source (no imports, no execution): the entry is run by 
 interpreter (interpret.py), and what it did is cut into migrations. A call below the entry that
 records numbers is a migration, named after the called method; a helper whose numbers come from
 its arguments (``self._record_version(28)``, a prepared statement's ``run(*params)``) records for
-its caller; a call that records nothing itself but runs migrations (a grouping helper, a wrapper,
-a base class's ``__init__``, or delegation to the registry) is expanded into them.
+its caller; a call that records nothing itself but runs several migrations (a grouping helper,
+or delegation to the registry) is expanded into them, and one that wraps a single migration (a
+base class's ``__init__`` calling an overridden method) is that migration under both names.
 """
 
 from __future__ import annotations
@@ -259,8 +260,15 @@ class Extractor:
         own_records = any(isinstance(e, Record) for e in call.events) or any(
             isinstance(e, CallTrace) and self._records_for_caller(e, versions_of(e.events, self._registry))
             for e in children)
-        if not own_records:  # it records nothing itself: the migrations are the calls it makes
-            return self._expand(call.events, entry, call.function)
+        if not own_records and (len(children) > 1 or any(isinstance(e, Delegate) for e in children)):
+            return self._expand(call.events, entry, call.function)  # a grouping: the calls it makes
+        if not own_records:
+            wrapped = self._classify(children[0], entry)  # type: ignore[arg-type]
+            if len(wrapped) != 1:  # it wraps a grouping: the migrations are that grouping's
+                return self._expand(call.events, entry, call.function)
+            inner = wrapped[0]  # a wrapper of one migration (m28 -> _finish -> _really_finish) goes by every name
+            return [Migration(call.function.name, location_of(call.function), tuple(versions),
+                              aliases=(inner.method, *inner.aliases), inner=inner.inner or inner.location)]
         return [Migration(call.function.name, location_of(call.function), tuple(versions))]
 
     @staticmethod

@@ -77,6 +77,15 @@ class Migration:
     # a fresh-schema path's creation of the latest schema at once: it stands for every number up
     # to its stamp, and is neither a step that repeats a number nor one out of order
     fresh: bool = False
+    # the migration it wraps, when it only calls one (m28 -> _finish -> _really_finish): the names
+    # along the way, and where the innermost, the one that records, is defined
+    aliases: tuple[str, ...] = field(default=(), compare=False)
+    inner: Location | None = field(default=None, compare=False)
+
+    @property
+    def identity(self) -> tuple[str, Location]:
+        """Which function it is, however it is reached: the innermost one that records."""
+        return (self.aliases[-1], self.inner) if self.aliases and self.inner else (self.method, self.location)
 
 
 @dataclass(frozen=True)

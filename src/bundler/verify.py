@@ -17,7 +17,11 @@ from bundler.ftypes import Code, DEFAULT_SEVERITY, Finding, Head, Migration, Mig
 
 def short_name(migration: Migration) -> str:
     """The method's own name: mirrors live in other classes, so the class is not compared."""
-    return migration.method.split(" ")[0].rsplit(".", 1)[-1]
+    return short(migration.method)
+
+
+def short(method: str) -> str:
+    return method.split(" ")[0].rsplit(".", 1)[-1]
 
 
 def verify(
@@ -77,7 +81,7 @@ def duplicates(listing: MigrationList, registry: MigrationList) -> list[Finding]
     found = []
     for version in listing.applied():
         # by definition: two functions of one name in two modules are two migrations
-        recorders = {(m.method, m.location): m for m in listing.recorders(version) if not m.fresh}
+        recorders = {m.identity: m for m in listing.recorders(version) if not m.fresh}
         if len(recorders) > 1:
             first, second = list(recorders.values())[:2]
             found.append(Finding(
@@ -113,27 +117,35 @@ def compare(registry: MigrationList, path: MigrationList) -> Iterator[Finding]:
     yield from out_of_order(registry, path)
 
 
-def named_migrations(listing: MigrationList, registry: MigrationList | None = None) -> dict[str, tuple[Migration, list[int]]]:
-    """Each named migration's first occurrence and every number recorded under its name.
-    Inline records and recording helpers are not named migrations, nor, in a path, the
-    registry's own migrations that it runs (by delegation): those cannot disagree with themselves."""
+def named_migrations(listing: MigrationList, registry: MigrationList | None = None,
+                     known: Mapping[str, object] | None = None) -> dict[str, tuple[Migration, list[int]]]:
+    """Each named migration's first occurrence and every number recorded under its name (with
+    ``known``, the first of its names, its own or one it wraps, found there). Inline records and
+    recording helpers are not named migrations, nor, in a path, the registry's own migrations
+    that it runs (by delegation): those cannot disagree with themselves."""
     named: dict[str, tuple[Migration, list[int]]] = {}
     own = set(registry.migrations) if registry is not None else set()
     for migration in listing.migrations:
         if " (" in migration.method or migration in own:
             continue
-        first, numbers = named.setdefault(short_name(migration), (migration, []))
+        names = [short_name(migration), *map(short, migration.aliases)]
+        name = next((n for n in names if n in known), None) if known is not None else names[0]
+        if name is None:
+            continue
+        first, numbers = named.setdefault(name, (migration, []))
         numbers += [v for v in migration.versions if v not in numbers]
     return named
 
 
 def version_conflicts(registry: MigrationList, path: MigrationList) -> Iterator[Finding]:
-    """A path migration named like a registry migration that records other numbers: one
-    finding per name, with advice that holds for methods recording several numbers."""
+    """A path migration named like a registry migration (by its own name or a name it wraps)
+    that records other numbers: one finding per name, with advice that holds for methods
+    recording several numbers."""
     registered = named_migrations(registry)
-    for name, (mirror, mirrored) in named_migrations(path, registry).items():
-        if name not in registered:
-            continue
+    for original, numbers in list(registered.values()):
+        for alias in original.aliases:
+            registered.setdefault(short(alias), (original, numbers))
+    for name, (mirror, mirrored) in named_migrations(path, registry, registered).items():
         original, expected = registered[name]
         if set(mirrored) == set(expected):
             continue

@@ -78,9 +78,8 @@ def test_a_missing_number_points_at_the_call_of_its_neighbour_where_the_mirror_g
     code, report = run_check(capsys, "--config", str(root / "pyproject.toml"))
     [finding] = report["findings"]
     assert (code, finding["code"], finding["version"]) == (1, "missing-migration", 28)
-    # _upgrade records nothing itself, so m27 is the neighbour: the mirror of 28 goes after its
-    # call, inside _upgrade
-    assert (finding["file"], finding["line"]) == ("store.py", 7)
+    # the helper that applies 27 is the neighbour: the mirror of 28 goes after its call
+    assert (finding["file"], finding["line"]) == ("store.py", 4)
     assert finding["message"].endswith("add a mirror after the call for 27")
 
 

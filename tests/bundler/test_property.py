@@ -382,7 +382,7 @@ def load(folder: Path, module: str):
 
 
 def recorded_by_running(folder: Path, module: str, cls: str, entry_is_init: bool) -> tuple[set[int], set[str]]:
-    """The numbers running the entry records, and the qualified names of the functions it called."""
+    """The numbers running the entry records, and the functions it called (``module:qualified name``)."""
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE TABLE schema_versions (version INTEGER PRIMARY KEY, applied_at TEXT)")
     called: set[str] = set()
@@ -391,7 +391,8 @@ def recorded_by_running(folder: Path, module: str, cls: str, entry_is_init: bool
         for name in MODULES:
             sys.modules.pop(name, None)
         klass = getattr(load(folder, module), cls)
-        sys.setprofile(lambda frame, event, _: called.add(frame.f_code.co_qualname) if event == "call" else None)
+        sys.setprofile(lambda frame, event, _: called.add(f"{Path(frame.f_code.co_filename).stem}:{frame.f_code.co_qualname}")
+                       if event == "call" else None)
         if entry_is_init:
             klass(conn)
         else:
@@ -407,9 +408,14 @@ def recorded_by_running(folder: Path, module: str, cls: str, entry_is_init: bool
 
 
 def migration_of(mirror: Mirror, name: str, version: int) -> str:
-    """Which function is the migration recording ``version``: the method, or for numbers recorded
-    through a chain of helpers without parameters, the innermost of them."""
+    """Which function records ``version``: the method, or for numbers recorded through a chain of
+    helpers without parameters, the innermost of them."""
     return f"_inner_{name}_{version}" if mirror.record == "deep_helper" else name
+
+
+def named(mirror: Mirror) -> bool:
+    """Whether the method is one named migration: not a grouping of one helper chain per number."""
+    return mirror.record != "deep_helper" or len(mirror.versions) == 1
 
 
 def definitions(mirrors: list[Mirror], prefix: str) -> dict[str, tuple[str, Mirror]]:
@@ -432,7 +438,7 @@ def expected_duplicates(registry: list[Mirror], inline: tuple[int, ...], store: 
     """Numbers that two different migrations of the store's path record, as it ran."""
     recorders: dict[int, set[str]] = {}
     for name, (owner, mirror) in definitions(store, "mirror").items():
-        if f"{owner}.{name}" in called:
+        if f"store:{owner}.{name}" in called:
             for version in recorded_by(mirror):
                 recorders.setdefault(version, set()).add(f"store:{owner}.{migration_of(mirror, name, version)}")
     if delegate:
@@ -448,10 +454,10 @@ def expected_duplicates(registry: list[Mirror], inline: tuple[int, ...], store: 
 
 def expected_conflicts(registry: list[Mirror], store: list[Mirror], called: set[str]) -> set[str]:
     """Store methods named like a registry method that ran and recorded other numbers than it."""
-    registered = {f"migration_{i}": m for i, m in enumerate(registry) if m.record != "deep_helper"}
+    registered = {f"migration_{i}": m for i, m in enumerate(registry) if named(m)}
     found = set()
     for name, (owner, mirror) in definitions(store, "mirror").items():
-        if name in registered and mirror.record != "deep_helper" and f"{owner}.{name}" in called \
+        if name in registered and named(mirror) and f"store:{owner}.{name}" in called \
                 and recorded_by(mirror) and set(recorded_by(mirror)) != set(registered[name].versions):
             found.add(name)
     return found
@@ -513,8 +519,8 @@ def test_reported_missing_and_unknown_numbers_equal_what_running_the_code_record
     conflicts = set()
     for finding in result.findings:  # findings on a path, or on the registry against the head
         reported.setdefault((finding.code.value, finding.path is not None), set()).add(finding.version)
-        if finding.code.value == "version-conflict":
-            conflicts.add(finding.message.split(" (", 1)[0].rsplit(".", 1)[-1])
+        if finding.code.value == "version-conflict":  # "...; the registry's MigrationRunner.migration_2 (..."
+            conflicts.add(finding.message.split("the registry's ", 1)[1].split(" (", 1)[0].rsplit(".", 1)[-1])
     assert set(result.registry.applied()) == truth_registry
     assert set(result.paths[0].applied()) == truth_store
     assert reported.get(("missing-migration", True), set()) == truth_registry - truth_store
