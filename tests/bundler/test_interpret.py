@@ -15,6 +15,8 @@ from bundler.records import RecordingRules
 from bundler.sources import InMemory, ModuleSet
 from bundler.verify import verify
 
+from .test_property import SHIM  # the prepared-statement layer generated projects write
+
 RECORD = "INSERT OR IGNORE INTO schema_versions (version, applied_at) VALUES (?, ?)"
 METHODS = f'''
     def m27(self): self.conn.execute("{RECORD}", (27, 0))
@@ -262,25 +264,6 @@ def test_a_dict_key_or_list_position_chosen_by_an_unknown_number_may_be_any(body
 
 # --- issue 23: shapes generated code bases still got wrong -------------------------------------
 
-SHIM = '''
-class Statement:
-    def __init__(self, conn, sql):
-        self.conn = conn
-        self.sql = sql
-
-    def run(self, *params):
-        if len(params) == 1 and isinstance(params[0], dict):
-            return self.conn.execute(self.sql, params[0])
-        return self.conn.execute(self.sql, params)
-
-
-class Db:
-    def __init__(self, conn):
-        self.conn = conn
-
-    def prepare(self, sql):
-        return Statement(self.conn, sql)
-'''
 NAMED = "INSERT OR REPLACE INTO schema_versions (version, applied_at) VALUES (:version, :applied_at)"
 
 
