@@ -223,8 +223,8 @@ class Installed:
 @pytest.mark.parametrize("direct_url, command", [
     ('{"url": "https://github.com/memory-worker/memory-worker", "vcs_info": {"vcs": "git", "commit_id": "abc123"}}',
      "pip install 'migration-bundler[build] @ git+https://github.com/memory-worker/memory-worker@abc123'"),
-    ('{"url": "file:///home/me/clone", "dir_info": {"editable": true}}', "pip install -e '/home/me/clone[build]'"),
-    ('{"url": "file:///home/me/clone", "dir_info": {}}', "pip install '/home/me/clone[build]'"),
+    ('{"url": "file:///opt/src/clone", "dir_info": {"editable": true}}', "pip install -e '/opt/src/clone[build]'"),
+    ('{"url": "file:///opt/src/clone", "dir_info": {}}', "pip install '/opt/src/clone[build]'"),
     (None, "pip install 'migration-bundler[build] @ git+https://github.com/memory-worker/memory-worker'"),
 ])
 def test_the_install_hint_installs_the_extra_from_where_bundler_came_from(monkeypatch, direct_url, command) -> None:
