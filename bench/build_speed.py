@@ -22,11 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from bundler.build import build, run_shiv, silent, source_date_epoch, stage_install  # noqa: E402
-from bundler.project import packaging  # noqa: E402
+from bundler.packaging.build import build, run_shiv, silent, source_date_epoch, stage_install  # noqa: E402
+from bundler.packaging.project import packaging  # noqa: E402
 from bundler.check import run_check  # noqa: E402
 from bundler.config import load_config  # noqa: E402
-from bundler.install import sync  # noqa: E402
+from bundler.packaging.install import sync  # noqa: E402
 from tests.checkout import copy_project  # noqa: E402
 from timing import paired_best_of, paired_runs, run_command  # noqa: E402
 

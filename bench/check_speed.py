@@ -23,7 +23,7 @@ import libcst  # noqa: E402
 
 from bundler.check import extract_lists, run_check  # noqa: E402
 from bundler.config import load_config  # noqa: E402
-from bundler.sources import ModuleSet, ProjectFolder  # noqa: E402
+from bundler.frontends.python.sources import ModuleSet, ProjectFolder  # noqa: E402
 from timing import paired_best_of, run_command  # noqa: E402
 
 REPEAT = 25

@@ -76,7 +76,7 @@ def python() -> str:
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the worker project with build/worker-service.pyz built once for the whole session."""
-    from bundler.build import build, silent
+    from bundler.packaging.build import build, silent
     from bundler.config import load_config
 
     root = copy_project(tmp_path_factory.mktemp("built") / "project")
@@ -87,7 +87,7 @@ def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def built_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Another project (tests/newapp.py, named notes) with build/notes.pyz built once for the session."""
-    from bundler.build import build, silent
+    from bundler.packaging.build import build, silent
     from bundler.config import load_config
 
     root = write_app(tmp_path_factory.mktemp("app") / "notes")

@@ -11,15 +11,15 @@ import libcst as cst
 
 from bundler.config import Config
 from bundler.errors import BundleError, SourceError, UnresolvableError
-from bundler import styles
-from bundler.extract import Extractor, fresh_migration
-from bundler.ftypes import (
+from bundler.frontends.python import styles
+from bundler.frontends.python.extract import Extractor, fresh_migration
+from bundler.model import (
     BuiltFrom, CheckResult, Code, EntrySpec, Finding, Head, Location, Migration, MigrationList, Severity,
 )
-from bundler.records import RecordingRules
-from bundler.sources import Archive, ModuleSet, ProjectFolder, module_name_for
-from bundler.suppress import apply_suppressions, read_baseline
-from bundler.verify import apply_severity, head_findings, verify
+from bundler.frontends.python.records import RecordingRules
+from bundler.frontends.python.sources import Archive, ModuleSet, ProjectFolder, module_name_for
+from bundler.findings.suppress import apply_suppressions, read_baseline
+from bundler.findings.verify import apply_severity, head_findings, verify
 
 
 def recording_rules(config: Config) -> RecordingRules:
@@ -53,7 +53,7 @@ def run_check(config: Config, bundles: Sequence[Path] = (), trees: dict[str, cst
             inside += apply_severity(head_findings(bundle_registry, bundle_head, config.base), config.severity)
         findings += with_sources(inside, archive, source)
     if runtime:
-        from bundler.runtime import runtime_findings  # runs subprocesses: only when asked
+        from bundler.runtime.parity import runtime_findings  # runs subprocesses: only when asked
 
         findings += [finding for bundle in (bundles or [None]) for finding in runtime_findings(config, bundle)]
     checked = set(Code) - ({Code.SCHEMA_DRIFT, Code.DATA_LOSS} if not runtime else set()) \
@@ -72,7 +72,7 @@ def extract_lists(
     extractor = Extractor(modules, recording_rules(config), runner, records_nothing_targets(config.records_nothing))
     registry = migration_list(extractor, runner, config)
     if not registry.applied():
-        from bundler.suggest import why_nothing_is_recorded
+        from bundler.frontends.python.suggest import why_nothing_is_recorded
 
         module = extractor.module_for(runner)
         raise SourceError(

@@ -18,13 +18,13 @@ from bundler.config import (
     Config, load_config, projects_below_an_unconfigured_folder, with_repository, with_selection,
 )
 from bundler.errors import EXIT_CANNOT_VERIFY, EXIT_FINDINGS, EXIT_OK, BundlerError, CheckFailed, ConfigError
-from bundler.ftypes import CheckResult
-from bundler.report import FORMATS, counted, render, render_error
-from bundler.terminal import COLOR_CHOICES, Terminal
+from bundler.model import CheckResult
+from bundler.outputs.report import FORMATS, counted, render, render_error
+from bundler.outputs.terminal import COLOR_CHOICES, Terminal
 
 if TYPE_CHECKING:
-    from bundler.install import Installed, Manifest
-    from bundler.sarif import Provenance
+    from bundler.packaging.install import Installed, Manifest
+    from bundler.outputs.sarif import Provenance
 
 # The packager's modules are imported by the commands that use them: `bundler check` runs in
 # every build and pre-commit hook, and its start-up time is most of its cost.
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 CHECK_EXAMPLES = """\
   bundler check
   bundler check --runner src/app/runner.py:Runner.run_all --store src/app/store.py:Store.__init__
-  bundler check --bundle build/worker-service.pyz --format sarif --output bundler.sarif
+  bundler check --bundle build/worker-service.pyz --format sarif --output bundler.outputs.sarif
   bundler check --runtime"""
 INSTALL_DIR_HELP = ("install directory (default: $BUNDLER_INSTALL_DIR, else install-dir, else"
                     " ~/.local/share/<project>/bundle)")
@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def command_check(args: argparse.Namespace) -> int:
     if args.list_codes:
-        from bundler.codes import code_list
+        from bundler.findings.codes import code_list
 
         sys.stdout.write(code_list())
         return EXIT_OK
@@ -224,8 +224,8 @@ def write_usage_error(error: ConfigError, argv: list[str]) -> None:
 def write_baseline(result: CheckResult, path: Path, config: Config) -> CheckResult:
     """Every finding that counts now becomes known (said on standard error: the report may be on
     standard output)."""
-    from bundler.ftypes import Suppression
-    from bundler.suppress import baseline_reason, baseline_text
+    from bundler.model import Suppression
+    from bundler.findings.suppress import baseline_reason, baseline_text
 
     known = result.findings
     try:
@@ -242,8 +242,8 @@ def provenance_for(fmt: str, config: Config | None) -> Provenance | None:
     """The repository and, in git, its commit: SARIF places results with them."""
     if fmt != "sarif":
         return None
-    from bundler.sarif import Provenance
-    from bundler.vcs import git, repository_uri
+    from bundler.outputs.sarif import Provenance
+    from bundler.packaging.vcs import git, repository_uri
 
     root = (config.repository or config.root) if config is not None else Path.cwd()
     return Provenance(root, repository_uri(root), git(root, "rev-parse", "HEAD"),
@@ -253,7 +253,7 @@ def provenance_for(fmt: str, config: Config | None) -> Provenance | None:
 def command_init(args: argparse.Namespace) -> int:
     """Read the project, say what was chosen and why, write (or print) the table, check once."""
     from bundler.config import parse_table
-    from bundler.discover import read_project, toml_table, write_table
+    from bundler.assist.discover import read_project, toml_table, write_table
 
     pyproject = Path(args.config) if args.config else Path.cwd() / "pyproject.toml"
     root = pyproject.resolve().parent
@@ -274,7 +274,7 @@ def command_init(args: argparse.Namespace) -> int:
 
 def command_fix(args: argparse.Namespace) -> int:
     """The diff of the fixes (exit 1 while there is one), or with --write the fixed files and a check."""
-    from bundler.fix import applied_texts, plan_fixes, unified_diff, write
+    from bundler.assist.fix import applied_texts, plan_fixes, unified_diff, write
 
     config = load_config(args.config)
     result = run_check(config)
@@ -296,7 +296,7 @@ def command_fix(args: argparse.Namespace) -> int:
 
 
 def command_explain(args: argparse.Namespace) -> int:
-    from bundler.codes import explain
+    from bundler.findings.codes import explain
 
     sys.stdout.write(explain(args.code))
     return EXIT_OK
@@ -310,15 +310,15 @@ def progress(line: str, seconds: float | None = None) -> None:
 
 
 def command_build(args: argparse.Namespace) -> int:
-    from bundler.build import build
+    from bundler.packaging.build import build
 
     build(load_config(args.config), progress, force=args.force)
     return EXIT_OK
 
 
 def command_sync(args: argparse.Namespace) -> int:
-    from bundler.build import bundle_path
-    from bundler.install import install_dir, sync
+    from bundler.packaging.build import bundle_path
+    from bundler.packaging.install import install_dir, sync
 
     config = load_config(args.config)
     installed = sync(config, args.bundle or bundle_path(config), install_dir(config, args.to))
@@ -327,7 +327,7 @@ def command_sync(args: argparse.Namespace) -> int:
 
 
 def command_rollback(args: argparse.Namespace) -> int:
-    from bundler.install import install_dir, rollback
+    from bundler.packaging.install import install_dir, rollback
 
     config = load_config(args.config)
     installed = rollback(config, install_dir(config, args.to))
@@ -336,9 +336,9 @@ def command_rollback(args: argparse.Namespace) -> int:
 
 
 def command_build_and_sync(args: argparse.Namespace) -> int:
-    from bundler.build import build, bundle_path
-    from bundler.install import install_dir, refuse_another_project, sync
-    from bundler.project import packaging
+    from bundler.packaging.build import build, bundle_path
+    from bundler.packaging.install import install_dir, refuse_another_project, sync
+    from bundler.packaging.project import packaging
 
     config = load_config(args.config)
     directory = install_dir(config, args.to)
@@ -350,7 +350,7 @@ def command_build_and_sync(args: argparse.Namespace) -> int:
 
 
 def command_version_bump(args: argparse.Namespace) -> int:
-    from bundler.version import bump_version
+    from bundler.packaging.version import bump_version
 
     config = load_config(args.config)
     result = run_check(config)

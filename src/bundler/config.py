@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bundler.errors import ConfigError
-from bundler.ftypes import DEFAULT_SEVERITY, Code, EntrySpec, Severity
+from bundler.model import DEFAULT_SEVERITY, Code, EntrySpec, Severity
 
 KNOWN_KEYS = {
     "style", "styles", "runner", "stores", "version-table", "version-record", "severity", "install-dir",

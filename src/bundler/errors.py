@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bundler.ftypes import CheckResult
+    from bundler.model import CheckResult
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

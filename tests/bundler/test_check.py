@@ -138,7 +138,7 @@ def app_without_tags(built_app: Path, tmp_path: Path) -> tuple[Path, Path]:
 def test_a_finding_inside_a_bundle_names_the_archive_the_user_knows(built_app: Path, tmp_path: Path) -> None:
     from bundler.check import run_check
     from bundler.config import load_config
-    from bundler.report import render
+    from bundler.outputs.report import render
 
     project, temporary = app_without_tags(built_app, tmp_path)
     result = run_check(load_config(str(project / "pyproject.toml")), [temporary],

@@ -286,7 +286,7 @@ def test_a_command_line_that_does_not_parse_still_gets_the_machine_format_it_ask
 
 def test_an_install_built_from_a_changed_tree_says_so_in_its_summary() -> None:
     from bundler.cli import describe
-    from bundler.install import Manifest
+    from bundler.packaging.install import Manifest
 
     manifest = Manifest("notes.pyz", "0.1.0", "ab" * 32, [1, 2], "0123456789abcdef0123-dirty", "2026-01-01")
     assert describe(manifest) == "notes.pyz 0.1.0 (sha256 abababababab, commit 0123456789ab-dirty)"

@@ -8,7 +8,7 @@ import pytest
 
 from bundler.config import load_config, parse_spec
 from bundler.errors import ConfigError
-from bundler.ftypes import Code, EntrySpec, Severity
+from bundler.model import Code, EntrySpec, Severity
 
 
 def write(tmp_path: Path, body: str) -> Path:

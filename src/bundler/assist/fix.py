@@ -1,0 +1,283 @@
+"""``bundler fix``: write what a ``missing-migration`` finding asks for (issue 19.7).
+
+For each number a method-list path lacks: the call, at the insertion point the finding names
+(after the call for the number before it, else before the call for the one after), and, when
+the path's class has no method recording the number, a mirror beside its neighbours carried over
+from the registry's migration (its body and its record), with a docstring saying what it mirrors.
+A migration that cannot be carried over safely (it takes arguments, or reaches into state or
+module names the path's class and module do not have) becomes a stub that raises, and the fix
+says so. Edits are made on the text, bottom-up, so every line number stays true while applying.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import difflib
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bundler.config import Config
+from bundler.model import CheckResult, Code, Finding, Migration, MigrationList
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+@dataclass(frozen=True)
+class Insertion:
+    after_line: int  # 0-based index of the line the text goes after (-1: the top)
+    rank: int  # the registry's order, for several insertions at one place
+    text: str
+    method: bool = False  # a whole method: set apart from the next one by a blank line
+
+
+@dataclass
+class Plan:
+    """The edits per file (relative to the project folder), and what could not be done well."""
+
+    insertions: dict[str, list[Insertion]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    carried: dict[str, list[str]] = field(default_factory=dict)  # imports and constants added per file
+
+    def add(self, file: str, insertion: Insertion) -> None:
+        self.insertions.setdefault(file, []).append(insertion)
+
+
+def short(method: str) -> str:
+    return method.split(" ")[0].rsplit(".", 1)[-1]
+
+
+def plan_fixes(config: Config, result: CheckResult) -> Plan:
+    plan = Plan()
+    prefix = config.display_prefix
+    for finding in result.findings:
+        if finding.code is not Code.MISSING_MIGRATION or finding.version is None or finding.path is None:
+            continue
+        path = next((p for p in result.paths if p.name == finding.path and p.origin == "source"), None)
+        if path is None or config.style != "methods" or "." not in path.name:
+            plan.notes.append(f"{finding.location}: version {finding.version}: bundler fix writes calls into method"
+                              " lists only; fix this one by hand")
+            continue
+        plan_one(config, prefix, result.registry, path, finding, plan)
+    return plan
+
+
+def parsed(config: Config, prefix: str, file: str) -> tuple[str, list[str], ast.Module]:
+    relative = file.removeprefix(prefix)
+    text = (config.root / relative).read_text(encoding="utf-8")
+    return relative, text.splitlines(keepends=True), ast.parse(text)
+
+
+def plan_one(config: Config, prefix: str, registry: MigrationList, path: MigrationList, finding: Finding,
+             plan: Plan) -> None:
+    version = finding.version
+    assert version is not None
+    order = registry.applied()
+    applied = set(path.applied())
+    before = next((v for v in reversed(order[: order.index(version)]) if v in applied), None)
+    after = next((v for v in order[order.index(version) + 1:] if v in applied), None)
+    relative, lines, tree = parsed(config, prefix, path.location.file)
+    class_name, entry_name = path.name.split(".")[-2:]
+    klass = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name), None)
+    entry = method_of(klass, entry_name) if klass is not None else None
+    if klass is None or entry is None:
+        plan.notes.append(f"{finding.location}: version {version}: {path.name} is not a method of a class in"
+                          f" {relative}; fix it by hand")
+        return
+    origin = registry.recorders(version)[0]
+    uncalled = next((m for m in path.uncalled if version in m.versions), None)
+    name = short(uncalled.method) if uncalled is not None else mirror_name(klass, short(origin.method), version)
+    rank = order.index(version)
+    call_place = place_of_call(klass, neighbour_line(path, before), neighbour_line(path, after))
+    if call_place is None:
+        plan.notes.append(f"{finding.location}: version {version}: no call of a neighbouring number in {path.name}"
+                          " to place the call beside; fix it by hand")
+        return
+    line, indent = call_place
+    plan.add(relative, Insertion(line, rank, f"{' ' * indent}self.{name}()\n"))
+    if uncalled is None:
+        others = [v for v in origin.versions if v != version and v in applied]
+        mirror, note, names = carried_over(config, prefix, origin, version, klass, tree, name, others)
+        if note:
+            plan.notes.append(f"{finding.location}: version {version}: {note}")
+        plan.add(relative, Insertion(place_of_method(klass, path, before), rank, mirror, method=True))
+        for statement in names:  # the imports and constants it uses, once per file
+            if statement not in plan.carried.setdefault(relative, []):
+                plan.carried[relative].append(statement)  # in this order, ahead of every call and method
+                plan.add(relative, Insertion(place_of_names(tree), len(plan.carried[relative]) - 10**6, statement))
+
+
+def method_of(klass: ast.ClassDef, name: str) -> Function | None:
+    return next((n for n in klass.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name),
+                None)
+
+
+def mirror_name(klass: ast.ClassDef, name: str, version: int) -> str:
+    """The registry's name, unless the class already uses it (for another number)."""
+    return name if method_of(klass, name) is None else f"{name}_{version}"
+
+
+def neighbour_line(path: MigrationList, version: int | None) -> int | None:
+    """The line of the path's call of ``version``, when that call is in the path's own file."""
+    if version is None:
+        return None
+    migration = path.recorders(version)[0]
+    site = migration.call_site or migration.location
+    return site.line if site.file == path.location.file else None
+
+
+def place_of_call(klass: ast.ClassDef, before: int | None, after: int | None) -> tuple[int, int] | None:
+    """(the line the call goes after, its indentation): after the statement calling the number
+    before, else before the one calling the number after (in the entry, or a helper it calls)."""
+    statements = [n for n in ast.walk(klass) if isinstance(n, ast.stmt)
+                  and not isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))]
+    for line, below in ((before, True), (after, False)):
+        if line is None:
+            continue
+        holding = [s for s in statements if s.lineno <= line <= (s.end_lineno or s.lineno)]
+        if holding:
+            statement = min(holding, key=lambda s: (s.end_lineno or s.lineno) - s.lineno)
+            end = statement.end_lineno or statement.lineno
+            return (end - 1 if below else statement.lineno - 2), statement.col_offset
+    return None
+
+
+def place_of_method(klass: ast.ClassDef, path: MigrationList, before: int | None) -> int:
+    """After the method that records the number before, when it is this class's; else the class's end."""
+    if before is not None:
+        neighbour = method_of(klass, short(path.recorders(before)[0].method))
+        if neighbour is not None:
+            return (neighbour.end_lineno or neighbour.lineno) - 1
+    return (klass.end_lineno or klass.lineno) - 1
+
+
+def carried_over(config: Config, prefix: str, origin: Migration, version: int, klass: ast.ClassDef,
+                 module: ast.Module, name: str, others: list[int]) -> tuple[str, str | None, list[str]]:
+    """The registry's migration as a method of the path's class (and the module-level imports and
+    constants it needs), or a stub that raises and why."""
+    _, lines, tree = parsed(config, prefix, origin.location.file)
+    source = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                   and n.lineno == origin.location.line), None)
+    indent = " " * (klass.body[0].col_offset if klass.body else klass.col_offset + 4)
+    said = f"Mirrors {origin.method} ({origin.location}), which records version {version}"
+    missing = sorted(unsafe_names(source, klass, module)) if source is not None else ["its source"]
+    statements, missing = module_names(tree, lines, missing)
+    reasons = [f"it uses {', '.join(missing)}, which {klass.name} does not have"] if missing else []
+    reasons += [f"it also records {v}, which the path applies already" for v in others]
+    if reasons:
+        why = "; ".join(reasons)
+        stub = (f"\n{indent}def {name}(self):\n{indent}    \"\"\"{said}. It could not be carried over ({why}):"
+                f" write it.\"\"\"\n{indent}    raise NotImplementedError(\"{klass.name}.{name}: the mirror of"
+                f" {origin.method} (version {version}) is not written yet\")\n")
+        return stub, (f"{origin.method} could not be carried over into {klass.name} ({why}): wrote"
+                      f" {klass.name}.{name} as a stub that raises; write its body"), []
+    assert source is not None
+    signature = "".join(lines[source.lineno - 1: source.body[0].lineno - 1])
+    rest = source.body[1:] if has_docstring(source) else source.body
+    body = "".join(lines[rest[0].lineno - 1: source.end_lineno]) if rest else ""
+    text = textwrap.dedent(signature + f'{" " * source.body[0].col_offset}"""{said}."""\n' + body)
+    renamed = text.replace(f"def {source.name}(", f"def {name}(", 1)
+    return "\n" + textwrap.indent(renamed, indent), None, statements
+
+
+def module_names(tree: ast.Module, lines: list[str], missing: list[str]) -> tuple[list[str], list[str]]:
+    """The registry module's imports and constants (a literal, or an expression of literals and
+    such constants) that define ``missing`` module names, as source text in their order; and what
+    stays missing (``self.x``, and names bound otherwise)."""
+    definitions: dict[str, ast.stmt] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and not (isinstance(node, ast.ImportFrom) and node.level):
+            definitions.update({(alias.asname or alias.name).split(".")[0]: node for alias in node.names})
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            definitions[node.targets[0].id] = node
+    needed: list[ast.stmt] = []
+    still = []
+    queue = list(missing)
+    while queue:
+        name = queue.pop(0)
+        node = definitions.get(name)
+        literal = isinstance(node, ast.Assign) and all(
+            isinstance(n, (ast.Constant, ast.Name, ast.BinOp, ast.Add, ast.Load, ast.JoinedStr, ast.FormattedValue,
+                           ast.Tuple)) for n in ast.walk(node.value))
+        if node is None or not (literal or isinstance(node, (ast.Import, ast.ImportFrom))):
+            still.append(name)
+            continue
+        if node not in needed:
+            needed.append(node)
+            if isinstance(node, ast.Assign):
+                queue += [n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)]
+    if still:
+        return [], still
+    ordered = sorted(needed, key=lambda n: (isinstance(n, ast.Assign), n.lineno))  # imports first
+    return ["".join(lines[n.lineno - 1: n.end_lineno]) for n in ordered], []
+
+
+def place_of_names(tree: ast.Module) -> int:
+    """After the module's last top-level import (else its docstring), where added names go."""
+    imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    if imports:
+        return (imports[-1].end_lineno or imports[-1].lineno) - 1
+    first = tree.body[0] if tree.body else None
+    docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+    return (first.end_lineno or 1) - 1 if docstring and first is not None else -1
+
+
+def has_docstring(function: Function) -> bool:
+    first = function.body[0]
+    return isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
+
+
+def unsafe_names(source: Function, klass: ast.ClassDef, module: ast.Module) -> Iterator[str]:
+    """What the migration uses that the path's class and module do not have: arguments besides
+    self, ``self.x`` never set or defined there, module names not bound there."""
+    arguments = source.args
+    if len(arguments.args) + len(arguments.posonlyargs) != 1 or arguments.vararg or arguments.kwonlyargs:
+        yield "arguments besides self"
+    attributes = {n.name for n in klass.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    attributes |= {t.attr for n in ast.walk(klass) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign))
+                   for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+                   if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"}
+    attributes |= {t.id for n in klass.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+    used = {n.attr for n in ast.walk(source) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+            and n.value.id == "self"}
+    yield from (f"self.{name}" for name in sorted(used - attributes))
+    bound = set(dir(builtins)) | {a.arg for a in ast.walk(source) if isinstance(a, ast.arg)}
+    bound |= {n.id for n in ast.walk(source) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    for node in module.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            bound |= {t.id for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                      if isinstance(t, ast.Name)}
+    loaded = {n.id for n in ast.walk(source) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    yield from sorted(loaded - bound - {"self"})
+
+
+def applied_texts(config: Config, plan: Plan) -> dict[str, tuple[str, str]]:
+    """file → (its text now, its text with the plan's insertions)."""
+    changed = {}
+    for relative, insertions in plan.insertions.items():
+        old = (config.root / relative).read_text(encoding="utf-8")
+        lines = old.splitlines(keepends=True)
+        for insertion in sorted(insertions, key=lambda i: (i.after_line, i.rank), reverse=True):
+            follows = lines[insertion.after_line + 1] if insertion.after_line + 1 < len(lines) else "\n"
+            apart = "\n" if insertion.method and follows.strip() else ""
+            lines.insert(insertion.after_line + 1, insertion.text + apart)
+        changed[relative] = (old, "".join(lines))
+    return changed
+
+
+def unified_diff(config: Config, changed: dict[str, tuple[str, str]]) -> str:
+    prefix = config.display_prefix
+    return "".join("".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                                f"a/{prefix}{relative}", f"b/{prefix}{relative}"))
+                   for relative, (old, new) in sorted(changed.items()))
+
+
+def write(config: Config, changed: dict[str, tuple[str, str]]) -> None:
+    for relative, (_, new) in changed.items():
+        (config.root / relative).write_text(new, encoding="utf-8")

@@ -1,0 +1,91 @@
+"""``version-chain``: ``if version < 28: ...`` blocks on the current version (``PRAGMA user_version``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from bundler.config import StyleOptions
+from bundler.frontends.python.extract import Extractor
+from bundler.model import EntrySpec, Location, Migration, MigrationList
+from bundler.frontends.python.sources import ParsedModule
+from bundler.frontends.python.records import RecordingRules, versions_in_sql
+from bundler.frontends.python.styles.common import listing, walk_calls
+from bundler.frontends.python.values import is_number
+from bundler.frontends.python.walk import children
+
+
+def migration_list(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> MigrationList:
+    return version_chain(extractor, spec, options)
+
+
+CHAIN = ("<", "<=", "==")
+
+
+def version_chain(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> MigrationList:
+    """Each ``if version < N:`` block of the entry (a function, or Class.method) is migration N;
+    a ``PRAGMA user_version = M`` inside the block says M instead. Blocks are the chain's own
+    ``if``/``elif``s: an ``if`` nested inside a block is part of that step."""
+    module = extractor.module_for(spec)
+    entry = extractor.find_entry(spec).node
+    name = str(spec).split(":", 1)[1]
+    migrations = [Migration(f"{name} (if version {operator} {bound})", Location(module.display, module.line_of(block)),
+                            (number,))
+                  for block, operator, bound, number in chain_blocks(entry, extractor, module, options)]
+    return listing(module, name, module.line_of(entry), migrations, extractor.modules.origin.label)
+
+
+OPERATORS = {cst.LessThan: "<", cst.LessThanEqual: "<=", cst.Equal: "=="}
+
+
+def chain_blocks(entry: cst.CSTNode, extractor: Extractor, module: ParsedModule,
+                 options: StyleOptions) -> Iterator[tuple[cst.If, str, int, int]]:
+    for node in chain_ifs(entry, extractor, module):
+        comparison = node.test.comparisons[0]  # type: ignore[attr-defined]
+        operator = OPERATORS[type(comparison.operator)]
+        bound = extractor.resolver.resolve(comparison.comparator, module, {})
+        stamped = stamp_in(node.body, extractor, module)
+        if stamped is not None:
+            number = stamped
+        elif operator == "<":
+            number = bound  # type: ignore[assignment]
+        elif operator == "==" and options.chain_equals == "target":
+            number = bound  # type: ignore[assignment]
+        else:
+            number = bound + 1  # type: ignore[operator]
+        yield node, operator, bound, number  # type: ignore[misc]
+
+
+def is_chain_test(node: cst.If, extractor: Extractor, module: ParsedModule) -> bool:
+    test = node.test
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
+        return False
+    comparison = test.comparisons[0]
+    return type(comparison.operator) in OPERATORS and is_number(
+        extractor.resolver.resolve(comparison.comparator, module, {}))
+
+
+def chain_ifs(node: cst.CSTNode, extractor: Extractor, module: ParsedModule) -> Iterator[cst.If]:
+    """The ifs that test the version against a number, not looking inside a step's own body."""
+    if isinstance(node, cst.If) and is_chain_test(node, extractor, module):
+        yield node
+        if node.orelse is not None:
+            yield from chain_ifs(node.orelse, extractor, module)
+        return
+    for child in children(node):
+        if not isinstance(child, (cst.FunctionDef, cst.ClassDef)):
+            yield from chain_ifs(child, extractor, module)
+
+
+def stamp_in(block: cst.CSTNode, extractor: Extractor, module: ParsedModule) -> int | None:
+    """The number a ``PRAGMA user_version = M`` in the block stamps, read as SQL."""
+    rules = RecordingRules(user_version=True)
+    for call in walk_calls(block):
+        if call.args:
+            value = extractor.resolver.resolve(call.args[0].value, module, {})
+            found = versions_in_sql(value, None, call, rules, "execute") if isinstance(value, str) else None
+            numbers = [r.value for r in found or () if is_number(r.value)]
+            if numbers:
+                return numbers[-1]  # type: ignore[return-value]
+    return None

@@ -1,0 +1,886 @@
+"""Static evaluation of the expressions that carry version numbers, SQL text and callables.
+
+Only what can be known without running code is resolved: literals, operators on known values,
+string concatenation, f-strings, ``%``/``str.format``/``join``, module and class constants,
+constants imported from other modules of the project, and names bound by the caller. Anything
+else is ``UNKNOWN``. A string with unknown parts keeps its known text around ``HOLE`` markers,
+so the checker can still tell whether it writes to the version table; a string computed from
+known texts by operations not modelled (``script.splitlines()``) is ``Derived`` from them.
+
+``Evaluation`` evaluates one expression tree; the interpreter (interpret.py) subclasses it to
+give names, attributes and calls their meaning inside a running function.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Union
+
+import libcst as cst
+
+from bundler.frontends.python.sources import ModuleSet, ParsedModule
+from bundler.frontends.python.walk import walk
+
+HOLE = "\x00"  # stands for an unknown part of a string
+NUMBER_HOLE = "\x01"  # stands for the decimal digits of an integer whose value is unknown
+
+
+def has_hole(text: str) -> bool:
+    return HOLE in text or NUMBER_HOLE in text
+
+
+class _Unknown:
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
+
+
+class _AnyInt:
+    """An integer whose value is unknown (``int(row[0])``, an item of ``range(current, 30)``): a
+    name built from it can only hold digits there."""
+
+    def __repr__(self) -> str:
+        return "ANY_INT"
+
+
+ANY_INT = _AnyInt()
+
+
+@dataclass(frozen=True)
+class ParamRef:
+    """A method parameter not bound yet: the method records whatever its caller passes."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Template:
+    """A string with unknown parts, each shown as HOLE."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A string computed from these known texts by operations the checker does not model (a
+    split, a loop over lines): it can only hold what they hold."""
+
+    sources: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """``db.prepare(SQL)``: a statement whose ``.run(...)`` supplies the parameters."""
+
+    sql: "Value"
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A dict literal, hashable (values are keys of the interpreter's caches)."""
+
+    items: tuple[tuple[Any, Any], ...]
+
+    def get(self, key: object, default: object = None) -> Any:
+        return next((value for k, value in self.items if k == key), default)
+
+    def keys(self) -> tuple:
+        return tuple(k for k, _ in self.items)
+
+
+class ByIdentity:
+    """A value standing for one definition of one parsed module: equal to another exactly when
+    both stand for the same one (trees are compared by identity, never walked)."""
+
+    def identity(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.identity() == self.identity()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self.identity())
+
+
+@dataclass(frozen=True, eq=False)
+class FunctionRef(ByIdentity):
+    """A function or method of the project, as a value (``self.m``, ``migrate_1to2``)."""
+
+    module: ParsedModule
+    class_def: cst.ClassDef | None
+    node: cst.FunctionDef
+
+    def identity(self) -> tuple[int, ...]:
+        return id(self.module), id(self.node)
+
+    @property
+    def name(self) -> str:
+        owner = f"{self.class_def.name.value}." if self.class_def else ""
+        return owner + self.node.name.value
+
+
+@dataclass(frozen=True, eq=False)
+class ClassRef(ByIdentity):
+    """A class of the project, as a value."""
+
+    module: ParsedModule
+    node: cst.ClassDef
+
+    def identity(self) -> tuple[int, ...]:
+        return id(self.module), id(self.node)
+
+    @property
+    def name(self) -> str:
+        return self.node.name.value
+
+
+@dataclass(frozen=True, eq=False)
+class ModuleRef(ByIdentity):
+    """A module of the project, as a value (``from worker.store import schema_steps as steps``)."""
+
+    module: ParsedModule
+
+    def identity(self) -> tuple[int, ...]:
+        return (id(self.module),)
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """A builtin the interpreter models (``getattr``, ``range``, ``super``...)."""
+
+    name: str
+
+
+Value = Union[int, float, str, bool, None, Template, Derived, tuple, Mapping, ParamRef, Prepared, FunctionRef,
+              ClassRef, ModuleRef, Builtin, _Unknown, Any]
+
+MAX_IMPORT_DEPTH = 16
+MAX_SEQUENCE = 10_000  # longer computed tuples (a range) are not built
+PURE_TEXT_METHODS = frozenset({
+    "strip", "lstrip", "rstrip", "lower", "upper", "casefold", "replace", "split", "rsplit", "splitlines",
+    "removeprefix", "removesuffix", "startswith", "endswith", "zfill", "title", "capitalize",
+})
+BUILTINS = frozenset({
+    "getattr", "type", "super", "range", "enumerate", "zip", "reversed", "sorted", "len", "str", "int", "tuple",
+    "list", "isinstance", "hasattr", "print", "dict", "set", "frozenset", "bool", "repr", "min", "max", "iter",
+    "__import__", "float", "bytes", "object", "any", "all", "sum", "set", "frozenset",
+})
+# What ``type(value)`` is for a value known exactly (a tuple may have been a list: not known).
+TYPE_NAMES: dict[type, str] = {bool: "bool", int: "int", float: "float", str: "str", type(None): "NoneType"}
+BUILTIN_TYPES = frozenset({"int", "bool", "float", "str", "bytes", "dict", "list", "tuple", "set", "frozenset",
+                           "NoneType", "object"})
+
+
+def text_of(value: Value) -> str | None:
+    """The text of a string value, with HOLE for unknown parts; None if not a string at all."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Template):
+        return value.text
+    return None
+
+
+def is_number(value: Value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def truth(value: Value) -> bool | None:
+    """Python's truth of a known value; None when it cannot be known."""
+    if value is None or isinstance(value, (bool, int, float, str, tuple, Mapping)):
+        return bool(value)
+    if isinstance(value, Template):
+        return True if value.text.replace(HOLE, "").replace(NUMBER_HOLE, "") else None
+    if isinstance(value, (FunctionRef, ClassRef, ModuleRef, Builtin, Prepared)):
+        return True
+    return None
+
+
+def type_of(value: Value) -> Builtin | None:
+    """``type(value)`` when it is one of the builtin types and known exactly."""
+    if isinstance(value, Mapping):
+        return Builtin("dict")
+    name = TYPE_NAMES.get(type(value))
+    return Builtin(name) if name is not None else None
+
+
+def is_builtin_instance(value: Value, name: str) -> bool | None:
+    """``isinstance(value, <builtin type name>)``; None when it cannot be known (a tuple may
+    have been written as a list)."""
+    if name == "object":
+        return True
+    if isinstance(value, tuple):
+        return False if name in BUILTIN_TYPES - {"list", "tuple"} else None
+    exact = type_of(value)
+    if exact is None:
+        return None
+    if exact.name == name or (exact.name == "bool" and name == "int"):
+        return True
+    return False if name in BUILTIN_TYPES else None
+
+
+def is_known(value: Value) -> bool:
+    """A plain value whose Python meaning is exactly known (for comparisons)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    return isinstance(value, tuple) and all(is_known(v) for v in value)
+
+
+def derive(*values: Value) -> Value:
+    """The result of an operation the checker does not model on these values: a text derived
+    from them when they are all known texts, else UNKNOWN."""
+    sources: set[str] = set()
+    for value in values:
+        if isinstance(value, str):
+            sources.add(value)
+        elif isinstance(value, Derived):
+            sources |= value.sources
+        elif isinstance(value, tuple) and all(isinstance(v, (str, Derived)) for v in value):
+            for item in value:
+                sources |= {item} if isinstance(item, str) else item.sources
+        elif is_number(value) or value is None:
+            continue
+        else:
+            return UNKNOWN
+    return Derived(frozenset(sources)) if sources else UNKNOWN
+
+
+class ModuleScope:
+    """Top-level names of one module: constants, classes, functions and imports."""
+
+    def __init__(self, module: ParsedModule) -> None:
+        self.module = module
+        self.constants: dict[str, cst.BaseExpression | None] = {}
+        self.classes: dict[str, cst.ClassDef] = {}
+        self.functions: dict[str, cst.FunctionDef] = {}
+        self.imported_names: dict[str, tuple[str, str]] = {}  # local → (module, name)
+        self.imported_modules: dict[str, str] = {}  # local → module
+        self.star_imports: list[str] = []  # modules whose names `from m import *` brings in
+        for statement in module.tree.body:
+            self._index(statement)
+        for name in mutated_names(module.tree) & self.constants.keys():
+            self.constants[name] = None  # appended to, or changed in place: its literal is not its value
+
+    def _index(self, statement: cst.CSTNode) -> None:
+        # A later definition replaces an earlier one of the same name, as at run time.
+        if isinstance(statement, cst.ClassDef):
+            self._forget(statement.name.value)
+            self.classes[statement.name.value] = statement
+        elif isinstance(statement, cst.FunctionDef):
+            self._forget(statement.name.value)
+            self.functions[statement.name.value] = statement
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                collect_assignment(small, self.constants)
+                self._index_import(small)
+        elif isinstance(statement, cst.If):  # e.g. `if TYPE_CHECKING:` imports
+            for inner in statement.body.body:
+                self._index(inner)
+
+    def _forget(self, name: str) -> None:
+        for table in (self.classes, self.functions, self.constants, self.imported_names, self.imported_modules):
+            table.pop(name, None)  # type: ignore[attr-defined]
+
+    def _index_import(self, small: cst.BaseSmallStatement) -> None:
+        if isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar):
+            source = absolute_import(self.module, small)
+            if source is not None:
+                self.star_imports.append(source)
+        elif isinstance(small, cst.ImportFrom):
+            source = absolute_import(self.module, small)
+            if source is None:
+                return
+            for alias in small.names:  # type: ignore[union-attr]
+                name = dotted_name(alias.name)
+                local = alias.asname.name.value if alias.asname else name  # type: ignore[union-attr]
+                self.imported_names[local] = (source, name)
+                self.imported_modules.setdefault(local, f"{source}.{name}")
+        elif isinstance(small, cst.Import):
+            for alias in small.names:
+                name = dotted_name(alias.name)
+                if alias.asname:
+                    self.imported_modules[alias.asname.name.value] = name  # type: ignore[union-attr]
+                else:
+                    self.imported_modules[name.split(".")[0]] = name.split(".")[0]
+
+
+MUTATORS = frozenset({"append", "extend", "insert", "update", "setdefault", "add", "pop", "remove", "clear",
+                      "sort", "reverse", "__setitem__"})
+
+
+def mutated_names(tree: cst.Module) -> set[str]:
+    """Names the module changes in place anywhere (``MIGRATIONS.append``, even as a decorator
+    ``migration = MIGRATIONS.append``, or ``STEPS[n] = ...``): a list filled that way is not its literal."""
+    names: set[str] = set()
+    for node in walk(tree):
+        if type(node) is cst.Attribute and node.attr.value in MUTATORS and isinstance(node.value, cst.Name):
+            names.add(node.value.value)
+        elif type(node) is cst.AssignTarget and isinstance(node.target, cst.Subscript) \
+                and isinstance(node.target.value, cst.Name):
+            names.add(node.target.value.value)
+    return names
+
+
+def absolute_import(module: ParsedModule, node: cst.ImportFrom) -> str | None:
+    target = dotted_name(node.module) if node.module else ""
+    if not node.relative:
+        return target
+    package = (module.dotted or "").split(".")
+    is_package = module.relpath.endswith("__init__.py")
+    keep = len(package) - len(node.relative) + (1 if is_package else 0)
+    if keep < 0:
+        return None
+    return ".".join(filter(None, [*package[:keep], target]))
+
+
+def collect_assignment(small: cst.CSTNode, into: dict[str, cst.BaseExpression | None]) -> None:
+    """Record ``NAME = expr``; a name assigned twice becomes ambiguous (None)."""
+    targets: list[str] = []
+    value: cst.BaseExpression | None = None
+    if isinstance(small, cst.Assign):
+        targets = [t.target.value for t in small.targets if isinstance(t.target, cst.Name)]
+        value = small.value
+    elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value is not None:
+        targets = [small.target.value]
+        value = small.value
+    elif isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name):
+        targets = [small.target.value]
+    for name in targets:
+        into[name] = None if name in into else value
+
+
+def dotted_name(node: cst.BaseExpression | cst.Attribute | cst.Name) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{dotted_name(node.value)}.{node.attr.value}"
+    return ""
+
+
+class Resolver:
+    """Module scopes and class constants of a module set, and the evaluation of constants."""
+
+    def __init__(self, modules: ModuleSet) -> None:
+        self.modules = modules
+        self._scopes: dict[int, ModuleScope] = {}
+        self._class_constants: dict[int, dict[str, cst.BaseExpression | None]] = {}
+        self._class_methods: dict[int, dict[str, cst.FunctionDef]] = {}
+        self._orders: dict[ClassRef, tuple[ClassRef, ...]] = {}
+
+    def scope(self, module: ParsedModule) -> ModuleScope:
+        key = id(module)
+        if key not in self._scopes:
+            self._scopes[key] = ModuleScope(module)
+        return self._scopes[key]
+
+    def class_constants(self, class_def: cst.ClassDef) -> dict[str, cst.BaseExpression | None]:
+        key = id(class_def)
+        if key not in self._class_constants:
+            constants: dict[str, cst.BaseExpression | None] = {}
+            for statement in class_def.body.body:
+                if isinstance(statement, cst.SimpleStatementLine):
+                    for small in statement.body:
+                        collect_assignment(small, constants)
+                elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                    constants.pop(statement.name.value, None)  # a later def replaces the constant
+            self._class_constants[key] = constants
+        return self._class_constants[key]
+
+    def resolve(self, node: cst.BaseExpression, module: ParsedModule, env: dict[str, Value],
+                class_def: cst.ClassDef | None = None, depth: int = 0) -> Value:
+        return Evaluation(self, module, class_def, env, depth).evaluate(node)
+
+    def module_name(self, name: str, module: ParsedModule, depth: int = 0) -> Value:
+        """What a top-level name of ``module`` is: a constant's value, a function, a class, an
+        imported module or name; UNKNOWN when it is none of them or not in the project."""
+        if depth > MAX_IMPORT_DEPTH:
+            return UNKNOWN
+        scope = self.scope(module)
+        if name in scope.functions:
+            return FunctionRef(module, None, scope.functions[name])
+        if name in scope.classes:
+            return ClassRef(module, scope.classes[name])
+        if name in scope.constants:
+            expression = scope.constants[name]
+            return UNKNOWN if expression is None else Evaluation(self, module, None, {}, depth + 1).evaluate(expression)
+        if name in scope.imported_names:
+            source, original = scope.imported_names[name]
+            other = self.modules.by_name(source)
+            found = self.module_name(original, other, depth + 1) if other is not None else UNKNOWN
+            if found is UNKNOWN:  # `from package import module`
+                submodule = self.modules.by_name(f"{source}.{original}")
+                return ModuleRef(submodule) if submodule is not None else UNKNOWN
+            return found
+        if name in scope.imported_modules:
+            other = self.modules.by_name(scope.imported_modules[name])
+            return ModuleRef(other) if other is not None else UNKNOWN
+        for source in reversed(scope.star_imports):  # the last star import wins, as at run time
+            other = self.modules.by_name(source)
+            if other is not None:
+                value = self.module_name(name, other, depth + 1)
+                if value is not UNKNOWN:
+                    return value
+        if name in BUILTINS:
+            return Builtin(name)
+        return UNKNOWN
+
+    def class_attribute(self, cls: ClassRef, attr: str, depth: int = 0, mro: tuple[ClassRef, ...] | None = None) -> Value:
+        """A class-level name along the method resolution order: a method or a constant."""
+        for klass in mro if mro is not None else self.mro(cls):
+            methods = self.class_methods(klass.node)
+            if attr in methods:
+                return FunctionRef(klass.module, klass.node, methods[attr])
+            constants = self.class_constants(klass.node)
+            if attr in constants:
+                expression = constants[attr]
+                if expression is None:
+                    return UNKNOWN
+                return Evaluation(self, klass.module, klass.node, {}, depth + 1).evaluate(expression)
+        return UNKNOWN
+
+    def class_methods(self, class_def: cst.ClassDef) -> dict[str, cst.FunctionDef]:
+        """A class body's methods by name; the last definition wins, as at run time."""
+        key = id(class_def)
+        if key not in self._class_methods:
+            self._class_methods[key] = {s.name.value: s for s in class_def.body.body if isinstance(s, cst.FunctionDef)}
+        return self._class_methods[key]
+
+    def bases(self, cls: ClassRef) -> list[ClassRef]:
+        found = []
+        for base in cls.node.bases:
+            value = Evaluation(self, cls.module, None, {}).evaluate(base.value)
+            if isinstance(value, ClassRef):
+                found.append(value)
+        return found
+
+    def mro(self, cls: ClassRef) -> tuple[ClassRef, ...]:
+        """C3 linearisation over the project's classes (bases outside the project are skipped)."""
+        if cls not in self._orders:
+            self._orders[cls] = tuple(self._linearise(cls, 0))
+        return self._orders[cls]
+
+    def _linearise(self, cls: ClassRef, depth: int) -> list[ClassRef]:
+        if depth > MAX_IMPORT_DEPTH:
+            return [cls]
+        sequences = [self._linearise(base, depth + 1) for base in self.bases(cls)]
+        sequences.append(self.bases(cls))
+        result = [cls]
+        while any(sequences):
+            for sequence in sequences:
+                if not sequence:
+                    continue
+                head = sequence[0]
+                if not any(head in other[1:] for other in sequences):
+                    break
+            else:  # inconsistent hierarchy: Python would refuse it; keep the declared order
+                head = next(s for s in sequences if s)[0]
+            result.append(head)
+            sequences = [[c for c in s if c != head] for s in sequences]
+        return result
+
+
+COMPARISONS: dict[type, Callable[[Any, Any], bool]] = {
+    cst.Equal: operator.eq, cst.NotEqual: operator.ne, cst.LessThan: operator.lt, cst.LessThanEqual: operator.le,
+    cst.GreaterThan: operator.gt, cst.GreaterThanEqual: operator.ge, cst.Is: operator.is_, cst.IsNot: operator.is_not,
+    cst.In: lambda a, b: a in b, cst.NotIn: lambda a, b: a not in b,
+}
+ARITHMETIC: dict[type, Callable[[Any, Any], Any]] = {
+    cst.Add: operator.add, cst.Subtract: operator.sub, cst.Multiply: operator.mul, cst.FloorDivide: operator.floordiv,
+    cst.Power: operator.pow,
+}
+
+
+# One escape sequence of a (non-raw) string literal, as Python's tokenizer reads them.
+ESCAPE = re.compile(r"\\(N\{[^}]*\}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|.)", re.DOTALL)
+
+
+@lru_cache(maxsize=4096)
+def fstring_text(source: str, raw: bool) -> str:
+    """The value of an f-string's literal part, from its source text: doubled braces are one
+    brace, and escapes are decoded as Python decodes them (``\\n``, ``\\x41``, ``\\N{...}``),
+    so that SQL in an f-string reads as it runs."""
+    text = source.replace("{{", "{").replace("}}", "}")
+    if raw:
+        return text
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # an unknown escape keeps its backslash, as at run time
+        return ESCAPE.sub(lambda match: ast.literal_eval(f'"{match.group(0)}"'), text)
+
+
+@lru_cache(maxsize=4096)
+def string_value(source: str) -> str | bytes:
+    """A string literal's value, by its source text: the same SQL is evaluated again and again,
+    and libcst's ``evaluated_value`` parses it with ``ast.literal_eval`` every time."""
+    return ast.literal_eval(source)
+
+
+class Evaluation:
+    """Evaluates one expression in one module (and class, and bound names). Names, attributes
+    and calls are hooks: here they mean constants; the interpreter makes them run code."""
+
+    def __init__(self, resolver: Resolver, module: ParsedModule, class_def: cst.ClassDef | None,
+                 env: dict[str, Value], depth: int = 0) -> None:
+        self.resolver = resolver
+        self.module = module
+        self.class_def = class_def
+        self.env = env
+        self.depth = depth
+
+    def evaluate(self, node: cst.BaseExpression) -> Value:
+        if self.depth > MAX_IMPORT_DEPTH:
+            return UNKNOWN
+        handler = _HANDLERS.get(type(node))
+        return getattr(self, handler)(node) if handler is not None else UNKNOWN
+
+    # --- literals and containers ---------------------------------------------------------------
+
+    def _integer(self, node: cst.Integer) -> Value:
+        return int(node.value.replace("_", ""), 0)
+
+    def _float(self, node: cst.Float) -> Value:
+        return float(node.value.replace("_", ""))
+
+    def _string(self, node: cst.SimpleString) -> Value:
+        value = string_value(node.value)
+        return value if isinstance(value, str) else UNKNOWN
+
+    def _concatenated(self, node: cst.ConcatenatedString) -> Value:
+        return concatenate(self.evaluate(node.left), self.evaluate(node.right))
+
+    def _formatted(self, node: cst.FormattedString) -> Value:
+        text = ""
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                text += fstring_text(part.value, raw="r" in node.prefix.lower())
+                continue
+            value = self.evaluate(part.expression)  # type: ignore[attr-defined]
+            plain = part.format_spec is None and part.conversion is None  # type: ignore[attr-defined]
+            text += stringify(value) if plain else HOLE
+        return Template(text) if has_hole(text) else text
+
+    def _sequence(self, node: cst.Tuple | cst.List | cst.Set) -> Value:
+        items: list[Value] = []
+        for element in node.elements:
+            if isinstance(element, cst.StarredElement):
+                inner = self.evaluate(element.value)
+                if not isinstance(inner, tuple):
+                    return UNKNOWN
+                items.extend(inner)
+            else:
+                items.append(self.evaluate(element.value))
+        return tuple(items)
+
+    def _dict(self, node: cst.Dict) -> Value:
+        items: list[tuple[Any, Any]] = []
+        for element in node.elements:
+            if not isinstance(element, cst.DictElement):
+                return UNKNOWN
+            key = self.evaluate(element.key)
+            if not is_known(key):
+                return UNKNOWN
+            items = [(k, v) for k, v in items if k != key]
+            items.append((key, self.evaluate(element.value)))
+        return Mapping(tuple(items))
+
+    # --- operators -----------------------------------------------------------------------------
+
+    def _binary(self, node: cst.BinaryOperation) -> Value:
+        return binary(node.operator, self.evaluate(node.left), self.evaluate(node.right))
+
+    def _unary(self, node: cst.UnaryOperation) -> Value:
+        value = self.evaluate(node.expression)
+        if isinstance(node.operator, cst.Not):
+            known = truth(value)
+            return UNKNOWN if known is None else not known
+        if isinstance(node.operator, cst.Minus) and isinstance(value, (int, float)):
+            return -value
+        if isinstance(node.operator, cst.Plus) and isinstance(value, (int, float)):
+            return +value
+        return UNKNOWN
+
+    def _boolean(self, node: cst.BooleanOperation) -> Value:
+        left = self.evaluate(node.left)
+        known = truth(left)
+        is_and = isinstance(node.operator, cst.And)
+        if known is not None and known != is_and:
+            return left  # short-circuit: the right side does not run
+        right = self.evaluate(node.right)
+        return right if known is not None else UNKNOWN
+
+    def _comparison(self, node: cst.Comparison) -> Value:
+        left = self.evaluate(node.left)
+        result: Value = True
+        for target in node.comparisons:
+            right = self.evaluate(target.comparator)
+            compare = COMPARISONS[type(target.operator)]
+            if isinstance(target.operator, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)) \
+                    and isinstance(left, (Builtin, ClassRef)) and isinstance(right, (Builtin, ClassRef)):
+                known = True  # type(x) is dict: classes are compared by identity
+                compare = operator.eq if isinstance(target.operator, (cst.Is, cst.Equal)) else operator.ne
+            elif isinstance(target.operator, (cst.Is, cst.IsNot)):
+                known = (left is None or right is None) and (is_known(left) and is_known(right))
+            elif isinstance(target.operator, (cst.In, cst.NotIn)):
+                known = is_known(left) and (is_known(right) or isinstance(right, Mapping))
+                right = right.keys() if isinstance(right, Mapping) else right
+            else:
+                known = is_known(left) and is_known(right)
+            if not known:
+                result = UNKNOWN
+            elif result is not UNKNOWN:
+                try:
+                    result = bool(compare(left, right)) and result
+                except TypeError:
+                    result = UNKNOWN
+            left = right
+        return result
+
+    def _if_expression(self, node: cst.IfExp) -> Value:
+        known = truth(self.evaluate(node.test))
+        if known is True:
+            return self.evaluate(node.body)
+        if known is False:
+            return self.evaluate(node.orelse)
+        body, orelse = self.evaluate(node.body), self.evaluate(node.orelse)
+        return body if body == orelse and not isinstance(body, _Unknown) else UNKNOWN
+
+    def _subscript(self, node: cst.Subscript) -> Value:
+        container = self.evaluate(node.value)
+        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice):
+            return self.sliced(container, node.slice[0].slice)
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return derive(container)
+        key = self.evaluate(node.slice[0].slice.value)
+        return self.item(container, key)
+
+    def sliced(self, container: Value, part: cst.Slice) -> Value:
+        bounds = [self.evaluate(b) if b is not None else None for b in (part.lower, part.upper, part.step)]
+        if isinstance(container, (tuple, str)) and all(b is None or is_number(b) for b in bounds):
+            return container[slice(*bounds)]  # type: ignore[misc]
+        return derive(container)
+
+    def item(self, container: Value, key: Value) -> Value:
+        if isinstance(container, Mapping) and is_known(key):
+            return container.get(key, UNKNOWN)
+        if isinstance(container, (tuple, str)) and is_number(key):
+            try:
+                return container[key]  # type: ignore[index]
+            except IndexError:
+                return UNKNOWN
+        return derive(container)
+
+    # --- names, attributes and calls: constants here ----------------------------------------
+
+    def _name(self, node: cst.Name) -> Value:
+        if node.value in self.env:
+            return self.env[node.value]
+        if node.value in ("True", "False", "None"):
+            return {"True": True, "False": False, "None": None}[node.value]
+        return self.resolver.module_name(node.value, self.module, self.depth + 1)
+
+    def _attribute(self, node: cst.Attribute) -> Value:
+        owner, attr = node.value, node.attr.value
+        if isinstance(owner, cst.Name) and owner.value in ("self", "cls") and self.class_def is not None \
+                and owner.value not in self.env:
+            return self.resolver.class_attribute(ClassRef(self.module, self.class_def), attr, self.depth + 1)
+        return self.member(self.evaluate(owner), attr)
+
+    def member(self, owner: Value, attr: str) -> Value:
+        """``owner.attr`` for a value: a module's top-level name or a class's attribute."""
+        if isinstance(owner, ModuleRef):
+            return self.resolver.module_name(attr, owner.module, self.depth + 1)
+        if isinstance(owner, ClassRef):
+            return self.resolver.class_attribute(owner, attr, self.depth + 1)
+        return UNKNOWN
+
+    def _call(self, node: cst.Call) -> Value:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            receiver = self.evaluate(func.value)
+            method = func.attr.value
+            if method == "prepare" and node.args and not isinstance(receiver, (ModuleRef, ClassRef)):
+                return Prepared(self.evaluate(node.args[0].value))
+            if text_of(receiver) is not None or isinstance(receiver, Derived):
+                positional, keywords = self.arguments(node)
+                return text_method(receiver, method, positional, keywords)
+        return UNKNOWN
+
+    def arguments(self, node: cst.Call) -> tuple[list[Value] | None, dict[str, Value]]:
+        """A call's arguments, evaluated in order; positional ones are None after a ``*``."""
+        positional: list[Value] | None = []
+        keywords: dict[str, Value] = {}
+        for arg in node.args:
+            value = self.evaluate(arg.value)
+            if arg.star == "*":
+                value = self.spread(value)
+                if isinstance(value, tuple) and positional is not None:
+                    positional.extend(value)
+                else:
+                    positional = None
+            elif arg.star == "**":
+                if isinstance(value, Mapping):
+                    keywords.update({str(k): v for k, v in value.items})
+                else:
+                    keywords["**"] = UNKNOWN
+            elif arg.keyword is not None:
+                keywords[arg.keyword.value] = value
+            elif positional is not None:
+                positional.append(value)
+        return positional, keywords
+
+
+    def spread(self, value: Value) -> Value:
+        """What ``*value`` passes: a hook for the interpreter, whose generators run when spread."""
+        return value
+
+
+# By method name, so that a subclass's override is the one called.
+_HANDLERS: dict[type, str] = {
+    cst.Integer: "_integer", cst.Float: "_float", cst.SimpleString: "_string",
+    cst.ConcatenatedString: "_concatenated", cst.FormattedString: "_formatted",
+    cst.Tuple: "_sequence", cst.List: "_sequence", cst.Set: "_sequence", cst.Dict: "_dict",
+    cst.BinaryOperation: "_binary", cst.UnaryOperation: "_unary", cst.BooleanOperation: "_boolean",
+    cst.Comparison: "_comparison", cst.IfExp: "_if_expression", cst.Subscript: "_subscript", cst.Name: "_name",
+    cst.Attribute: "_attribute", cst.Call: "_call",
+}
+
+
+def binary(operator_node: cst.BaseBinaryOp, left: Value, right: Value) -> Value:
+    """``left <op> right`` on known values; ``%`` and ``+`` on texts keep their holes."""
+    if isinstance(operator_node, cst.Modulo) and text_of(left) is not None:
+        return percent_format(left, right)
+    if isinstance(operator_node, cst.Add) and (text_of(left) is not None or text_of(right) is not None):
+        return concatenate(left, right)
+    combine = ARITHMETIC.get(type(operator_node))
+    if combine is not None and {type(left), type(right)} <= {int, _AnyInt} and ANY_INT in (left, right) \
+            and not isinstance(operator_node, cst.Power):
+        return ANY_INT
+    if combine is not None and is_known(left) and is_known(right):
+        try:
+            result = combine(left, right)
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+            return UNKNOWN
+        return result if not isinstance(result, tuple) or len(result) <= MAX_SEQUENCE else UNKNOWN
+    return derive(left, right)
+
+
+def stringify(value: Value) -> str:
+    """How a value appears inside an f-string or a format; HOLE when it is not known."""
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return str(value)
+    if isinstance(value, Template):
+        return value.text
+    if value is ANY_INT:
+        return NUMBER_HOLE
+    return HOLE
+
+
+def concatenate(left: Value, right: Value) -> Value:
+    left_text, right_text = text_of(left), text_of(right)
+    if left_text is None and right_text is None:
+        return derive(left, right)
+    if isinstance(left, Derived) or isinstance(right, Derived):
+        return derive(left, right)
+    text = (left_text if left_text is not None else HOLE) + (right_text if right_text is not None else HOLE)
+    return Template(text) if has_hole(text) else text
+
+
+def _placeholders(values: tuple | list) -> tuple[list[str], bool]:
+    texts = [stringify(v) for v in values]
+    return texts, any(has_hole(t) for t in texts)
+
+
+PERCENT_SPEC = re.compile(r"%[-+ #0]*[0-9]*(?:\.[0-9]+)?([dirsu%])")
+
+
+def percent_format(template: Value, arguments: Value) -> Value:
+    """``"... %s ..." % args``: formatted when everything is known, else with holes (an unknown
+    formatted by ``%d`` is an unknown number)."""
+    text = text_of(template)
+    assert text is not None
+    if isinstance(arguments, Mapping):
+        return derive(template, *[v for _, v in arguments.items])
+    items = list(arguments) if isinstance(arguments, tuple) else [arguments]
+    if not has_hole(text) and all(is_known(item) for item in items):
+        try:
+            return text % tuple(items)
+        except (TypeError, ValueError, KeyError, OverflowError):
+            return derive(template, *items)
+    pieces: list[str] = []
+    position = 0
+    for match in PERCENT_SPEC.finditer(text):
+        pieces.append(text[position:match.start()])
+        position = match.end()
+        if match.group(1) == "%":
+            pieces.append("%")
+            continue
+        if not items:
+            return derive(template)
+        item = items.pop(0)
+        numeric = match.group(1) in "diu"
+        if is_number(item) or (is_known(item) and not numeric):
+            pieces.append(str(item))
+        elif item is ANY_INT or (numeric and not isinstance(item, (str, Template, Derived))):
+            pieces.append(NUMBER_HOLE)  # %d formats only numbers: whatever it is, it is digits
+        else:
+            pieces.append(stringify(item))
+    pieces.append(text[position:])
+    result = "".join(pieces)
+    return Template(result) if has_hole(result) else result
+
+
+def text_method(receiver: Value, method: str, positional: list[Value] | None, keywords: dict[str, Value]) -> Value:
+    """A ``str`` method on a (partly) known text: ``format`` and ``join`` keep holes; other pure
+    methods run on known texts; the rest derive."""
+    text = text_of(receiver)
+    arguments = [*(positional or []), *keywords.values()]
+    if text is not None and method == "format" and positional is not None:
+        texts, _ = _placeholders(positional)
+        named = {k: stringify(v) for k, v in keywords.items()}
+        try:
+            result = text.format(*texts, **named)
+        except (IndexError, KeyError, ValueError, AttributeError):
+            return derive(receiver, *arguments)
+        return Template(result) if has_hole(result) else result
+    if text is not None and method == "join" and positional is not None and len(positional) == 1 \
+            and isinstance(positional[0], tuple):
+        parts = [stringify(p) if not isinstance(p, Derived) else None for p in positional[0]]
+        if any(p is None for p in parts):
+            return derive(receiver, *positional[0])
+        result = text.join(parts)  # type: ignore[arg-type]
+        return Template(result) if has_hole(result) else result
+    if isinstance(receiver, str) and method in PURE_TEXT_METHODS and positional is not None \
+            and all(isinstance(a, (str, int)) for a in arguments):
+        try:
+            result = getattr(receiver, method)(*positional, **keywords)
+        except (TypeError, ValueError):
+            return UNKNOWN
+        return tuple(result) if isinstance(result, list) else result
+    return derive(receiver, *arguments)
+
+
+def iterate(value: Value) -> Iterator[Value] | None:
+    """The items a loop over ``value`` sees, when they are known."""
+    if isinstance(value, tuple):
+        return iter(value)
+    if isinstance(value, Mapping):
+        return iter(value.keys())
+    if isinstance(value, str):
+        return iter(value)
+    return None

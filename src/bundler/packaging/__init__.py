@@ -1,0 +1,1 @@
+"""Packaging: build the zipapp, verify and smoke-run it, install it atomically, bump the version."""

@@ -1,0 +1,1 @@
+"""Runtime parity: run each migration path on a real database and compare what it builds."""
