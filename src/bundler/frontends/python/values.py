@@ -668,7 +668,10 @@ class Evaluation:
         return self.item(container, key)
 
     def sliced(self, container: Value, part: cst.Slice) -> Value:
-        bounds = [self.evaluate(b) if b is not None else None for b in (part.lower, part.upper, part.step)]
+        return self.cut(container, [self.evaluate(b) if b is not None else None for b in (part.lower, part.upper, part.step)])
+
+    @staticmethod
+    def cut(container: Value, bounds: list[Value]) -> Value:
         if isinstance(container, (tuple, str)) and all(b is None or is_number(b) for b in bounds):
             return container[slice(*bounds)]  # type: ignore[misc]
         return derive(container)
