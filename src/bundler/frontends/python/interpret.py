@@ -201,6 +201,9 @@ class Options:
     records_nothing: frozenset[tuple[str, str]] = frozenset()  # (module path or dotted name, qualified name)
     delegation: bool = False  # once the registry is known, calling its entry delegates to it
     migration_names: frozenset[str] = frozenset()  # method names that apply migrations somewhere
+    # functions whose numbers the registry's style declares (``@migration(28)``, ``m028_...``
+    # registered by a decorator), by their definition: running one applies its numbers
+    declared: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -468,6 +471,9 @@ class Frame(Evaluation):
     # --- running ------------------------------------------------------------------------------
 
     def start(self) -> Flow:
+        for number in self.machine.options.declared.get(id(self.function.node), ()):
+            self.events.append(Record(RecordedVersion(number, self.function.node, "the registry's declaration"),
+                                      self.function))
         pattern = self.machine.options.rules.name_pattern
         if pattern is not None:
             match = re.search(pattern, self.function.node.name.value)
