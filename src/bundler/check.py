@@ -155,9 +155,10 @@ def path_list(extractor: Extractor, spec: EntrySpec, config: Config, registry: M
             raise
         return migration_list(extractor, spec, config)
     calls_registry = bool(set(interpreted.migrations) & set(registry.migrations))
-    # a module's number is in its file name, which running code never records: a modules-style
-    # path that does not call the registry is read (or refused) by the style
-    if calls_registry or (config.style != "modules" and not styles.written_in_style(extractor, spec, config.style)):
+    # a module's number is in its file name: a modules-style path applies what running the
+    # modules' step function applies; one that runs none is read (or refused) by the style
+    if calls_registry or (config.style != "modules" and not styles.written_in_style(extractor, spec, config.style)) \
+            or (config.style == "modules" and interpreted.applied()):
         return interpreted
     return migration_list(extractor, spec, config)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import sys
+from fnmatch import fnmatchcase
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -309,8 +310,15 @@ class Machine:
         return self.run(function, receiver, env, strict=False)
 
     def is_records_nothing(self, function: FunctionRef) -> bool:
-        names = {function.module.relpath, function.module.dotted or ""}
-        return any((target, function.name) in self.options.records_nothing for target in names)
+        """Vouched for by ``records-nothing``: its file (a glob: ``app/upgrades/db*.py``) and name."""
+        names = (function.module.relpath, function.module.dotted or "")
+        return any(qualified == function.name and any(fnmatchcase(name, target) for name in names)
+                   for target, qualified in self.options.records_nothing)
+
+    def declared_records(self, function: FunctionRef) -> tuple[Record, ...]:
+        """What running a step whose numbers the registry's style declares applies, before its body runs."""
+        return tuple(Record(RecordedVersion(number, function.node, "the registry's declaration"), function)
+                     for number in self.options.declared.get(id(function.node), ()))
 
 
 def template_pattern(name: Value) -> re.Pattern[str] | None:
@@ -471,9 +479,7 @@ class Frame(Evaluation):
     # --- running ------------------------------------------------------------------------------
 
     def start(self) -> Flow:
-        for number in self.machine.options.declared.get(id(self.function.node), ()):
-            self.events.append(Record(RecordedVersion(number, self.function.node, "the registry's declaration"),
-                                      self.function))
+        self.events.extend(self.machine.declared_records(self.function))
         pattern = self.machine.options.rules.name_pattern
         if pattern is not None:
             match = re.search(pattern, self.function.node.name.value)
@@ -1121,8 +1127,11 @@ class Frame(Evaluation):
                  unbound_self: bool = False) -> Outcome:
         """A call of a project function from here: its arguments bound, what it does kept in
         order, and what it set on an object this run shares with it."""
-        if self.machine.is_records_nothing(function):
-            return Outcome((), UNKNOWN)
+        if self.machine.is_records_nothing(function):  # vouched for: its body records nothing
+            declared = self.machine.declared_records(function)
+            if declared:
+                self.events.append(CallTrace(function, receiver, node, (), declared))
+            return Outcome(declared, UNKNOWN)
         options = self.machine.options
         if options.delegation and function == options.registry_entry:
             self.events.append(Delegate(node, self.function))  # the registry's entry: everything it applies
@@ -1245,6 +1254,8 @@ class Frame(Evaluation):
             return self.short_circuit(name, args[0], node)
         if name in CONSUMERS:
             args = [self.consume(a, node) for a in args]
+        if name == "dict" and not args and "**" not in keywords:
+            return Mapping(tuple(keywords.items()))
         if name == "getattr" and len(args) >= 2:
             return self.getattr(args, node)
         if name in ("__import__", "import_module"):

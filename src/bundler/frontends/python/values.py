@@ -889,18 +889,21 @@ def _placeholders(values: tuple | list) -> tuple[list[str], bool]:
     return texts, any(has_hole(t) for t in texts)
 
 
-PERCENT_SPEC = re.compile(r"%[-+ #0]*[0-9]*(?:\.[0-9]+)?([dirsu%])")
+PERCENT_SPEC = re.compile(r"%(?:\(([^)]*)\))?[-+ #0]*(?:[0-9]+|\*)?(?:\.(?:[0-9]+|\*))?[hlL]?([diouxXeEfFgGcrsa%])")
 
 
 def percent_format(template: Value, arguments: Value) -> Value:
-    """``"... %s ..." % args``: formatted when everything is known, else with holes (an unknown
-    formatted by ``%d`` is an unknown number)."""
+    """``"... %s ..." % args`` (or ``% {"key": ...}`` with ``%(key)s``): formatted when everything
+    is known, else with holes (an unknown formatted by ``%d`` is an unknown number)."""
     text = text_of(template)
     assert text is not None
-    if isinstance(arguments, Mapping):
-        return derive(template, *[v for _, v in arguments.items])
-    items = list(arguments) if isinstance(arguments, tuple) else [arguments]
-    if not has_hole(text) and all(is_known(item) for item in items):
+    keyed = any(match.group(1) is not None for match in PERCENT_SPEC.finditer(text))
+    if keyed and not isinstance(arguments, Mapping):  # a mapping the checker cannot read: every value unknown
+        arguments = Mapping(()) if arguments is UNKNOWN else arguments
+        if not isinstance(arguments, Mapping):
+            return derive(template, arguments)
+    items = [] if keyed else list(arguments) if isinstance(arguments, tuple) else [arguments]
+    if not has_hole(text) and not keyed and all(is_known(item) for item in items):
         try:
             return text % tuple(items)
         except (TypeError, ValueError, KeyError, OverflowError):
@@ -910,19 +913,31 @@ def percent_format(template: Value, arguments: Value) -> Value:
     for match in PERCENT_SPEC.finditer(text):
         pieces.append(text[position:match.start()])
         position = match.end()
-        if match.group(1) == "%":
+        key, conversion = match.groups()
+        if conversion == "%":
             pieces.append("%")
             continue
-        if not items:
-            return derive(template)
-        item = items.pop(0)
-        numeric = match.group(1) in "diu"
-        if is_number(item) or (is_known(item) and not numeric):
-            pieces.append(str(item))
-        elif item is ANY_INT or (numeric and not isinstance(item, (str, Template, Derived))):
-            pieces.append(NUMBER_HOLE)  # %d formats only numbers: whatever it is, it is digits
+        if "*" in match.group(0) or (key is not None) is not keyed:
+            return derive(template, *(v for _, v in arguments.items) if keyed else items)
+        if keyed:
+            item = arguments.get(key, UNKNOWN) if is_known(key) else UNKNOWN  # type: ignore[union-attr]
+        elif items:
+            item = items.pop(0)
         else:
+            return derive(template)
+        spec = match.group(0) if key is None else match.group(0).replace(f"({key})", "", 1)
+        if is_known(item) and not isinstance(item, tuple):
+            try:
+                pieces.append(spec % item)
+                continue
+            except (TypeError, ValueError, OverflowError):
+                return derive(template, item)
+        if item is ANY_INT or (conversion in "diu" and not isinstance(item, (str, Template, Derived))):
+            pieces.append(NUMBER_HOLE)  # %d formats only numbers: whatever it is, it is digits
+        elif conversion in "sra":
             pieces.append(stringify(item))
+        else:
+            pieces.append(HOLE)
     pieces.append(text[position:])
     result = "".join(pieces)
     return Template(result) if has_hole(result) else result

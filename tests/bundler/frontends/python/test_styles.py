@@ -33,7 +33,7 @@ def test_a_misnamed_version_module_is_named_with_the_name_the_runner_builds(caps
     assert main(["check", "--config", str(project / "bad.toml"), "--format", "json"]) == 1
     [finding] = json.loads(capsys.readouterr().out)["findings"]
     assert "upgrades_bad/db_28.py" in finding["message"]
-    assert "it imports app.upgrades_bad.db28, which does not exist" in finding["message"]
+    assert "by the name app.upgrades_bad.db28, which does not exist" in finding["message"]
 
 
 def write(root: Path, files: dict[str, str]) -> Path:

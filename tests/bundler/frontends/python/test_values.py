@@ -58,3 +58,20 @@ def test_a_list_filled_while_the_module_is_imported_holds_what_it_appends_in_ord
 ])
 def test_a_list_changed_any_other_way_is_not_its_literal(source: str) -> None:
     assert not isinstance(module_value(source), tuple)
+
+
+# --- percent formatting as Python does it, with holes only where a value is unknown ---------------
+
+@pytest.mark.parametrize(("source", "text"), [
+    ('"db%03d" % 7', "db007"),
+    ('"%(table)s.%(n)02d" % {"table": "t", "n": 5}', "t.05"),
+    ('"%-4s|%+d|%x|%.1f|%r" % ("a", 3, 255, 2.25, "q")', "a   |+3|ff|2.2|'q'"),
+    ('"v %(now)s at %(n)d" % {"now": U, "n": 4}', "v \x00 at 4"),
+    ('"%(a)s and %(b)d" % U', "\x00 and \x01"),  # a mapping that cannot be read: every value unknown
+    ('"%5.2f then %s" % (U, "k")', "\x00 then k"),
+    ('"%d%%" % U', "\x01%"),
+])
+def test_percent_formatting_is_pythons_with_holes_where_values_are_unknown(source: str, text: str) -> None:
+    modules = ModuleSet(InMemory({"m.py": "import time\nU = time.time()\n"}))
+    value = Evaluation(Resolver(modules), modules.by_path("m.py"), None, {}).evaluate(cst.parse_expression(source))
+    assert getattr(value, "text", value) == text

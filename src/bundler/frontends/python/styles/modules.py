@@ -38,8 +38,27 @@ def version_modules(extractor: Extractor, spec: EntrySpec, options: StyleOptions
             migrations.append(Migration(name, Location(extractor.modules.origin.display(f"{folder}/{name}"), 1),
                                         (int(match.group(1)),)))
     migrations.sort(key=lambda m: m.versions)
+    declare_steps(extractor, folder, migrations)
     return MigrationList(folder, Location(extractor.modules.origin.display(folder), 1), tuple(migrations),
                          extractor.modules.origin.label)
+
+
+def declare_steps(extractor: Extractor, folder: str, migrations: list[Migration]) -> None:
+    """The one function every version module defines (``do_upgrade``) is its step: running it
+    applies the module's number, whatever SQL it runs. With no such single function, a path
+    applies a module only as the style reads it (the import by a constructed name)."""
+    functions = {}
+    for migration in migrations:
+        module = extractor.modules.by_path(f"{folder}/{migration.method}")
+        if module is None:
+            return
+        functions[migration.versions[0]] = extractor.resolver.scope(module).functions
+    common = set.intersection(*(set(found) for found in functions.values())) if functions else set()
+    if len(common) != 1:
+        return
+    step = common.pop()
+    for number, found in functions.items():
+        extractor.options.declared[id(found[step])] = (number,)
 
 
 def imported_modules(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> MigrationList:
