@@ -1,0 +1,305 @@
+"""From TypeScript and JavaScript to migration lists: the registry, each store path, and each
+store as an esbuild bundle holds it.
+
+An entry (``file.ts:Class.method``, ``file.ts:Class.constructor`` or ``file.ts:function``) is run
+by the interpreter and what it did is cut into migrations as the Python front end cuts it: a
+call below the entry that records is a migration named after the called method; a call that
+records nothing itself but runs several migrations (a grouping helper, or the registry called
+from a store) is expanded into them; one that wraps a single migration is that migration under
+both names.
+
+A bundle (``--bundle plugin/scripts/worker-service.cjs``) holds minified copies of classes:
+their names are gone, their method names and SQL are not. The copy of each configured store is
+the one class of the bundle that defines the source class's methods; it is run as the source's
+(against the source's registry: the runner need not be bundled), and a copy that applies
+something else than its source is a stale bundle.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bundler.config import Config
+from bundler.errors import BundleError, ConfigError, SourceError
+from bundler.frontends.python.records import RecordingRules
+from bundler.frontends.typescript.interpret import (
+    CLASS_NODES, CallTrace, Event, Machine, Options, Project, Record, text,
+)
+from bundler.frontends.typescript.parse import Source, parse_source
+from bundler.frontends.typescript.values import UNKNOWN, ClassValue, FunctionValue, Instance
+from bundler.model import EntrySpec, Location, Migration, MigrationList
+
+UNSUPPORTED = (("style", lambda c: c.style != "methods", "registry styles other than method lists"),
+               ("head", lambda c: c.head is not None, "a declared head"),
+               ("fresh-stores", lambda c: bool(c.fresh_stores), "fresh-schema paths"))
+
+
+@dataclass(frozen=True)
+class BundledCopy:
+    """A bundle's copies of the configured stores, each beside the source path it was built from."""
+
+    label: str
+    paths: tuple[MigrationList, ...]
+    sources: tuple[MigrationList, ...]
+
+
+def require_supported(config: Config) -> None:
+    for key, used, what in UNSUPPORTED:
+        if used(config):
+            raise ConfigError(f"[tool.bundler] {key}: {what} are read from Python only, not yet from"
+                              " TypeScript or JavaScript", where=config.source)
+
+
+class Reader:
+    """Source files of one project folder, each parsed once."""
+
+    def __init__(self, root: Path, prefix: str) -> None:
+        self.root = root
+        self.prefix = prefix
+        self._parsed: dict[str, Source | None] = {}
+
+    def __call__(self, relpath: str) -> Source | None:
+        if relpath not in self._parsed:
+            path = self.root / relpath
+            if not path.is_file():
+                self._parsed[relpath] = None
+            else:
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    raise SourceError(f"cannot read: {exc.strerror}", where=self.prefix + relpath) from None
+                self._parsed[relpath] = parse_source(relpath, self.prefix + relpath, data)
+        return self._parsed[relpath]
+
+
+def versions_of(events: Iterable[Event]) -> list[int]:
+    """Every number these events record, in the order first recorded (twice is once)."""
+    found: dict[int, None] = {}
+    for event in events:
+        if isinstance(event, Record):
+            found.setdefault(event.version.value, None)  # type: ignore[arg-type]
+        else:
+            for version in versions_of(event.events):
+                found.setdefault(version, None)
+    return list(found)
+
+
+def location_of(function: FunctionValue) -> Location:
+    return Location(function.source.display, function.source.line_of(function.node))
+
+
+class Extractor:
+    """Runs entries of one project (its source files, or one bundle) into migration lists."""
+
+    def __init__(self, project: Project, rules: RecordingRules, records_nothing: Iterable[EntrySpec] = (),
+                 migration_names: Iterable[str] = ()) -> None:
+        self.project = project
+        self.machine = Machine(project, Options(rules, frozenset(migration_names), frozenset(
+            (spec.target, ".".join(filter(None, (spec.class_name, spec.method)))) for spec in records_nothing)))
+
+    def source_of(self, spec: EntrySpec) -> Source:
+        source = self.project.read(spec.target)
+        if source is None:
+            raise SourceError(f"file not found{spec.named_where}", where=spec.target)
+        return source
+
+    def find_class(self, source: Source, name: str, spec: EntrySpec) -> ClassValue:
+        found = self.project.name_value(name, first_statement(source), source)
+        if not isinstance(found, ClassValue):
+            names = ", ".join(class_names(source)) or "none"
+            raise SourceError(f"class {name} not found{spec.named_where} (classes here: {names})",
+                              where=source.display)
+        return found
+
+    def entry(self, spec: EntrySpec) -> tuple[FunctionValue, Instance | None]:
+        """The function or method a spec names, and the object a method runs on."""
+        source = self.source_of(spec)
+        if not spec.method:
+            function = self.project.name_value(spec.class_name, first_statement(source), source)
+            if not isinstance(function, FunctionValue):
+                raise SourceError(f"function {spec.class_name} not found{spec.named_where}", where=source.display)
+            return function, None
+        cls = self.find_class(source, spec.class_name, spec)
+        return self.method_entry(cls, spec)
+
+    def method_entry(self, cls: ClassValue, spec: EntrySpec) -> tuple[FunctionValue, Instance]:
+        receiver = Instance(cls)
+        method = self.project.class_member(cls, spec.method, receiver)
+        if not isinstance(method, FunctionValue):
+            methods = ", ".join(method_names(cls.node)) or "none"
+            raise SourceError(f"class {spec.class_name} has no method {spec.method}{spec.named_where}"
+                              f" (methods: {methods})", where=f"{cls.source.display}:{cls.source.line_of(cls.node)}")
+        return method, receiver
+
+    def migration_list(self, spec: EntrySpec, origin: str = "source",
+                       entry: tuple[FunctionValue, Instance | None] | None = None) -> MigrationList:
+        function, receiver = entry or self.entry(spec)
+        parameters = function.node.child_by_field_name("parameters")
+        count = len([p for p in parameters.named_children if p.type != "comment"]) if parameters is not None else 0
+        events, _, _ = self.machine.call(function, [UNKNOWN] * count, function.node, this=receiver)
+        return MigrationList(name=function.name, location=location_of(function),
+                             migrations=tuple(self.expand(events, function)), origin=origin)
+
+    # --- cutting what ran into migrations (as frontends/python/extract.py does) -----------------------
+
+    def expand(self, events: Iterable[Event], entry: FunctionValue) -> list[Migration]:
+        migrations: list[Migration] = []
+        for event in events:
+            if isinstance(event, Record):
+                migrations.append(Migration(f"{event.function.name} (inline)", location_of(event.function),
+                                            (event.version.value,)))  # type: ignore[arg-type]
+            else:
+                migrations.extend(self.classify(event, entry))
+        return migrations
+
+    def classify(self, call: CallTrace, entry: FunctionValue) -> list[Migration]:
+        versions = versions_of(call.events)
+        if not versions:
+            return []
+        if records_for_caller(call, versions):
+            return [Migration(f"{call.function.name} (called by {entry.name})", location_of(call.function),
+                              tuple(versions))]
+        children = [e for e in call.events if isinstance(e, CallTrace) and versions_of(e.events)]
+        own_records = any(isinstance(e, Record) for e in call.events) or any(
+            records_for_caller(e, versions_of(e.events)) for e in children)
+        if not own_records and len(children) > 1:
+            return self.expand(call.events, entry)  # a grouping: the calls it makes
+        if not own_records:
+            wrapped = self.classify(children[0], entry)
+            if len(wrapped) != 1:
+                return self.expand(call.events, entry)
+            inner = wrapped[0]
+            return [Migration(call.function.name, location_of(call.function), tuple(versions),
+                              aliases=(inner.method, *inner.aliases), inner=inner.inner or inner.location)]
+        return [Migration(call.function.name, location_of(call.function), tuple(versions))]
+
+
+def records_for_caller(call: CallTrace, versions: list[int]) -> bool:
+    """A recording helper (``this.recordVersion(28)``): the numbers it records are ones its
+    caller passes."""
+    return any(isinstance(argument, int) and not isinstance(argument, bool) and argument in versions
+               for argument in call.arguments)
+
+
+def first_statement(source: Source) -> Any:
+    """A node at the top of the file: names are looked up from there (the module's scope)."""
+    children = source.root.named_children
+    return children[0] if children else source.root
+
+
+def class_names(source: Source) -> list[str]:
+    names = []
+    for statement in source.root.named_children:
+        node = statement.child_by_field_name("declaration") if statement.type == "export_statement" else statement
+        if node is not None and node.type in CLASS_NODES and node.child_by_field_name("name") is not None:
+            names.append(text(node.child_by_field_name("name")))
+    return names
+
+
+def method_names(class_node: Any) -> list[str]:
+    body = class_node.child_by_field_name("body")
+    return [text(member.child_by_field_name("name")) for member in (body.named_children if body is not None else ())
+            if member.type == "method_definition"]
+
+
+# --- the check's lists ----------------------------------------------------------------------------
+
+def rules_of(config: Config) -> RecordingRules:
+    return RecordingRules(version_table=config.version_table, user_version=config.version_record == "user_version")
+
+
+def extract_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec], bundles: Sequence[Path] = (),
+                  shown_as: dict[Path, str] | None = None) -> tuple[MigrationList, list[MigrationList], list[BundledCopy]]:
+    """The registry and every store path, from the source; then each bundle's copies of the stores."""
+    require_supported(config)
+    project = Project(Reader(config.root, config.display_prefix))
+    extractor = Extractor(project, rules_of(config), config.records_nothing)
+    registry = extractor.migration_list(runner)
+    if not registry.applied():
+        raise SourceError(f"the registry {registry.name} records no version number: nothing to check against"
+                          f" (it records with db.prepare(\"INSERT INTO {config.version_table} ...\").run(N, ...),"
+                          f" or db.run/exec with the number in the SQL)", where=str(registry.location))
+    names = {m.method.split(" ")[0].rsplit(".", 1)[-1] for m in registry.migrations}
+    extractor.machine.options.migration_names = frozenset(names)
+    paths = [extractor.migration_list(store) for store in stores]
+    copies = [bundled_copy(config, Path(bundle), extractor, stores, paths, names, (shown_as or {}).get(Path(bundle)))
+              for bundle in bundles]
+    return registry, paths, copies
+
+
+def bundled_copy(config: Config, bundle: Path, extractor: Extractor, stores: Sequence[EntrySpec],
+                 sources: list[MigrationList], names: set[str], shown_as: str | None) -> BundledCopy:
+    path = bundle if bundle.is_absolute() else config.root / bundle
+    label = shown_as or display_of(bundle, config)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BundleError(f"cannot read the bundle: {exc.strerror}", where=label) from None
+    source = parse_source(path.name, label, data, bundle=True)
+    project = Project(lambda relpath: None)
+    copy = Extractor(project, rules_of(config), migration_names=names)
+    paths = []
+    for spec in stores:
+        original, _ = extractor.entry(spec)
+        cls = find_copy(source, project, original, spec, label)
+        entry = copy.method_entry(cls, spec) if spec.method else None
+        if entry is None:
+            raise ConfigError(f"{spec}: a function store is not looked up inside bundles yet: name a method",
+                              where=label)
+        paths.append(copy.migration_list(spec, origin=label, entry=entry))
+    return BundledCopy(label, tuple(paths), tuple(sources))
+
+
+def display_of(bundle: Path, config: Config) -> str:
+    try:
+        return config.display_prefix + bundle.resolve().relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        return str(bundle)
+
+
+def find_copy(bundle: Source, project: Project, original: FunctionValue, spec: EntrySpec, label: str) -> ClassValue:
+    """The one class of the bundle that defines the source class's methods (esbuild keeps method
+    names, minifies class names): the class whose method names match the most, if that is
+    most of them and no other class matches as well."""
+    owner = original.owner
+    wanted = set(method_names(owner.node)) if owner is not None else set()
+    if not wanted:
+        raise BundleError(f"{spec.class_name} defines no methods to find its copy by", where=label)
+    candidates: dict[int, tuple[Any, set[str]]] = {}
+    data = bundle.data
+    for name in sorted(wanted - {"constructor"}) or ["constructor"]:
+        for match in re.finditer(rb"(?<![\w$.])" + re.escape(name.encode()) + rb"\(", data):
+            node = bundle.root.descendant_for_byte_range(match.start(), match.start() + len(name))
+            method = node.parent if node is not None else None
+            if method is None or method.type != "method_definition" or method.child_by_field_name("name") != node:
+                continue
+            cls = method.parent.parent if method.parent is not None else None
+            if cls is not None and cls.type in CLASS_NODES and cls.id not in candidates:
+                candidates[cls.id] = (cls, set(method_names(cls)))
+    scored = sorted(((len(wanted & found), node) for node, found in candidates.values()), key=lambda pair: -pair[0])
+    if not scored or scored[0][0] * 2 < len(wanted) or (spec.method not in method_names(scored[0][1])
+                                                      and spec.method != "constructor"):
+        raise BundleError(f"no copy of {spec.class_name} in the bundle (no class defines most of its methods:"
+                          f" {', '.join(sorted(wanted)[:5])}...); was it bundled, or built from other sources?",
+                          where=label)
+    if len(scored) > 1 and scored[1][0] == scored[0][0]:
+        lines = ", ".join(f"line {bundle.line_of(node)}" for _, node in scored[:2])
+        raise BundleError(f"{spec.class_name} has more than one copy in the bundle ({lines}) defining the same"
+                          " methods: cannot tell which one runs", where=label)
+    node = scored[0][1]
+    if node.has_error:
+        raise BundleError(f"the copy of {spec.class_name} at line {bundle.line_of(node)} does not parse", where=label)
+    return project.class_value(node, bundle, spec.class_name)
+
+
+def differs(source: MigrationList, copy: MigrationList) -> bool:
+    """Whether a bundle's copy applies something else than its source: other numbers, or the
+    same numbers by other methods or in another order."""
+    def shape(listing: MigrationList) -> list[tuple[str, tuple[int, ...]]]:
+        return [(m.method.split(" ")[0].rsplit(".", 1)[-1], m.versions) for m in listing.migrations]
+
+    return shape(source) != shape(copy)
