@@ -17,8 +17,7 @@ something else than its source is a stale bundle.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -272,8 +271,8 @@ def find_copy(bundle: Source, project: Project, original: FunctionValue, spec: E
     candidates: dict[int, tuple[Any, set[str]]] = {}
     data = bundle.data
     for name in sorted(wanted - {"constructor"}) or ["constructor"]:
-        for match in re.finditer(rb"(?<![\w$.])" + re.escape(name.encode()) + rb"\(", data):
-            node = bundle.root.descendant_for_byte_range(match.start(), match.start() + len(name))
+        for start in occurrences(data, name.encode() + b"("):
+            node = bundle.root.descendant_for_byte_range(start, start + len(name))
             method = node.parent if node is not None else None
             if method is None or method.type != "method_definition" or method.child_by_field_name("name") != node:
                 continue
@@ -294,6 +293,16 @@ def find_copy(bundle: Source, project: Project, original: FunctionValue, spec: E
     if node.has_error:
         raise BundleError(f"the copy of {spec.class_name} at line {bundle.line_of(node)} does not parse", where=label)
     return project.class_value(node, bundle, spec.class_name)
+
+
+def occurrences(data: bytes, needle: bytes) -> Iterator[int]:
+    """Where ``needle`` starts a word in ``data`` (bytes.find: a scan of megabytes in a millisecond)."""
+    position = data.find(needle)
+    while position != -1:
+        before = data[position - 1:position]
+        if not (before.isalnum() or before in (b"_", b"$", b".")):
+            yield position
+        position = data.find(needle, position + 1)
 
 
 def differs(source: MigrationList, copy: MigrationList) -> bool:

@@ -30,7 +30,7 @@ from bundler.errors import UnresolvableError
 from bundler.frontends.python.records import RecordedVersion, RecordingRules, versions_in_sql
 from bundler.frontends.typescript.parse import Source, text
 from bundler.frontends.typescript.values import (
-    EXTERNAL, HOLE, UNKNOWN, Choice, ClassValue, Dynamic, FunctionValue, Instance, Mapping, Missing, Prepared, is_known,
+    EXTERNAL, HOLE, UNKNOWN, Choice, ClassValue, Dynamic, Subset, FunctionValue, Instance, Mapping, Missing, Prepared, is_known,
     source_text, stringify, truth,
 )
 
@@ -110,7 +110,9 @@ class Project:
 
     def __init__(self, read: Callable[[str], Source | None]) -> None:
         self.read = read
-        self._values: dict[int, Any] = {}
+        self._values: dict[Any, Any] = {}
+        self._names: dict[tuple[int, str], Any] = {}
+        self._scopes: dict[int, dict[str, Any]] = {}
 
     def resolve_import(self, source: Source, specifier: str) -> Source | Missing | None:
         """The project file an import names; None for a package (outside the project)."""
@@ -174,12 +176,26 @@ class Project:
         scope = node.parent
         while scope is not None:
             if scope.type in SCOPE_NODES:
-                for statement in scope.named_children:
-                    value = self.statement_declares(statement, name, source)
-                    if value is not NOT_DECLARED:
-                        return value
+                statement = self.scope_index(scope, source).get(name)
+                if statement is not None:
+                    key = (statement.id, name)
+                    if key not in self._names:
+                        self._names[key] = self.statement_declares(statement, name, source)
+                    return self._names[key]
             scope = scope.parent
         return EXTERNAL  # console, Date, JSON, process...: no project code
+
+    def scope_index(self, scope: Any, source: Source) -> dict[str, Any]:
+        """The names a scope's statements declare, each with its (first) declaring statement:
+        built once per scope (a bundle's top level holds thousands)."""
+        index = self._scopes.get(scope.id)
+        if index is None:
+            index = {}
+            for statement in scope.named_children:
+                for name in statement_names(statement):
+                    index.setdefault(name, statement)
+            self._scopes[scope.id] = index
+        return index
 
     def statement_declares(self, statement: Any, name: str, source: Source) -> Any:
         kind = statement.type
@@ -328,6 +344,32 @@ class Project:
         return None
 
 NOT_DECLARED = object()
+
+
+def statement_names(statement: Any) -> list[str]:
+    """The names a statement declares in its scope."""
+    kind = statement.type
+    if kind == "export_statement":
+        inner = statement.child_by_field_name("declaration")
+        return statement_names(inner) if inner is not None else []
+    if kind == "import_statement":
+        clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
+        names = []
+        for part in clause.named_children if clause is not None else ():
+            if part.type == "identifier":
+                names.append(text(part))
+            elif part.type == "namespace_import":
+                names.append(text(part.named_children[-1]))
+            elif part.type == "named_imports":
+                for item in part.named_children:
+                    alias = item.child_by_field_name("alias") or item.child_by_field_name("name")
+                    if alias is not None:
+                        names.append(text(alias))
+        return names
+    if kind in ("function_declaration", "generator_function_declaration", "lexical_declaration",
+                "variable_declaration") or kind in CLASS_NODES:
+        return declared_names(statement)
+    return []
 
 
 class ConstantReader:
@@ -780,6 +822,11 @@ class Run:
                     if flow in (Flow.RETURN, Flow.THROW):
                         return flow
                 return Flow.NORMAL
+            if is_of and isinstance(items, Subset) and len(items.items) <= MAX_LOOP_ITEMS:
+                for item in items.items:  # each item may be among them
+                    self.bind(target, item, inner, declare=True)
+                    self.either(inner, lambda: self.statement(body, inner), lambda: Flow.NORMAL)
+                return Flow.NORMAL
             self.bind(target, UNKNOWN, inner, declare=True)
             return self.unknown_items(node, body, inner, frame)
         if node.type == "for_statement":
@@ -1078,7 +1125,7 @@ class Run:
             if arguments and isinstance(arguments[0], FunctionValue) and len(receiver) <= MAX_LOOP_ITEMS:
                 for index, item in enumerate(receiver):
                     self.run_function(arguments[0], [item, index, receiver], node)
-                return UNKNOWN
+                return Subset(receiver) if method == "filter" else UNKNOWN
             return self.external_call(node, arguments, receiver, method)
         if isinstance(receiver, str) and is_known(receiver) and method in ("trim", "toLowerCase", "toUpperCase"):
             return {"trim": receiver.strip(), "toLowerCase": receiver.lower(),

@@ -70,6 +70,14 @@ class Choice:
     options: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Subset:
+    """Some items of a known array, which ones unknown (``names.filter(n => has(n))``): a loop
+    over it may run for each."""
+
+    items: tuple
+
+
 # Inside SQL text, an unknown part that cannot hold a statement of its own (no ";", no quote):
 # a name or a value. It is spelled as the SQL reader's hole for digits, which it reads alike.
 DATA_HOLE = NUMBER_HOLE
