@@ -18,11 +18,17 @@ from bundler.cli import main
 from .conftest import STORE
 
 CHECKER_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "checker"
+# The same verdicts of TypeScript code bases (the front end is chosen by the entries' suffix).
+TYPESCRIPT_FIXTURES = CHECKER_FIXTURES.parent / "typescript"
+
+
+def fixture_verdicts() -> list[Path]:
+    return sorted([*CHECKER_FIXTURES.glob("*/expected.toml"), *TYPESCRIPT_FIXTURES.glob("*/expected.toml")])
 
 
 def verdicts() -> list:
     cases = []
-    for expected in sorted(CHECKER_FIXTURES.glob("*/expected.toml")):
+    for expected in fixture_verdicts():
         for variant, verdict in tomllib.loads(expected.read_text()).items():
             cases.append(pytest.param(expected.parent, verdict, id=f"{expected.parent.name}-{variant}"))
     return cases
@@ -53,7 +59,7 @@ def test_fixture_verdict(fixture: Path, verdict: dict, capsys) -> None:
 
 
 def test_every_fixture_has_a_failing_variant_unless_it_is_about_passing() -> None:
-    for expected in CHECKER_FIXTURES.glob("*/expected.toml"):
+    for expected in fixture_verdicts():
         exits = {v["exit"] for v in tomllib.loads(expected.read_text()).values()}
         assert exits & {0, 2}, expected
         assert exits - {0}, expected
