@@ -1,0 +1,70 @@
+"""The front end is chosen by the entries' suffix, and TypeScript's parser is an optional extra
+that a Python check never imports."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bundler.cli import main
+from bundler.frontends.typescript import parse
+
+WORKER = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "typescript" / "worker"
+
+
+def test_a_python_check_does_not_import_the_typescript_parser(codebase, subprocess_env) -> None:
+    project = codebase()
+    probe = ("import sys\nfrom bundler.cli import main\ncode = main(['check', '--config', sys.argv[1]])\n"
+             "assert code == 0, code\nprint(sorted(m for m in sys.modules if m.startswith('tree_sitter')))\n")
+    done = subprocess.run([sys.executable, "-c", probe, str(project / "pyproject.toml")], capture_output=True,
+                          text=True, env=subprocess_env, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_without_the_extra_the_check_says_which_extra_to_install(monkeypatch, capsys) -> None:
+    monkeypatch.setitem(sys.modules, "tree_sitter", None)  # import tree_sitter raises ImportError
+    parse.parser_for.cache_clear()
+    try:
+        code = main(["check", "--config", str(WORKER / "pyproject.toml"), "--root", str(WORKER)])
+    finally:
+        parse.parser_for.cache_clear()
+    assert code == 2
+    assert capsys.readouterr().err == ("bundler: error: reading TypeScript and JavaScript needs the typescript"
+                                       " extra: pip install 'migration-bundler[typescript]'\n")
+
+
+def test_a_syntax_error_names_the_file_and_line(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "worker"
+    shutil.copytree(WORKER, folder)
+    store = folder / "src" / "store.ts"
+    store.write_text(store.read_text().replace("    this.addSettings();\n", "    this.addSettings(;\n"))
+    code = main(["check", "--config", str(folder / "pyproject.toml"), "--root", str(folder)])
+    assert code == 2
+    assert capsys.readouterr().err == "bundler: error: src/store.ts: syntax error at line 24\n"
+
+
+def test_one_check_reads_one_language(capsys) -> None:
+    code = main(["check", "--config", str(WORKER / "pyproject.toml"), "--root", str(WORKER),
+                 "--store", str(WORKER / "src" / "store.py") + ":SessionStore.__init__"])
+    assert code == 2
+    assert "the runner and the stores must be written in one language" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("suffix", [".js", ".cjs", ".mjs"])
+def test_javascript_stores_are_read_as_typescript_ones(tmp_path: Path, suffix: str, capsys) -> None:
+    folder = tmp_path / "worker"
+    shutil.copytree(WORKER, folder)
+    (folder / "src" / f"legacy{suffix}").write_text(
+        "const { recordVersion } = { recordVersion: null };\n"
+        "class Legacy {\n  constructor(db) {\n    this.db = db;\n    this.first();\n  }\n"
+        "  first() {\n    this.db.exec('INSERT INTO schema_versions (version, applied_at) VALUES (1, 0)');\n  }\n}\n"
+        "module.exports = { Legacy };\n")
+    code = main(["check", "--config", str(folder / "pyproject.toml"), "--root", str(folder), "--format", "json",
+                 "--store", str(folder / "src" / f"legacy{suffix}") + ":Legacy.constructor"])
+    report = capsys.readouterr().out
+    assert code == 1
+    assert '"missing-migration"' in report and f'"file": "src/legacy{suffix}"' in report
