@@ -18,12 +18,12 @@ something else than its source is a stale bundle.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from bundler.config import Config
-from bundler.errors import BundleError, ConfigError, SourceError
+from bundler.errors import BundleError, BundlerError, ConfigError, SourceError
 from bundler.frontends.python.records import RecordingRules
 from bundler.frontends.typescript.interpret import (
     CLASS_NODES, CallTrace, Event, Machine, Options, Project, Record, text,
@@ -139,9 +139,30 @@ class Extractor:
         function, receiver = entry or self.entry(spec)
         parameters = function.node.child_by_field_name("parameters")
         count = len([p for p in parameters.named_children if p.type != "comment"]) if parameters is not None else 0
+        self.machine.called.clear()
         events, _, _ = self.machine.call(function, [UNKNOWN] * count, function.node, this=receiver)
-        return MigrationList(name=function.name, location=location_of(function),
-                             migrations=tuple(self.expand(events, function)), origin=origin)
+        migrations = tuple(self.expand(events, function))
+        return MigrationList(name=function.name, location=location_of(function), migrations=migrations,
+                             origin=origin, uncalled=self.uncalled_recorders(function, receiver))
+
+    def uncalled_recorders(self, entry: FunctionValue, receiver: Instance | None) -> tuple[Migration, ...]:
+        """Methods of the entry's class that record but that the entry never runs: a missing
+        number's likely fix is a call of one. Advice only: one the checker cannot follow is passed over."""
+        if receiver is None:
+            return ()
+        called = set(self.machine.called)
+        found = []
+        for name in method_names(receiver.cls.node):
+            method = self.project.class_member(receiver.cls, name, receiver)
+            if not isinstance(method, FunctionValue) or method.node.id in called or name == "constructor":
+                continue
+            try:
+                events, _, _ = self.machine.call(method, [], method.node, strict=False)
+            except (BundlerError, RecursionError):
+                continue
+            if versions_of(events):
+                found.append(Migration(method.name, location_of(method), tuple(versions_of(events))))
+        return tuple(found)
 
     # --- cutting what ran into migrations (as frontends/python/extract.py does) -----------------------
 
@@ -152,7 +173,8 @@ class Extractor:
                 migrations.append(Migration(f"{event.function.name} (inline)", location_of(event.function),
                                             (event.version.value,)))  # type: ignore[arg-type]
             else:
-                migrations.extend(self.classify(event, entry))
+                site = Location(entry.source.display, entry.source.line_of(event.node))
+                migrations.extend(replace(m, call_site=m.call_site or site) for m in self.classify(event, entry))
         return migrations
 
     def classify(self, call: CallTrace, entry: FunctionValue) -> list[Migration]:

@@ -560,6 +560,7 @@ class Machine:
 
     project: Project
     options: Options
+    called: set[int] = field(default_factory=set)  # every function run (by node), for fix hints
     _active: list[int] = field(default_factory=list)
 
     def call(self, function: FunctionValue, arguments: list[Any], node: Any, *, strict: bool = True,
@@ -576,6 +577,8 @@ class Machine:
         if (function.source.relpath, function.name) in self.options.records_nothing:
             return (), UNKNOWN, False
         self._active.append(key)
+        if strict:
+            self.called.add(key)
         try:
             run = Run(self, function, strict)
             result, throws = run.invoke(arguments, this if this is not None else function.this)
