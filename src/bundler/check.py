@@ -18,8 +18,8 @@ from bundler.model import (
     BuiltFrom, CheckResult, Code, EntrySpec, Finding, Head, Location, Migration, MigrationList, Severity,
 )
 from bundler.frontends.python.records import RecordingRules
-from bundler.frontends.python.sources import Archive, ModuleSet, ParsedModule, ProjectFolder, module_name_for
-from bundler.findings.suppress import apply_suppressions, read_baseline
+from bundler.frontends.python.sources import Archive, ModuleSet, ProjectFolder, comments_in, module_name_for
+from bundler.findings.suppress import Comment, apply_suppressions, read_baseline
 from bundler.findings.verify import apply_severity, head_findings, verify
 
 
@@ -59,19 +59,20 @@ def run_check(config: Config, bundles: Sequence[Path] = (), trees: dict[str, cst
         from bundler.runtime.parity import runtime_findings  # runs subprocesses: only when asked
 
         findings += [finding for bundle in (bundles or [None]) for finding in runtime_findings(config, bundle)]
-    return accepted(config, registry, paths, findings, source.loaded(), [m for s in copies for m in s.loaded()],
-                    runtime=runtime, bundles=bool(bundles))
+    return accepted(config, registry, paths, findings, [c for m in source.loaded() for c in comments_in(m)],
+                    [c for s in copies for m in s.loaded() for c in comments_in(m)], runtime=runtime,
+                    bundles=bool(bundles))
 
 
 def accepted(config: Config, registry: MigrationList, paths: Sequence[MigrationList], findings: list[Finding],
-             sources: Sequence[ParsedModule], copies: Sequence[ParsedModule], *, runtime: bool,
+             own: Sequence[Comment], copies: Sequence[Comment], *, runtime: bool,
              bundles: bool) -> CheckResult:
     """The result, with the findings the baseline or a comment accepts set aside."""
     checked = set(Code) - ({Code.SCHEMA_DRIFT, Code.DATA_LOSS} if not runtime else set()) \
         - ({Code.STALE_BUNDLE} if not bundles else set())
     baseline = read_baseline(config.baseline, config.display_prefix + config.baseline.relative_to(
         config.root.resolve()).as_posix() if config.baseline else "")
-    active, suppressed = apply_suppressions(findings, sources, copies, baseline, config.severity, checked)
+    active, suppressed = apply_suppressions(findings, own, copies, baseline, config.severity, checked)
     return CheckResult(registry=registry, paths=tuple(paths), findings=tuple(active), suppressed=tuple(suppressed))
 
 
@@ -82,7 +83,7 @@ def run_typescript_check(config: Config, runner: EntrySpec, stores: Sequence[Ent
         raise ConfigError("--runtime runs Python paths only; TypeScript and JavaScript are checked statically")
     from bundler.frontends.typescript.extract import differs, extract_lists  # the typescript extra
 
-    registry, paths, copies = extract_lists(config, runner, stores, bundles, dict(shown_as or {}))
+    registry, paths, copies, comments = extract_lists(config, runner, stores, bundles, dict(shown_as or {}))
     findings = verify(registry, paths, config.severity)
     for copy in copies:
         findings += verify(registry, list(copy.paths), config.severity)
@@ -94,7 +95,7 @@ def run_typescript_check(config: Config, runner: EntrySpec, stores: Sequence[Ent
                     f" {original.location} applies {listed(original)}; rebuild the bundle",
                     bundled.location)], config.severity)
         paths += list(copy.paths)
-    return accepted(config, registry, paths, findings, [], [], runtime=False, bundles=bool(bundles))
+    return accepted(config, registry, paths, findings, comments, [], runtime=False, bundles=bool(bundles))
 
 
 def listed(path: MigrationList) -> str:

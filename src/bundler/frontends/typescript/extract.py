@@ -24,9 +24,10 @@ from typing import Any
 
 from bundler.config import Config
 from bundler.errors import BundleError, BundlerError, ConfigError, SourceError
+from bundler.findings.suppress import Comment, suppression_comment
 from bundler.frontends.python.records import RecordingRules
 from bundler.frontends.typescript.interpret import (
-    CLASS_NODES, CallTrace, Event, Machine, Options, Project, Record, text,
+    CLASS_NODES, CallTrace, Event, Machine, Options, Project, Record, text, walk,
 )
 from bundler.frontends.typescript.parse import Source, parse_source
 from bundler.frontends.typescript.values import UNKNOWN, ClassValue, FunctionValue, Instance
@@ -73,6 +74,9 @@ class Reader:
                     raise SourceError(f"cannot read: {exc.strerror}", where=self.prefix + relpath) from None
                 self._parsed[relpath] = parse_source(relpath, self.prefix + relpath, data)
         return self._parsed[relpath]
+
+    def parsed(self) -> list[Source]:
+        return [source for source in self._parsed.values() if source is not None]
 
 
 def versions_of(events: Iterable[Event]) -> list[int]:
@@ -234,10 +238,13 @@ def rules_of(config: Config) -> RecordingRules:
 
 
 def extract_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec], bundles: Sequence[Path] = (),
-                  shown_as: dict[Path, str] | None = None) -> tuple[MigrationList, list[MigrationList], list[BundledCopy]]:
-    """The registry and every store path, from the source; then each bundle's copies of the stores."""
+                  shown_as: dict[Path, str] | None = None
+                  ) -> tuple[MigrationList, list[MigrationList], list[BundledCopy], list[Comment]]:
+    """The registry and every store path, from the source; then each bundle's copies of the
+    stores; and the suppression comments of the files read."""
     require_supported(config)
-    project = Project(Reader(config.root, config.display_prefix))
+    reader = Reader(config.root, config.display_prefix)
+    project = Project(reader)
     extractor = Extractor(project, rules_of(config), config.records_nothing)
     registry = extractor.migration_list(runner)
     if not registry.applied():
@@ -249,7 +256,20 @@ def extract_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec]
     paths = [extractor.migration_list(store) for store in stores]
     copies = [bundled_copy(config, Path(bundle), extractor, stores, paths, names, (shown_as or {}).get(Path(bundle)))
               for bundle in bundles]
-    return registry, paths, copies
+    return registry, paths, copies, [comment for source in reader.parsed() for comment in comments_of(source)]
+
+
+def comments_of(source: Source) -> list[Comment]:
+    """``// bundler: ignore[code] reason`` comments (read only in files that mention it)."""
+    if b"bundler:" not in source.data:
+        return []
+    found = []
+    for node in walk(source.root):
+        if node.type == "comment":
+            comment = suppression_comment(text(node), Location(source.display, source.line_of(node)), source.relpath)
+            if comment is not None:
+                found.append(comment)
+    return found
 
 
 def bundled_copy(config: Config, bundle: Path, extractor: Extractor, stores: Sequence[EntrySpec],

@@ -3,6 +3,7 @@ that a Python check never imports."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -68,3 +69,20 @@ def test_javascript_stores_are_read_as_typescript_ones(tmp_path: Path, suffix: s
     report = capsys.readouterr().out
     assert code == 1
     assert '"missing-migration"' in report and f'"file": "src/legacy{suffix}"' in report
+
+
+def test_a_comment_suppresses_a_typescript_finding_as_a_python_one(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "worker"
+    shutil.copytree(WORKER, folder)
+    (folder / "src" / "store.ts").write_text((folder / "src" / "skips.ts").read_text())
+    args = ["check", "--config", str(folder / "pyproject.toml"), "--root", str(folder), "--format", "json"]
+    assert main(args) == 1
+    finding = json.loads(capsys.readouterr().out)["findings"][0]
+    store = folder / finding["file"]
+    lines = store.read_text().splitlines()
+    lines[finding["line"] - 1] += "  // bundler: ignore[missing-migration] 3 is applied by the runner on upgrade"
+    store.write_text("\n".join(lines) + "\n")
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [(f["code"], f["suppression"]["reason"]) for f in report["suppressed"]] == [
+        ("missing-migration", "3 is applied by the runner on upgrade")]
