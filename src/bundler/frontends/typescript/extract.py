@@ -274,13 +274,12 @@ def comments_of(source: Source) -> list[Comment]:
 
 def bundled_copy(config: Config, bundle: Path, extractor: Extractor, stores: Sequence[EntrySpec],
                  sources: list[MigrationList], names: set[str], shown_as: str | None) -> BundledCopy:
-    path = bundle if bundle.is_absolute() else config.root / bundle
     label = shown_as or display_of(bundle, config)
     try:
-        data = path.read_bytes()
+        data = bundle.read_bytes()
     except OSError as exc:
         raise BundleError(f"cannot read the bundle: {exc.strerror}", where=label) from None
-    source = parse_source(path.name, label, data, bundle=True)
+    source = parse_source(bundle.name, label, data, bundle=True)
     project = Project(lambda relpath: None)
     copy = Extractor(project, rules_of(config), migration_names=names)
     paths = []

@@ -62,7 +62,7 @@ def test_a_bundle_with_two_copies_of_the_store_is_refused(tmp_path: Path, capsys
     folder = copy_worker(tmp_path)
     text = (folder / "plugin" / "worker-service.cjs").read_text()
     (folder / "plugin" / "twice.cjs").write_text(text + "\n" + text.replace("var o=class{", "var o2=class{"))
-    code, output = check(capsys, folder, "--bundle", "plugin/twice.cjs")
+    code, output = check(capsys, folder, "--bundle", str(folder / "plugin" / "twice.cjs"))
     assert code == 2
     assert "SessionStore has more than one copy in the bundle (line 1, line 3)" in output
 
@@ -70,14 +70,14 @@ def test_a_bundle_with_two_copies_of_the_store_is_refused(tmp_path: Path, capsys
 def test_a_bundle_without_the_store_is_refused(tmp_path: Path, capsys) -> None:
     folder = copy_worker(tmp_path)
     (folder / "plugin" / "other.cjs").write_text('var a=class{run(){return 1}};module.exports={a};\n')
-    code, output = check(capsys, folder, "--bundle", "plugin/other.cjs")
+    code, output = check(capsys, folder, "--bundle", str(folder / "plugin" / "other.cjs"))
     assert code == 2
     assert "plugin/other.cjs: no copy of SessionStore in the bundle" in output
 
 
 def test_a_missing_bundle_is_a_one_line_error(tmp_path: Path, capsys) -> None:
     folder = copy_worker(tmp_path)
-    code, output = check(capsys, folder, "--bundle", "plugin/absent.cjs")
+    code, output = check(capsys, folder, "--bundle", str(folder / "plugin" / "absent.cjs"))
     assert code == 2
     assert output.strip().splitlines() == ["bundler: error: plugin/absent.cjs: cannot read the bundle: No such file or directory"]
 
