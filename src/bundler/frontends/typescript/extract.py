@@ -17,7 +17,8 @@ something else than its source is a stale bundle.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -243,6 +244,16 @@ def extract_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec]
     """The registry and every store path, from the source; then each bundle's copies of the
     stores; and the suppression comments of the files read."""
     require_supported(config)
+    labels = {Path(bundle): (shown_as or {}).get(Path(bundle)) or display_of(Path(bundle), config) for bundle in bundles}
+    # tree-sitter releases the GIL while it parses: a bundle of megabytes is read while the source is checked
+    with ThreadPoolExecutor(max_workers=max(1, len(labels))) as pool:
+        parsed = {bundle: pool.submit(read_bundle, bundle, label) for bundle, label in labels.items()}
+        return check_lists(config, runner, stores, {bundle: future.result for bundle, future in parsed.items()})
+
+
+def check_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec],
+                bundles: dict[Path, Callable[[], Source]]
+                ) -> tuple[MigrationList, list[MigrationList], list[BundledCopy], list[Comment]]:
     reader = Reader(config.root, config.display_prefix)
     project = Project(reader)
     extractor = Extractor(project, rules_of(config), config.records_nothing)
@@ -254,8 +265,7 @@ def extract_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec]
     names = {m.method.split(" ")[0].rsplit(".", 1)[-1] for m in registry.migrations}
     extractor.machine.options.migration_names = frozenset(names)
     paths = [extractor.migration_list(store) for store in stores]
-    copies = [bundled_copy(config, Path(bundle), extractor, stores, paths, names, (shown_as or {}).get(Path(bundle)))
-              for bundle in bundles]
+    copies = [bundled_copy(config, parsed(), extractor, stores, paths, names) for parsed in bundles.values()]
     return registry, paths, copies, [comment for source in reader.parsed() for comment in comments_of(source)]
 
 
@@ -272,14 +282,17 @@ def comments_of(source: Source) -> list[Comment]:
     return found
 
 
-def bundled_copy(config: Config, bundle: Path, extractor: Extractor, stores: Sequence[EntrySpec],
-                 sources: list[MigrationList], names: set[str], shown_as: str | None) -> BundledCopy:
-    label = shown_as or display_of(bundle, config)
+def read_bundle(bundle: Path, label: str) -> Source:
     try:
         data = bundle.read_bytes()
     except OSError as exc:
         raise BundleError(f"cannot read the bundle: {exc.strerror}", where=label) from None
-    source = parse_source(bundle.name, label, data, bundle=True)
+    return parse_source(bundle.name, label, data, bundle=True)
+
+
+def bundled_copy(config: Config, source: Source, extractor: Extractor, stores: Sequence[EntrySpec],
+                 sources: list[MigrationList], names: set[str]) -> BundledCopy:
+    label = source.display
     project = Project(lambda relpath: None)
     copy = Extractor(project, rules_of(config), migration_names=names)
     paths = []
