@@ -1121,7 +1121,8 @@ class Run:
             arguments = self.arguments(node, frame)
             bound: Any = arguments[0] if len(arguments) == 1 and isinstance(arguments[0], (Mapping, tuple)) \
                 else tuple(arguments)
-            self.record(versions_in_sql(receiver.sql, named(bound), node, self.machine.options.rules, "execute"), node)
+            for sql in sql_texts(receiver.sql):  # one of several texts: each may be the one run
+                self.record(versions_in_sql(sql, named(bound), node, self.machine.options.rules, "execute"), node)
             return UNKNOWN
         if isinstance(receiver, tuple) and method in ARRAY_CALLBACK_METHODS:
             arguments = self.arguments(node, frame)
@@ -1146,15 +1147,16 @@ class Run:
         arguments = self.arguments(node, frame)
         if method in PREPARE_METHODS and arguments:
             return Prepared(arguments[0])
-        if method in SCRIPT_METHODS and arguments and (isinstance(arguments[0], str) or arguments[0] is UNKNOWN):
+        if method in SCRIPT_METHODS and arguments and (isinstance(arguments[0], (str, Choice))
+                                                       or arguments[0] is UNKNOWN):
             params = arguments[1:]
             bound: Any = params[0] if len(params) == 1 and isinstance(params[0], (Mapping, tuple)) else tuple(params)
             kind = "execute" if params else "executescript"
-            sql = arguments[0]
-            if kind == "executescript" and isinstance(sql, str) and not self.machine.options.rules.mentioned_in(sql) \
-                    and all(quoted(sql, index) for index, char in enumerate(sql) if char == HOLE):
-                return UNKNOWN  # its unknown parts are names or values: no statement writes the version table
-            self.record(versions_in_sql(sql, named(bound), node, self.machine.options.rules, kind), node)
+            for sql in sql_texts(arguments[0]):
+                if kind == "executescript" and isinstance(sql, str) and not self.machine.options.rules \
+                        .mentioned_in(sql) and all(quoted(sql, index) for index, char in enumerate(sql) if char == HOLE):
+                    continue  # its unknown parts are names or values: no statement writes the version table
+                self.record(versions_in_sql(sql, named(bound), node, self.machine.options.rules, kind), node)
             return UNKNOWN
         if method == "transaction" and arguments and isinstance(arguments[0], FunctionValue):
             return arguments[0]  # db.transaction(fn) returns fn wrapped: calling it runs fn
@@ -1235,6 +1237,11 @@ def named(params: Any) -> Any:
         return Mapping(tuple((key.lstrip("$:@") if isinstance(key, str) else key, value)
                              for key, value in params.items))
     return params
+
+
+def sql_texts(sql: Any) -> tuple[Any, ...]:
+    """The SQL a statement may run: each option of a choice, else the one value."""
+    return sql.options if isinstance(sql, Choice) else (sql,)
 
 
 def quoted(sql: str, index: int) -> bool:

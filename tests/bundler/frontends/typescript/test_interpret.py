@@ -152,3 +152,18 @@ def test_a_known_condition_decides_and_an_unknown_one_may_apply(tmp_path, capsys
     assert code == 1
     assert applied(report) == [1, 2]
     assert [(f["code"], f["version"]) for f in report["findings"]] == [("missing-migration", 3)]
+
+
+def test_sql_chosen_by_a_condition_records_either_number(tmp_path, capsys) -> None:
+    store = """
+    export class Store {
+      constructor(private db: any, legacy?: boolean) {
+        this.db.run(legacy ? 'INSERT INTO schema_versions (version, applied_at) VALUES (1, 0)'
+                           : 'INSERT INTO schema_versions (version, applied_at) VALUES (2, 0)');
+        const sql = legacy ? 'INSERT INTO schema_versions (version, applied_at) VALUES (?, ?)' : 'SELECT 1';
+        this.db.prepare(sql).run(3, 0);
+      }
+    }
+    """
+    code, report = check(tmp_path, capsys, store)
+    assert (code, applied(report)) == (0, [1, 2, 3])
