@@ -308,7 +308,6 @@ class Project:
             current = current.parent
         return True
 
-
     def class_member(self, cls: ClassValue, name: str, receiver: Any) -> Any:
         """A method (bound to ``receiver``) or a field's value, along the class's bases."""
         seen = 0
@@ -739,9 +738,9 @@ class Run:
         if kind == "switch_statement":
             self.evaluate(node.child_by_field_name("value"), frame)
             body = node.child_by_field_name("body")
-            branches = [lambda case=case: self.block_of_case(case, frame) for case in body.named_children]
-            flows = [self.either(frame, branch, lambda: Flow.NORMAL) for branch in branches]
-            return Flow.NORMAL if flows else Flow.NORMAL
+            for case in body.named_children:  # any case may be the one taken
+                self.either(frame, lambda case=case: self.block_of_case(case, frame), lambda: Flow.NORMAL)
+            return Flow.NORMAL
         if kind == "break_statement":
             return Flow.BREAK
         if kind == "continue_statement":
@@ -953,10 +952,10 @@ class Run:
         if isinstance(owner, Instance):
             if name in owner.attributes:
                 return owner.attributes[name]
-            member = self.class_member(owner.cls, name, owner)
+            member = self.project.class_member(owner.cls, name, owner)
             return member if member is not None else UNKNOWN
         if isinstance(owner, ClassValue):
-            member = self.class_member(owner, name, owner, static=True)
+            member = self.project.class_member(owner, name, owner)
             return member if member is not None else UNKNOWN
         if isinstance(owner, Source):  # import * as ns
             return self.project.exported(owner, name)
@@ -969,12 +968,6 @@ class Run:
         if isinstance(owner, Missing):
             return owner
         return UNKNOWN
-
-    def class_member(self, cls: ClassValue, name: str, receiver: Any, static: bool = False) -> Any:
-        return self.project.class_member(cls, name, receiver)
-
-    def base_class(self, cls: ClassValue) -> ClassValue | None:
-        return self.project.base_class(cls)
 
     def subscript(self, node: Any, frame: Frame) -> Any:
         owner = self.evaluate(node.child_by_field_name("object"), frame)
@@ -994,22 +987,17 @@ class Run:
         left = self.evaluate(node.child_by_field_name("left"), frame)
         right_node = node.child_by_field_name("right")
         if operator in ("&&", "||", "??"):
-            decided = truth(left) if operator != "??" else (None if not is_known(left) and left is UNKNOWN
-                                                             else left is not None)
-            if operator == "??":
-                decided = None if left is UNKNOWN else (left is not None)
-                runs_right = None if decided is None else not decided
+            if operator == "??":  # the right side runs when the left is null or undefined
+                runs_right = None if left is UNKNOWN else left is None
             else:
+                decided = truth(left)
                 runs_right = None if decided is None else (decided if operator == "&&" else not decided)
             if runs_right is False:
                 return left
             if runs_right is True:
                 return self.evaluate(right_node, frame)
-            results: list[Any] = []
-            flow = self.either(frame, lambda: self.expression_flow(right_node, frame, results), lambda: Flow.NORMAL)
-            if flow is Flow.THROW:
-                raise Thrown()
-            return UNKNOWN
+            self.either(frame, lambda: self.expression_flow(right_node, frame, []), lambda: Flow.NORMAL)
+            return UNKNOWN  # esbuild's `x||this.m()`: the right side may run
         right = self.evaluate(right_node, frame)
         if operator == "+":
             return plus(left, right)
@@ -1086,9 +1074,9 @@ class Run:
                 self.evaluate(child, frame)
             callee_node = unwrapped(callee_node.named_children[-1])
         if callee_node.type == "super":
-            base = self.base_class(self.function.owner) if self.function.owner is not None else None
+            base = self.project.base_class(self.function.owner) if self.function.owner is not None else None
             arguments = self.arguments(node, frame)
-            constructor = self.class_member(base, "constructor", frame.this) if base is not None else None
+            constructor = self.project.class_member(base, "constructor", frame.this) if base is not None else None
             if isinstance(constructor, FunctionValue):
                 return self.run_function(constructor, arguments, node)
             return self.external_call(node, arguments, UNKNOWN, "super")
@@ -1098,8 +1086,8 @@ class Run:
             receiver_node = callee_node.child_by_field_name("object")
             method = text(callee_node.child_by_field_name("property"))
             if receiver_node.type == "super":
-                base = self.base_class(self.function.owner) if self.function.owner is not None else None
-                member = self.class_member(base, method, frame.this) if base is not None else None
+                base = self.project.base_class(self.function.owner) if self.function.owner is not None else None
+                member = self.project.class_member(base, method, frame.this) if base is not None else None
                 return self.call_value(member if member is not None else UNKNOWN, node, frame, callee_node)
             receiver = self.evaluate(receiver_node, frame)
             return self.method_call(receiver, method, node, frame, callee_node)
@@ -1139,7 +1127,7 @@ class Run:
         return self.unknown_receiver_call(receiver, method, node, frame)
 
     def has_member(self, cls: ClassValue, name: str) -> bool:
-        return self.class_member(cls, name, None) is not None
+        return self.project.class_member(cls, name, None) is not None
 
     def unknown_receiver_call(self, receiver: Any, method: str, node: Any, frame: Frame) -> Any:
         """A method of an object outside the project (a database, an array of rows, a logger of a
@@ -1203,7 +1191,7 @@ class Run:
                                    "check the import, or the paths the check reads")
             return self.external_call(node, arguments, cls, "new")
         instance = Instance(cls)
-        constructor = self.class_member(cls, "constructor", instance)
+        constructor = self.project.class_member(cls, "constructor", instance)
         if isinstance(constructor, FunctionValue):
             self.run_function(constructor, arguments, node, this=instance)
         return instance
