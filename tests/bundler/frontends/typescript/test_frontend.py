@@ -86,3 +86,11 @@ def test_a_comment_suppresses_a_typescript_finding_as_a_python_one(tmp_path: Pat
     report = json.loads(capsys.readouterr().out)
     assert [(f["code"], f["suppression"]["reason"]) for f in report["suppressed"]] == [
         ("missing-migration", "3 is applied by the runner on upgrade")]
+
+
+def test_fix_leaves_typescript_to_the_user(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "worker"
+    shutil.copytree(WORKER, folder)
+    (folder / "src" / "store.ts").write_text((folder / "src" / "skips.ts").read_text())
+    assert main(["fix", "--config", str(folder / "pyproject.toml")]) == 1
+    assert "version 3: bundler fix writes Python only; fix this one by hand" in capsys.readouterr().err
