@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 CHECK_EXAMPLES = """\
   bundler check
   bundler check --runner src/app/runner.py:Runner.run_all --store src/app/store.py:Store.__init__
-  bundler check --bundle build/worker-service.pyz --format sarif --output bundler.outputs.sarif
+  bundler check --bundle build/worker-service.pyz --format sarif --output bundler.sarif
   bundler check --runtime"""
 INSTALL_DIR_HELP = ("install directory (default: $BUNDLER_INSTALL_DIR, else install-dir, else"
                     " ~/.local/share/<project>/bundle)")

@@ -92,7 +92,7 @@ def test_one_check_run_gives_the_annotations_the_sarif_and_the_exit_code(failing
     assert result.returncode == 0 and outputs == {"exit-code": "1"}  # the step succeeds; the last step fails the job
     annotations = [line for line in result.stdout.splitlines() if line.startswith("::error ")]
     assert annotations and all("file=src/notes/store.py" in line for line in annotations)
-    sarif = json.loads((failing_app / "bundler.outputs.sarif").read_text())
+    sarif = json.loads((failing_app / "bundler.sarif").read_text())
     assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["missing-migration"]
 
 
@@ -100,7 +100,7 @@ def test_a_check_that_cannot_run_still_writes_sarif_and_exit_code_2(failing_app:
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     result, outputs = run_step(step("check"), failing_app, {"config": "missing/pyproject.toml"}, {"PATH": path})
     assert outputs == {"exit-code": "2"} and "::error" in result.stdout
-    assert json.loads((failing_app / "bundler.outputs.sarif").read_text())["runs"][0]["invocations"][0][
+    assert json.loads((failing_app / "bundler.sarif").read_text())["runs"][0]["invocations"][0][
         "executionSuccessful"] is False
 
 

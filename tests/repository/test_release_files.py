@@ -33,7 +33,7 @@ def test_the_release_workflow_runs_on_version_tags_and_names_every_step() -> Non
     upload = index(lambda s: s.get("uses", "").startswith("github/codeql-action/upload-sarif"))
     publish = index(lambda s: "gh release create" in s.get("run", ""))
     assert test < source < build < bundle < upload < publish
-    assert steps[upload]["with"]["sarif_file"] == "bundler.outputs.sarif" and "--output bundler.outputs.sarif" in commands[bundle]
+    assert steps[upload]["with"]["sarif_file"] == "bundler.sarif" and "--output bundler.sarif" in commands[bundle]
     assert "worker/build/worker-service.pyz worker/build/worker-service.pyz.json" in commands[publish]
     assert any(u.startswith("actions/checkout") for u in uses)
     assert workflow["permissions"]["security-events"] == "write"

@@ -86,7 +86,7 @@ def multitool() -> Path:
     render_error(ERROR, "sarif", Provenance(REPOSITORY)),
 ], ids=["failing", "suppressed", "could-not-verify"])
 def test_sarif_passes_the_multitools_github_and_sarif_rules(report: str, tmp_path: Path) -> None:
-    log, verdict = tmp_path / "bundler.outputs.sarif", tmp_path / "validation.sarif"
+    log, verdict = tmp_path / "bundler.sarif", tmp_path / "validation.sarif"
     log.write_text(report)
     result = subprocess.run([str(multitool()), "validate", "--rule-kind", "Gh;Sarif", str(log), "--output", str(verdict)],
                             capture_output=True, text=True, timeout=300, cwd=tmp_path)

@@ -137,6 +137,7 @@ class Slice:
     """Some consecutive items of a known tuple, which ones unknown: a loop over it may run any."""
 
     items: tuple
+    first: int = 0  # the position of items[0] in the whole tuple
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,9 @@ class Options:
     records_nothing: frozenset[tuple[str, str]] = frozenset()  # (module path or dotted name, qualified name)
     delegation: bool = False  # once the registry is known, calling its entry delegates to it
     migration_names: frozenset[str] = frozenset()  # method names that apply migrations somewhere
+    # functions whose numbers the registry's style declares (``@migration(28)``, ``m028_...``
+    # registered by a decorator), by their definition: running one applies its numbers
+    declared: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -467,6 +471,9 @@ class Frame(Evaluation):
     # --- running ------------------------------------------------------------------------------
 
     def start(self) -> Flow:
+        for number in self.machine.options.declared.get(id(self.function.node), ()):
+            self.events.append(Record(RecordedVersion(number, self.function.node, "the registry's declaration"),
+                                      self.function))
         pattern = self.machine.options.rules.name_pattern
         if pattern is not None:
             match = re.search(pattern, self.function.node.name.value)
@@ -537,7 +544,29 @@ class Frame(Evaluation):
         return Flow.RAISE
 
     def _assert(self, node: cst.Assert) -> Flow:
-        return Flow.RAISE if truth(self.evaluate(node.test)) is False else Flow.NORMAL
+        if truth(self.evaluate(node.test)) is False:
+            return Flow.RAISE
+        self.env.update(self.narrowed(node.test, holds=True))
+        return Flow.NORMAL
+
+    def narrowed(self, test: cst.BaseExpression, holds: bool) -> dict[str, Value]:
+        """The integer a comparison fixes a name to where it is known to hold (after ``assert
+        version == CURRENT``, in the body of ``if version == 8:``) or to fail (the rest of ``if
+        version != 8: ...``). An unknown value equal to an integer is taken as that integer: a
+        float or bool equal to it would format otherwise, which no code that records a version does."""
+        if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+            return {}
+        comparison = test.comparisons[0]
+        if (type(comparison.operator), holds) not in ((cst.Equal, True), (cst.NotEqual, False)):
+            return {}
+        for name, other in ((test.left, comparison.comparator), (comparison.comparator, test.left)):
+            if not isinstance(name, cst.Name) or name.value not in self.env or is_known(self.env[name.value]) \
+                    or any(type(n) is cst.Call for n in walk(other)):
+                continue
+            value = self.evaluate(other)
+            if is_number(value) and not isinstance(value, bool) and self.env[name.value] in (UNKNOWN, ANY_INT):
+                return {name.value: value}
+        return {}
 
     def _break(self, _: cst.Break) -> Flow:
         return Flow.BREAK
@@ -589,7 +618,11 @@ class Frame(Evaluation):
             return self._else(orelse)
         for name in self.stops_at_a_gap(node):
             self.env[name] = contiguous(self.env[name])
-        return self.either(lambda: self.block(node.body), lambda: self._else(orelse))
+        return self.either(lambda: self.narrowing(node.test, True) or self.block(node.body),
+                           lambda: self.narrowing(node.test, False) or self._else(orelse))
+
+    def narrowing(self, test: cst.BaseExpression, holds: bool) -> None:
+        self.env.update(self.narrowed(test, holds))
 
     def stops_at_a_gap(self, node: cst.If) -> list[str]:
         """``if meth is None: break`` on a step looked up by a built name with a default (calibre's
@@ -1232,9 +1265,9 @@ class Frame(Evaluation):
             except ValueError:
                 return UNKNOWN
             return tuple(span) if len(span) <= MAX_LOOP_ITEMS else UNKNOWN
+        if name == "enumerate" and len(args) in (1, 2):
+            return self.enumerate(node, args[0], args[1] if len(args) == 2 else keywords.get("start", 0))
         known = [self.loop_items(a) for a in args]
-        if name == "enumerate" and len(args) == 1 and known[0] is not None:
-            return tuple(enumerate(known[0]))
         if name == "zip" and args and all(k is not None for k in known):
             return tuple(zip(*known))  # type: ignore[arg-type]
         if name in ("tuple", "list", "iter") and len(args) == 1 and known[0] is not None:
@@ -1254,6 +1287,56 @@ class Frame(Evaluation):
             return None
         self.check_external_arguments(node, [*args, *keywords.values()])
         return derive(*args) if name in ("str", "sorted") else UNKNOWN
+
+    def enumerate(self, node: cst.Call, iterable: Value, start: Value) -> Value:
+        """``enumerate(items, start)``; and ``enumerate(STEPS[current:], start=current + 1)``, where
+        the unknown bound and the start move together: whichever item runs first, item k is
+        numbered k + 1 (the bound is a version read from the database, never negative)."""
+        if isinstance(iterable, Slice):
+            shift = self.bound_and_start_shift(node)
+            if shift is None:
+                return UNKNOWN
+            return Slice(tuple((iterable.first + index + shift, item) for index, item in enumerate(iterable.items)),
+                         iterable.first)
+        items = self.loop_items(iterable)
+        if items is None or not is_number(start) or isinstance(start, bool):
+            return UNKNOWN
+        return tuple(enumerate(items, start))  # type: ignore[arg-type]
+
+    def bound_and_start_shift(self, node: cst.Call) -> int | None:
+        """``c`` when the call is ``enumerate(X[n + a:...], start=n + a + c)`` with ``n`` one local
+        name, read once (no assignment expression inside the call)."""
+        if any(type(n) is cst.NamedExpr for n in walk(node)):
+            return None
+        first = node.args[0].value
+        start = next((a.value for a in node.args[1:] if a.keyword is None or a.keyword.value == "start"), None)
+        if not isinstance(first, cst.Subscript) or start is None or len(first.slice) != 1 \
+                or not isinstance(first.slice[0].slice, cst.Slice) or first.slice[0].slice.lower is None:
+            return None
+        lower, begin = self.linear(first.slice[0].slice.lower), self.linear(start)
+        if lower is None or begin is None or lower[0] != begin[0] or lower[1] < 0:
+            return None  # n - c may be negative: the slice would start from the end
+        return begin[1] - lower[1]
+
+    def linear(self, node: cst.BaseExpression) -> tuple[str, int] | None:
+        """``n``, ``n + c``, ``c + n`` or ``n - c`` with ``n`` a local name and ``c`` a known integer."""
+        if isinstance(node, cst.Name):
+            return (node.value, 0) if node.value in self.env else None
+        if not isinstance(node, cst.BinaryOperation) or type(node.operator) not in (cst.Add, cst.Subtract):
+            return None
+        sign = 1 if type(node.operator) is cst.Add else -1
+        if isinstance(node.left, cst.Name):
+            name, constant = node.left, node.right
+        elif sign == 1 and isinstance(node.right, cst.Name):
+            name, constant = node.right, node.left
+        else:
+            return None
+        if name.value not in self.env or any(type(n) is cst.Call for n in walk(constant)):
+            return None
+        value = self.evaluate(constant)
+        if not is_number(value) or isinstance(value, bool) or not float(value).is_integer():
+            return None
+        return name.value, sign * int(value)
 
     def isinstance(self, value: Value, classinfo: Value) -> Value:
         """``isinstance`` of a value whose type is known, against builtin types and project
@@ -1298,11 +1381,23 @@ class Frame(Evaluation):
         return UNKNOWN
 
     def sliced(self, container: Value, part: cst.Slice) -> Value:
-        """``MIGRATIONS[current:]`` with a bound the checker cannot know: any of the items may run."""
-        value = super().sliced(container, part)
-        if isinstance(container, tuple) and not isinstance(value, tuple):
+        """``MIGRATIONS[current:]`` with a bound the checker cannot know: any run of consecutive
+        items between the bounds that are known may run."""
+        bounds = [self.evaluate(b) if b is not None else None for b in (part.lower, part.upper, part.step)]
+        if not isinstance(container, tuple) or all(b is None or is_number(b) for b in bounds):
+            return self.cut(container, bounds)
+        lower, upper, step = bounds
+        if step is not None:
             return Slice(container)
-        return value
+        window = range(len(container))[slice(*(b if is_number(b) else None for b in (lower, upper)))]
+        first = window.start if is_number(lower) else self.least_bound(part.lower)
+        return Slice(tuple(container[i] for i in window if i >= first), first=first)
+
+    def least_bound(self, bound: cst.BaseExpression | None) -> int:
+        """The least position an unknown lower bound ``n + c`` can start at: ``c``, since ``n`` is a
+        version read from the database, never negative (0 when the bound is not of that form)."""
+        linear = self.linear(bound) if bound is not None else None
+        return linear[1] if linear is not None and linear[1] >= 0 else 0
 
     def item(self, container: Value, key: Value) -> Value:
         """``STEPS[n]`` with ``n`` a number the checker cannot know: every item with a number key

@@ -273,8 +273,10 @@ class ModuleScope:
         self.star_imports: list[str] = []  # modules whose names `from m import *` brings in
         for statement in module.tree.body:
             self._index(statement)
-        for name in mutated_names(module.tree) & self.constants.keys():
-            self.constants[name] = None  # appended to, or changed in place: its literal is not its value
+        filled = appended_lists(module.tree, self.constants, self.functions)
+        self.constants.update(filled)
+        for name in (mutated_names(module.tree) & self.constants.keys()) - filled.keys():
+            self.constants[name] = None  # changed in place otherwise: its literal is not its value
 
     def _index(self, statement: cst.CSTNode) -> None:
         # A later definition replaces an earlier one of the same name, as at run time.
@@ -324,16 +326,94 @@ MUTATORS = frozenset({"append", "extend", "insert", "update", "setdefault", "add
 
 
 def mutated_names(tree: cst.Module) -> set[str]:
-    """Names the module changes in place anywhere (``MIGRATIONS.append``, even as a decorator
-    ``migration = MIGRATIONS.append``, or ``STEPS[n] = ...``): a list filled that way is not its literal."""
+    """Names the module changes in place anywhere, in its functions too (``MIGRATIONS.append``,
+    even as a decorator ``migration = MIGRATIONS.append``, or ``STEPS[n] = ...``): a list filled
+    that way is not its literal."""
     names: set[str] = set()
-    for node in walk(tree):
+    for node in walk(tree, into_definitions=True):
         if type(node) is cst.Attribute and node.attr.value in MUTATORS and isinstance(node.value, cst.Name):
             names.add(node.value.value)
         elif type(node) is cst.AssignTarget and isinstance(node.target, cst.Subscript) \
                 and isinstance(node.target.value, cst.Name):
             names.add(node.target.value.value)
     return names
+
+
+def appended_lists(tree: cst.Module, constants: dict[str, cst.BaseExpression | None],
+                   functions: dict[str, cst.FunctionDef]) -> dict[str, cst.List]:
+    """Lists the module fills while it is imported, and only so: ``MIGRATIONS = []`` with
+    ``MIGRATIONS.append(step)`` statements, functions decorated ``@MIGRATIONS.append``, with an
+    alias of it (``migration = MIGRATIONS.append``), or with a registering function (``def
+    migration(fn): MIGRATIONS.append(fn); return fn``). Their value, once the module is imported,
+    is the literal and then each item in the order the module appends it. A list changed in any
+    other way (in a function that runs later, by another mutator, an alias used otherwise) is not
+    one of them."""
+    filled: dict[str, cst.List] = {}
+    for name, literal in constants.items():
+        if not isinstance(literal, cst.List):
+            continue
+        registrars = {alias for alias, value in constants.items() if is_append_of(value, name)} \
+            | {f for f, node in functions.items() if registers_into(node, name)}
+        allowed: set[int] = set()
+        items = list(literal.elements)
+        for statement in tree.body:
+            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                for decorator in statement.decorators:
+                    target = decorator.decorator
+                    if (isinstance(target, cst.Name) and target.value in registrars) or is_append_of(target, name):
+                        allowed.add(id(target))
+                        items.append(cst.Element(statement.name))
+                if statement.name.value in registrars and isinstance(statement, cst.FunctionDef):
+                    allowed.update(id(n) for n in walk(statement))
+            elif isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) \
+                            and is_append_of(small.value.func, name) and len(small.value.args) == 1:
+                        allowed.add(id(small.value.func))
+                        items.append(cst.Element(small.value.args[0].value))
+                    elif isinstance(small, cst.Assign) and is_append_of(small.value, name):
+                        allowed.update(id(n) for n in walk(small))
+        if all(id(node) in allowed for node in changes_of(tree, name, registrars)):
+            filled[name] = literal.with_changes(elements=items)
+    return filled
+
+
+def is_append_of(node: cst.CSTNode | None, name: str) -> bool:
+    return isinstance(node, cst.Attribute) and node.attr.value == "append" and isinstance(node.value, cst.Name) \
+        and node.value.value == name
+
+
+def registers_into(function: cst.FunctionDef, name: str) -> bool:
+    """``def migration(fn): LIST.append(fn); return fn`` (a docstring allowed)."""
+    params = function.params.params
+    if len(params) != 1 or function.decorators or not isinstance(function.body, cst.IndentedBlock):
+        return False
+    param = params[0].name.value
+    lines = [s for s in function.body.body if not (isinstance(s, cst.SimpleStatementLine) and isinstance(
+        s.body[0], cst.Expr) and isinstance(s.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))]
+    smalls = [s.body[0] for s in lines if isinstance(s, cst.SimpleStatementLine) and len(s.body) == 1]
+    if len(smalls) != len(lines) or not 1 <= len(smalls) <= 2:
+        return False
+    call = smalls[0].value if isinstance(smalls[0], cst.Expr) else None
+    appends = isinstance(call, cst.Call) and is_append_of(call.func, name) and len(call.args) == 1 \
+        and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == param
+    returns = len(smalls) == 1 or (isinstance(smalls[1], cst.Return) and isinstance(smalls[1].value, cst.Name)
+                                   and smalls[1].value.value == param)
+    return appends and returns
+
+
+def changes_of(tree: cst.Module, name: str, registrars: set[str]) -> Iterator[cst.CSTNode]:
+    """Every place that may change the list: its mutators, subscript assignments, and each use of a
+    name that appends to it."""
+    for node in walk(tree, into_definitions=True):
+        if type(node) is cst.Attribute and node.attr.value in MUTATORS and isinstance(node.value, cst.Name) \
+                and node.value.value == name:
+            yield node
+        elif type(node) is cst.AssignTarget and isinstance(node.target, cst.Subscript) \
+                and isinstance(node.target.value, cst.Name) and node.target.value.value == name:
+            yield node
+        elif type(node) is cst.Name and node.value in registrars:
+            yield node
 
 
 def absolute_import(module: ParsedModule, node: cst.ImportFrom) -> str | None:
@@ -668,7 +748,10 @@ class Evaluation:
         return self.item(container, key)
 
     def sliced(self, container: Value, part: cst.Slice) -> Value:
-        bounds = [self.evaluate(b) if b is not None else None for b in (part.lower, part.upper, part.step)]
+        return self.cut(container, [self.evaluate(b) if b is not None else None for b in (part.lower, part.upper, part.step)])
+
+    @staticmethod
+    def cut(container: Value, bounds: list[Value]) -> Value:
         if isinstance(container, (tuple, str)) and all(b is None or is_number(b) for b in bounds):
             return container[slice(*bounds)]  # type: ignore[misc]
         return derive(container)

@@ -460,3 +460,49 @@ def test_a_name_built_from_a_value_read_from_the_database_selects_among_the_numb
     assert recorded(store(body, methods)) == [27, 29]
     with pytest.raises(UnresolvableError, match="getattr with a name the checker cannot build"):
         recorded(store(body, textwrap.dedent(methods) + "def step_extra(self): pass\n"))
+
+
+# --- issue 18: numbering by enumerate, and a value a comparison fixes -----------------------------
+
+VALUES_D = "INSERT INTO schema_versions (version) VALUES (%d)"
+
+
+@pytest.mark.parametrize(("body", "numbers"), [
+    (f'for v, s in enumerate(("a", "b"), start=27):\n    self.conn.execute("{VALUES_D}" % v)', [27, 28]),
+    (f'for v, s in enumerate(("a", "b"), 27):\n    self.conn.execute("{VALUES_D}" % v)', [27, 28]),
+    (f'for v, s in enumerate(("a", "b")):\n    self.conn.execute("{VALUES_D}" % (v + 27))', [27, 28]),
+    # the bound read from the database and the start move together: item k is k + 27
+    (f'cur = self.conn.current()\nfor v, s in enumerate(("a", "b", "c")[cur:], start=cur + 27):\n'
+     f'    self.conn.execute("{VALUES_D}" % v)', [27, 28, 29]),
+    (f'cur = self.conn.current()\nfor v, s in enumerate(("a", "b", "c")[cur + 1:3], cur + 28):\n'
+     f'    self.conn.execute("{VALUES_D}" % v)', [28, 29]),
+    # known bounds: only the items between them run
+    (f'cur = self.conn.current()\nfor v in (27, 28, 29, 30)[1:cur]:\n    self.conn.execute("{VALUES_D}" % v)',
+     [28, 29, 30]),
+    (f'cur = self.conn.current()\nfor v in (27, 28, 29, 30)[cur:2]:\n    self.conn.execute("{VALUES_D}" % v)', [27, 28]),
+])
+def test_enumerate_numbers_items_from_its_start(body: str, numbers: list[int]) -> None:
+    assert recorded(store(body, methods="")) == numbers
+
+
+def test_enumerate_over_a_slice_with_a_start_of_its_own_numbers_nothing_it_can_know() -> None:
+    body = (f'cur, first = self.conn.current(), self.conn.first()\n'
+            f'for v, s in enumerate(("a", "b")[cur:], start=first):\n    self.conn.execute("{VALUES_D}" % v)')
+    with pytest.raises(UnresolvableError):
+        recorded(store(body, methods=""))
+
+
+@pytest.mark.parametrize("body", [
+    'v = self.conn.current()\nassert v == 8\nself.conn.execute("{sql}" % v)',
+    'v = self.conn.current()\nif v == 8:\n    self.conn.execute("{sql}" % v)',
+    'v = self.conn.current()\nif v != 8:\n    raise ValueError(v)\nself.conn.execute("{sql}" % v)',
+    'v = self.conn.current()\nif 8 != v:\n    pass\nelse:\n    self.conn.execute("{sql}" % v)',
+])
+def test_a_comparison_fixes_the_number_where_it_holds(body: str) -> None:
+    assert recorded(store(body.format(sql=VALUES_D), methods="")) == [8]
+
+
+def test_a_comparison_fixes_nothing_where_it_fails() -> None:
+    body = f'v = self.conn.current()\nif v != 8:\n    self.conn.execute("{VALUES_D}" % v)'
+    with pytest.raises(UnresolvableError):
+        recorded(store(body, methods=""))

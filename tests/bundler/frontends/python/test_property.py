@@ -43,6 +43,7 @@ SINGLE_FORMS = (
     "module_attribute", "helper_param", "deep_helper", "sql_constant", "named_params", "prepared", "executemany",
     "dict_argument", "reassigned_local", "format_sql", "commented_sql", "percent_sql", "mixin_constant",
     "star_helper", "kwargs_helper", "kwonly_helper", "shared_helper", "prepared_named", "fstring_number",
+    "enumerate_start", "slice_stamp", "assert_narrowed", "if_narrowed",
 )
 # Forms that record all of a method's numbers in one statement (or one prepared statement).
 MULTI_FORMS = ("executescript", "multi_row", "executemany_rows", "prepared_twice")
@@ -215,6 +216,17 @@ def one_record(version: int, form: str, method: str, spelling: str = "plain") ->
                 f' -- the number\\n VALUES (?, ?)", ({version}, "now"))'), [], []
     if form == "percent_sql":
         return f'self.conn.execute("INSERT OR REPLACE INTO %s VALUES (%d, \'now\')" % ("schema_versions", {version}))', [], []
+    if form == "enumerate_start":
+        return f'for version, _ in enumerate(("step",), start={version}):\n    self.conn.execute(RECORD_SQL, (version, "now"))', [], []
+    if form == "slice_stamp":  # the bound read from the database, the start tied to it
+        return (f'current = self.conn.execute("SELECT 0").fetchone()[0]\n'
+                f'for version, _ in enumerate(("done", "step")[current + 1:], start=current + {version}):\n'
+                f'    self.conn.execute(RECORD_SQL, (version, "now"))'), [], []
+    if form in ("assert_narrowed", "if_narrowed"):  # a number read from the database, fixed by a comparison
+        check = (f"assert found == M_{version}" if form == "assert_narrowed"
+                 else f"if found != M_{version}:\n    raise RuntimeError(found)")
+        return (f'found = self.conn.execute("SELECT {version}").fetchone()[0]\n{check}\n'
+                f'self.conn.execute("{INSERT} (%d, \'now\')" % found)'), [], []
     raise AssertionError(form)
 
 

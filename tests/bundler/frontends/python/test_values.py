@@ -26,3 +26,35 @@ def test_an_fstrings_text_is_what_python_makes_of_it(source: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "\q": an unknown escape keeps its backslash
         assert value == eval(source, {"N": 63})
+
+
+# --- issue 18.5: a list the module fills while it is imported -------------------------------------
+
+REGISTRARS = {
+    "alias": "STEPS = [a]\nmigration = STEPS.append\n@migration\ndef b(): pass\n@migration\nclass C: pass\n",
+    "append decorator": "STEPS = [a]\n@STEPS.append\ndef b(): pass\n@STEPS.append\nclass C: pass\n",
+    "statements": "STEPS = [a]\ndef b(): pass\nclass C: pass\nSTEPS.append(b)\nSTEPS.append(C)\n",
+    "registering function": ('STEPS = [a]\ndef migration(step):\n    """Keep it."""\n    STEPS.append(step)\n'
+                             "    return step\n@migration\ndef b(): pass\n@migration\nclass C: pass\n"),
+}
+
+
+def module_value(source: str, name: str = "STEPS"):
+    modules = ModuleSet(InMemory({"m.py": "def a(): pass\n" + source}))
+    return Resolver(modules).module_name(name, modules.by_path("m.py"))
+
+
+@pytest.mark.parametrize("source", REGISTRARS.values(), ids=list(REGISTRARS))
+def test_a_list_filled_while_the_module_is_imported_holds_what_it_appends_in_order(source: str) -> None:
+    assert [getattr(item, "name", None) for item in module_value(source)] == ["a", "b", "C"]
+
+
+@pytest.mark.parametrize("source", [
+    "STEPS = [a]\ndef later(step):\n    STEPS.append(step)\n    print(step)\n",  # not only a registration
+    "STEPS = [a]\nmigration = STEPS.append\ndef later(step):\n    migration(step)\n",  # appends at run time
+    "STEPS = [a]\ndef enable():\n    STEPS.append(a)\n",
+    "STEPS = [a]\nSTEPS.extend([a])\n",
+    "STEPS = [a]\nSTEPS[0] = a\n",
+])
+def test_a_list_changed_any_other_way_is_not_its_literal(source: str) -> None:
+    assert not isinstance(module_value(source), tuple)

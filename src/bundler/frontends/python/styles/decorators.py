@@ -33,6 +33,8 @@ def decorated(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> M
             if number is not None:
                 line = module.line_of(node)
                 migrations.append(Migration(name, Location(module.display, line), (number,)))
+                declared = extractor.options.declared.get(id(node), ())
+                extractor.options.declared[id(node)] = declared + ((number,) if number not in declared else ())
     migrations.sort(key=lambda m: m.versions)
     return listing(module, spec.class_name or module.relpath, 1, migrations, extractor.modules.origin.label)
 
