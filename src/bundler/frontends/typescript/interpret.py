@@ -1135,7 +1135,7 @@ class Run:
         arguments = self.arguments(node, frame)
         if method in PREPARE_METHODS and arguments:
             return Prepared(arguments[0])
-        if method in SCRIPT_METHODS and arguments and (isinstance(arguments[0], (str, Choice))
+        if method in SCRIPT_METHODS and arguments and (isinstance(arguments[0], (str, Choice, Missing))
                                                        or arguments[0] is UNKNOWN):
             params = arguments[1:]
             bound: Any = params[0] if len(params) == 1 and isinstance(params[0], (Mapping, tuple)) else tuple(params)
@@ -1228,8 +1228,11 @@ def named(params: Any) -> Any:
 
 
 def sql_texts(sql: Any) -> tuple[Any, ...]:
-    """The SQL a statement may run: each option of a choice, else the one value."""
-    return sql.options if isinstance(sql, Choice) else (sql,)
+    """The SQL a statement may run: each option of a choice, else the one value (unknown when it
+    is imported from a project file that is not there)."""
+    if isinstance(sql, Choice):
+        return sql.options
+    return (UNKNOWN,) if isinstance(sql, Missing) else (sql,)
 
 
 def quoted(sql: str, index: int) -> bool:
