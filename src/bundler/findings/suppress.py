@@ -18,7 +18,9 @@ from bundler.model import Code, Finding, Location, Severity, Suppression
 # `# bundler: ignore[code] reason` in Python; `// ...` or `/* ... */` in TypeScript and JavaScript
 COMMENT = re.compile(r"(?:#|//|/\*)\s*bundler:\s*ignore\[([^\]]*)\](.*?)(?:\*/)?\s*$")
 BASELINE_FORMAT = 1
-LINE_REFERENCE = re.compile(r"(?<=\.py):\d+|(?<=\.pyz):\d+")
+# file:line references in messages, dropped from fingerprints (Python, zipapps, TypeScript, JavaScript)
+LINE_REFERENCE = re.compile("|".join(rf"(?<=\.{suffix}):\d+" for suffix in (
+    "py", "pyz", "ts", "tsx", "mts", "cts", "js", "jsx", "cjs", "mjs")))
 
 
 @dataclass(frozen=True)

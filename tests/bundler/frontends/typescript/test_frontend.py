@@ -94,3 +94,19 @@ def test_fix_leaves_typescript_to_the_user(tmp_path: Path, capsys) -> None:
     (folder / "src" / "store.ts").write_text((folder / "src" / "skips.ts").read_text())
     assert main(["fix", "--config", str(folder / "pyproject.toml")]) == 1
     assert "version 3: bundler fix writes Python only; fix this one by hand" in capsys.readouterr().err
+
+
+def test_the_baseline_keeps_accepting_a_finding_when_typescript_code_moves(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "worker"
+    shutil.copytree(WORKER, folder)
+    store = folder / "src" / "store.ts"
+    store.write_text((folder / "src" / "skips.ts").read_text())
+    config = ["--config", str(folder / "pyproject.toml"), "--root", str(folder)]
+    assert main(["check", *config, "--write-baseline", str(folder / "baseline.json")]) == 0
+    with (folder / "pyproject.toml").open("a") as table:
+        table.write('baseline = "baseline.json"\n')
+    for moved in (store, folder / "src" / "runner.ts"):
+        moved.write_text("// moved down a line\n" + moved.read_text())
+    capsys.readouterr()
+    assert main(["check", *config]) == 0
+    assert "1 suppressed" in capsys.readouterr().out
