@@ -140,15 +140,21 @@ class Extractor:
         return method, receiver
 
     def migration_list(self, spec: EntrySpec, origin: str = "source",
-                       entry: tuple[FunctionValue, Instance | None] | None = None) -> MigrationList:
+                       entry: tuple[FunctionValue, Instance | None] | None = None,
+                       registry: MigrationList | None = None) -> MigrationList:
+        """What an entry applies; for a path lacking some of the ``registry``'s numbers, also the
+        methods of its class that record them but are never called (where the fix is)."""
         function, receiver = entry or self.entry(spec)
         parameters = function.node.child_by_field_name("parameters")
         count = len([p for p in parameters.named_children if p.type != "comment"]) if parameters is not None else 0
         self.machine.called.clear()
         events, _, _ = self.machine.call(function, [UNKNOWN] * count, function.node, this=receiver)
         migrations = tuple(self.expand(events, function))
-        return MigrationList(name=function.name, location=location_of(function), migrations=migrations,
-                             origin=origin, uncalled=self.uncalled_recorders(function, receiver))
+        listing = MigrationList(name=function.name, location=location_of(function), migrations=migrations,
+                                origin=origin)
+        if registry is not None and set(registry.applied()) - set(listing.applied()):
+            listing = replace(listing, uncalled=self.uncalled_recorders(function, receiver))
+        return listing
 
     def uncalled_recorders(self, entry: FunctionValue, receiver: Instance | None) -> tuple[Migration, ...]:
         """Methods of the entry's class that record but that the entry never runs: a missing
@@ -159,7 +165,8 @@ class Extractor:
         found = []
         for name in method_names(receiver.cls.node):
             method = self.project.class_member(receiver.cls, name, receiver)
-            if not isinstance(method, FunctionValue) or method.node.id in called or name == "constructor":
+            if not isinstance(method, FunctionValue) or method.node.id in called or name == "constructor" \
+                    or b"version" not in method.node.text.lower():  # a store's CRUD methods: not run for advice
                 continue
             try:
                 events, _, _ = self.machine.call(method, [], method.node, strict=False)
@@ -264,8 +271,8 @@ def check_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec],
                           f" or db.run/exec with the number in the SQL)", where=str(registry.location))
     names = {m.method.split(" ")[0].rsplit(".", 1)[-1] for m in registry.migrations}
     extractor.machine.options.migration_names = frozenset(names)
-    paths = [extractor.migration_list(store) for store in stores]
-    copies = [bundled_copy(config, parsed(), extractor, stores, paths, names) for parsed in bundles.values()]
+    paths = [extractor.migration_list(store, registry=registry) for store in stores]
+    copies = [bundled_copy(config, parsed(), extractor, stores, paths, registry) for parsed in bundles.values()]
     return registry, paths, copies, [comment for source in reader.parsed() for comment in comments_of(source)]
 
 
@@ -291,10 +298,10 @@ def read_bundle(bundle: Path, label: str) -> Source:
 
 
 def bundled_copy(config: Config, source: Source, extractor: Extractor, stores: Sequence[EntrySpec],
-                 sources: list[MigrationList], names: set[str]) -> BundledCopy:
+                 sources: list[MigrationList], registry: MigrationList) -> BundledCopy:
     label = source.display
     project = Project(lambda relpath: None)
-    copy = Extractor(project, rules_of(config), migration_names=names)
+    copy = Extractor(project, rules_of(config), migration_names=extractor.machine.options.migration_names)
     paths = []
     for spec in stores:
         original, _ = extractor.entry(spec)
@@ -303,7 +310,7 @@ def bundled_copy(config: Config, source: Source, extractor: Extractor, stores: S
         if entry is None:
             raise ConfigError(f"{spec}: a function store is not looked up inside bundles yet: name a method",
                               where=label)
-        paths.append(copy.migration_list(spec, origin=label, entry=entry))
+        paths.append(copy.migration_list(spec, origin=label, entry=entry, registry=registry))
     return BundledCopy(label, tuple(paths), tuple(sources))
 
 

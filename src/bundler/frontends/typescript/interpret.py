@@ -561,11 +561,12 @@ class Machine:
     options: Options
     called: set[int] = field(default_factory=set)  # every function run (by node), for fix hints
     _active: list[int] = field(default_factory=list)
+    _may_record: dict[tuple[int, int], bool] = field(default_factory=dict)
 
     def call(self, function: FunctionValue, arguments: list[Any], node: Any, *, strict: bool = True,
              this: Any = None) -> tuple[tuple[Event, ...], Any, bool]:
         """Run ``function``: (what it did, its result, whether every path through it throws)."""
-        key = id(function.node)
+        key = function.node.id  # tree-sitter's id: the same node however it was reached
         if key in self._active:
             return (), UNKNOWN, False  # recursion: the inner visit adds nothing
         if len(self._active) > MAX_CALL_DEPTH:
@@ -586,12 +587,16 @@ class Machine:
             self._active.pop()
 
     def may_record(self, function: FunctionValue) -> bool:
-        """Whether a function records anything (run with its parameters unknown, forgivingly)."""
-        try:
-            events, _, _ = self.call(function, [], function.node, strict=False)
-        except (UnresolvableError, RecursionError):
-            return True
-        return bool(events)
+        """Whether a function records anything (run with its parameters unknown, forgivingly);
+        asked of every callback handed to a package (``rows.some(c => ...)``), so remembered."""
+        key = (function.node.id, id(function.this))
+        if key not in self._may_record:
+            try:
+                events, _, _ = self.call(function, [], function.node, strict=False)
+                self._may_record[key] = bool(events)
+            except (UnresolvableError, RecursionError):
+                self._may_record[key] = True
+        return self._may_record[key]
 
 
 def where(source: Source, node: Any) -> str:
