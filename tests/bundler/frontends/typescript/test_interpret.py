@@ -167,3 +167,17 @@ def test_sql_chosen_by_a_condition_records_either_number(tmp_path, capsys) -> No
     """
     code, report = check(tmp_path, capsys, store)
     assert (code, applied(report)) == (0, [1, 2, 3])
+
+
+def test_recursion_is_followed_once(tmp_path, capsys) -> None:
+    store = f"""
+    export class Store {{
+      constructor(private db: any) {{ this.walk(3); this.m1(); this.m2(); this.m3(); }}
+      walk(depth: number): void {{ if (depth > 0) this.walk(depth - 1); else this.db.run('VACUUM'); }}
+      m1(): void {{ {RECORD.format(n=1)} }}
+      m2(): void {{ {RECORD.format(n=2)} }}
+      m3(): void {{ {RECORD.format(n=3)} }}
+    }}
+    """
+    code, report = check(tmp_path, capsys, store)
+    assert (code, applied(report)) == (0, [1, 2, 3])
