@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import PurePosixPath
 from typing import Any, Callable, Union
@@ -36,6 +36,7 @@ from bundler.frontends.typescript.values import (
 
 MAX_CALL_DEPTH = 48
 MAX_LOOP_ITEMS = 1_000
+MAX_UNKNOWN_ARGUMENTS = 8  # fn.apply(this, args) with args unknown: its parameters are unknown
 TYPE_WRAPPERS = {"as_expression", "satisfies_expression", "non_null_expression", "type_assertion",
                  "parenthesized_expression", "await_expression"}
 FUNCTION_NODES = {"arrow_function", "function_expression", "function", "generator_function",
@@ -1110,6 +1111,17 @@ class Run:
             if isinstance(receiver, Instance) and member is UNKNOWN and not self.has_member(receiver.cls, method):
                 return self.unknown_receiver_call(UNKNOWN, method, node, frame)
             return self.call_value(member, node, frame, callee_node)
+        if isinstance(receiver, FunctionValue) and method in ("call", "apply", "bind"):
+            arguments = self.arguments(node, frame)
+            this = arguments[0] if arguments else None
+            if method == "bind":
+                return replace(receiver, this=this)
+            if method == "call":
+                rest = arguments[1:]
+            else:  # apply(this, [args]): an array the checker cannot read holds arguments it cannot know
+                spread = arguments[1] if len(arguments) > 1 else ()
+                rest = list(spread) if isinstance(spread, tuple) else [UNKNOWN] * MAX_UNKNOWN_ARGUMENTS
+            return self.run_function(receiver, rest, node, this=this)
         if isinstance(receiver, Prepared) and method in STATEMENT_RUN_METHODS:
             arguments = self.arguments(node, frame)
             bound: Any = arguments[0] if len(arguments) == 1 and isinstance(arguments[0], (Mapping, tuple)) \

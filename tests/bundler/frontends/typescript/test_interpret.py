@@ -181,3 +181,19 @@ def test_recursion_is_followed_once(tmp_path, capsys) -> None:
     """
     code, report = check(tmp_path, capsys, store)
     assert (code, applied(report)) == (0, [1, 2, 3])
+
+
+def test_methods_run_through_call_apply_and_bind(tmp_path, capsys) -> None:
+    store = f"""
+    export class Store {{
+      constructor(private db: any) {{
+        for (const step of [this.m1, this.m2]) step.call(this);
+        this.m3.bind(this)();
+      }}
+      m1(): void {{ {RECORD.format(n=1)} }}
+      m2(): void {{ {RECORD.format(n=2)} }}
+      m3(): void {{ {RECORD.format(n=3)} }}
+    }}
+    """
+    code, report = check(tmp_path, capsys, store)
+    assert (code, applied(report)) == (0, [1, 2, 3])
