@@ -454,6 +454,8 @@ def literal_value(node: Any, evaluate: Callable[[Any], Any]) -> Any:
                 items.append((key_text, evaluate(child.child_by_field_name("value"))))
             elif child.type == "shorthand_property_identifier":
                 items.append((text(child), evaluate(child)))
+            elif child.type == "method_definition":  # { up() {...} }
+                items.append((text(child.child_by_field_name("name")), evaluate(child)))
             elif child.type == "spread_element":
                 return UNKNOWN
         return Mapping(tuple(items))
@@ -965,8 +967,8 @@ class Run:
             return member if member is not None else UNKNOWN
         if isinstance(owner, Source):  # import * as ns
             return self.project.exported(owner, name)
-        if isinstance(owner, Mapping):
-            return owner.get(name, UNKNOWN)
+        if isinstance(owner, Mapping):  # an object literal without spreads: a key it lacks is undefined
+            return owner.get(name, None)
         if isinstance(owner, (tuple, str)) and name == "length":
             return len(owner) if is_known(owner) or isinstance(owner, tuple) else UNKNOWN
         if owner is EXTERNAL:
@@ -981,7 +983,7 @@ class Run:
         if isinstance(owner, tuple) and isinstance(index, int) and 0 <= index < len(owner):
             return owner[index]
         if isinstance(owner, Mapping) and is_known(index):
-            return owner.get(index if isinstance(index, str) else stringify(index), UNKNOWN)
+            return owner.get(index if isinstance(index, str) else stringify(index), None)
         if isinstance(owner, (Instance, ClassValue)):
             if isinstance(index, str) and is_known(index):
                 return self.attribute(owner, index, node)
@@ -1104,6 +1106,8 @@ class Run:
         return self.call_value(self.evaluate(callee_node, frame), node, frame, callee_node)
 
     def method_call(self, receiver: Any, method: str, node: Any, frame: Frame, callee_node: Any) -> Any:
+        if isinstance(receiver, Mapping) and method not in receiver.keys():
+            return self.unknown_receiver_call(EXTERNAL, method, node, frame)  # Object.prototype's: no project code
         if isinstance(receiver, (Instance, ClassValue, Source, Mapping)):
             member = self.attribute(receiver, method, callee_node)
             if isinstance(member, FunctionValue) or member is EXTERNAL or isinstance(member, Missing):
@@ -1180,6 +1184,8 @@ class Run:
         return UNKNOWN
 
     def call_value(self, callee: Any, node: Any, frame: Frame, callee_node: Any) -> Any:
+        if callee is None and any(child.type in ("optional_chain", "?.") for child in node.children):
+            return None  # f?.() of undefined calls nothing
         if isinstance(callee, FunctionValue):
             return self.run_function(callee, self.arguments(node, frame), node)
         if isinstance(callee, ClassValue):

@@ -197,3 +197,22 @@ def test_methods_run_through_call_apply_and_bind(tmp_path, capsys) -> None:
     """
     code, report = check(tmp_path, capsys, store)
     assert (code, applied(report)) == (0, [1, 2, 3])
+
+
+def test_migrations_kept_in_an_object_literal(tmp_path, capsys) -> None:
+    store = """
+    const record = (db: any, n: number) =>
+      db.prepare('INSERT INTO schema_versions (version, applied_at) VALUES (?, ?)').run(n, 0);
+    const STEPS = {
+      first(db: any) { record(db, 1); },
+      second: (db: any) => record(db, 2),
+    };
+    export function migrate(db: any): void {
+      STEPS.first(db);
+      STEPS.second(db);
+      STEPS['third']?.(db);
+    }
+    """
+    code, report = check(tmp_path, capsys, store, store_spec="store.ts:migrate")
+    assert code == 1
+    assert applied(report) == [1, 2]
