@@ -17,10 +17,12 @@ something else than its source is a stale bundle.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bundler.config import Config
@@ -262,7 +264,7 @@ def check_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec],
                 bundles: dict[Path, Callable[[], Source]]
                 ) -> tuple[MigrationList, list[MigrationList], list[BundledCopy], list[Comment]]:
     reader = Reader(config.root, config.display_prefix)
-    project = Project(reader)
+    project = Project(reader, path_aliases(config.root))
     extractor = Extractor(project, rules_of(config), config.records_nothing)
     registry = extractor.migration_list(runner)
     if not registry.applied():
@@ -274,6 +276,31 @@ def check_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec],
     paths = [extractor.migration_list(store, registry=registry) for store in stores]
     copies = [bundled_copy(config, parsed(), extractor, stores, paths, registry) for parsed in bundles.values()]
     return registry, paths, copies, [comment for source in reader.parsed() for comment in comments_of(source)]
+
+
+def path_aliases(root: Path) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """tsconfig.json's ``compilerOptions.paths`` (and ``baseUrl``), relative to the project folder:
+    an import such as ``@/db/migrate`` is then the project's code, not a package's."""
+    path = root / "tsconfig.json"
+    if not path.is_file():
+        return ()
+    try:
+        options = json.loads(jsonc(path.read_text(encoding="utf-8"))).get("compilerOptions") or {}
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"cannot read its compilerOptions ({exc}): the imports it may alias cannot be"
+                          " told from packages", where=str(path)) from None
+    base = PurePosixPath(options.get("baseUrl") or ".")
+    aliases = [(pattern, tuple(str(base / target) for target in targets))
+               for pattern, targets in (options.get("paths") or {}).items() if isinstance(targets, list)]
+    if options.get("baseUrl") is not None:
+        aliases.append(("*", (str(base / "*"),)))  # baseUrl: any bare name may be a file under it
+    return tuple(aliases)
+
+
+def jsonc(text: str) -> str:
+    """tsconfig's JSON with comments and trailing commas, as plain JSON."""
+    text = re.sub(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', lambda m: m.group(1) or "", text, flags=re.DOTALL)
+    return re.sub(r",(\s*[}\]])", r"\1", text)
 
 
 def comments_of(source: Source) -> list[Comment]:

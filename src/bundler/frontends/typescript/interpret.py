@@ -109,20 +109,34 @@ class Frame:
 class Project:
     """The files of the project (or one bundle), parsed on demand, and what their names mean."""
 
-    def __init__(self, read: Callable[[str], Source | None]) -> None:
+    def __init__(self, read: Callable[[str], Source | None], aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
+                 ) -> None:
         self.read = read
+        self.aliases = aliases  # tsconfig's paths, as (pattern, targets) relative to the project folder
         self._values: dict[Any, Any] = {}
         self._names: dict[tuple[int, str], Any] = {}
         self._scopes: dict[int, dict[str, Any]] = {}
 
     def resolve_import(self, source: Source, specifier: str) -> Source | Missing | None:
         """The project file an import names; None for a package (outside the project)."""
-        if not specifier.startswith("."):
-            return None
-        base = PurePosixPath(source.relpath).parent / specifier
-        stem = str(base)
-        parts = []
-        for part in stem.split("/"):
+        if specifier.startswith("."):
+            return self.module_at(str(PurePosixPath(source.relpath).parent / specifier)) or Missing(specifier)
+        for pattern, targets in self.aliases:  # tsconfig's "@/*": ["src/*"] makes a bare name the project's
+            prefix, star, suffix = pattern.partition("*")
+            matched = specifier[len(prefix):len(specifier) - len(suffix)] if star else ""
+            if specifier == pattern or (star and specifier.startswith(prefix) and specifier.endswith(suffix)):
+                for target in targets:
+                    found = self.module_at(target.replace("*", matched, 1))
+                    if found is not None:
+                        return found
+                if pattern != "*":  # "*" (and baseUrl) also cover packages: a name not found is one
+                    return Missing(specifier)
+        return None
+
+    def module_at(self, path: str) -> Source | None:
+        """The module a path names, as TypeScript resolves it (``./x.js`` may be ``x.ts``)."""
+        parts: list[str] = []
+        for part in path.split("/"):
             if part == "..":
                 if parts:
                     parts.pop()
@@ -135,7 +149,7 @@ class Project:
             found = self.read(candidate)
             if found is not None:
                 return found
-        return Missing(specifier)
+        return None
 
     def exported(self, source: Source, name: str) -> Any:
         """What a module exports under ``name`` (``default`` for its default export)."""

@@ -216,3 +216,24 @@ def test_migrations_kept_in_an_object_literal(tmp_path, capsys) -> None:
     code, report = check(tmp_path, capsys, store, store_spec="store.ts:migrate")
     assert code == 1
     assert applied(report) == [1, 2]
+
+
+def test_tsconfig_path_aliases_name_project_code(tmp_path, capsys) -> None:
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "tsconfig.json").write_text(
+        '{\n  // aliases\n  "compilerOptions": { "baseUrl": ".", "paths": { "@lib/*": ["lib/*"], }, },\n}\n')
+    store = """
+    import { join } from 'path';
+    import { third } from '@lib/third';
+    import { second } from 'lib/second';
+    export class Store {
+      constructor(private db: any) { join('a', 'b'); this.first(); second(db); third(db); }
+      first(): void { this.db.exec('INSERT INTO schema_versions (version, applied_at) VALUES (1, 0)'); }
+    }
+    """
+    extra = {"lib/second.ts": "export const second = (db: any) =>"
+                              " db.exec('INSERT INTO schema_versions (version, applied_at) VALUES (2, 0)');\n",
+             "lib/third.ts": "export function third(db: any) {"
+                             " db.exec('INSERT INTO schema_versions (version, applied_at) VALUES (3, 0)'); }\n"}
+    code, report = check(tmp_path, capsys, store, extra=extra)
+    assert (code, applied(report)) == (0, [1, 2, 3])
