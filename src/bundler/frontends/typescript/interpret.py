@@ -96,14 +96,21 @@ class Frame:
             frame = frame.parent
         return False, None
 
-    def assign(self, name: str, value: Any) -> bool:
+    def holder(self, name: str) -> "Frame | None":
+        """The frame (this or an enclosing one) that binds ``name``."""
         frame: Frame | None = self
         while frame is not None:
             if name in frame.names:
-                frame.names[name] = value
-                return True
+                return frame
             frame = frame.parent
-        return False
+        return None
+
+    def chain(self) -> list["Frame"]:
+        frames, frame = [], self
+        while frame is not None:
+            frames.append(frame)
+            frame = frame.parent
+        return frames
 
 
 class Project:
@@ -631,13 +638,19 @@ class Run:
         self.strict = strict
         self.events: list[Event] = []
         self.returned: list[Any] = []
+        self.frames: set[Frame] = set()  # the frames this run made (a probe writes others' as unknown)
+
+    def frame(self, parent: Frame | None, this: Any) -> Frame:
+        made = Frame({}, parent, this)
+        self.frames.add(made)
+        return made
 
     # --- calls ---------------------------------------------------------------------------------
 
     def invoke(self, arguments: list[Any], this: Any) -> tuple[Any, bool]:
         node = self.function.node
-        frame = Frame({}, self.function.frame, this if node.type != "arrow_function" or self.function.frame is None
-                      else self.function.frame.this)
+        frame = self.frame(self.function.frame, this if node.type != "arrow_function" or self.function.frame is None
+                           else self.function.frame.this)
         if node.type == "arrow_function" and self.function.this is not None:
             frame.this = self.function.this
         self.bind_parameters(node, arguments, frame)
@@ -649,7 +662,7 @@ class Run:
                 return self.evaluate(body, frame), False
             except Thrown:
                 return UNKNOWN, True
-        flow = self.block(body, Frame({}, frame, frame.this))
+        flow = self.block(body, self.frame(frame, frame.this))
         result = self.returned[0] if self.returned and all(r == self.returned[0] for r in self.returned) \
             and all(type(r) is type(self.returned[0]) for r in self.returned) else UNKNOWN
         if flow is Flow.NORMAL and self.returned:
@@ -731,7 +744,7 @@ class Run:
                 self.bind(target, value, frame, declare=True)
             return Flow.NORMAL
         if kind == "statement_block":
-            return self.block(node, Frame({}, frame, frame.this))
+            return self.block(node, self.frame(frame, frame.this))
         if kind == "if_statement":
             condition = truth(self.evaluate(node.child_by_field_name("condition"), frame))
             consequence = node.child_by_field_name("consequence")
@@ -796,15 +809,18 @@ class Run:
     def either(self, frame: Frame, first: Callable[[], Flow], second: Callable[[], Flow]) -> Flow:
         """Two ways the code may go (a condition the checker cannot decide): both run; a name
         either assigns differently is unknown after; what follows runs unless both end."""
-        before = dict(frame.names)
+        frames = frame.chain()  # a branch may assign names of enclosing frames too
+        before = [dict(f.names) for f in frames]
         flow_first = first()
-        after_first = dict(frame.names)
-        frame.names.clear()
-        frame.names.update(before)
+        after_first = [dict(f.names) for f in frames]
+        for f, names in zip(frames, before):
+            f.names.clear()
+            f.names.update(names)
         flow_second = second()
-        for name in set(after_first) | set(frame.names):
-            if name not in after_first or name not in frame.names or not same(after_first[name], frame.names[name]):
-                frame.names[name] = UNKNOWN
+        for f, first_names in zip(frames, after_first):
+            for name in set(first_names) | set(f.names):
+                if name not in first_names or name not in f.names or not same(first_names[name], f.names[name]):
+                    f.names[name] = UNKNOWN
         if flow_first is not Flow.NORMAL and flow_second is not Flow.NORMAL:
             return flow_first if flow_first is flow_second else Flow.RETURN
         return Flow.NORMAL
@@ -813,10 +829,10 @@ class Run:
         body = node.child_by_field_name("body")
         handler = node.child_by_field_name("handler")
         finalizer = node.child_by_field_name("finalizer")
-        flow = self.block(body, Frame({}, frame, frame.this))
+        flow = self.block(body, self.frame(frame, frame.this))
         if handler is not None:  # anything in the body may throw: the handler may run
             def run_handler() -> Flow:
-                inner = Frame({}, frame, frame.this)
+                inner = self.frame(frame, frame.this)
                 parameter = handler.child_by_field_name("parameter")
                 if parameter is not None:
                     self.bind(parameter, UNKNOWN, inner, declare=True)
@@ -825,14 +841,14 @@ class Run:
             handled = self.either(frame, lambda: flow, run_handler)
             flow = handled if flow is not Flow.NORMAL else Flow.NORMAL
         if finalizer is not None:
-            final_flow = self.block(finalizer.named_children[-1], Frame({}, frame, frame.this))
+            final_flow = self.block(finalizer.named_children[-1], self.frame(frame, frame.this))
             if final_flow is not Flow.NORMAL:
                 return final_flow
         return flow
 
     def loop(self, node: Any, frame: Frame) -> Flow:
         body = node.child_by_field_name("body")
-        inner = Frame({}, frame, frame.this)
+        inner = self.frame(frame, frame.this)
         if node.type == "for_in_statement":
             target = node.child_by_field_name("left")
             items = self.evaluate(node.child_by_field_name("right"), frame)
@@ -877,21 +893,23 @@ class Run:
         target = unwrapped(target)
         if target.type == "identifier":
             name = text(target)
-            if declare or not frame.assign(name, value):
-                frame.names[name] = value
+            holder = None if declare else frame.holder(name)
+            if holder is not None and not self.strict and holder not in self.frames:
+                value = UNKNOWN  # a probe's write outside itself: the callback may run, or not
+            (holder or frame).names[name] = value
             return
         if target.type == "member_expression":
             owner = self.evaluate(target.child_by_field_name("object"), frame)
             if isinstance(owner, Instance):
-                owner.attributes[text(target.child_by_field_name("property"))] = value
+                owner.attributes[text(target.child_by_field_name("property"))] = value if self.strict else UNKNOWN
             return
         if target.type in ("lexical_declaration", "variable_declaration"):
             for name in declared_names(target):
                 frame.names[name] = value if len(declared_names(target)) == 1 else UNKNOWN
             return
         for name in pattern_names(target):
-            if declare or not frame.assign(name, UNKNOWN):
-                frame.names[name] = UNKNOWN
+            holder = None if declare else frame.holder(name)
+            (holder or frame).names[name] = UNKNOWN
 
     # --- expressions ----------------------------------------------------------------------------
 

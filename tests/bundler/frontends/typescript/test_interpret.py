@@ -237,3 +237,24 @@ def test_tsconfig_path_aliases_name_project_code(tmp_path, capsys) -> None:
                              " db.exec('INSERT INTO schema_versions (version, applied_at) VALUES (3, 0)'); }\n"}
     code, report = check(tmp_path, capsys, store, extra=extra)
     assert (code, applied(report)) == (0, [1, 2, 3])
+
+
+def test_a_name_an_undecided_branch_assigns_is_unknown_after_it_at_any_depth(tmp_path, capsys) -> None:
+    store = f"""
+    export class Store {{
+      constructor(private db: any, flag?: boolean) {{
+        let skip = false;
+        {{ if (flag) {{ skip = true; }} }}
+        let done = false;
+        rows().forEach((row: any) => {{ done = true; }});
+        if (!skip) this.m1();
+        if (!done) this.m2();
+        this.m3();
+      }}
+      m1(): void {{ {RECORD.format(n=1)} }}
+      m2(): void {{ {RECORD.format(n=2)} }}
+      m3(): void {{ {RECORD.format(n=3)} }}
+    }}
+    """
+    code, report = check(tmp_path, capsys, store.replace("export class", "import { rows } from 'pkg';\nexport class"))
+    assert (code, applied(report)) == (0, [1, 2, 3])
