@@ -585,7 +585,7 @@ class Machine:
     options: Options
     called: set[int] = field(default_factory=set)  # every function run (by node), for fix hints
     _active: list[int] = field(default_factory=list)
-    _may_record: dict[tuple[int, int], bool] = field(default_factory=dict)
+    _may_record: dict[tuple[int, int], tuple[Any, bool]] = field(default_factory=dict)
 
     def call(self, function: FunctionValue, arguments: list[Any], node: Any, *, strict: bool = True,
              this: Any = None) -> tuple[tuple[Event, ...], Any, bool]:
@@ -617,10 +617,11 @@ class Machine:
         if key not in self._may_record:
             try:
                 events, _, _ = self.call(function, [], function.node, strict=False)
-                self._may_record[key] = bool(events)
+                records = bool(events)
             except (UnresolvableError, RecursionError):
-                self._may_record[key] = True
-        return self._may_record[key]
+                records = True
+            self._may_record[key] = (function.this, records)  # the receiver kept: its id stays its own
+        return self._may_record[key][1]
 
 
 def where(source: Source, node: Any) -> str:
