@@ -258,3 +258,21 @@ def test_a_name_an_undecided_branch_assigns_is_unknown_after_it_at_any_depth(tmp
     """
     code, report = check(tmp_path, capsys, store.replace("export class", "import { rows } from 'pkg';\nexport class"))
     assert (code, applied(report)) == (0, [1, 2, 3])
+
+
+def test_the_records_nothing_the_message_advises_lets_the_check_pass(tmp_path, capsys) -> None:
+    store = f"""
+    import {{ cleanupSql }} from 'pkg';
+    export class Store {{
+      constructor(private db: any) {{ this.m1(); this.m2(); this.m3(); this.cleanup(); }}
+      cleanup(): void {{ this.db.run(cleanupSql()); }}
+      m1(): void {{ {RECORD.format(n=1)} }}
+      m2(): void {{ {RECORD.format(n=2)} }}
+      m3(): void {{ {RECORD.format(n=3)} }}
+    }}
+    """
+    code, error = check(tmp_path, capsys, store)
+    assert code == 2
+    assert 'list it in [tool.bundler] records-nothing ("store.ts:Store.cleanup")' in error
+    code, report = check(tmp_path, capsys, store, table='records-nothing = ["store.ts:Store.cleanup"]\n')
+    assert (code, applied(report)) == (0, [1, 2, 3])
