@@ -89,11 +89,12 @@ def run_typescript_check(config: Config, runner: EntrySpec, stores: Sequence[Ent
         findings += verify(registry, list(copy.paths), config.severity)
         for original, bundled in zip(copy.sources, copy.paths):
             if differs(original, bundled):
+                what = (f"applies {listed(bundled)}, but its source {original.location} applies {listed(original)}"
+                        if bundled.applied() != original.applied() else
+                        f"applies its source's numbers ({original.location}) by other methods or in another order")
                 findings += apply_severity([Finding(
-                    Code.STALE_BUNDLE, Severity.ERROR,
-                    f"the copy of {original.name} in {copy.label} applies {listed(bundled)}, but its source"
-                    f" {original.location} applies {listed(original)}; rebuild the bundle",
-                    bundled.location)], config.severity)
+                    Code.STALE_BUNDLE, Severity.ERROR, f"the copy of {original.name} in {copy.label} {what};"
+                    " rebuild the bundle", bundled.location)], config.severity)
         paths += list(copy.paths)
     return accepted(config, registry, paths, findings, comments, [], runtime=False, bundles=bool(bundles))
 

@@ -88,3 +88,21 @@ def test_the_bundles_findings_name_the_bundle_and_its_source(tmp_path: Path, cap
     assert ("plugin/stale-worker-service.cjs:1: stale-bundle: the copy of SessionStore.constructor in"
             " plugin/stale-worker-service.cjs applies 1, 2, 4, 5, 6, 7, but its source src/store.ts:11 applies"
             " 1, 2, 3, 4, 5, 6, 7; rebuild the bundle") in output
+
+
+@pytest.mark.parametrize(("old", "new", "says"), [
+    ("this.addFeedback(),this.addSettings()", "this.addSettings(),this.addFeedback()",
+     "applies 1, 2, 3, 4, 5, 7, 6, but its source src/store.ts:11 applies 1, 2, 3, 4, 5, 6, 7"),
+    ("addSettings", "addSettingsAgain", "applies its source's numbers (src/store.ts:11) by other methods or in"
+                                        " another order"),
+])
+def test_a_copy_applying_its_sources_numbers_otherwise_is_stale(tmp_path: Path, capsys, old: str, new: str,
+                                                                 says: str) -> None:
+    folder = copy_worker(tmp_path)
+    bundle = folder / "plugin" / "worker-service.cjs"
+    text = bundle.read_text()
+    assert old in text
+    bundle.write_text(text.replace(old, new))
+    code, output = check(capsys, folder, "--bundle", str(bundle))
+    assert code == 1
+    assert f"stale-bundle: the copy of SessionStore.constructor in plugin/worker-service.cjs {says}; rebuild" in output
