@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml $(WORKER)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required; set PYTHON=...")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[build,test]' -e ./worker
+	$(BIN)/python -m pip install --quiet -e '.[build,test,typescript]' -e ./worker
 	@touch $@
 
 # The build tool's tests (PYTEST_ARGS selects among them), then the worker's own, from its project.

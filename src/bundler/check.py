@@ -10,15 +10,16 @@ from pathlib import Path
 import libcst as cst
 
 from bundler.config import Config
-from bundler.errors import BundleError, SourceError, UnresolvableError
+from bundler.errors import BundleError, ConfigError, SourceError, UnresolvableError
+from bundler.frontends import TYPESCRIPT, language_of_entries
 from bundler.frontends.python import styles
 from bundler.frontends.python.extract import Extractor, fresh_migration
 from bundler.model import (
     BuiltFrom, CheckResult, Code, EntrySpec, Finding, Head, Location, Migration, MigrationList, Severity,
 )
 from bundler.frontends.python.records import RecordingRules
-from bundler.frontends.python.sources import Archive, ModuleSet, ProjectFolder, module_name_for
-from bundler.findings.suppress import apply_suppressions, read_baseline
+from bundler.frontends.python.sources import Archive, ModuleSet, ProjectFolder, comments_in, module_name_for
+from bundler.findings.suppress import Comment, apply_suppressions, read_baseline
 from bundler.findings.verify import apply_severity, head_findings, verify
 
 
@@ -39,6 +40,8 @@ def run_check(config: Config, bundles: Sequence[Path] = (), trees: dict[str, cst
     the source, then the bundle built from it); ``shown_as`` names a bundle as the user knows it
     (the build checks a temporary file that becomes build/<bundle>)."""
     runner, stores = config.require_entries()
+    if language_of_entries((runner, *stores, *config.fresh_stores)) == TYPESCRIPT:
+        return run_typescript_check(config, runner, stores, bundles, runtime=runtime, shown_as=shown_as)
     source = ModuleSet(ProjectFolder(config.root, prefix=config.display_prefix), trees)
     registry, paths, head = extract_lists(source, config, runner, stores)
     findings = verify(registry, paths, config.severity, head, config.base)
@@ -56,13 +59,48 @@ def run_check(config: Config, bundles: Sequence[Path] = (), trees: dict[str, cst
         from bundler.runtime.parity import runtime_findings  # runs subprocesses: only when asked
 
         findings += [finding for bundle in (bundles or [None]) for finding in runtime_findings(config, bundle)]
+    return accepted(config, registry, paths, findings, [c for m in source.loaded() for c in comments_in(m)],
+                    [c for s in copies for m in s.loaded() for c in comments_in(m)], runtime=runtime,
+                    bundles=bool(bundles))
+
+
+def accepted(config: Config, registry: MigrationList, paths: Sequence[MigrationList], findings: list[Finding],
+             own: Sequence[Comment], copies: Sequence[Comment], *, runtime: bool,
+             bundles: bool) -> CheckResult:
+    """The result, with the findings the baseline or a comment accepts set aside."""
     checked = set(Code) - ({Code.SCHEMA_DRIFT, Code.DATA_LOSS} if not runtime else set()) \
         - ({Code.STALE_BUNDLE} if not bundles else set())
-    baseline = read_baseline(config.baseline, source.origin.display(config.baseline.relative_to(config.root.resolve())
-                                                                   .as_posix()) if config.baseline else "")
-    active, suppressed = apply_suppressions(findings, source.loaded(), [m for s in copies for m in s.loaded()],
-                                            baseline, config.severity, checked)
+    baseline = read_baseline(config.baseline, config.display_prefix + config.baseline.relative_to(
+        config.root.resolve()).as_posix() if config.baseline else "")
+    active, suppressed = apply_suppressions(findings, own, copies, baseline, config.severity, checked)
     return CheckResult(registry=registry, paths=tuple(paths), findings=tuple(active), suppressed=tuple(suppressed))
+
+
+def run_typescript_check(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec], bundles: Sequence[Path],
+                         *, runtime: bool, shown_as: Mapping[Path, str] | None) -> CheckResult:
+    """The same check of a TypeScript or JavaScript code base, and of its esbuild bundles."""
+    if runtime:
+        raise ConfigError("--runtime runs Python paths only; TypeScript and JavaScript are checked statically")
+    from bundler.frontends.typescript.extract import differs, extract_lists  # the typescript extra
+
+    registry, paths, copies, comments = extract_lists(config, runner, stores, bundles, dict(shown_as or {}))
+    findings = verify(registry, paths, config.severity)
+    for copy in copies:
+        findings += verify(registry, list(copy.paths), config.severity)
+        for original, bundled in zip(copy.sources, copy.paths):
+            if differs(original, bundled):
+                what = (f"applies {listed(bundled)}, but its source {original.location} applies {listed(original)}"
+                        if bundled.applied() != original.applied() else
+                        f"applies its source's numbers ({original.location}) by other methods or in another order")
+                findings += apply_severity([Finding(
+                    Code.STALE_BUNDLE, Severity.ERROR, f"the copy of {original.name} in {copy.label} {what};"
+                    " rebuild the bundle", bundled.location)], config.severity)
+        paths += list(copy.paths)
+    return accepted(config, registry, paths, findings, comments, [], runtime=False, bundles=bool(bundles))
+
+
+def listed(path: MigrationList) -> str:
+    return ", ".join(map(str, path.applied())) or "nothing"
 
 
 def extract_lists(

@@ -175,11 +175,12 @@ def check_one(args: argparse.Namespace, pyproject: str | None) -> int:
     try:
         config = with_selection(load_config(pyproject, runner=args.runner, stores=args.store, root=args.root),
                                 args.select, args.ignore)
+        bundles = args.bundle or list(config.bundles)  # --bundle replaces the configured ones
         if args.write_baseline is not None:  # every finding becomes known: the old baseline does not matter
-            result = write_baseline(run_check(replace(config, baseline=None), args.bundle, runtime=args.runtime),
+            result = write_baseline(run_check(replace(config, baseline=None), bundles, runtime=args.runtime),
                                     args.write_baseline, config)
         else:
-            result = run_check(config, args.bundle, runtime=args.runtime)
+            result = run_check(config, bundles, runtime=args.runtime)
     except RecursionError:
         error = BundlerError("the code under check nests too deeply to analyse")
         write_error_reports(error, args, config)

@@ -19,7 +19,7 @@ from bundler.model import DEFAULT_SEVERITY, Code, EntrySpec, Severity
 KNOWN_KEYS = {
     "style", "styles", "runner", "stores", "version-table", "version-record", "severity", "install-dir",
     "restart-command", "runtime", "console-script", "bundle-name", "bundle-packages", "records-nothing",
-    "head", "base", "fresh-stores", "baseline",
+    "head", "base", "fresh-stores", "baseline", "bundles",
 }
 RUNTIME_KEYS = {"runner", "stores", "upgrade-fixtures", "timeout", "fresh-stores"}
 STYLE_KEYS = {"decorator", "name-pattern", "record-keys", "module-pattern", "record-number", "record-element",
@@ -84,6 +84,9 @@ class Config:
     head: EntrySpec | None = None  # file.py:NAME or file.py:Class.ATTR holding the current version
     base: int | None = None  # the first version that must have a step (default: the lowest registered)
     baseline: Path | None = None  # findings accepted as known (bundler check --write-baseline writes it)
+    # Built bundles `bundler check` also verifies when no --bundle is given (a committed esbuild
+    # bundle, say), relative to the configuration's folder
+    bundles: tuple[Path, ...] = ()
     # Paths in reports are relative to it: the git top level holding the project, or --root.
     repository: Path | None = None
 
@@ -249,6 +252,10 @@ def parse_table(table: dict[str, Any], root: Path, source: str) -> Config:
     if "restart-command" in table:
         command = expect(table, "restart-command", list, source)
         config = replace(config, restart_command=tuple(expect_item(c, "restart-command", str, source) for c in command))
+    if "bundles" in table:
+        config = replace(config, bundles=tuple(
+            inside(root, expect_item(v, "bundles", str, source), "bundles", source)
+            for v in expect(table, "bundles", list, source)))
     if "fresh-stores" in table:
         config = replace(config, fresh_stores=tuple(
             parse_spec(expect_item(v, "fresh-stores", str, source), "fresh-stores", root, source, strict=strict)

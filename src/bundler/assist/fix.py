@@ -60,6 +60,10 @@ def plan_fixes(config: Config, result: CheckResult) -> Plan:
             plan.notes.append(f"{finding.location}: version {finding.version}: bundler fix writes calls into method"
                               " lists only; fix this one by hand")
             continue
+        if not path.location.file.endswith(".py"):
+            plan.notes.append(f"{finding.location}: version {finding.version}: bundler fix writes Python only;"
+                              " fix this one by hand")
+            continue
         plan_one(config, prefix, result.registry, path, finding, plan)
     return plan
 

@@ -14,11 +14,13 @@ from pathlib import Path
 
 from bundler.errors import ConfigError
 from bundler.model import Code, Finding, Location, Severity, Suppression
-from bundler.frontends.python.sources import ParsedModule
 
-COMMENT = re.compile(r"#\s*bundler:\s*ignore\[([^\]]*)\](.*)$")
+# `# bundler: ignore[code] reason` in Python; `// ...` or `/* ... */` in TypeScript and JavaScript
+COMMENT = re.compile(r"(?:#|//|/\*)\s*bundler:\s*ignore\[([^\]]*)\](.*?)(?:\*/)?\s*$")
 BASELINE_FORMAT = 1
-LINE_REFERENCE = re.compile(r"(?<=\.py):\d+|(?<=\.pyz):\d+")
+# file:line references in messages, dropped from fingerprints (Python, zipapps, TypeScript, JavaScript)
+LINE_REFERENCE = re.compile("|".join(rf"(?<=\.{suffix}):\d+" for suffix in (
+    "py", "pyz", "ts", "tsx", "mts", "cts", "js", "jsx", "cjs", "mjs")))
 
 
 @dataclass(frozen=True)
@@ -40,20 +42,13 @@ class Comment:
     module: str  # the module's dotted name (or its path): a source file and its copy in a bundle share it
 
 
-def comments_in(module: ParsedModule) -> list[Comment]:
-    """The suppression comments of a module, read with the tokenizer (a ``#`` inside a string is no comment)."""
-    if "bundler:" not in module.text:  # nearly every module: no tokenizing, no import of it
-        return []
-    import io
-    import tokenize
-
-    found = []
-    for token in tokenize.generate_tokens(io.StringIO(module.text).readline):
-        if token.type == tokenize.COMMENT and (match := COMMENT.search(token.string)):
-            codes = tuple(code.strip() for code in match.group(1).split(",") if code.strip())
-            found.append(Comment(codes, match.group(2).strip(), Location(module.display, token.start[0]),
-                                 module.dotted or module.relpath))
-    return found
+def suppression_comment(text: str, location: Location, module: str) -> Comment | None:
+    """The suppression a comment's text holds, if it holds one."""
+    match = COMMENT.search(text)
+    if match is None:
+        return None
+    codes = tuple(code.strip() for code in match.group(1).split(",") if code.strip())
+    return Comment(codes, match.group(2).strip(), location, module)
 
 
 def fingerprint(finding: Finding) -> str:
@@ -69,15 +64,15 @@ def fingerprint(finding: Finding) -> str:
 
 
 def apply_suppressions(
-    findings: Iterable[Finding], sources: Iterable[ParsedModule], copies: Iterable[ParsedModule],
+    findings: Iterable[Finding], own: Iterable[Comment], copies: Iterable[Comment],
     baseline: Mapping[str, BaselineEntry], severity: Mapping[Code, Severity], checked: Iterable[Code] = (),
 ) -> tuple[list[Finding], list[Finding]]:
-    """(findings that count, suppressed findings). ``sources`` are the project's modules, whose
-    unused comments are reported; ``copies`` are the same modules read from bundles. A baseline
+    """(findings that count, suppressed findings). ``own`` are the comments of the project's
+    files, reported when unused; ``copies`` those of the same modules read from bundles. A baseline
     entry that matches no finding is reported as unused (as ruff reports an unused noqa) when
     its code is among those this run ``checked`` (a check without --runtime cannot find drift)."""
-    own = [comment for module in sources for comment in comments_in(module)]
-    by_line = {(c.location.file, c.location.line): c for module in copies for c in comments_in(module)}
+    own = list(own)
+    by_line = {(c.location.file, c.location.line): c for c in copies}
     by_line.update({(c.location.file, c.location.line): c for c in own})
     used: set[tuple[str, int]] = set()
     matched: set[str] = set()

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Protocol
 import libcst as cst
 
 from bundler.errors import BundleError, SourceError
+from bundler.findings.suppress import Comment, suppression_comment
+from bundler.model import Location
 
 if TYPE_CHECKING:
     import zipfile
@@ -287,3 +289,20 @@ def module_name_for(relpath: str) -> str | None:
     if parts and parts[-1] == "__init__":
         parts = parts[:-1]
     return ".".join(parts) or None
+
+
+def comments_in(module: ParsedModule) -> list[Comment]:
+    """The suppression comments of a module, read with the tokenizer (a ``#`` inside a string is no comment)."""
+    if "bundler:" not in module.text:  # nearly every module: no tokenizing, no import of it
+        return []
+    import io
+    import tokenize
+
+    found = []
+    for token in tokenize.generate_tokens(io.StringIO(module.text).readline):
+        if token.type == tokenize.COMMENT:
+            comment = suppression_comment(token.string, Location(module.display, token.start[0]),
+                                          module.dotted or module.relpath)
+            if comment is not None:
+                found.append(comment)
+    return found

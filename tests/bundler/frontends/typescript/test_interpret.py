@@ -1,0 +1,278 @@
+"""What the TypeScript interpreter runs and records, on small inline code bases: each test a
+shape of real code, its verdict the one executing it would give."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bundler.cli import main
+
+RECORD = "this.db.prepare('INSERT OR IGNORE INTO schema_versions (version, applied_at) VALUES (?, ?)').run({n}, Date.now());"
+RUNNER = f"""
+export class Runner {{
+  constructor(private db: any) {{}}
+  runAll(): void {{ this.m1(); this.m2(); this.m3(); }}
+  m1(): void {{ {RECORD.format(n=1)} }}
+  m2(): void {{ {RECORD.format(n=2)} }}
+  m3(): void {{ {RECORD.format(n=3)} }}
+}}
+"""
+
+
+def check(tmp_path: Path, capsys, store: str, *, runner: str = RUNNER, store_spec: str = "store.ts:Store.constructor",
+          extra: dict[str, str] | None = None, table: str = "") -> tuple[int, dict | str]:
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.bundler]\nrunner = "runner.ts:Runner.runAll"\nstores = ["{store_spec}"]\n{table}')
+    for name, text in {"runner.ts": runner, store_spec.split(":")[0]: store, **(extra or {})}.items():
+        (tmp_path / name).write_text(textwrap.dedent(text))
+    code = main(["check", "--config", str(tmp_path / "pyproject.toml"), "--root", str(tmp_path), "--format", "json"])
+    captured = capsys.readouterr()
+    return code, json.loads(captured.out) if code != 2 else captured.err.strip()
+
+
+def applied(report: dict) -> list[int]:
+    return report["paths"][0]["applied"]
+
+
+def test_a_store_that_calls_the_registry_applies_what_it_applies(tmp_path, capsys) -> None:
+    store = """
+    import { Runner } from './runner';
+    export class Store {
+      constructor(db: any) { new Runner(db).runAll(); }
+    }
+    """
+    code, report = check(tmp_path, capsys, store)
+    assert (code, applied(report)) == (0, [1, 2, 3])
+
+
+def test_a_base_constructor_and_optional_calls_are_followed(tmp_path, capsys) -> None:
+    store = f"""
+    class Base {{
+      constructor(protected db: any) {{ this.m1(); }}
+      m1(): void {{ {RECORD.format(n=1)} }}
+    }}
+    export class Store extends Base {{
+      constructor(db: any) {{ super(db); this.m2?.(); this.db?.exec('INSERT INTO schema_versions (version, applied_at) VALUES (3, 0)'); }}
+      m2(): void {{ {RECORD.format(n=2)} }}
+    }}
+    """
+    code, report = check(tmp_path, capsys, store)
+    assert (code, applied(report)) == (0, [1, 2, 3])
+
+
+def test_minified_control_flow_runs_every_part_it_may(tmp_path, capsys) -> None:
+    store = """
+    var s = class {
+      constructor(e) { e || this.a(), e && this.b(), e ? this.c() : void 0, this.d(); }
+      a() { this.db.prepare("INSERT INTO schema_versions (version, applied_at) VALUES (?, ?)").run(1, 0) }
+      b() { this.db.prepare("INSERT INTO schema_versions (version, applied_at) VALUES (?, ?)").run(2, 0) }
+      c() { this.db.run("INSERT INTO schema_versions (version, applied_at) VALUES (3, 0)") }
+      d() { if (!1) this.db.run("INSERT INTO schema_versions (version, applied_at) VALUES (4, 0)") }
+    };
+    exports.Store = s;
+    """
+    code, report = check(tmp_path, capsys, store, store_spec="store.js:s.constructor")
+    assert (code, applied(report)) == (0, [1, 2, 3])  # !1 is false: 4 never runs
+
+
+def test_named_parameters_and_user_version(tmp_path, capsys) -> None:
+    runner = """
+    export class Runner {
+      constructor(private db: any) {}
+      runAll(): void { this.db.exec('PRAGMA user_version = 1'); this.two(); }
+      two(): void { this.db.pragma; this.db.prepare('PRAGMA user_version = @version').run({ version: 2 }); }
+    }
+    """
+    store = """
+    export class Store {
+      constructor(private db: any) { this.db.exec(`PRAGMA user_version = ${1}`); }
+    }
+    """
+    code, report = check(tmp_path, capsys, store, runner=runner, table='version-record = "user_version"\n')
+    assert code == 1
+    assert [(f["code"], f["version"]) for f in report["findings"]] == [("missing-migration", 2)]
+
+
+def test_a_function_entry_and_imported_helpers(tmp_path, capsys) -> None:
+    store = """
+    import { record } from './record';
+    export function migrate(db: any): void {
+      for (const n of [1, 2, 3] as const) record(db, n);
+    }
+    """
+    helper = """
+    export const record = (db: any, n: number) =>
+      db.prepare('INSERT INTO schema_versions (version, applied_at) VALUES (?, ?)').run(n, 0);
+    """
+    code, report = check(tmp_path, capsys, store, store_spec="store.ts:migrate", extra={"record.ts": helper})
+    assert (code, applied(report)) == (0, [1, 2, 3])
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("rows().forEach(() => this.m1());",
+     "Store.constructor calls rows().forEach(() => this.m1()), which cannot be followed (it hands Store.constructor"
+     " (closure), which applies migrations, to code outside the project)"),
+    ("const step = lookup(); step();",
+     "Store.constructor calls step(), which cannot be followed (what it calls cannot be known statically)"),
+    ("this.db.prepare('INSERT INTO schema_versions (version, applied_at) VALUES (?, ?)').run(latest(), 0);",
+     "cannot resolve the version number statically in Store.constructor (a bound parameter)"),
+])
+def test_what_cannot_be_followed_stops_the_check(tmp_path, capsys, body: str, message: str) -> None:
+    store = f"""
+    import {{ rows, lookup, latest }} from 'some-package';
+    export class Store {{
+      constructor(private db: any) {{ {body} }}
+      m1(): void {{ {RECORD.format(n=1)} }}
+    }}
+    """
+    code, error = check(tmp_path, capsys, store)
+    assert code == 2
+    assert message in error
+
+
+def test_a_known_condition_decides_and_an_unknown_one_may_apply(tmp_path, capsys) -> None:
+    store = f"""
+    const LEGACY = false;
+    export class Store {{
+      constructor(private db: any, flag?: boolean) {{
+        if (LEGACY) this.m3();
+        if (flag) {{ this.m1(); return; }}
+        this.m2();
+      }}
+      m1(): void {{ {RECORD.format(n=1)} }}
+      m2(): void {{ {RECORD.format(n=2)} }}
+      m3(): void {{ {RECORD.format(n=3)} }}
+    }}
+    """
+    code, report = check(tmp_path, capsys, store)
+    assert code == 1
+    assert applied(report) == [1, 2]
+    assert [(f["code"], f["version"]) for f in report["findings"]] == [("missing-migration", 3)]
+
+
+def test_sql_chosen_by_a_condition_records_either_number(tmp_path, capsys) -> None:
+    store = """
+    export class Store {
+      constructor(private db: any, legacy?: boolean) {
+        this.db.run(legacy ? 'INSERT INTO schema_versions (version, applied_at) VALUES (1, 0)'
+                           : 'INSERT INTO schema_versions (version, applied_at) VALUES (2, 0)');
+        const sql = legacy ? 'INSERT INTO schema_versions (version, applied_at) VALUES (?, ?)' : 'SELECT 1';
+        this.db.prepare(sql).run(3, 0);
+      }
+    }
+    """
+    code, report = check(tmp_path, capsys, store)
+    assert (code, applied(report)) == (0, [1, 2, 3])
+
+
+def test_recursion_is_followed_once(tmp_path, capsys) -> None:
+    store = f"""
+    export class Store {{
+      constructor(private db: any) {{ this.walk(3); this.m1(); this.m2(); this.m3(); }}
+      walk(depth: number): void {{ if (depth > 0) this.walk(depth - 1); else this.db.run('VACUUM'); }}
+      m1(): void {{ {RECORD.format(n=1)} }}
+      m2(): void {{ {RECORD.format(n=2)} }}
+      m3(): void {{ {RECORD.format(n=3)} }}
+    }}
+    """
+    code, report = check(tmp_path, capsys, store)
+    assert (code, applied(report)) == (0, [1, 2, 3])
+
+
+def test_methods_run_through_call_apply_and_bind(tmp_path, capsys) -> None:
+    store = f"""
+    export class Store {{
+      constructor(private db: any) {{
+        for (const step of [this.m1, this.m2]) step.call(this);
+        this.m3.bind(this)();
+      }}
+      m1(): void {{ {RECORD.format(n=1)} }}
+      m2(): void {{ {RECORD.format(n=2)} }}
+      m3(): void {{ {RECORD.format(n=3)} }}
+    }}
+    """
+    code, report = check(tmp_path, capsys, store)
+    assert (code, applied(report)) == (0, [1, 2, 3])
+
+
+def test_migrations_kept_in_an_object_literal(tmp_path, capsys) -> None:
+    store = """
+    const record = (db: any, n: number) =>
+      db.prepare('INSERT INTO schema_versions (version, applied_at) VALUES (?, ?)').run(n, 0);
+    const STEPS = {
+      first(db: any) { record(db, 1); },
+      second: (db: any) => record(db, 2),
+    };
+    export function migrate(db: any): void {
+      STEPS.first(db);
+      STEPS.second(db);
+      STEPS['third']?.(db);
+    }
+    """
+    code, report = check(tmp_path, capsys, store, store_spec="store.ts:migrate")
+    assert code == 1
+    assert applied(report) == [1, 2]
+
+
+def test_tsconfig_path_aliases_name_project_code(tmp_path, capsys) -> None:
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "tsconfig.json").write_text(
+        '{\n  // aliases\n  "compilerOptions": { "baseUrl": ".", "paths": { "@lib/*": ["lib/*"], }, },\n}\n')
+    store = """
+    import { join } from 'path';
+    import { third } from '@lib/third';
+    import { second } from 'lib/second';
+    export class Store {
+      constructor(private db: any) { join('a', 'b'); this.first(); second(db); third(db); }
+      first(): void { this.db.exec('INSERT INTO schema_versions (version, applied_at) VALUES (1, 0)'); }
+    }
+    """
+    extra = {"lib/second.ts": "export const second = (db: any) =>"
+                              " db.exec('INSERT INTO schema_versions (version, applied_at) VALUES (2, 0)');\n",
+             "lib/third.ts": "export function third(db: any) {"
+                             " db.exec('INSERT INTO schema_versions (version, applied_at) VALUES (3, 0)'); }\n"}
+    code, report = check(tmp_path, capsys, store, extra=extra)
+    assert (code, applied(report)) == (0, [1, 2, 3])
+
+
+def test_a_name_an_undecided_branch_assigns_is_unknown_after_it_at_any_depth(tmp_path, capsys) -> None:
+    store = f"""
+    export class Store {{
+      constructor(private db: any, flag?: boolean) {{
+        let skip = false;
+        {{ if (flag) {{ skip = true; }} }}
+        let done = false;
+        rows().forEach((row: any) => {{ done = true; }});
+        if (!skip) this.m1();
+        if (!done) this.m2();
+        this.m3();
+      }}
+      m1(): void {{ {RECORD.format(n=1)} }}
+      m2(): void {{ {RECORD.format(n=2)} }}
+      m3(): void {{ {RECORD.format(n=3)} }}
+    }}
+    """
+    code, report = check(tmp_path, capsys, store.replace("export class", "import { rows } from 'pkg';\nexport class"))
+    assert (code, applied(report)) == (0, [1, 2, 3])
+
+
+def test_the_records_nothing_the_message_advises_lets_the_check_pass(tmp_path, capsys) -> None:
+    store = f"""
+    import {{ cleanupSql }} from 'pkg';
+    export class Store {{
+      constructor(private db: any) {{ this.m1(); this.m2(); this.m3(); this.cleanup(); }}
+      cleanup(): void {{ this.db.run(cleanupSql()); }}
+      m1(): void {{ {RECORD.format(n=1)} }}
+      m2(): void {{ {RECORD.format(n=2)} }}
+      m3(): void {{ {RECORD.format(n=3)} }}
+    }}
+    """
+    code, error = check(tmp_path, capsys, store)
+    assert code == 2
+    assert 'list it in [tool.bundler] records-nothing ("store.ts:Store.cleanup")' in error
+    code, report = check(tmp_path, capsys, store, table='records-nothing = ["store.ts:Store.cleanup"]\n')
+    assert (code, applied(report)) == (0, [1, 2, 3])
