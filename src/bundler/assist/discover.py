@@ -161,7 +161,7 @@ def decorated(project: Project) -> Found | None:
         functions = [f for found in modules.values() for f in found]
         numbered = [n for _, n in functions if n is not None]
         groups = [g for g in shapes.numbered_groups(f for f, _ in functions) if shapes.looks_like_steps(g, 2)]
-        if len(numbered) < 2 and not groups:
+        if len(numbered) < 2 and not (groups and named(decorator)):  # marks steps, not logging or caching
             continue
         group = groups[0] if groups and len(numbered) < 2 else None
         count = len(numbered) if group is None else len(group.members)
@@ -234,8 +234,8 @@ def numbered_names(project: Project) -> Found | None:
 
 
 def chains(project: Project) -> Found | None:
-    """Functions whose ``if`` blocks test the version (two or more) and that record it, in SQL or
-    through a helper given the number: version chains. The functions calling a chain are its
+    """Functions whose ``if`` blocks test the version (two or more, or one in a function named
+    like an upgrade) and that record it, in SQL or through a helper given the number: version chains. The functions calling a chain are its
     paths; a chain nothing calls is its own path (the check still reads its blocks)."""
     found = []
     for source in project.sources:
@@ -243,18 +243,28 @@ def chains(project: Project) -> Found | None:
         recorders = recorders_by_spec(source, functions)
         for spec, c in functions.items():
             bounds = shapes.version_bounds(c.node)
-            if len(bounds) >= 2 and spec in recorders:
+            if spec in recorders and (len(bounds) >= 2 or (bounds and named(c.name))):  # one step, named so
                 found.append((c, bounds))
     if not found:
         return None
     found.sort(key=lambda item: (-len(item[1]), not named(item[0].spec), item[0].spec))
     chain, bounds = found[0]
     callers = [c for c in project.callers({chain.name}) if c.source.relative == chain.source.relative]
+    if creates_fresh(chain, recorders_by_spec(chain.source, {c.spec: c for c in shapes.callables_in(chain.source)})):
+        callers = []  # it creates or upgrades: the whole entry, whoever calls it
     mirrors = [c for c, b in found[1:] if sorted(set(b)) == sorted(set(bounds))]  # the same steps again
     paths = [Entry(c.spec, 0, False) for c in callers] + [Entry(c.spec, len(bounds), False) for c in mirrors]
     return Found("version-chain", Entry(chain.spec, len(bounds), named(chain.spec)),
                  paths or [Entry(chain.spec, len(bounds), False)], f"is a version chain of {len(bounds)} if-blocks",
                  sorted(set(bounds)), others=[Entry(c.spec, len(b), False) for c, b in found[1:] if c not in mirrors])
+
+
+def creates_fresh(chain: Callable, recorders: set[str]) -> bool:
+    """The chain calls a function of its class or module that records a version without steps."""
+    called = shapes.called_outside_steps(chain.node)
+    return any(c.name in called and c.spec != chain.spec and c.owner == chain.owner
+               and len(shapes.version_bounds(c.node)) < 2 and not any("ver" in a.arg.lower() for a in c.node.args.args)
+               for c in shapes.callables_in(chain.source) if c.spec in recorders)
 
 
 def recorders_by_spec(source: Source, functions: dict[str, Callable]) -> set[str]:
@@ -323,12 +333,19 @@ def module_folders(project: Project) -> Found | None:
     paths = []
     for c in project.callables:
         imported = {n.module.rpartition(".")[2] for n in ast.walk(c.node) if isinstance(n, ast.ImportFrom) and n.module}
-        if (len(imported & group.names) >= 2 or package in shapes.referenced(c.node)
+        if (len(imported & group.names) >= 2 or uses_package(c.node, package)
                 or any(re.search(rf"(^|[./]){re.escape(group.key)}\{{", t) for t in shapes.templates(c.node))):
             paths += [Entry(p.spec, 0, False) for p in callers_of_helper(project, c)]
     registry = Entry(folder, len(group.members), named(folder, group.key))
     return Found("modules", registry, unique(paths), f"holds {len(group.members)} modules named by {group.pattern}",
                  group.numbers, {"module-pattern": group.pattern})
+
+
+def uses_package(function: shapes.Function, package: str) -> bool:
+    """``migrations.updates[version + 1]`` or ``migrations.run(...)``: the step modules' package, used."""
+    return any(isinstance(n, (ast.Subscript, ast.Call)) and isinstance(getattr(n, "value", None) or n.func, ast.Attribute)
+               and isinstance((getattr(n, "value", None) or n.func).value, ast.Name)
+               and (getattr(n, "value", None) or n.func).value.id == package for n in ast.walk(function))
 
 
 def callers_of_helper(project: Project, function: Callable) -> list[Callable]:
@@ -399,29 +416,34 @@ def say_registry(reading: Reading, found: Found) -> None:
 
 def fresh_schema(project: Project, found: Found) -> list[Callable]:
     """Functions beside the registry that record a version without testing one step by step,
-    called by a path or the registry: they create the latest schema and stamp it."""
+    called by a path: they create the latest schema and stamp it."""
     file = found.registry.spec.partition(":")[0]
     entries = {found.registry.spec, *(p.spec for p in found.paths)}
-    applying = [c for c in project.callables if c.spec in entries]
-    called = {name for c in applying for name in shapes.referenced(c.node)}
+    applying = [c for c in project.callables if c.spec in {p.spec for p in found.paths}]
+    called = {name for c in applying for name in shapes.called_outside_steps(c.node)}
     source = next((s for s in project.sources if s.relative == file), None)
     if source is None or found.style == "methods":
         return []
     functions = {c.spec: c for c in shapes.callables_in(source)}
     recording = recorders_by_spec(source, functions)
     return [c for spec, c in functions.items() if spec in recording and spec not in entries
-            and c.name in called and len(shapes.version_bounds(c.node)) < 2]
+            and c.name in called and len(shapes.version_bounds(c.node)) < 2
+            and not any("ver" in a.arg.lower() for a in c.node.args.args)]  # a record helper is given the version
 
 
 def version_record(reading: Reading, project: Project) -> None:
-    """Where versions are recorded: the table the INSERTs (or key/value rows) name, or user_version."""
+    """Where versions are recorded: the table the INSERTs (or key/value rows) name, or user_version
+    (stamped in Python or in SQL scripts). Numbered names and decorators carry the numbers
+    themselves: what a dispatcher stamps after them is no step's record, so nothing is written."""
+    if reading.table.get("style") in ("naming", "decorators"):
+        return
     tables: Counter[str] = Counter()
-    user_version = False
-    for source in project.sources:
-        text = shapes.strings_in(source.tree)
+    texts = [shapes.strings_in(source.tree) for source in project.sources]
+    texts += [(project.root / f).read_text(encoding="utf-8", errors="replace") for f in project.files if f.endswith(".sql")]
+    for text in texts:
         tables.update(match.group(1) for match in shapes.TABLE_INSERT.finditer(text))
         tables.update(match.group(1) for match in shapes.KEY_VALUE.finditer(text))
-        user_version = user_version or bool(shapes.USER_VERSION.search(text))
+    user_version = any(shapes.USER_VERSION.search(text) for text in texts)
     if tables:
         table, _ = tables.most_common(1)[0]
         if table != "schema_versions":

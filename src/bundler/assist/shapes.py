@@ -20,7 +20,7 @@ TABLE_INSERT = re.compile(r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?|REPLACE\s+)INTO\s+[\"
 KEY_VALUE = re.compile(r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE)\s+[\"`\[]?(\w+)[\"`\]]?\b[^;]*?'\w*version'",
                        re.IGNORECASE | re.DOTALL)
 USER_VERSION = re.compile(r"\bPRAGMA\s+user_version\s*=", re.IGNORECASE)
-REGISTRY_NAMES = re.compile(r"migrat|runner|upgrad|updat|registry|schema|convert", re.IGNORECASE)
+REGISTRY_NAMES = re.compile(r"migrat|runner|upgrad|updat|regist|schema|convert", re.IGNORECASE)
 HEAD_NAME = re.compile(r"version$", re.IGNORECASE)
 HEAD_WORDS = re.compile(r"current|final|latest|max|head|schema|db|database|migration", re.IGNORECASE)
 NOT_HEAD_WORDS = re.compile(r"min|old|supported|app|python|api|protocol", re.IGNORECASE)
@@ -89,6 +89,20 @@ def referenced(node: ast.AST) -> set[str]:
     """Names and attributes a function uses: calls, bound methods looped over, lists it reads."""
     return {n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(node)
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) or isinstance(n, ast.Attribute)}
+
+
+def called_outside_steps(function: Function) -> set[str]:
+    """Names a function calls other than inside an ``if`` testing the version against a number:
+    ``self.create_db()`` creates the schema, ``self.migrate_to_version_4()`` in ``if version < 4:`` is a step."""
+    inside = {id(n) for block in ast.walk(function) if isinstance(block, ast.If) and version_test(block)
+              for n in ast.walk(block)}
+    return {n.func.id if isinstance(n.func, ast.Name) else n.func.attr for n in ast.walk(function)
+            if isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute)) and id(n) not in inside}
+
+
+def version_test(block: ast.If) -> bool:
+    test = block.test
+    return isinstance(test, ast.Compare) and any(whole(side) is not None for side in (test.left, *test.comparators))
 
 
 def templates(node: ast.AST) -> set[str]:
