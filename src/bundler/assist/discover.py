@@ -103,10 +103,9 @@ def method_lists(project: Project) -> Found | None:
         for node in source.tree.body:
             if not isinstance(node, ast.ClassDef):
                 continue
-            methods = {item.name: item for item in node.body if isinstance(item, shapes.FUNCTIONS)}
-            recorders = {name for name in shapes.recorders_of(methods, module_constants
-                                                               | shapes.recording_constants(node.body))
-                         if len(shapes.version_bounds(methods[name])) < 2}
+            methods = {item.name: item for item in node.body if isinstance(item, shapes.FUNCTIONS)
+                       and len(shapes.version_bounds(item)) < 2}  # a chain is read as a chain
+            recorders = shapes.recorders_of(methods, module_constants | shapes.recording_constants(node.body))
             steps = {name: steps_of(name, methods, recorders, set()) for name in methods if name not in recorders}
             applying = {name for name, applied in steps.items() if len(applied) >= 2}
             called = {r for name in applying for r in shapes.self_references(methods[name]) if r != name}
