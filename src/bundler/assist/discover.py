@@ -368,12 +368,14 @@ def unique(entries: list[Entry]) -> list[Entry]:
 
 
 READINGS = (method_lists, decorated, step_lists, numbered_names, chains, module_folders)
+ORDER = ("methods", "decorators", "records", "naming", "version-chain", "modules")  # the readings' styles
 
 
 def read_project(root: Path) -> Reading:
     """The table a careful reader would write for the project in ``root``."""
     project = read_sources(root)
-    found = next((f for f in (reading(project) for reading in READINGS) if f is not None), None)
+    readings = [f for f in (reading(project) for reading in READINGS) if f is not None]
+    found = readings[0] if readings else None
     if found is None:
         raise ConfigError("found no method or function that applies two or more steps recording a version"
                           " (INSERT INTO a version table, or PRAGMA user_version = N), nor steps numbered by"
@@ -387,6 +389,9 @@ def read_project(root: Path) -> Reading:
         reading.table["style"] = found.style
         reading.reasons.append(f"style: {found.style}, no class applies its steps as methods")
     say_registry(reading, found)
+    reading.reasons += [f"also possible: style {other.style} with runner {other.registry.spec} ({other.why});"
+                        f" not chosen, since {found.style} is read first (the order: {', '.join(ORDER)})"
+                        for other in readings[1:] if other.paths]
     fresh = fresh_schema(project, found)
     if fresh:
         reading.table["fresh-stores"] = [c.spec for c in fresh]
@@ -404,11 +409,12 @@ def say_registry(reading: Reading, found: Found) -> None:
     reading.table["runner"] = registry.spec
     reading.table["stores"] = [entry.spec for entry in found.paths]
     because = "it is named like a registry" if registry.registry_like else "it has the most steps"
-    over = [e.spec for e in found.others[:3]]
+    over = [e.spec for e in (found.others or found.paths)[:3]]
     reading.reasons.append(f"runner: {registry.spec} {found.why}; chosen as the registry because {because}"
                            + (f" (over {', '.join(over)})" if over else ""))
     for entry in found.paths:
         what = ("is the registry's own list, compared with itself" if entry.spec == registry.spec
+                else f"applies {entry.steps} recording methods" if entry.steps and found.style == "methods"
                 else f"applies {entry.steps} of its steps" if entry.steps else "applies the registry")
         reading.reasons.append(f"stores: {entry.spec} {what}")
 
