@@ -31,6 +31,7 @@ class Insertion:
     rank: int  # the registry's order, for several insertions at one place
     text: str
     method: bool = False  # a whole method: set apart from the next one by a blank line
+    replaces: int = 0  # how many lines after after_line the text stands for (0: inserted)
 
 
 @dataclass
@@ -40,9 +41,13 @@ class Plan:
     insertions: dict[str, list[Insertion]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     carried: dict[str, list[str]] = field(default_factory=dict)  # imports and constants added per file
+    created: dict[str, str] = field(default_factory=dict)  # new files (a step module) and their text
+    removed: list[str] = field(default_factory=list)  # files a new one replaces (a step module renamed)
 
     def add(self, file: str, insertion: Insertion) -> None:
-        self.insertions.setdefault(file, []).append(insertion)
+        """Once: two paths missing one number may ask for the same edit (a list and the loop over it)."""
+        if insertion not in self.insertions.setdefault(file, []):
+            self.insertions[file].append(insertion)
 
 
 def short(method: str) -> str:
@@ -50,18 +55,35 @@ def short(method: str) -> str:
 
 
 def plan_fixes(config: Config, result: CheckResult) -> Plan:
+    from bundler.assist.styles import plan_other_style  # it builds on this module's Plan and Insertion
+
     plan = Plan()
     prefix = config.display_prefix
     for finding in result.findings:
         if finding.code is not Code.MISSING_MIGRATION or finding.version is None or finding.path is None:
             continue
         path = next((p for p in result.paths if p.name == finding.path and p.origin == "source"), None)
-        if path is None or config.style != "methods" or "." not in path.name:
-            plan.notes.append(f"{finding.location}: version {finding.version}: bundler fix writes calls into method"
-                              " lists only; fix this one by hand")
+        if path is None:
             continue
-        plan_one(config, prefix, result.registry, path, finding, plan)
+        if config.style in ("methods", "naming") and "." in path.name and ":" not in path.name:
+            plan_one(config, prefix, result.registry, path, finding, plan)
+            continue
+        why = plan_other_style(config, prefix, result.registry, path, finding,
+                               neighbours(result.registry, path, finding.version), plan)
+        if why:
+            plan.notes.append(f"{finding.location}: version {finding.version}: {why}")
     return plan
+
+
+def neighbours(registry: MigrationList, path: MigrationList, version: int) -> tuple[int | None, int | None]:
+    """The numbers the path applies just before and just after ``version``, in the registry's order."""
+    order = registry.applied()
+    applied = set(path.applied())
+    if version not in order:
+        return None, None
+    before = next((v for v in reversed(order[: order.index(version)]) if v in applied), None)
+    after = next((v for v in order[order.index(version) + 1:] if v in applied), None)
+    return before, after
 
 
 def parsed(config: Config, prefix: str, file: str) -> tuple[str, list[str], ast.Module]:
@@ -76,8 +98,7 @@ def plan_one(config: Config, prefix: str, registry: MigrationList, path: Migrati
     assert version is not None
     order = registry.applied()
     applied = set(path.applied())
-    before = next((v for v in reversed(order[: order.index(version)]) if v in applied), None)
-    after = next((v for v in order[order.index(version) + 1:] if v in applied), None)
+    before, after = neighbours(registry, path, version)
     relative, lines, tree = parsed(config, prefix, path.location.file)
     class_name, entry_name = path.name.split(".")[-2:]
     klass = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name), None)
@@ -243,8 +264,14 @@ def unsafe_names(source: Function, klass: ast.ClassDef, module: ast.Module) -> I
     used = {n.attr for n in ast.walk(source) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
             and n.value.id == "self"}
     yield from (f"self.{name}" for name in sorted(used - attributes))
-    bound = set(dir(builtins)) | {a.arg for a in ast.walk(source) if isinstance(a, ast.arg)}
-    bound |= {n.id for n in ast.walk(source) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    loaded = {n.id for n in ast.walk(source) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    yield from sorted(loaded - bound_names(source, module) - {"self"})
+
+
+def bound_names(function: ast.AST, module: ast.Module) -> set[str]:
+    """Names code inside ``function`` may use: builtins, the module's, the function's own."""
+    bound = set(dir(builtins)) | {a.arg for a in ast.walk(function) if isinstance(a, ast.arg)}
+    bound |= {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     for node in module.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             bound |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
@@ -253,8 +280,7 @@ def unsafe_names(source: Function, klass: ast.ClassDef, module: ast.Module) -> I
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             bound |= {t.id for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
                       if isinstance(t, ast.Name)}
-    loaded = {n.id for n in ast.walk(source) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    yield from sorted(loaded - bound - {"self"})
+    return bound
 
 
 def applied_texts(config: Config, plan: Plan) -> dict[str, tuple[str, str]]:
@@ -266,18 +292,24 @@ def applied_texts(config: Config, plan: Plan) -> dict[str, tuple[str, str]]:
         for insertion in sorted(insertions, key=lambda i: (i.after_line, i.rank), reverse=True):
             follows = lines[insertion.after_line + 1] if insertion.after_line + 1 < len(lines) else "\n"
             apart = "\n" if insertion.method and follows.strip() else ""
-            lines.insert(insertion.after_line + 1, insertion.text + apart)
+            lines[insertion.after_line + 1: insertion.after_line + 1 + insertion.replaces] = [insertion.text + apart]
         changed[relative] = (old, "".join(lines))
+    changed.update({relative: ("", text) for relative, text in plan.created.items()})
+    changed.update({relative: ((config.root / relative).read_text(encoding="utf-8"), "") for relative in plan.removed})
     return changed
 
 
 def unified_diff(config: Config, changed: dict[str, tuple[str, str]]) -> str:
     prefix = config.display_prefix
     return "".join("".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                                f"a/{prefix}{relative}", f"b/{prefix}{relative}"))
+                                                f"a/{prefix}{relative}" if old else "/dev/null",
+                                                f"b/{prefix}{relative}" if new else "/dev/null"))
                    for relative, (old, new) in sorted(changed.items()))
 
 
 def write(config: Config, changed: dict[str, tuple[str, str]]) -> None:
-    for relative, (_, new) in changed.items():
-        (config.root / relative).write_text(new, encoding="utf-8")
+    for relative, (old, new) in changed.items():
+        if old and not new:
+            (config.root / relative).unlink()
+        else:
+            (config.root / relative).write_text(new, encoding="utf-8")
