@@ -57,7 +57,7 @@ def short(method: str) -> str:
 
 
 def plan_fixes(config: Config, result: CheckResult) -> Plan:
-    from bundler.assist.styles import plan_other_style  # it builds on this module's Plan and Insertion
+    from bundler.assist.style_steps import plan_other_style  # it builds on this module's Plan and Insertion
 
     plan = Plan()
     prefix = config.display_prefix
