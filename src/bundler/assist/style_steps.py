@@ -48,11 +48,12 @@ def plan_other_style(config: Config, prefix: str, registry: MigrationList, path:
     return planner(config, prefix, origins[0], path, version, neighbours, plan)
 
 
-def neighbour(path: MigrationList, neighbours: tuple[int | None, int | None]) -> tuple[Migration, bool] | None:
-    """The path's step for the number before (insert below it), else for the number after (above it)."""
+def neighbour(path: MigrationList, neighbours: tuple[int | None, int | None]) -> tuple[Migration, bool, int] | None:
+    """The path's step for the number before (insert below it), else for the number after (above
+    it): (that step, whether below, its number)."""
     for number, below in zip(neighbours, (True, False)):
         if number is not None and path.recorders(number):
-            return path.recorders(number)[0], below
+            return path.recorders(number)[0], below, number
     return None
 
 
@@ -81,7 +82,7 @@ def function_call(config: Config, prefix: str, origin: Migration, path: Migratio
     near = neighbour(path, neighbours)
     if near is None:
         return f"no step of a neighbouring number in {path.name} to place the call beside"
-    migration, below = near
+    migration, below, number = near
     site = migration.call_site or migration.location
     relative, lines, tree = parsed(config, prefix, site.file)
     call = enclosing(tree, site.line, (ast.Expr,))
@@ -119,7 +120,7 @@ def listed_function(config: Config, prefix: str, origin: Migration, path: Migrat
     near = neighbour(path, neighbours)
     if near is None:
         return f"no function of a neighbouring number in {path.name} to list the new one beside"
-    migration, below = near
+    migration, below, number = near
     relative, lines, tree = parsed(config, prefix, path.location.file)
     container = enclosing(tree, path.location.line, (ast.List, ast.Tuple))
     listed = migration.method.rpartition(" ")[2]
@@ -140,7 +141,7 @@ def chain_block(config: Config, prefix: str, origin: Migration, path: MigrationL
     near = neighbour(path, neighbours)
     if near is None:
         return f"no block of a neighbouring number in {path.name} to place the block beside"
-    migration, below = near
+    migration, below, number = near
     site = migration.call_site or migration.location
     relative, lines, tree = parsed(config, prefix, site.file)
     _, origin_lines, origin_tree = parsed(config, prefix, origin.location.file)
@@ -174,8 +175,7 @@ def record_entry(config: Config, prefix: str, origin: Migration, path: Migration
     near = neighbour(path, neighbours)
     if near is None:
         return f"no entry of a neighbouring number in {path.name} to shape the new one on"
-    migration, below = near
-    number = next(v for v in neighbours if v is not None and path.recorders(v) and path.recorders(v)[0] is migration)
+    migration, below, number = near
     relative, lines, tree = parsed(config, prefix, path.location.file)
     container = enclosing(tree, path.location.line, (ast.List, ast.Tuple, ast.Dict))
     if container is None:
@@ -230,8 +230,7 @@ def decorated_step(config: Config, prefix: str, origin: Migration, path: Migrati
     near = neighbour(path, neighbours)
     if near is None:
         return f"no decorated step of a neighbouring number in {path.name} to number the new one like"
-    migration, _ = near
-    number = next(v for v in neighbours if v is not None and path.recorders(v) and path.recorders(v)[0] is migration)
+    migration, _, number = near
     relative, lines, tree = parsed(config, prefix, migration.location.file)
     functions = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     model = next((n for n in functions if n.lineno <= migration.location.line <= n.end_lineno and n.decorator_list), None)
@@ -266,8 +265,7 @@ def module_file(config: Config, prefix: str, origin: Migration, path: MigrationL
     near = neighbour(path, neighbours)
     if near is None:
         return f"no module of a neighbouring number applied by {path.name} to name the new one like"
-    migration, _ = near
-    number = next(v for v in neighbours if v is not None and path.recorders(v) and path.recorders(v)[0] is migration)
+    migration, _, number = near
     folder, _, name = migration.location.file.removeprefix(prefix).rpartition("/")
     renamed = re.sub(rf"(?<!\d){number}(?!\d)", str(version), name)
     wanted = f"{folder}/{renamed}" if folder else renamed
