@@ -1,42 +1,51 @@
 """``bundler init``: find the registry and the paths in a project, and the ``[tool.bundler]`` table
 that describes them (issue 19.4).
 
-A reading, not a proof: it proposes a configuration from the shape of the code (methods that
-record into a version table or ``PRAGMA user_version``, the methods that call several of them,
-version chains, a declared head), says which reading it chose and why, and the check that runs
-afterwards is what proves it. It never guesses silently: when nothing records a version it
-stops and says what it looked for.
+A reading, not a proof: it proposes a configuration from the shape of the code (shapes.py),
+says which reading it chose and why, and the check that runs afterwards is what proves it. It
+never guesses silently: when nothing records a version it stops and says what it looked for.
+The readings are tried in order, the first that finds a registry wins: method lists (the
+worker's shape), decorated functions, lists of numbered steps, numbered names, version chains, folders
+of numbered modules.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bundler.config import StyleOptions
+from bundler.assist import shapes
+from bundler.assist.shapes import Callable, Numbered, Source
 from bundler.errors import ConfigError
-from bundler.frontends.python.suggest import tests_a_version
 
 SKIPPED = {"tests", "test", "build", "dist", "venv", "node_modules", "site-packages", "__pycache__", "docs"}
-TABLE_INSERT = re.compile(r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?|REPLACE\s+)INTO\s+[\"`\[]?(\w+)[\"`\]]?\s*\(\s*[\"`\[]?(\w*version\w*)",
-                          re.IGNORECASE)
-USER_VERSION = re.compile(r"\bPRAGMA\s+user_version\s*=", re.IGNORECASE)
-REGISTRY_NAMES = re.compile(r"migrat|runner|upgrad|registry|schema", re.IGNORECASE)
-HEAD_NAMES = re.compile(r"^(?:\w*_)?(?:SCHEMA|DB|DATABASE|MIGRATION|CURRENT)_?VERSION$", re.IGNORECASE)
-Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 @dataclass(frozen=True)
 class Entry:
-    """A function or method that applies several recording steps."""
+    """A registry or a path: its spec, how many steps it applies, and whether it is named like a registry."""
 
-    spec: str  # file.py:Class.method or file.py:function
-    steps: int  # how many recording steps it applies directly
-    registry_like: bool  # its class, function or module is named like a registry
+    spec: str  # file.py:Class.method, file.py:function, file.py:LIST, file.py, or a folder
+    steps: int
+    registry_like: bool
+
+
+@dataclass(frozen=True)
+class Found:
+    """A registry one reading found, with the paths that apply it."""
+
+    style: str
+    registry: Entry
+    paths: list[Entry]
+    why: str  # what the registry is: "holds 12 methods named upgrade_version_N"
+    numbers: list[int]
+    styles: dict[str, object] = field(default_factory=dict)
+    others: list[Entry] = field(default_factory=list)  # registries of the same shape not chosen
 
 
 @dataclass
@@ -47,82 +56,80 @@ class Reading:
     reasons: list[str] = field(default_factory=list)
 
 
-def python_files(root: Path) -> list[Path]:
-    found = []
-    for folder, subfolders, files in os.walk(root):
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    sources: list[Source]
+    callables: list[Callable]
+    files: list[str]  # every file below the root, relative (step modules may be SQL)
+
+    def callers(self, names: set[str], besides: set[str] = frozenset()) -> list[Callable]:
+        """Functions that use one of ``names`` (call it, loop over it, read it), other than those."""
+        return [c for c in self.callables if c.name not in names and c.spec not in besides
+                and shapes.referenced(c.node) & names]
+
+
+def read_sources(root: Path) -> Project:
+    sources, files = [], []
+    for folder, subfolders, names in os.walk(root):
         subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in SKIPPED
                                and not d.endswith(".egg-info"))
-        found += [Path(folder) / name for name in sorted(files) if name.endswith(".py") and not name.startswith("test_")]
-    return found
+        for name in sorted(names):
+            relative = (Path(folder) / name).relative_to(root).as_posix()
+            files.append(relative)
+            if not name.endswith(".py") or name.startswith("test_"):
+                continue
+            try:
+                sources.append(Source(relative, ast.parse((root / relative).read_text(encoding="utf-8"))))
+            except (OSError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
+                continue
+    return Project(root, sources, [c for s in sources for c in shapes.callables_in(s)], files)
 
 
-def strings_in(node: ast.AST) -> str:
-    return "\n".join(n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+def named(*parts: str) -> bool:
+    return any(shapes.REGISTRY_NAMES.search(part) for part in parts)
 
 
-def self_references(function: Function) -> list[str]:
-    """``self.name`` references, in order: calls, and bound methods looped over (``for m in (self.m27, ...)``)."""
-    return [node.attr for node in ast.walk(function) if isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name) and node.value.id == "self"]
+# --- method lists (the worker's shape) -------------------------------------------------------
 
 
-def records(text: str) -> bool:
-    return bool(TABLE_INSERT.search(text) or USER_VERSION.search(text))
+def method_lists(project: Project) -> Found | None:
+    """Methods that apply two or more of their class's recording methods (directly, or through a
+    grouping helper), and that no other such method of the class calls: the top entries. A
+    method that is itself a version chain is no step (it is read as a chain)."""
+    entries = []
+    for source in project.sources:
+        module_constants = shapes.recording_constants(source.tree.body)
+        for node in source.tree.body:
+            if not isinstance(node, ast.ClassDef):
+                continue
+            methods = {item.name: item for item in node.body if isinstance(item, shapes.FUNCTIONS)
+                       and len(shapes.version_bounds(item)) < 2}  # a chain is read as a chain
+            recorders = shapes.recorders_of(methods, module_constants | shapes.recording_constants(node.body))
+            steps = {name: steps_of(name, methods, recorders, set()) for name in methods if name not in recorders}
+            applying = {name for name, applied in steps.items() if len(applied) >= 2}
+            called = {r for name in applying for r in shapes.self_references(methods[name]) if r != name}
+            for name in sorted(applying - called, key=list(methods).index):
+                entries.append(Entry(f"{source.relative}:{node.name}.{name}", len(steps[name]),
+                                     named(source.relative, node.name, name)))
+    if not entries:
+        return None
+    registry, paths = rank(entries)
+    method = registry.spec.rpartition(".")[2]
+    module = registry.spec.partition(":")[0]  # wrappers beside the registry are not paths of their own
+    delegating = [Entry(c.spec, 0, False) for c in project.callables if c.source.relative != module
+                  and method in {n.func.attr for n in ast.walk(c.node) if isinstance(n, ast.Call)
+                                 and isinstance(n.func, ast.Attribute)
+                                 and not (isinstance(n.func.value, ast.Name) and n.func.value.id == "self")}]
+    paths += [e for e in delegating if e.spec not in {p.spec for p in paths}]
+    return Found("methods", registry, paths, f"applies {registry.steps} recording methods", [])
 
 
-def recording_constants(body: list[ast.stmt]) -> set[str]:
-    """Names a module or class body binds to recording SQL (``RECORD_VERSION_SQL = "INSERT INTO ..."``)."""
-    return {target.id for node in body if isinstance(node, ast.Assign) and records(strings_in(node.value))
-            for target in node.targets if isinstance(target, ast.Name)}
-
-
-def recorders_of(methods: dict[str, Function], constants: set[str]) -> set[str]:
-    """Methods whose SQL records a version (written there, or a constant holding it, as ``NAME``
-    or ``self.NAME``), and those that call one of them with a number (a record helper's callers)."""
-    recording = {name for name, method in methods.items() if records(strings_in(method)) or any(
-        (isinstance(n, ast.Name) and n.id in constants) or (isinstance(n, ast.Attribute) and n.attr in constants)
-        for n in ast.walk(method))}
-    while True:
-        more = {name for name, method in methods.items() if name not in recording
-                and any(call in recording and any(isinstance(a, (ast.Constant, ast.Name)) for a in args)
-                        for call, args in numbered_self_calls(method))}
-        if not more:
-            return recording
-        recording |= more
-
-
-def numbered_self_calls(function: Function) -> list[tuple[str, list[ast.expr]]]:
-    """``self.name(args)`` calls with their arguments: ``self._record_version(28)`` (or
-    ``version=28``, or a constant) records a number."""
-    return [(node.func.attr, [*node.args, *(k.value for k in node.keywords)]) for node in ast.walk(function)
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Name) and node.func.value.id == "self"]
-
-
-def entries_in(relative: str, tree: ast.Module) -> list[Entry]:
-    """Methods that apply two or more of their class's recording methods (directly, or through
-    a grouping helper), and that no other such method of the class calls: the top entries."""
-    found = []
-    module_constants = recording_constants(tree.body)
-    for node in tree.body:
-        if not isinstance(node, ast.ClassDef):
-            continue
-        methods = {item.name: item for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
-        recorders = recorders_of(methods, module_constants | recording_constants(node.body))
-        steps = {name: steps_of(name, methods, recorders, set()) for name in methods if name not in recorders}
-        applying = {name for name, applied in steps.items() if len(applied) >= 2}
-        called = {r for name in applying for r in self_references(methods[name]) if r != name}
-        for name in sorted(applying - called, key=list(methods).index):
-            named = any(REGISTRY_NAMES.search(part) for part in (relative, node.name, name))
-            found.append(Entry(f"{relative}:{node.name}.{name}", len(steps[name]), named))
-    return found
-
-
-def steps_of(name: str, methods: dict[str, Function], recorders: set[str], seen: set[str]) -> set[str]:
+def steps_of(name: str, methods: dict[str, shapes.Function], recorders: set[str], seen: set[str]) -> set[str]:
     """The recording methods ``name`` applies, directly or through the grouping helpers it calls."""
     seen.add(name)
     found = set()
-    for reference in self_references(methods[name]):
+    for reference in shapes.self_references(methods[name]):
         if reference in recorders:
             found.add(reference)
         elif reference in methods and reference not in seen:
@@ -130,125 +137,318 @@ def steps_of(name: str, methods: dict[str, Function], recorders: set[str], seen:
     return found
 
 
-def chains_in(relative: str, tree: ast.Module) -> list[Entry]:
-    """Functions and methods whose if-blocks test the version and record it: version chains."""
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef):
-            functions = [(f"{node.name}.{item.name}", item) for item in node.body
-                         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))]
-        elif node is tree:
-            functions = [(item.name, item) for item in tree.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))]
-        else:
+def rank(entries: list[Entry]) -> tuple[Entry, list[Entry]]:
+    """The registry is the entry named like one, else the one applying the most steps; the rest are paths."""
+    ranked = sorted(entries, key=lambda e: (not e.registry_like, -e.steps, e.spec.endswith("__init__"), e.spec))
+    return ranked[0], ranked[1:]
+
+
+# --- decorated functions ---------------------------------------------------------------------
+
+
+def decorated(project: Project) -> Found | None:
+    """Functions numbered by a decorator (``@migration(28)``), or marked by one decorator and
+    numbered by their names (``@migration`` on ``m001_initial``): the module holding them is the
+    registry; several modules of one folder holding one each are, as the folder."""
+    by_module: dict[str, dict[str, list[tuple[str, int | None]]]] = {}
+    for c in project.callables:
+        if c.owner == c.source.relative:
+            for name, number, _ in shapes.decorators_of(c.node):
+                by_module.setdefault(name, {}).setdefault(c.source.relative, []).append((c.name, number))
+    best = None
+    for decorator, modules in by_module.items():
+        functions = [f for found in modules.values() for f in found]
+        numbered = [n for _, n in functions if n is not None]
+        groups = [g for g in shapes.numbered_groups(f for f, _ in functions) if shapes.looks_like_steps(g, 2)]
+        if len(numbered) < 2 and not (groups and named(decorator)):  # marks steps, not logging or caching
             continue
-        for name, function in functions:
-            if tests_a_version(function) and records(strings_in(function)):
-                blocks = sum(isinstance(n, ast.If) for n in ast.walk(function))
-                named = any(REGISTRY_NAMES.search(part) for part in (relative, name))
-                found.append(Entry(f"{relative}:{name}", blocks, named))
+        group = groups[0] if groups and len(numbered) < 2 else None
+        count = len(numbered) if group is None else len(group.members)
+        if best is None or count > best[1]:
+            best = (decorator, count, modules, group)
+    if best is None:
+        return None
+    decorator, count, modules, group = best
+    styles: dict[str, object] = {} if decorator == "migration" else {"decorator": decorator}
+    if group is not None:
+        styles["name-pattern"] = group.pattern
+    numbers = group.numbers if group else sorted(n for found in modules.values() for _, n in found if n is not None)
+    how = f"holds {count} functions decorated with @{decorator}" + (f" and numbered by name ({group.pattern})"
+                                                                     if group else "")
+    holding = [Entry(m, len(found), named(m)) for m, found in modules.items() if len(found) >= 2]
+    folders = {m.rpartition("/")[0] for m in modules}
+    if not holding and len(folders) == 1:
+        folder = folders.pop()
+        package = f"{folder}/__init__.py" if folder else "__init__.py"
+        registry = Entry(folder, count, named(folder))
+        paths = [Entry(package, 0, False)] if package in project.files else []
+        return Found("decorators", registry, paths, how, numbers, styles)
+    if not holding:
+        return None
+    registry, paths = rank(holding)
+    if not paths:  # one module: the function that applies what the decorator collects, else the module itself
+        loops = [c for c in project.callables if c.source.relative == registry.spec and any(
+            isinstance(n, ast.For) and isinstance(n.iter, ast.Name) and n.iter.id.isupper() for n in ast.walk(c.node))]
+        paths = [Entry(c.spec, 0, False) for c in loops] or [Entry(registry.spec, registry.steps, False)]
+    return Found("decorators", registry, paths, how, numbers, styles)
+
+
+# --- numbered names --------------------------------------------------------------------------
+
+
+def numbered_names(project: Project) -> Found | None:
+    """Methods of one class, or functions of one module, numbered by name (``upgrade_version_3``,
+    ``_update_db_9``, ``migrate_1to2``): the class or module is the registry; what calls two or
+    more of them, builds their names from a template (``getattr(self, f"upgrade_version_{v}")``),
+    or lists them is a path."""
+    candidates = []
+    owners: dict[str, list[Callable]] = {}
+    for c in project.callables:
+        owners.setdefault(c.owner, []).append(c)
+    for owner, members in owners.items():
+        for group in shapes.numbered_groups(c.name for c in members):
+            if shapes.looks_like_steps(group):
+                candidates.append((owner, group))
+    if not candidates:
+        return None
+    candidates.sort(key=lambda item: (not named(item[0], item[1].key), -len(item[1].members)))
+    owner, group = candidates[0]
+    paths = [Entry(c.spec, len(shapes.referenced(c.node) & group.names), False)
+             for c in project.callables if c.name not in group.names
+             and (len(shapes.referenced(c.node) & group.names) >= 2
+                  or any(t.lstrip("_").startswith(group.key + "{") for t in shapes.templates(c.node)))]
+    relative = owner.partition(":")[0]
+    for source in project.sources:
+        for name, value in shapes.module_lists(source.tree):
+            listed = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} & group.names
+            if len(listed) >= 2 and source.relative == relative:
+                paths.append(Entry(f"{source.relative}:{name}", len(listed), False))
+    registry = Entry(owner, len(group.members), named(owner, group.key))
+    return Found("naming", registry, paths, f"holds {len(group.members)} functions named by {group.pattern}",
+                 group.numbers, {"name-pattern": group.pattern},
+                 [Entry(o, len(g.members), False) for o, g in candidates[1:]])
+
+
+# --- version chains --------------------------------------------------------------------------
+
+
+def chains(project: Project) -> Found | None:
+    """Functions whose ``if`` blocks test the version (two or more, or one in a function named
+    like an upgrade) and that record it, in SQL or through a helper given the number: version chains. The functions calling a chain are its
+    paths; a chain nothing calls is its own path (the check still reads its blocks)."""
+    found = []
+    for source in project.sources:
+        functions = {c.spec: c for c in shapes.callables_in(source)}
+        recorders = recorders_by_spec(source, functions)
+        for spec, c in functions.items():
+            bounds = shapes.version_bounds(c.node)
+            if spec in recorders and (len(bounds) >= 2 or (bounds and named(c.name))):  # one step, named so
+                found.append((c, bounds))
+    if not found:
+        return None
+    found.sort(key=lambda item: (-len(item[1]), not named(item[0].spec), item[0].spec))
+    chain, bounds = found[0]
+    callers = [c for c in project.callers({chain.name}) if c.source.relative == chain.source.relative]
+    if creates_fresh(chain, recorders_by_spec(chain.source, {c.spec: c for c in shapes.callables_in(chain.source)})):
+        callers = []  # it creates or upgrades: the whole entry, whoever calls it
+    mirrors = [c for c, b in found[1:] if sorted(set(b)) == sorted(set(bounds))]  # the same steps again
+    paths = [Entry(c.spec, 0, False) for c in callers] + [Entry(c.spec, len(bounds), False) for c in mirrors]
+    return Found("version-chain", Entry(chain.spec, len(bounds), named(chain.spec)),
+                 paths or [Entry(chain.spec, len(bounds), False)], f"is a version chain of {len(bounds)} if-blocks",
+                 sorted(set(bounds)), others=[Entry(c.spec, len(b), False) for c, b in found[1:] if c not in mirrors])
+
+
+def creates_fresh(chain: Callable, recorders: set[str]) -> bool:
+    """The chain calls a function of its class or module that records a version without steps."""
+    called = shapes.called_outside_steps(chain.node)
+    return any(c.name in called and c.spec != chain.spec and c.owner == chain.owner
+               and len(shapes.version_bounds(c.node)) < 2 and not any("ver" in a.arg.lower() for a in c.node.args.args)
+               for c in shapes.callables_in(chain.source) if c.spec in recorders)
+
+
+def recorders_by_spec(source: Source, functions: dict[str, Callable]) -> set[str]:
+    """The functions of one module that record a version (per class, so helpers resolve by name)."""
+    constants = shapes.recording_constants(source.tree.body)
+    found = set()
+    by_owner: dict[str, dict[str, Callable]] = {}
+    for spec, c in functions.items():
+        by_owner.setdefault(c.owner, {})[c.name] = c
+    for owner, members in by_owner.items():
+        body = next((n.body for n in source.tree.body if isinstance(n, ast.ClassDef)
+                     and f"{source.relative}:{n.name}" == owner), [])
+        names = shapes.recorders_of({n: c.node for n, c in members.items()}, constants | shapes.recording_constants(body))
+        found |= {members[n].spec for n in names}
     return found
 
 
-def decorated_in(tree: ast.Module) -> Counter[str]:
-    """How many module-level functions each decorator numbers: ``@migration(28)``,
-    ``@registry.migration(version=28)`` (a bare ``@migration`` counts where another use names a number)."""
-    numbered: Counter[str] = Counter()
-    bare: Counter[str] = Counter()
-    for node in tree.body:
-        for decorator in getattr(node, "decorator_list", []) if isinstance(node, (ast.FunctionDef,
-                                                                                  ast.AsyncFunctionDef)) else []:
-            call = decorator if isinstance(decorator, ast.Call) else None
-            target = call.func if call is not None else decorator
-            name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", None)
-            arguments = [*call.args, *(k.value for k in call.keywords)] if call is not None else []
-            if name and any(isinstance(a, (ast.Constant, ast.Name)) for a in arguments[:1]):
-                numbered[name] += 1
-            elif name and call is None:
-                bare[name] += 1
-    return Counter({name: count + bare[name] for name, count in numbered.items()})
+# --- lists of steps --------------------------------------------------------------------------
 
 
-def step_lists_in(relative: str, tree: ast.Module) -> list[Entry]:
-    """Module-level lists, tuples or dicts of numbered steps: ``[(27, up_27), ...]``,
-    ``(Record(from_version=27, ...), ...)``, ``{27: [...], 28: [...]}``."""
+def step_lists(project: Project) -> Found | None:
+    """Module lists named like a registry holding numbered steps (``[(27, up_27), ...]``,
+    ``[Record(from_version=27, ...)]``), or steps a function indexes by the version (their
+    position is the number): the list is the registry, the functions reading it are its paths."""
     found = []
-    for node in tree.body:
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
-            continue
-        value = node.value
-        if isinstance(value, ast.Dict):
-            numbered = sum(isinstance(k, ast.Constant) and type(k.value) is int for k in value.keys)
-        elif isinstance(value, (ast.List, ast.Tuple)):
-            numbered = sum(bool(first_number(item)) for item in value.elts)
-        else:
-            continue
-        if numbered >= 2:
-            name = node.targets[0].id
-            found.append(Entry(f"{relative}:{name}", numbered, bool(REGISTRY_NAMES.search(relative + name))))
-    return found
+    for source in project.sources:
+        for name, value in shapes.module_lists(source.tree):
+            numbers, styles = shapes.step_numbers(value)
+            readers = [c for c in project.callers({name}) if c.source.relative == source.relative]
+            if len(numbers) < 2 and isinstance(value, (ast.List, ast.Tuple)) and len(value.elts) >= 2 and any(
+                    shapes.indexed_by_version(c.node, name) for c in readers):
+                numbers, styles = list(range(1, len(value.elts) + 1)), {"record-number": "position"}
+            if len(numbers) >= 2:
+                found.append((Entry(f"{source.relative}:{name}", len(numbers), named(name)), numbers, styles, readers))
+    found.sort(key=lambda item: (not item[0].registry_like, -item[0].steps))
+    if not found or not found[0][0].registry_like:  # an unnamed list of numbers may be data, not steps
+        return None
+    registry, numbers, styles, readers = found[0]
+    mirrors = [item[0] for item in found[1:] if sorted(item[1]) == sorted(numbers)]  # the same steps again
+    paths = [Entry(c.spec, 0, False) for c in readers] + mirrors
+    return Found("records", registry, paths, f"lists {registry.steps} numbered steps", numbers, styles,
+                 [item[0] for item in found[1:] if item[0] not in mirrors])
 
 
-def first_number(item: ast.expr) -> bool:
-    """A step record carrying a whole number: ``(27, up_27)`` or ``Record(from_version=27, ...)``."""
-    if isinstance(item, ast.Tuple) and item.elts:
-        return isinstance(item.elts[0], ast.Constant) and type(item.elts[0].value) is int
-    if isinstance(item, ast.Call):
-        values = [*item.args[:1], *(k.value for k in item.keywords)]
-        return any(isinstance(v, ast.Constant) and type(v.value) is int for v in values)
-    return False
+# --- folders of numbered modules -------------------------------------------------------------
 
 
-def heads_in(relative: str, tree: ast.Module) -> list[tuple[str, int]]:
-    return [(f"{relative}:{target.id}", node.value.value) for node in tree.body if isinstance(node, ast.Assign)
-            for target in node.targets if isinstance(target, ast.Name) and HEAD_NAMES.match(target.id)
-            and isinstance(node.value, ast.Constant) and type(node.value.value) is int]
+def module_folders(project: Project) -> Found | None:
+    """A folder of modules (or SQL scripts) numbered by file name (``db42.py``,
+    ``migrate10to11.py``, ``upgrade-v3.sql``): the folder is the registry; a function that
+    imports two or more of them, builds their names from a template, or uses the folder's
+    package is a path (through its caller, when it is a helper given the version)."""
+    by_folder: dict[tuple[str, str], list[str]] = {}
+    for relative in project.files:
+        folder, _, name = relative.rpartition("/")
+        stem, dot, ending = name.rpartition(".")
+        if dot and ending in ("py", "sql"):
+            by_folder.setdefault((folder, ending), []).append(stem)
+    candidates = [(folder, ending, group) for (folder, ending), stems in by_folder.items()
+                  for group in shapes.numbered_groups(stems, rf"\.{ending}") if shapes.looks_like_steps(group)]
+    if not candidates:
+        return None
+    candidates.sort(key=lambda item: (not named(item[0], item[2].key), -len(item[2].members)))
+    folder, ending, group = candidates[0]
+    package = folder.rpartition("/")[2]
+    paths = []
+    for c in project.callables:
+        imported = {n.module.rpartition(".")[2] for n in ast.walk(c.node) if isinstance(n, ast.ImportFrom) and n.module}
+        if (len(imported & group.names) >= 2 or uses_package(c.node, package)
+                or any(re.search(rf"(^|[./]){re.escape(group.key)}\{{", t) for t in shapes.templates(c.node))):
+            paths += [Entry(p.spec, 0, False) for p in callers_of_helper(project, c)]
+    registry = Entry(folder, len(group.members), named(folder, group.key))
+    return Found("modules", registry, unique(paths), f"holds {len(group.members)} modules named by {group.pattern}",
+                 group.numbers, {"module-pattern": group.pattern})
+
+
+def uses_package(function: shapes.Function, package: str) -> bool:
+    """``migrations.updates[version + 1]`` or ``migrations.run(...)``: the step modules' package, used."""
+    return any(isinstance(n, (ast.Subscript, ast.Call)) and isinstance(getattr(n, "value", None) or n.func, ast.Attribute)
+               and isinstance((getattr(n, "value", None) or n.func).value, ast.Name)
+               and (getattr(n, "value", None) or n.func).value.id == package for n in ast.walk(function))
+
+
+def callers_of_helper(project: Project, function: Callable) -> list[Callable]:
+    """A function given the version (``upgrade(self, version)``) is a helper: its callers in the
+    same class or module are the entries."""
+    arguments = [a.arg for a in function.node.args.args]
+    if not any("version" in a.lower() for a in arguments):
+        return [function]
+    callers = [c for c in project.callers({function.name}) if c.owner == function.owner]
+    return callers or [function]
+
+
+def unique(entries: list[Entry]) -> list[Entry]:
+    seen: dict[str, Entry] = {}
+    for entry in entries:
+        seen.setdefault(entry.spec, entry)
+    return list(seen.values())
+
+
+# --- the whole reading -----------------------------------------------------------------------
+
+
+READINGS = (method_lists, decorated, step_lists, numbered_names, chains, module_folders)
+ORDER = ("methods", "decorators", "records", "naming", "version-chain", "modules")  # the readings' styles
 
 
 def read_project(root: Path) -> Reading:
     """The table a careful reader would write for the project in ``root``."""
-    entries: list[Entry] = []
-    chains: list[Entry] = []
-    lists: list[Entry] = []
-    decorated: dict[str, Counter[str]] = {}
-    heads: list[tuple[str, int]] = []
-    calls: list[tuple[str, set[str]]] = []  # every method and function, with the methods it calls on others
-    tables: Counter[str] = Counter()
-    user_version = False
-    for path in python_files(root):
-        relative = path.relative_to(root).as_posix()
-        try:
-            text = path.read_text(encoding="utf-8")
-            tree = ast.parse(text)
-        except (OSError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
-            continue
-        tables.update(match.group(1) for match in TABLE_INSERT.finditer(text))
-        user_version = user_version or bool(USER_VERSION.search(text))
-        entries += entries_in(relative, tree)
-        chains += chains_in(relative, tree)
-        lists += step_lists_in(relative, tree)
-        decorated[relative] = decorated_in(tree)
-        heads += heads_in(relative, tree)
-        calls += calls_on_others(relative, tree)
-    reading = Reading()
-    if entries:
-        choose(reading, entries, "methods", "applies {steps} recording methods", calls)
-    elif chains:
-        reading.table["style"] = "version-chain"
-        choose(reading, chains, "version-chain", "is a version chain of {steps} if-blocks")
-    elif decorator := most_used(decorated):
-        reading.table["style"] = "decorators"
-        modules = [Entry(relative, counts[decorator], bool(REGISTRY_NAMES.search(relative)))
-                   for relative, counts in decorated.items() if counts[decorator] >= 2]
-        choose(reading, modules, "decorators", f"holds {{steps}} functions decorated with @{decorator}")
-        if decorator != StyleOptions().decorator:
-            reading.table["styles"] = {"decorator": decorator}
-    elif lists:
-        reading.table["style"] = "records"
-        choose(reading, lists, "records", "lists {steps} numbered steps")
-    else:
+    project = read_sources(root)
+    readings = [f for f in (reading(project) for reading in READINGS) if f is not None]
+    found = readings[0] if readings else None
+    if found is None:
         raise ConfigError("found no method or function that applies two or more steps recording a version"
-                          " (INSERT INTO a version table, or PRAGMA user_version = N); write [tool.bundler]"
-                          " by hand (see Registry styles in the README)", where=str(root))
+                          " (INSERT INTO a version table, or PRAGMA user_version = N), nor steps numbered by"
+                          " name, decorator, list or module; write [tool.bundler] by hand (see Registry styles"
+                          " in the README)", where=str(root))
+    if not found.paths:
+        raise ConfigError(f"found one reading of the migrations, {found.registry.spec}, and no other path applying"
+                          " them: nothing to compare it with; name the stores by hand (stores = [...])")
+    reading = Reading()
+    if found.style != "methods":
+        reading.table["style"] = found.style
+        reading.reasons.append(f"style: {found.style}, no class applies its steps as methods")
+    say_registry(reading, found)
+    reading.reasons += [f"also possible: style {other.style} with runner {other.registry.spec} ({other.why});"
+                        f" not chosen, since {found.style} is read first (the order: {', '.join(ORDER)})"
+                        for other in readings[1:] if other.paths]
+    fresh = fresh_schema(project, found)
+    if fresh:
+        reading.table["fresh-stores"] = [c.spec for c in fresh]
+        reading.reasons += [f"fresh-stores: {c.spec} records a version without a chain of steps, called where"
+                            " the migrations are: it creates the latest schema at once" for c in fresh]
+    if found.styles:
+        reading.table["styles"] = found.styles
+    version_record(reading, project)
+    head(reading, project, found)
+    return reading
+
+
+def say_registry(reading: Reading, found: Found) -> None:
+    registry = found.registry
+    reading.table["runner"] = registry.spec
+    reading.table["stores"] = [entry.spec for entry in found.paths]
+    because = "it is named like a registry" if registry.registry_like else "it has the most steps"
+    over = [e.spec for e in (found.others or found.paths)[:3]]
+    reading.reasons.append(f"runner: {registry.spec} {found.why}; chosen as the registry because {because}"
+                           + (f" (over {', '.join(over)})" if over else ""))
+    for entry in found.paths:
+        what = ("is the registry's own list, compared with itself" if entry.spec == registry.spec
+                else f"applies {entry.steps} recording methods" if entry.steps and found.style == "methods"
+                else f"applies {entry.steps} of its steps" if entry.steps else "applies the registry")
+        reading.reasons.append(f"stores: {entry.spec} {what}")
+
+
+def fresh_schema(project: Project, found: Found) -> list[Callable]:
+    """Functions beside the registry that record a version without testing one step by step,
+    called by a path: they create the latest schema and stamp it."""
+    file = found.registry.spec.partition(":")[0]
+    entries = {found.registry.spec, *(p.spec for p in found.paths)}
+    applying = [c for c in project.callables if c.spec in {p.spec for p in found.paths}]
+    called = {name for c in applying for name in shapes.called_outside_steps(c.node)}
+    source = next((s for s in project.sources if s.relative == file), None)
+    if source is None or found.style == "methods":
+        return []
+    functions = {c.spec: c for c in shapes.callables_in(source)}
+    recording = recorders_by_spec(source, functions)
+    return [c for spec, c in functions.items() if spec in recording and spec not in entries
+            and c.name in called and len(shapes.version_bounds(c.node)) < 2
+            and not any("ver" in a.arg.lower() for a in c.node.args.args)]  # a record helper is given the version
+
+
+def version_record(reading: Reading, project: Project) -> None:
+    """Where versions are recorded: the table the INSERTs (or key/value rows) name, or user_version
+    (stamped in Python or in SQL scripts). Numbered names and decorators carry the numbers
+    themselves: what a dispatcher stamps after them is no step's record, so nothing is written."""
+    if reading.table.get("style") in ("naming", "decorators"):
+        return
+    tables: Counter[str] = Counter()
+    texts = [shapes.strings_in(source.tree) for source in project.sources]
+    texts += [(project.root / f).read_text(encoding="utf-8", errors="replace") for f in project.files if f.endswith(".sql")]
+    for text in texts:
+        tables.update(match.group(1) for match in shapes.TABLE_INSERT.finditer(text))
+        tables.update(match.group(1) for match in shapes.KEY_VALUE.finditer(text))
+    user_version = any(shapes.USER_VERSION.search(text) for text in texts)
     if tables:
         table, _ = tables.most_common(1)[0]
         if table != "schema_versions":
@@ -257,69 +457,26 @@ def read_project(root: Path) -> Reading:
     elif user_version:
         reading.table["version-record"] = "user_version"
         reading.reasons.append("version-record: user_version, since the steps set PRAGMA user_version")
-    registry_file = str(reading.table["runner"]).split(":")[0]
-    for spec, value in sorted(heads, key=lambda head: not head[0].startswith(registry_file)):
-        reading.table["head"] = spec
-        reading.reasons.append(f"head: {spec} = {value}, a constant named like the current version")
-        break
-    return reading
 
 
-def most_used(decorated: dict[str, Counter[str]]) -> str | None:
-    """The decorator numbering the most functions, when two or more modules use it."""
-    totals: Counter[str] = Counter()
-    for counts in decorated.values():
-        totals.update({name: 1 for name, count in counts.items() if count >= 2})
-    found = [name for name, modules in totals.most_common() if modules >= 2]
-    return found[0] if found else None
-
-
-def calls_on_others(relative: str, tree: ast.Module) -> list[tuple[str, set[str]]]:
-    """Each method (and function) with the names of the methods it calls on objects other than
-    ``self``: ``MigrationRunner(self.conn).run_all_migrations()`` delegates to the registry."""
-    found = []
-    for node in tree.body:
-        functions = [(f"{node.name}.{item.name}", item) for item in node.body if isinstance(
-            item, (ast.FunctionDef, ast.AsyncFunctionDef))] if isinstance(node, ast.ClassDef) else \
-            [(node.name, node)] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else []
-        for name, function in functions:
-            called = {n.func.attr for n in ast.walk(function) if isinstance(n, ast.Call)
-                      and isinstance(n.func, ast.Attribute)
-                      and not (isinstance(n.func.value, ast.Name) and n.func.value.id == "self")}
-            found.append((f"{relative}:{name}", called))
-    return found
-
-
-def choose(reading: Reading, candidates: list[Entry], style: str, why: str,
-           calls: list[tuple[str, set[str]]] = ()) -> None:
-    """The registry is the entry named like one (a runner, a migrations module), else the one
-    applying the most steps; every other entry is a path to check against it, and so is every
-    method of another module that delegates to the registry (calls its method on an instance)."""
-    ranked = sorted(candidates, key=lambda e: (not e.registry_like, -e.steps, e.spec.endswith("__init__"), e.spec))
-    registry, paths = ranked[0], ranked[1:]
-    method = registry.spec.rpartition(".")[2]
-    module = registry.spec.partition(":")[0]  # wrappers beside the registry are not paths of their own
-    delegating = [Entry(spec, 0, False) for spec, called in calls if method in called
-                  and spec.partition(":")[0] != module]
-    paths += [entry for entry in delegating if entry.spec not in {p.spec for p in paths}]
-    if not paths:
-        raise ConfigError(f"found one reading of the migrations, {registry.spec}, and no other path applying them:"
-                          " nothing to compare it with; name the stores by hand (stores = [...])")
-    reading.table["runner"] = registry.spec
-    reading.table["stores"] = [entry.spec for entry in paths]
-    named = "it is named like a registry" if registry.registry_like else "it applies the most steps"
-    reading.reasons.append(f"runner: {registry.spec} {why.format(steps=registry.steps)}; chosen as the registry"
-                           f" because {named}" + (f" (over {', '.join(e.spec for e in paths)})" if paths else ""))
-    reading.reasons += [f"stores: {entry.spec} " + (why.format(steps=entry.steps) if entry.steps else
-                                                     f"delegates to the registry ({method})") for entry in paths]
-    if style != "methods":
-        reading.reasons.insert(0, f"style: {style}, no class applies its steps as methods")
+def head(reading: Reading, project: Project, found: Found) -> None:
+    """The constant holding the current version: named like one, holding the registry's last
+    number, nearest the registry."""
+    registry_file = found.registry.spec.partition(":")[0]
+    top = max(found.numbers, default=None)
+    heads = [(spec, name, value) for source in project.sources for spec, name, value in shapes.heads_in(source)]
+    if not heads:
+        return
+    spec, name, value = min(heads, key=lambda h: shapes.head_rank(h[1], h[2], top, h[0].startswith(registry_file)))
+    if shapes.NOT_HEAD_WORDS.search(name) or (value != top and not shapes.HEAD_WORDS.search(name)):
+        return
+    reading.table["head"] = spec
+    holds = "the registry's last number" if value == top else f"not the registry's last number ({top})"
+    reading.reasons.append(f"head: {spec} = {value}, a constant named like the current version, holding {holds}")
 
 
 def toml_table(table: dict[str, object], name: str = "tool.bundler") -> str:
-    """The table as TOML (strings, lists of strings, and sub-tables of them)."""
-    import json
-
+    """The table as TOML (strings, numbers, lists of them, and sub-tables)."""
     def value(item: object) -> str:
         return "[" + ", ".join(json.dumps(v) for v in item) + "]" if isinstance(item, list) else json.dumps(item)
 

@@ -14,11 +14,13 @@ from __future__ import annotations
 import ast
 import builtins
 import difflib
+import re
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bundler.assist.shapes import records
 from bundler.config import Config
 from bundler.model import CheckResult, Code, Finding, Migration, MigrationList
 
@@ -31,6 +33,7 @@ class Insertion:
     rank: int  # the registry's order, for several insertions at one place
     text: str
     method: bool = False  # a whole method: set apart from the next one by a blank line
+    replaces: int = 0  # how many lines after after_line the text stands for (0: inserted)
 
 
 @dataclass
@@ -40,9 +43,13 @@ class Plan:
     insertions: dict[str, list[Insertion]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     carried: dict[str, list[str]] = field(default_factory=dict)  # imports and constants added per file
+    created: dict[str, str] = field(default_factory=dict)  # new files (a step module) and their text
+    removed: list[str] = field(default_factory=list)  # files a new one replaces (a step module renamed)
 
     def add(self, file: str, insertion: Insertion) -> None:
-        self.insertions.setdefault(file, []).append(insertion)
+        """Once: two paths missing one number may ask for the same edit (a list and the loop over it)."""
+        if insertion not in self.insertions.setdefault(file, []):
+            self.insertions[file].append(insertion)
 
 
 def short(method: str) -> str:
@@ -50,22 +57,72 @@ def short(method: str) -> str:
 
 
 def plan_fixes(config: Config, result: CheckResult) -> Plan:
+    from bundler.assist.style_steps import plan_other_style  # it builds on this module's Plan and Insertion
+
     plan = Plan()
     prefix = config.display_prefix
     for finding in result.findings:
-        if finding.code is not Code.MISSING_MIGRATION or finding.version is None or finding.path is None:
+        if finding.code is not Code.MISSING_MIGRATION or finding.version is None:
             continue
         path = next((p for p in result.paths if p.name == finding.path and p.origin == "source"), None)
-        if path is None or config.style != "methods" or "." not in path.name:
-            plan.notes.append(f"{finding.location}: version {finding.version}: bundler fix writes calls into method"
-                              " lists only; fix this one by hand")
+        if path is None:
+            plan.notes.append(f"{finding.location}: version {finding.version}: no step of the registry records it"
+                              " (a declared head beyond the last step?): bundler fix writes no migration nobody"
+                              " wrote; add the step, or lower the head")
             continue
         if not path.location.file.endswith(".py"):
             plan.notes.append(f"{finding.location}: version {finding.version}: bundler fix writes Python only;"
                               " fix this one by hand")
             continue
-        plan_one(config, prefix, result.registry, path, finding, plan)
+        if any(m.fresh for m in path.migrations):
+            plan_stamp(config, prefix, result.registry, path, plan)
+            continue
+        if config.style in ("methods", "naming") and "." in path.name and ":" not in path.name:
+            plan_one(config, prefix, result.registry, path, finding, plan)
+            continue
+        why = plan_other_style(config, prefix, result.registry, path, finding,
+                               neighbours(result.registry, path, finding.version), plan)
+        if why:
+            plan.notes.append(f"{finding.location}: version {finding.version}: {why}")
     return plan
+
+
+def plan_stamp(config: Config, prefix: str, registry: MigrationList, path: MigrationList, plan: Plan) -> None:
+    """A fresh-schema path stamps a number below the registry's last: the stamp raised to it, and
+    a word on what that does not prove (that the fresh schema has every step's change)."""
+    stamp = max(path.applied())
+    last = max(registry.applied())
+    migration = next(m for m in path.migrations if m.fresh)
+    site = migration.call_site or migration.location
+    relative, lines, tree = parsed(config, prefix, site.file)
+    function = min((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                    and n.lineno <= site.line <= (n.end_lineno or n.lineno)),
+                   key=lambda n: (n.end_lineno or n.lineno) - n.lineno, default=None)
+    stamps = [n for n in ast.walk(function) if isinstance(n, ast.Expr) and records(
+        "".join(lines[n.lineno - 1: n.end_lineno])) and re.search(rf"\b{stamp}\b", "".join(lines[n.lineno - 1: n.end_lineno]))
+              ] if function is not None else []
+    statement = stamps[0] if len(stamps) == 1 else None
+    if statement is None or statement.lineno != statement.end_lineno:
+        plan.notes.append(f"{site}: {path.name} stamps {stamp}, not the registry's last number {last}, in a way"
+                          " bundler fix does not rewrite: raise the stamp by hand")
+        return
+    note = (f"{site}: {path.name}: raised the stamp from {stamp} to {last}; make sure the schema it creates has"
+            f" what the steps after {stamp} add (bundler check --runtime compares it)")
+    if note not in plan.notes:
+        plan.notes.append(note)
+    line = lines[statement.lineno - 1]
+    plan.add(relative, Insertion(statement.lineno - 2, 0, re.sub(rf"\b{stamp}\b", str(last), line), replaces=1))
+
+
+def neighbours(registry: MigrationList, path: MigrationList, version: int) -> tuple[int | None, int | None]:
+    """The numbers the path applies just before and just after ``version``, in the registry's order."""
+    order = registry.applied()
+    applied = set(path.applied())
+    if version not in order:
+        return None, None
+    before = next((v for v in reversed(order[: order.index(version)]) if v in applied), None)
+    after = next((v for v in order[order.index(version) + 1:] if v in applied), None)
+    return before, after
 
 
 def parsed(config: Config, prefix: str, file: str) -> tuple[str, list[str], ast.Module]:
@@ -80,8 +137,7 @@ def plan_one(config: Config, prefix: str, registry: MigrationList, path: Migrati
     assert version is not None
     order = registry.applied()
     applied = set(path.applied())
-    before = next((v for v in reversed(order[: order.index(version)]) if v in applied), None)
-    after = next((v for v in order[order.index(version) + 1:] if v in applied), None)
+    before, after = neighbours(registry, path, version)
     relative, lines, tree = parsed(config, prefix, path.location.file)
     class_name, entry_name = path.name.split(".")[-2:]
     klass = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name), None)
@@ -166,7 +222,13 @@ def carried_over(config: Config, prefix: str, origin: Migration, version: int, k
                    and n.lineno == origin.location.line), None)
     indent = " " * (klass.body[0].col_offset if klass.body else klass.col_offset + 4)
     said = f"Mirrors {origin.method} ({origin.location}), which records version {version}"
-    missing = sorted(unsafe_names(source, klass, module)) if source is not None else ["its source"]
+    owner = next((n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and source in n.body), None)
+    helpers = helper_methods(source, owner, klass) if source is not None and owner is not None else []
+    renames = connection_renames(owner, klass) if owner is not None else {}
+    provided = {helper.name for helper in helpers}
+    missing = sorted({name for function in ([source, *helpers] if source is not None else [])
+                      for name in unsafe_names(function, klass, module, provided, renames)})
+    missing = missing if source is not None else ["its source"]
     statements, missing = module_names(tree, lines, missing)
     reasons = [f"it uses {', '.join(missing)}, which {klass.name} does not have"] if missing else []
     reasons += [f"it also records {v}, which the path applies already" for v in others]
@@ -183,7 +245,48 @@ def carried_over(config: Config, prefix: str, origin: Migration, version: int, k
     body = "".join(lines[rest[0].lineno - 1: source.end_lineno]) if rest else ""
     text = textwrap.dedent(signature + f'{" " * source.body[0].col_offset}"""{said}."""\n' + body)
     renamed = text.replace(f"def {source.name}(", f"def {name}(", 1)
+    for helper in helpers:  # the registry's helpers the path's class lacks, as they are
+        renamed += "\n" + textwrap.dedent("".join(lines[helper.lineno - 1: helper.end_lineno]))
+    for theirs, ours in renames.items():
+        renamed = re.sub(rf"\bself\.{theirs}\b", f"self.{ours}", renamed)
     return "\n" + textwrap.indent(renamed, indent), None, statements
+
+
+def helper_methods(source: Function, owner: ast.ClassDef, klass: ast.ClassDef) -> list[Function]:
+    """The registry class's methods ``source`` calls (to any depth) that the path's class does not
+    have: carried over with it (m28 -> _alter, _finish -> _really_finish)."""
+    found: list[Function] = []
+    queue = [source]
+    while queue:
+        for called in self_calls(queue.pop(0)):
+            helper = method_of(owner, called)
+            if helper is not None and helper is not source and helper not in found and method_of(klass, called) is None:
+                found.append(helper)
+                queue.append(helper)
+    return sorted(found, key=lambda helper: helper.lineno)
+
+
+def self_calls(function: Function) -> list[str]:
+    return [n.func.attr for n in ast.walk(function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and isinstance(n.func.value, ast.Name) and n.func.value.id == "self"]
+
+
+def connection_renames(owner: ast.ClassDef, klass: ast.ClassDef) -> dict[str, str]:
+    """The registry keeps its connection in ``self.conn``, the path's class in ``self.db``: both
+    store their constructor's first argument. ``{"conn": "db"}`` then, else nothing."""
+    theirs, ours = stored_argument(owner), stored_argument(klass)
+    return {theirs: ours} if theirs and ours and theirs != ours else {}
+
+
+def stored_argument(klass: ast.ClassDef) -> str | None:
+    """The attribute the constructor stores its first argument in (``self.conn = conn``)."""
+    init = method_of(klass, "__init__")
+    if init is None or len(init.args.args) < 2:
+        return None
+    argument = init.args.args[1].arg
+    return next((t.attr for n in ast.walk(init) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name)
+                 and n.value.id == argument for t in n.targets
+                 if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"), None)
 
 
 def module_names(tree: ast.Module, lines: list[str], missing: list[str]) -> tuple[list[str], list[str]]:
@@ -233,22 +336,32 @@ def has_docstring(function: Function) -> bool:
     return isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
 
 
-def unsafe_names(source: Function, klass: ast.ClassDef, module: ast.Module) -> Iterator[str]:
-    """What the migration uses that the path's class and module do not have: arguments besides
-    self, ``self.x`` never set or defined there, module names not bound there."""
+def unsafe_names(source: Function, klass: ast.ClassDef, module: ast.Module, provided: set[str] = frozenset(),
+                 renames: dict[str, str] | None = None) -> Iterator[str]:
+    """What the migration (or a helper carried over with it, named in ``provided``) uses that the
+    path's class and module do not have: arguments besides self (a helper may take them),
+    ``self.x`` never set or defined there (after ``renames``), module names not bound there."""
     arguments = source.args
-    if len(arguments.args) + len(arguments.posonlyargs) != 1 or arguments.vararg or arguments.kwonlyargs:
+    if source.name not in provided and (len(arguments.args) + len(arguments.posonlyargs) != 1
+                                        or arguments.vararg or arguments.kwonlyargs):
         yield "arguments besides self"
     attributes = {n.name for n in klass.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    attributes |= provided
     attributes |= {t.attr for n in ast.walk(klass) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign))
                    for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
                    if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"}
     attributes |= {t.id for n in klass.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
-    used = {n.attr for n in ast.walk(source) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
-            and n.value.id == "self"}
+    used = {(renames or {}).get(n.attr, n.attr) for n in ast.walk(source) if isinstance(n, ast.Attribute)
+            and isinstance(n.value, ast.Name) and n.value.id == "self"}
     yield from (f"self.{name}" for name in sorted(used - attributes))
-    bound = set(dir(builtins)) | {a.arg for a in ast.walk(source) if isinstance(a, ast.arg)}
-    bound |= {n.id for n in ast.walk(source) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    loaded = {n.id for n in ast.walk(source) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    yield from sorted(loaded - bound_names(source, module) - {"self"})
+
+
+def bound_names(function: ast.AST, module: ast.Module) -> set[str]:
+    """Names code inside ``function`` may use: builtins, the module's, the function's own."""
+    bound = set(dir(builtins)) | {a.arg for a in ast.walk(function) if isinstance(a, ast.arg)}
+    bound |= {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     for node in module.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             bound |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
@@ -257,8 +370,7 @@ def unsafe_names(source: Function, klass: ast.ClassDef, module: ast.Module) -> I
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             bound |= {t.id for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
                       if isinstance(t, ast.Name)}
-    loaded = {n.id for n in ast.walk(source) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    yield from sorted(loaded - bound - {"self"})
+    return bound
 
 
 def applied_texts(config: Config, plan: Plan) -> dict[str, tuple[str, str]]:
@@ -270,18 +382,24 @@ def applied_texts(config: Config, plan: Plan) -> dict[str, tuple[str, str]]:
         for insertion in sorted(insertions, key=lambda i: (i.after_line, i.rank), reverse=True):
             follows = lines[insertion.after_line + 1] if insertion.after_line + 1 < len(lines) else "\n"
             apart = "\n" if insertion.method and follows.strip() else ""
-            lines.insert(insertion.after_line + 1, insertion.text + apart)
+            lines[insertion.after_line + 1: insertion.after_line + 1 + insertion.replaces] = [insertion.text + apart]
         changed[relative] = (old, "".join(lines))
+    changed.update({relative: ("", text) for relative, text in plan.created.items()})
+    changed.update({relative: ((config.root / relative).read_text(encoding="utf-8"), "") for relative in plan.removed})
     return changed
 
 
 def unified_diff(config: Config, changed: dict[str, tuple[str, str]]) -> str:
     prefix = config.display_prefix
     return "".join("".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                                f"a/{prefix}{relative}", f"b/{prefix}{relative}"))
+                                                f"a/{prefix}{relative}" if old else "/dev/null",
+                                                f"b/{prefix}{relative}" if new else "/dev/null"))
                    for relative, (old, new) in sorted(changed.items()))
 
 
 def write(config: Config, changed: dict[str, tuple[str, str]]) -> None:
-    for relative, (_, new) in changed.items():
-        (config.root / relative).write_text(new, encoding="utf-8")
+    for relative, (old, new) in changed.items():
+        if old and not new:
+            (config.root / relative).unlink()
+        else:
+            (config.root / relative).write_text(new, encoding="utf-8")

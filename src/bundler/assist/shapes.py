@@ -1,0 +1,285 @@
+"""The shapes of migration code ``bundler init`` recognises, read with the standard library's ast:
+pure functions from parsed modules to what they hold (issue 19.4).
+
+Each reading says where a registry's numbers come from (numbered names, folders of numbered
+modules, version chains, lists of steps, decorators, a declared head) and which functions apply
+it. They propose; the check that runs afterwards proves.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+TABLE_INSERT = re.compile(r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?|REPLACE\s+)INTO\s+[\"`\[]?(\w+)[\"`\]]?\s*\(\s*[\"`\[]?(\w*version\w*)",
+                          re.IGNORECASE)
+# A version kept as a key/value row: INSERT INTO metadata VALUES('db_version', '2'), or
+# UPDATE metadata SET value='2' WHERE key='db_version'.
+KEY_VALUE = re.compile(r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE)\s+[\"`\[]?(\w+)[\"`\]]?\b[^;]*?'\w*version'",
+                       re.IGNORECASE | re.DOTALL)
+USER_VERSION = re.compile(r"\bPRAGMA\s+user_version\s*=", re.IGNORECASE)
+REGISTRY_NAMES = re.compile(r"migrat|runner|upgrad|updat|regist|schema|convert", re.IGNORECASE)
+HEAD_NAME = re.compile(r"version$", re.IGNORECASE)
+HEAD_WORDS = re.compile(r"current|final|latest|max|head|schema|db|database|migration", re.IGNORECASE)
+NOT_HEAD_WORDS = re.compile(r"min|old|supported|app|python|api|protocol", re.IGNORECASE)
+NUMBERED = re.compile(r"^(\D*)(\d+)(.*)$")
+TO_FORM = re.compile(r"^(_?to_?v?)(\d+)$")  # migrate_1to2, upgrade_v26_to_v27: the step records the second
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+@dataclass(frozen=True)
+class Source:
+    relative: str  # the file, relative to the project folder
+    tree: ast.Module
+
+
+@dataclass(frozen=True)
+class Callable:
+    spec: str  # file.py:Class.method or file.py:function
+    node: Function
+    source: Source
+    owner: str  # file.py:Class or file.py
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+
+@dataclass(frozen=True)
+class Numbered:
+    """Names that carry a step's number the same way: ``upgrade_version_3``, ``migrate_1to2``."""
+
+    key: str  # the shared prefix, leading underscores left off
+    members: tuple[tuple[str, int], ...]  # (name, the number its step records)
+    pattern: str  # the name-pattern (or, with a suffix, module-pattern) that reads the number
+
+    @property
+    def names(self) -> set[str]:
+        return {name for name, _ in self.members}
+
+    @property
+    def numbers(self) -> list[int]:
+        return sorted(number for _, number in self.members)
+
+
+def callables_in(source: Source) -> Iterator[Callable]:
+    """Module-level functions and the methods of module-level classes."""
+    for node in source.tree.body:
+        if isinstance(node, FUNCTIONS):
+            yield Callable(f"{source.relative}:{node.name}", node, source, source.relative)
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, FUNCTIONS):
+                    yield Callable(f"{source.relative}:{node.name}.{item.name}", item, source,
+                                   f"{source.relative}:{node.name}")
+
+
+def strings_in(node: ast.AST) -> str:
+    return "\n".join(n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+
+
+def records(text: str) -> bool:
+    return bool(TABLE_INSERT.search(text) or USER_VERSION.search(text) or KEY_VALUE.search(text))
+
+
+def referenced(node: ast.AST) -> set[str]:
+    """Names and attributes a function uses: calls, bound methods looped over, lists it reads."""
+    return {n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(node)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) or isinstance(n, ast.Attribute)}
+
+
+def called_outside_steps(function: Function) -> set[str]:
+    """Names a function calls other than inside an ``if`` testing the version against a number:
+    ``self.create_db()`` creates the schema, ``self.migrate_to_version_4()`` in ``if version < 4:`` is a step."""
+    inside = {id(n) for block in ast.walk(function) if isinstance(block, ast.If) and version_test(block)
+              for n in ast.walk(block)}
+    return {n.func.id if isinstance(n.func, ast.Name) else n.func.attr for n in ast.walk(function)
+            if isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute)) and id(n) not in inside}
+
+
+def version_test(block: ast.If) -> bool:
+    test = block.test
+    return isinstance(test, ast.Compare) and any(whole(side) is not None for side in (test.left, *test.comparators))
+
+
+def templates(node: ast.AST) -> set[str]:
+    """The string texts a function builds names from, with ``{`` where a value goes:
+    ``f"upgrade_version_{uv}"``, ``"trac.upgrades.db%i" % version`` (as ``db{``)."""
+    found = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.JoinedStr):
+            found.add("".join(part.value if isinstance(part, ast.Constant) else "{" for part in n.values))
+        elif isinstance(n, ast.Constant) and isinstance(n.value, str):
+            found.add(re.sub(r"%[sdi]|\{\d*\}", "{", n.value))
+    return found
+
+
+def numbered_groups(names: Iterable[str], suffix: str = "") -> list[Numbered]:
+    """Names grouped by what precedes their number, each group with the pattern reading it
+    (``suffix`` is a file name's ending, for module-pattern)."""
+    groups: dict[str, list[tuple[str, str, int, str]]] = {}
+    for name in names:
+        match = NUMBERED.match(name)
+        if match and match.group(1).strip("_"):
+            groups.setdefault(match.group(1).lstrip("_"), []).append((name, match.group(1), int(match.group(2)),
+                                                                      match.group(3)))
+    found = []
+    for key, items in groups.items():
+        if len(items) < 2:
+            continue
+        to_form = all(TO_FORM.match(rest) for *_, rest in items)
+        members = tuple((name, int(TO_FORM.match(rest).group(2)) if to_form else number)
+                        for name, _, number, rest in items)
+        underscores = {len(prefix) - len(prefix.lstrip("_")) for _, prefix, _, _ in items}
+        lead = ("_+" if 0 not in underscores else "_*") if len(underscores) > 1 else "_" * underscores.pop()
+        if to_form:
+            number = rf"\d+{re.escape(TO_FORM.match(items[0][3]).group(1))}(\d+)"
+        else:
+            number = r"(\d+)"
+        closed = to_form or all(not rest for *_, rest in items)
+        found.append(Numbered(key, members, f"^{lead}{re.escape(key)}{number}" + (f"{suffix}$" if closed else "")))
+    return sorted(found, key=lambda g: -len(g.members))
+
+
+def looks_like_steps(group: Numbered, minimum: int = 3) -> bool:
+    """Enough of them, or named like migration steps, to be a registry and not a coincidence."""
+    return len(group.members) >= minimum or (len(group.members) >= 2 and bool(REGISTRY_NAMES.search(group.key)))
+
+
+def version_bounds(function: Function) -> list[int]:
+    """The numbers ``if`` blocks compare a version with: ``if version < 28:`` (the step to 28),
+    ``if version == 27:`` or ``<= 27`` (the step after 27)."""
+    bounds = []
+    for node in ast.walk(function):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Compare) and len(node.test.ops) == 1:
+            left, right, op = node.test.left, node.test.comparators[0], node.test.ops[0]
+            if isinstance(right, ast.Constant) and type(right.value) is int and not isinstance(left, ast.Constant):
+                after = isinstance(op, (ast.Eq, ast.LtE))
+                bounds.append(right.value + after)
+    return bounds
+
+
+def recording_constants(body: list[ast.stmt]) -> set[str]:
+    """Names a module or class body binds to recording SQL (``RECORD_VERSION_SQL = "INSERT INTO ..."``)."""
+    return {target.id for node in body if isinstance(node, ast.Assign) and records(strings_in(node.value))
+            for target in node.targets if isinstance(target, ast.Name)}
+
+
+def recorders_of(functions: dict[str, Function], constants: set[str]) -> set[str]:
+    """Functions whose SQL records a version (written there, or a constant holding it, as ``NAME``
+    or ``self.NAME``), and those that call one of them with a number (a record helper's callers)."""
+    recording = {name for name, function in functions.items() if records(strings_in(function)) or any(
+        (isinstance(n, ast.Name) and n.id in constants) or (isinstance(n, ast.Attribute) and n.attr in constants)
+        for n in ast.walk(function))}
+    while True:
+        more = {name for name, function in functions.items() if name not in recording
+                and any(call in recording and any(isinstance(a, (ast.Constant, ast.Name)) for a in args)
+                        for call, args in calls_with_arguments(function))}
+        if not more:
+            return recording
+        recording |= more
+
+
+def calls_with_arguments(function: Function) -> list[tuple[str, list[ast.expr]]]:
+    """``self.name(args)`` and ``name(args)`` calls with their arguments: ``self._record_version(28)``
+    (or ``version=28``, or a constant) records a number."""
+    found = []
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Call):
+            continue
+        target = node.func
+        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+            found.append((target.attr, [*node.args, *(k.value for k in node.keywords)]))
+        elif isinstance(target, ast.Name):
+            found.append((target.id, [*node.args, *(k.value for k in node.keywords)]))
+    return found
+
+
+def self_references(function: Function) -> list[str]:
+    """``self.name`` references, in order: calls, and bound methods looped over (``for m in (self.m27, ...)``)."""
+    return [node.attr for node in ast.walk(function) if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name) and node.value.id == "self"]
+
+
+def module_lists(tree: ast.Module) -> Iterator[tuple[str, ast.expr]]:
+    """Module-level ``NAME = [...]`` (or a tuple or dict)."""
+    for node in tree.body:
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        if isinstance(value, (ast.List, ast.Tuple, ast.Dict)) and len(targets) == 1 and isinstance(targets[0], ast.Name):
+            yield targets[0].id, value
+
+
+def whole(node: ast.expr | None) -> int | None:
+    return node.value if isinstance(node, ast.Constant) and type(node.value) is int else None
+
+
+def step_numbers(value: ast.expr) -> tuple[list[int], dict[str, object]]:
+    """The numbers a list of step records carries, and the styles options that read them:
+    ``[(27, up_27), ...]``; ``[(1, 2, sql), ...]`` (from, to: the step records the second,
+    record-element 1); ``[Record(from_version=27, ...)]`` (record-keys); ``{27: [...], ...}``."""
+    if isinstance(value, ast.Dict):
+        return [n for n in map(whole, value.keys) if n is not None], {}
+    numbers, options = [], {}
+    for item in value.elts:
+        if isinstance(item, ast.Tuple) and item.elts and whole(item.elts[0]) is not None:
+            second = whole(item.elts[1]) if len(item.elts) > 2 else None
+            if second == whole(item.elts[0]) + 1:
+                options["record-element"] = 1
+            numbers.append(second if second == whole(item.elts[0]) + 1 else whole(item.elts[0]))
+        elif isinstance(item, ast.Call):
+            keyed = [(k.arg, whole(k.value)) for k in item.keywords if whole(k.value) is not None]
+            positional = whole(item.args[0]) if item.args else None
+            if keyed and positional is None:
+                if keyed[0][0] != "version":
+                    options["record-keys"] = [keyed[0][0]]
+                numbers.append(keyed[0][1])
+            elif positional is not None:
+                numbers.append(positional)
+    return numbers, options
+
+
+def indexed_by_version(function: Function, name: str) -> bool:
+    """``NAME[version]`` or ``NAME[old_version:new_version]``, or indexed by a loop over such a
+    range: the list's position is the step's number."""
+    loops = {node.target.id for node in ast.walk(function) if isinstance(node, ast.For)
+             and isinstance(node.target, ast.Name) and any("version" in n.id.lower() for n in ast.walk(node.iter)
+                                                           if isinstance(n, ast.Name))}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == name:
+            used = {n.id for n in ast.walk(node.slice) if isinstance(n, ast.Name)}
+            if any("version" in u.lower() for u in used) or used & loops:
+                return True
+    return False
+
+
+def decorators_of(node: Function) -> Iterator[tuple[str, int | None, bool]]:
+    """(name, the number its first argument gives or None, whether it is called) per decorator."""
+    for decorator in node.decorator_list:
+        call = decorator if isinstance(decorator, ast.Call) else None
+        target = call.func if call is not None else decorator
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", None)
+        if name:
+            yield name, whole(call.args[0]) if call is not None and call.args else None, call is not None
+
+
+def heads_in(source: Source) -> Iterator[tuple[str, str, int]]:
+    """(spec, name, value) of module and class constants named like a version, holding a whole number."""
+    def assigned(body: list[ast.stmt], owner: str) -> Iterator[tuple[str, str, int]]:
+        for node in body:
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and whole(node.value) is not None:
+                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    if isinstance(target, ast.Name) and HEAD_NAME.search(target.id):
+                        yield f"{owner}{target.id}", target.id, whole(node.value)
+    yield from assigned(source.tree.body, f"{source.relative}:")
+    for node in source.tree.body:
+        if isinstance(node, ast.ClassDef):
+            yield from assigned(node.body, f"{source.relative}:{node.name}.")
+
+
+def head_rank(name: str, value: int, top: int | None, near: bool) -> tuple:
+    """The head is the constant holding the registry's last number, named like a current version, near it."""
+    return (value != top, bool(NOT_HEAD_WORDS.search(name)), not near, not HEAD_WORDS.search(name))

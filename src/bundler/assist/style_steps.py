@@ -1,0 +1,279 @@
+"""``bundler fix`` for paths that are not method lists (issue 19.7): what each registry style
+means by "apply step N", written beside the path's own step for the number before (else the
+number after), the way the path writes its neighbours.
+
+- a function entry: the call, imported from where the neighbours' functions come from;
+- a version chain: the registry's ``if`` block for N, its test on the path's own variable;
+- a list of records: an entry shaped like its neighbour, with the neighbour's number replaced;
+- decorators: the decorator, numbered like its neighbour's, on the function doing the step (or
+  the registry's function carried over, when the path has none);
+- a folder of modules: the registry's module under the name the path's template reaches.
+
+Where the step uses names the path does not have, a version chain gets a block that raises
+``NotImplementedError`` and the fix says so; the other styles leave the finding to the reader.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import textwrap
+
+from bundler.config import Config
+from bundler.model import Finding, Migration, MigrationList
+
+from bundler.assist.fix import Insertion, Plan, bound_names, parsed
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def plan_other_style(config: Config, prefix: str, registry: MigrationList, path: MigrationList, finding: Finding,
+                     neighbours: tuple[int | None, int | None], plan: Plan) -> str | None:
+    """Plan the fix of one missing number in a path of another style; None when done, else why not."""
+    version = finding.version
+    assert version is not None
+    origins = registry.recorders(version)
+    if not origins:
+        return (f"no migration of the registry records {version} (a declared head beyond its last step?):"
+                " write the step, or correct the head")
+    planner = {"version-chain": chain_block, "records": record_entry, "decorators": decorated_step,
+               "modules": module_file}.get(config.style)
+    if planner is None and config.style == "naming" and "." not in path.name:
+        planner = listed_function
+    if planner is None and ":" not in path.name and "." not in path.name:
+        planner = function_call
+    if planner is None:
+        return "bundler fix does not write this style's steps yet"
+    return planner(config, prefix, origins[0], path, version, neighbours, plan)
+
+
+def neighbour(path: MigrationList, neighbours: tuple[int | None, int | None]) -> tuple[Migration, bool, int] | None:
+    """The path's step for the number before (insert below it), else for the number after (above
+    it): (that step, whether below, its number)."""
+    for number, below in zip(neighbours, (True, False)):
+        if number is not None and path.recorders(number):
+            return path.recorders(number)[0], below, number
+    return None
+
+
+def enclosing(tree: ast.AST, line: int, kinds: tuple[type, ...]) -> ast.AST | None:
+    """The innermost node of ``kinds`` spanning ``line``."""
+    found = [n for n in ast.walk(tree) if isinstance(n, kinds) and n.lineno <= line <= (n.end_lineno or n.lineno)]
+    return min(found, key=lambda n: (n.end_lineno or n.lineno) - n.lineno, default=None)
+
+
+def place(node: ast.AST, below: bool) -> int:
+    """The 0-based line a text goes after: below ``node``, or above it."""
+    return (node.end_lineno or node.lineno) - 1 if below else node.lineno - 2
+
+
+def loaded(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def segment(lines: list[str], node: ast.AST) -> str:
+    return "".join(lines[node.lineno - 1: node.end_lineno])
+
+
+def function_call(config: Config, prefix: str, origin: Migration, path: MigrationList, version: int,
+                  neighbours: tuple[int | None, int | None], plan: Plan) -> str | None:
+    """A function entry: the registry's function called like the neighbour's, imported beside it."""
+    near = neighbour(path, neighbours)
+    if near is None:
+        return f"no step of a neighbouring number in {path.name} to place the call beside"
+    migration, below, number = near
+    site = migration.call_site or migration.location
+    relative, lines, tree = parsed(config, prefix, site.file)
+    call = enclosing(tree, site.line, (ast.Expr,))
+    if call is None or not isinstance(call.value, ast.Call) or not isinstance(call.value.func, ast.Name):
+        return f"the call of {migration.method} in {path.name} is not a plain function call"
+    name = origin.method.rpartition(".")[2].split(" ")[0]
+    arguments = ast.get_source_segment("".join(lines), call.value)
+    text = " " * call.col_offset + name + arguments[len(call.value.func.id):] + "\n"
+    plan.add(relative, Insertion(place(call, below), 0, text))
+    return import_beside(plan, relative, tree, name, call.value.func.id, origin, migration)
+
+
+def import_beside(plan: Plan, relative: str, tree: ast.Module, name: str, neighbour_name: str, origin: Migration,
+                  migration: Migration) -> str | None:
+    """``from M import name`` below the import of the neighbour's function (M the neighbour's module,
+    or its sibling where the registry's function is defined in another file of the same folder)."""
+    if name in bound_names(ast.Module(body=[], type_ignores=[]), tree):
+        return None
+    source = next((n for n in tree.body if isinstance(n, ast.ImportFrom)
+                   and any((a.asname or a.name) == neighbour_name for a in n.names)), None)
+    if source is None:
+        return f"{neighbour_name} is not imported with from ... import in {relative}: import {name} by hand"
+    module = source.module or ""
+    ours, theirs = origin.location.file, (migration.inner or migration.location).file
+    if ours != theirs and ours.rpartition("/")[0] == theirs.rpartition("/")[0] and "." in module:
+        module = f"{module.rpartition('.')[0]}.{ours.rpartition('/')[2].removesuffix('.py')}"
+    plan.add(relative, Insertion((source.end_lineno or source.lineno) - 1, 0,
+                                 f"from {'.' * source.level}{module} import {name}\n"))
+    return None
+
+
+def listed_function(config: Config, prefix: str, origin: Migration, path: MigrationList, version: int,
+                    neighbours: tuple[int | None, int | None], plan: Plan) -> str | None:
+    """A list of numbered functions: the registry's function listed beside its neighbour, imported as it is."""
+    near = neighbour(path, neighbours)
+    if near is None:
+        return f"no function of a neighbouring number in {path.name} to list the new one beside"
+    migration, below, number = near
+    relative, lines, tree = parsed(config, prefix, path.location.file)
+    container = enclosing(tree, path.location.line, (ast.List, ast.Tuple))
+    listed = migration.method.rpartition(" ")[2]
+    element = next((e for e in container.elts if isinstance(e, ast.Name) and e.id == listed), None) if container else None
+    if element is None:
+        return f"{path.name} does not list {listed} by name"
+    name = origin.method.rpartition(" ")[2].rpartition(".")[2]
+    line = lines[element.lineno - 1]
+    at = element.end_col_offset if below else element.col_offset
+    text = line[:at] + (f", {name}" if below else f"{name}, ") + line[at:]
+    plan.add(relative, Insertion(element.lineno - 2, 0, text, replaces=1))
+    return import_beside(plan, relative, tree, name, listed, origin, migration)
+
+
+def chain_block(config: Config, prefix: str, origin: Migration, path: MigrationList, version: int,
+                neighbours: tuple[int | None, int | None], plan: Plan) -> str | None:
+    """The registry's ``if`` block for the number, testing the path's own variable."""
+    near = neighbour(path, neighbours)
+    if near is None:
+        return f"no block of a neighbouring number in {path.name} to place the block beside"
+    migration, below, number = near
+    site = migration.call_site or migration.location
+    relative, lines, tree = parsed(config, prefix, site.file)
+    _, origin_lines, origin_tree = parsed(config, prefix, origin.location.file)
+    block = enclosing(origin_tree, origin.location.line, (ast.If,))
+    beside = enclosing(tree, site.line, (ast.If,))
+    function = enclosing(tree, site.line, (ast.FunctionDef, ast.AsyncFunctionDef))
+    if block is None or beside is None or function is None:
+        return f"the registry's step for {version} or the path's neighbouring block is not an if block"
+    text = textwrap.dedent(segment(origin_lines, block))
+    ours, theirs = (ast.get_source_segment("".join(x), b.test.left) if isinstance(b.test, ast.Compare) else None
+                    for x, b in ((lines, beside), (origin_lines, block)))
+    if ours and theirs and ours != theirs:
+        first, _, rest = text.partition("\n")
+        text = first.replace(theirs, ours, 1) + "\n" + rest
+    missing = sorted(loaded(ast.parse(textwrap.dedent(text))) - bound_names(function, tree) - {ours or ""})
+    if missing:
+        test = text.partition("\n")[0]
+        text = (f"{test}\n    raise NotImplementedError(\"{path.name}: the step to {version} uses"
+                f" {', '.join(missing)}, which {path.name} does not have: write it\")\n")
+        plan.add(relative, Insertion(place(beside, below), 0, textwrap.indent(text, " " * beside.col_offset)))
+        return (f"the registry's block for {version} uses {', '.join(missing)}, which {path.name} does not have:"
+                " wrote a block that raises; write its body")
+    plan.add(relative, Insertion(place(beside, below), 0, textwrap.indent(text, " " * beside.col_offset)))
+    return None
+
+
+def record_entry(config: Config, prefix: str, origin: Migration, path: MigrationList, version: int,
+                 neighbours: tuple[int | None, int | None], plan: Plan) -> str | None:
+    """An entry shaped like its neighbour, the neighbour's number replaced by the missing one;
+    valid when every name it then uses exists in the path's module."""
+    near = neighbour(path, neighbours)
+    if near is None:
+        return f"no entry of a neighbouring number in {path.name} to shape the new one on"
+    migration, below, number = near
+    relative, lines, tree = parsed(config, prefix, path.location.file)
+    container = enclosing(tree, path.location.line, (ast.List, ast.Tuple, ast.Dict))
+    if container is None:
+        return f"{path.name} is not a literal list, tuple or dict"
+    items = list(zip(container.keys, container.values)) if isinstance(container, ast.Dict) else [
+        (None, item) for item in container.elts]
+    shaped = next(((key, value) for key, value in items if re.search(rf"\b{number}\b", segment(lines, key or value))),
+                  None)
+    if shaped is None:
+        return f"no entry of {path.name} names {number} to shape the new one on"
+    key, value = shaped
+    first = key or value
+    text = "".join(lines[first.lineno - 1: value.end_lineno]).rstrip().rstrip(",")
+    entry = re.sub(rf"\b{number}\b", str(version), text[first.col_offset:])
+    if len(re.findall(rf"\b{number}\b", text)) < 2:  # only the number changes: it would be the neighbour's step again
+        statements = sql_of(config, prefix, origin)
+        if statements is None or not (isinstance(value, ast.List) and all(
+                isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts)):
+            return (f"an entry shaped like the one for {number} would repeat its step under {version}, and"
+                    f" {origin.method} is not plain SQL to list: write the entry by hand")
+        listed = "[" + ", ".join(json.dumps(sql) for sql in statements) + "]"
+        entry = f"{version}: {listed}" if key is not None else listed
+    unknown = sorted(loaded(ast.parse((entry.partition(":")[2] if key else entry).strip(), mode="eval"))
+                     - bound_names(ast.Module(body=[], type_ignores=[]), tree))
+    if unknown:
+        return f"an entry shaped like the one for {number} would use {', '.join(unknown)}, which {relative} does not have"
+    anchor = value if below else first
+    line = (anchor.end_lineno or anchor.lineno) - 1 if below else anchor.lineno - 2
+    plan.add(relative, Insertion(line, 0, " " * first.col_offset + entry + ",\n"))
+    return None
+
+
+def sql_of(config: Config, prefix: str, origin: Migration) -> list[str] | None:
+    """The SQL of a registry step that only executes literal statements (``db.execute("ALTER ...")``)."""
+    _, _, tree = parsed(config, prefix, origin.location.file)
+    name = origin.method.rpartition(" ")[2].rpartition(".")[2]
+    step = next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name), None)
+    if step is None:
+        return None
+    calls = [s.value for s in step.body if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call)]
+    if len(calls) != len(step.body) or not all(
+            isinstance(c.func, ast.Attribute) and c.func.attr == "execute" and len(c.args) == 1
+            and isinstance(c.args[0], ast.Constant) and isinstance(c.args[0].value, str) for c in calls):
+        return None
+    return [c.args[0].value for c in calls]
+
+
+def decorated_step(config: Config, prefix: str, origin: Migration, path: MigrationList, version: int,
+                   neighbours: tuple[int | None, int | None], plan: Plan) -> str | None:
+    """The neighbour's decorator, numbered for the missing step, on the path's function doing it
+    (named for the number, or doing what the registry's does); else the registry's function."""
+    near = neighbour(path, neighbours)
+    if near is None:
+        return f"no decorated step of a neighbouring number in {path.name} to number the new one like"
+    migration, _, number = near
+    relative, lines, tree = parsed(config, prefix, migration.location.file)
+    functions = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    model = next((n for n in functions if n.lineno <= migration.location.line <= n.end_lineno and n.decorator_list), None)
+    if model is None:
+        return f"{migration.method} has no decorator to number the new step like"
+    decorator = model.decorator_list[0]
+    text = re.sub(rf"\b{number}\b", str(version), segment(lines, decorator).strip())
+    decorator_line = " " * model.col_offset + ("" if text.startswith("@") else "@") + text + "\n"
+    _, origin_lines, origin_tree = parsed(config, prefix, origin.location.file)
+    step = next((n for n in ast.walk(origin_tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 and n.lineno <= origin.location.line <= n.end_lineno), None)
+    body = segment(origin_lines, step.body[0]) if step is not None else None
+    pattern = re.compile(config.styles.name_pattern)
+    doing = next((n for n in functions if n is not model and (
+        (m := pattern.search(n.name)) and m.groups and m.group(1).isdigit() and int(m.group(1)) == version
+        or (body is not None and segment(lines, n.body[0]).strip() == body.strip()))), None)
+    if doing is not None:
+        top = doing.decorator_list[0].lineno if doing.decorator_list else doing.lineno
+        plan.add(relative, Insertion(top - 2, 0, decorator_line))
+        return None
+    if step is None or loaded(step) - bound_names(step, tree):
+        return f"{origin.method} cannot be carried over into {relative}: write the step by hand"
+    copied = "".join(origin_lines[step.lineno - 1: step.end_lineno])
+    plan.add(relative, Insertion((model.end_lineno or model.lineno) - 1, 0, "\n\n" + decorator_line + copied))
+    return None
+
+
+def module_file(config: Config, prefix: str, origin: Migration, path: MigrationList, version: int,
+                neighbours: tuple[int | None, int | None], plan: Plan) -> str | None:
+    """The registry's module for the number, under the name the path reaches its neighbour by
+    (``db_28.py`` becomes ``db28.py`` beside ``db27.py``)."""
+    near = neighbour(path, neighbours)
+    if near is None:
+        return f"no module of a neighbouring number applied by {path.name} to name the new one like"
+    migration, _, number = near
+    folder, _, name = migration.location.file.removeprefix(prefix).rpartition("/")
+    renamed = re.sub(rf"(?<!\d){number}(?!\d)", str(version), name)
+    wanted = f"{folder}/{renamed}" if folder else renamed
+    source = origin.location.file.removeprefix(prefix)
+    if (config.root / wanted).exists():
+        return f"{wanted} exists but {path.name} does not apply it: fix it by hand"
+    text = (config.root / source).read_text(encoding="utf-8")
+    plan.created[wanted] = text
+    if source.rpartition("/")[0] == folder:
+        plan.removed.append(source)  # the same folder: renamed, so the step is not registered twice
+    return None
