@@ -11,10 +11,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bundler.errors import ConfigError
 from bundler.model import Code, Finding, Location, Severity, Suppression
-from bundler.frontends.python.sources import ParsedModule
+
+if TYPE_CHECKING:
+    from bundler.frontends.python.sources import ParsedModule
 
 COMMENT = re.compile(r"#\s*bundler:\s*ignore\[([^\]]*)\](.*)$")
 BASELINE_FORMAT = 1

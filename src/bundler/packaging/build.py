@@ -28,6 +28,7 @@ import libcst as cst
 
 from bundler.check import run_check
 from bundler.config import Config
+from bundler.files import sha256_of
 from bundler.errors import BuildFailed, BundleError, CheckFailed, ConfigError, error_line
 from bundler.model import CheckResult, Finding
 from bundler.packaging.payload import Payload, compile_members, import_payload, payload_of
@@ -74,14 +75,6 @@ def read_record(path: Path) -> BuildRecord | None:
         return BuildRecord(**json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # --- inputs --------------------------------------------------------------------------------

@@ -1,0 +1,15 @@
+"""Helpers on files that both the checker's cache and the packager need, with the standard library only."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+
+def sha256_of(path: Path) -> str:
+    """A file's SHA-256, read in blocks (a bundle may be tens of megabytes)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
