@@ -13,3 +13,8 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def files_in(folder: Path) -> list[str] | None:
+    """The names of a folder's files (not its subfolders), sorted; ``None`` where there is no folder."""
+    return sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +49,8 @@ def write_entry(folder: Path, key: str, entry: dict[str, Any]) -> None:
         ignore = folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# written by bundler check: its cache, never committed\n*\n", encoding="utf-8")
+        import tempfile  # only a miss writes
+
         descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{key}.", suffix=".tmp")
         try:
             with os.fdopen(descriptor, "wb") as stream:

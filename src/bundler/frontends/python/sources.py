@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol
 
 from bundler.errors import BundleError, SourceError
+from bundler.files import files_in
 
 if TYPE_CHECKING:
     import zipfile
@@ -86,11 +87,6 @@ def read_file(path: Path, display: str) -> bytes | None:
         return path.read_bytes()
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror}", where=display) from None
-
-
-def files_in(folder: Path) -> list[str] | None:
-    """The names of a folder's files (not its subfolders), sorted; ``None`` where there is no folder."""
-    return sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else None
 
 
 @dataclass
