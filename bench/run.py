@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import build_speed
 import check_speed
+import scale
 import worker_latency
 
 if __name__ == "__main__":
     check_speed.main()
+    scale.main()
     build_speed.main()
     worker_latency.main()
