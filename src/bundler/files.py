@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 
 def sha256_of(path: Path) -> str:
     """A file's SHA-256, read in blocks (a bundle may be tens of megabytes)."""
+    import hashlib  # here: the front end imports this module, and a cold check hashes nothing
+
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):

@@ -371,21 +371,21 @@ def smoke_run(config: Config, package: Packaging, bundle: Path, launcher: Launch
     """The bundle starts (``launcher``'s first start is ``--version``, which is also shiv's
     extraction), every module of the project's packages imports from it, and (with runtime
     paths configured) every path inside it builds the full schema, keeping every row: returns
-    the runtime findings and what was imported."""
-    try:
-        if config.runtime.runner:
-            findings = runtime_findings(config, launcher=launcher)
-        else:
-            findings = []
-            launcher.prepare(scratch)
-        started = launcher.started()
-    except BundleError as error:
-        raise BuildFailed(f"the bundle fails to start: {error}") from None
-    if started is not None and started.returncode != 0:
-        raise BuildFailed(f"the bundle fails to start: {error_line(started.stderr) or f'exit code {started.returncode}'}")
+    the runtime findings and what was imported. The imports run beside the paths' runs, once
+    the bundle is extracted: both only read the extraction."""
     payload = payload_of(bundle, package.project, config.bundle_packages)
-    assert launcher.extracted is not None  # prepared above
-    import_payload(payload, launcher.extracted, scratch, config.runtime.timeout)
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            launcher.prepare(scratch)
+            assert launcher.extracted is not None  # prepared
+            imported = pool.submit(import_payload, payload, launcher.extracted, scratch, config.runtime.timeout)
+            findings = runtime_findings(config, launcher=launcher) if config.runtime.runner else []
+            started = launcher.started()
+        except BundleError as error:
+            raise BuildFailed(f"the bundle fails to start: {error}") from None
+        if started is not None and started.returncode != 0:
+            raise BuildFailed(f"the bundle fails to start: {error_line(started.stderr) or f'exit code {started.returncode}'}")
+        imported.result()
     return findings, payload
 
 
