@@ -22,6 +22,10 @@ from bundler.model import CheckResult
 def check_with_cache(config: Config, bundles: Sequence[Path] = (), *,
                      note: Callable[[str], None] = lambda line: None) -> CheckResult:
     """The stored result when every input is as it was; else a full check, stored for next time."""
+    if not read_through_the_journal(config):
+        from bundler.check import run_check
+
+        return run_check(config, bundles)
     folder = cache_folder(config.root)
     key = cache_key(config, list(bundles))
     stored = cached_result(folder, key)
@@ -42,6 +46,16 @@ def check_with_cache(config: Config, bundles: Sequence[Path] = (), *,
     if dependencies.still_hold():  # nothing changed while the check read it
         write_entry(folder, key, {"dependencies": dependencies.as_json(), "result": encoded})
     return result
+
+
+# Entries another front end reads (TypeScript, JavaScript): until it tells the journal every file
+# it reads, a check of them is not cached; a missed dependency would be a silent wrong verdict.
+FOREIGN_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
+
+
+def read_through_the_journal(config: Config) -> bool:
+    specs = (config.runner, *config.stores, *config.fresh_stores, config.head, *config.records_nothing)
+    return not any(spec.target.lower().endswith(FOREIGN_SUFFIXES) for spec in specs if spec is not None)
 
 
 def cached_result(folder: Path, key: str) -> CheckResult | None:

@@ -207,6 +207,19 @@ def test_no_cache_neither_reads_nor_writes_it(project, capsys) -> None:
     assert entries_in(project) == []
 
 
+def test_entries_another_front_end_reads_are_not_cached(project) -> None:
+    """Only the Python front end tells the journal what it reads."""
+    from dataclasses import replace
+
+    from bundler.cache import read_through_the_journal
+    from bundler.config import load_config
+    from bundler.model import EntrySpec
+
+    config = load_config(str(project / "pyproject.toml"))
+    assert read_through_the_journal(config)
+    assert not read_through_the_journal(replace(config, stores=(EntrySpec("src/store.ts", "Store", "init"),)))
+
+
 def test_the_folder_is_bounded_and_keeps_the_entries_used_last(tmp_path, monkeypatch) -> None:
     for number in range(5):
         entries.write_entry(tmp_path, f"k{number}", {})
