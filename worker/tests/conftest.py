@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bundler.schema import rows_in_file
+from bundler.runtime.schema import rows_in_file
 from worker.service import open_store
 from worker.store.db import open_database
 from worker.store.runner import MigrationRunner

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bundler.schema import snapshot_file
+from bundler.runtime.schema import snapshot_file
 from worker.store.session_store import SessionStore
 
 from ..conftest import REGISTERED_VERSIONS, table_contents
