@@ -255,7 +255,7 @@ def run_check(project: Path, args: Iterable[str], scratch: Path) -> tuple[int, d
         folder = scratch / variable.lower()
         folder.mkdir(exist_ok=True)
         env[variable] = str(folder)
-    command = [*bundler_command(), "check", "--config", "pyproject.toml", "--root", ".", "--format", "json", *args]
+    command = [*bundler_command(), "check", "--no-cache", "--config", "pyproject.toml", "--root", ".", "--format", "json", *args]
     try:
         done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=CHECK_TIMEOUT)
     except subprocess.TimeoutExpired:

@@ -18,7 +18,7 @@ from bundler.model import (
     BuiltFrom, CheckResult, Code, EntrySpec, Finding, Head, Location, Migration, MigrationList, Severity,
 )
 from bundler.frontends.python.records import RecordingRules
-from bundler.frontends.python.sources import Archive, ModuleSet, ProjectFolder, comments_in, module_name_for
+from bundler.frontends.python.sources import Archive, ModuleSet, ProjectFolder, ReadJournal, comments_in, module_name_for
 from bundler.findings.suppress import Comment, apply_suppressions, read_baseline
 from bundler.findings.verify import apply_severity, head_findings, verify
 
@@ -32,17 +32,19 @@ def recording_rules(config: Config) -> RecordingRules:
 
 
 def run_check(config: Config, bundles: Sequence[Path] = (), trees: dict[str, cst.Module] | None = None,
-              *, runtime: bool = False, shown_as: Mapping[Path, str] | None = None) -> CheckResult:
+              *, runtime: bool = False, shown_as: Mapping[Path, str] | None = None,
+              journal: ReadJournal | None = None) -> CheckResult:
     """Verify every store path against the registry, in the source and inside each bundle (and,
     with ``runtime``, run every path and compare schemas); then set the accepted findings aside.
 
     ``trees`` carries parsed texts from an earlier check in the same process (the build checks
     the source, then the bundle built from it); ``shown_as`` names a bundle as the user knows it
-    (the build checks a temporary file that becomes build/<bundle>)."""
+    (the build checks a temporary file that becomes build/<bundle>); ``journal`` is told of every
+    source file read or looked for (the cache's dependencies)."""
     runner, stores = config.require_entries()
     if language_of_entries((runner, *stores, *config.fresh_stores)) == TYPESCRIPT:
         return run_typescript_check(config, runner, stores, bundles, runtime=runtime, shown_as=shown_as)
-    source = ModuleSet(ProjectFolder(config.root, prefix=config.display_prefix), trees)
+    source = ModuleSet(ProjectFolder(config.root, prefix=config.display_prefix, journal=journal), trees)
     registry, paths, head = extract_lists(source, config, runner, stores)
     findings = verify(registry, paths, config.severity, head, config.base)
     copies: list[ModuleSet] = []

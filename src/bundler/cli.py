@@ -13,7 +13,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bundler import __version__
-from bundler.check import run_check
 from bundler.config import (
     Config, load_config, projects_below_an_unconfigured_folder, with_repository, with_selection,
 )
@@ -27,7 +26,14 @@ if TYPE_CHECKING:
     from bundler.outputs.sarif import Provenance
 
 # The packager's modules are imported by the commands that use them: `bundler check` runs in
-# every build and pre-commit hook, and its start-up time is most of its cost.
+# every build and pre-commit hook, and its start-up time is most of its cost. The checker itself
+# (bundler.check, and with it libcst) too: a check answered from the cache parses nothing.
+
+
+def run_check(*args, **kwargs) -> CheckResult:  # type: ignore[no-untyped-def]
+    from bundler.check import run_check as check
+
+    return check(*args, **kwargs)
 
 CHECK_EXAMPLES = """\
   bundler check
@@ -106,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", action="append", metavar="CODE", help="do not check these codes (repeatable)")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even when findings fail the check (2 still means it could not verify)")
+    check.add_argument("--no-cache", action="store_true",
+                       help="check from scratch: neither answer from build/bundler-cache nor store in it")
     explain = command("explain", "what a finding code means: what triggers it, an example, the fix",
                       "  bundler explain missing-migration")
     explain.add_argument("code", help="a finding code (bundler check --list-codes lists them)")
@@ -179,8 +187,12 @@ def check_one(args: argparse.Namespace, pyproject: str | None) -> int:
         if args.write_baseline is not None:  # every finding becomes known: the old baseline does not matter
             result = write_baseline(run_check(replace(config, baseline=None), bundles, runtime=args.runtime),
                                     args.write_baseline, config)
-        else:
+        elif args.no_cache or args.runtime:  # --runtime runs the code: its outcome is not a function of files
             result = run_check(config, bundles, runtime=args.runtime)
+        else:
+            from bundler.cache import check_with_cache
+
+            result = check_with_cache(config, bundles, note=TERMINAL.detail)
     except RecursionError:
         error = BundlerError("the code under check nests too deeply to analyse")
         write_error_reports(error, args, config)

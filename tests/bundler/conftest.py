@@ -65,3 +65,12 @@ def codebase(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`bundler check` caches in the checked project's build folder: the fixtures of this
+    repository must stay as they are, so every test's cache is a folder of its own
+    (tests/bundler/cache uses the real place)."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setattr("bundler.cache.cache_folder", lambda root: folder)

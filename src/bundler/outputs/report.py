@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from bundler.errors import BundlerError
 from bundler.model import CheckResult, Finding, MigrationList, Severity
-from bundler.findings.suppress import fingerprint
 
 if TYPE_CHECKING:
     from bundler.outputs.sarif import Provenance
@@ -107,6 +106,8 @@ def listing_json(listing: MigrationList) -> dict[str, Any]:
 
 
 def finding_json(finding: Finding) -> dict[str, Any]:
+    from bundler.findings.suppress import fingerprint  # JSON and SARIF need it; text, the default, does not
+
     found = {"code": finding.code.value, "severity": finding.severity.value, "message": finding.message,
              "file": finding.location.file, "line": finding.location.line, "version": finding.version,
              "path": finding.path, "fingerprint": fingerprint(finding)}

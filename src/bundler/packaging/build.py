@@ -28,6 +28,7 @@ import libcst as cst
 
 from bundler.check import run_check
 from bundler.config import Config
+from bundler.files import sha256_of
 from bundler.errors import BuildFailed, BundleError, CheckFailed, ConfigError, error_line
 from bundler.model import CheckResult, Finding
 from bundler.packaging.payload import Payload, compile_members, import_payload, payload_of
@@ -74,14 +75,6 @@ def read_record(path: Path) -> BuildRecord | None:
         return BuildRecord(**json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # --- inputs --------------------------------------------------------------------------------
@@ -378,21 +371,21 @@ def smoke_run(config: Config, package: Packaging, bundle: Path, launcher: Launch
     """The bundle starts (``launcher``'s first start is ``--version``, which is also shiv's
     extraction), every module of the project's packages imports from it, and (with runtime
     paths configured) every path inside it builds the full schema, keeping every row: returns
-    the runtime findings and what was imported."""
-    try:
-        if config.runtime.runner:
-            findings = runtime_findings(config, launcher=launcher)
-        else:
-            findings = []
-            launcher.prepare(scratch)
-        started = launcher.started()
-    except BundleError as error:
-        raise BuildFailed(f"the bundle fails to start: {error}") from None
-    if started is not None and started.returncode != 0:
-        raise BuildFailed(f"the bundle fails to start: {error_line(started.stderr) or f'exit code {started.returncode}'}")
+    the runtime findings and what was imported. The imports run beside the paths' runs, once
+    the bundle is extracted: both only read the extraction."""
     payload = payload_of(bundle, package.project, config.bundle_packages)
-    assert launcher.extracted is not None  # prepared above
-    import_payload(payload, launcher.extracted, scratch, config.runtime.timeout)
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            launcher.prepare(scratch)
+            assert launcher.extracted is not None  # prepared
+            imported = pool.submit(import_payload, payload, launcher.extracted, scratch, config.runtime.timeout)
+            findings = runtime_findings(config, launcher=launcher) if config.runtime.runner else []
+            started = launcher.started()
+        except BundleError as error:
+            raise BuildFailed(f"the bundle fails to start: {error}") from None
+        if started is not None and started.returncode != 0:
+            raise BuildFailed(f"the bundle fails to start: {error_line(started.stderr) or f'exit code {started.returncode}'}")
+        imported.result()
     return findings, payload
 
 

@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol
 
-import libcst as cst
-
 from bundler.errors import BundleError, SourceError
 from bundler.findings.suppress import Comment, suppression_comment
 from bundler.model import Location
+from bundler.files import files_in
 
 if TYPE_CHECKING:
     import zipfile
+
+    import libcst as cst
 
 ARCHIVE_PACKAGES = "site-packages/"
 
@@ -37,27 +38,39 @@ class Origin(Protocol):
     def list_folder(self, relpath: str) -> list[str] | None: ...
 
 
+class ReadJournal(Protocol):
+    """Told of every file a check reads, every one it looks for and does not find (``None``: a
+    module lookup's miss, which a new file would turn into a hit) and every folder it lists:
+    what a cached verdict depends on (bundler/cache)."""
+
+    def read(self, path: Path, data: bytes | None) -> None: ...
+
+    def listed(self, path: Path, names: list[str] | None) -> None: ...
+
+
 @dataclass
 class ProjectFolder:
     root: Path
     label: str = "source"
     prefix: str = ""  # the project folder's path in the repository ("services/notes/"), for display
+    journal: ReadJournal | None = None
 
     def read(self, relpath: str) -> bytes | None:
         path = self.root / relpath
-        if not path.is_file():
-            return None
-        try:
-            return path.read_bytes()
-        except OSError as exc:
-            raise SourceError(f"cannot read: {exc.strerror}", where=self.display(relpath)) from None
+        data = read_file(path, self.display(relpath))
+        if self.journal is not None:
+            self.journal.read(path, data)
+        return data
 
     def display(self, relpath: str) -> str:
         return self.prefix + relpath
 
     def list_folder(self, relpath: str) -> list[str] | None:
         folder = self.root / relpath
-        return sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else None
+        names = files_in(folder)
+        if self.journal is not None:
+            self.journal.listed(folder, names)
+        return names
 
     def module_candidates(self, dotted: str) -> list[str]:
         parts = dotted.split(".")
@@ -66,6 +79,16 @@ class ProjectFolder:
             stem = "/".join(filter(None, [base, *parts]))
             names += [f"{stem}.py", f"{stem}/__init__.py"]
         return names
+
+
+def read_file(path: Path, display: str) -> bytes | None:
+    """A file's bytes, or ``None`` where there is no file (a folder of that name is none)."""
+    if not path.is_file():
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror}", where=display) from None
 
 
 @dataclass
@@ -249,6 +272,8 @@ class ModuleSet:
 
 
 def parse_text(text: str, display: str) -> cst.Module:
+    import libcst as cst  # here, not at the top: a check answered from the cache parses nothing
+
     screen_with_python_parser(text, display)
     try:
         return cst.parse_module(text)

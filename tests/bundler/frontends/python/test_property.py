@@ -504,25 +504,29 @@ def scenarios(draw) -> tuple[list[Mirror], tuple[int, ...], list[Mirror], bool, 
     return registry, inline, store, draw(st.booleans()) and draw(st.booleans()), head
 
 
+def write_codebase(folder: Path, scenario: tuple[list[Mirror], tuple[int, ...], list[Mirror], bool, int | None]) -> None:
+    """The scenario's modules (versions, dbshim, runner, store) and its pyproject.toml."""
+    registry, inline, store, delegate, head = scenario
+    all_versions = sorted({v for m in registry + store for v in m.versions} | set(inline))
+    (folder / "versions.py").write_text("".join(f"V_{v} = {v}\n" for v in all_versions)
+                                        + (f"HEAD = {head}\n" if head is not None else ""))
+    (folder / "dbshim.py").write_text(SHIM)
+    (folder / "runner.py").write_text(render_class("MigrationRunner", "run_all_migrations", "migration", registry,
+                                                   inline=inline))
+    (folder / "store.py").write_text(render_class("Store", "__init__", "mirror", store, delegate=delegate))
+    (folder / "pyproject.toml").write_text(
+        '[tool.bundler]\nrunner = "runner.py:MigrationRunner.run_all_migrations"\n'
+        'stores = ["store.py:Store.__init__"]\n' + ('head = "versions.py:HEAD"\n' if head is not None else "")
+    )
+
+
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_reported_missing_and_unknown_numbers_equal_what_running_the_code_records(scenario) -> None:
     registry, inline, store, delegate, head = scenario
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        all_versions = sorted({v for m in registry + store for v in m.versions} | set(inline))
-        (folder / "versions.py").write_text("".join(f"V_{v} = {v}\n" for v in all_versions))
-        (folder / "dbshim.py").write_text(SHIM)
-        (folder / "runner.py").write_text(render_class("MigrationRunner", "run_all_migrations", "migration", registry,
-                                                       inline=inline))
-        (folder / "store.py").write_text(render_class("Store", "__init__", "mirror", store, delegate=delegate))
-        (folder / "pyproject.toml").write_text(
-            '[tool.bundler]\nrunner = "runner.py:MigrationRunner.run_all_migrations"\n'
-            'stores = ["store.py:Store.__init__"]\n' + ('head = "versions.py:HEAD"\n' if head is not None else "")
-        )
-        if head is not None:
-            with (folder / "versions.py").open("a") as versions:
-                versions.write(f"HEAD = {head}\n")
+        write_codebase(folder, scenario)
         truth_registry, _ = recorded_by_running(folder, "runner", "MigrationRunner", entry_is_init=False)
         truth_store, called = recorded_by_running(folder, "store", "Store", entry_is_init=True)
         result = run_check(load_config(str(folder / "pyproject.toml")))
