@@ -37,6 +37,9 @@ OUTCOMES = {
     "records_tuples-gap": "no step",
     "decorators_named-repeats": "not missing", "delegation-bad": "not missing", "head_modules-behind": "not missing",
     "order_warning-strict": "not missing",
+    # shapes fix does not write yet (issue 19): it writes nothing, and the check still fails
+    "appended_list-bad": "known bug", "sql_list_enumerate-bad": "by hand", "sql_list_enumerate-shifted": "by hand",
+    "modules_runtime_sql-bumped": "no step",
 }
 
 
@@ -69,6 +72,8 @@ def findings(capsys, config: Path) -> list[str]:
 
 @pytest.mark.parametrize("name, outcome", sorted(OUTCOMES.items()))
 def test_fix_on_every_failing_fixture(name: str, outcome: str, tmp_path: Path, capsys) -> None:
+    if outcome == "known bug":  # a decorators-style path that is a function: fix edits the registry's file
+        pytest.xfail("fix edits registry.py instead of the path's list (open, issue 19)")
     config = fixture_copy(name, tmp_path)
     before = findings(capsys, config)
     files = {p: p.read_bytes() for p in config.parent.rglob("*") if p.is_file()}
@@ -87,6 +92,9 @@ def test_fix_on_every_failing_fixture(name: str, outcome: str, tmp_path: Path, c
     elif outcome == "no step":
         assert code == 1 and "no step of the registry records it" in err and "add the step, or lower the head" in err
         assert {p: p.read_bytes() for p in config.parent.rglob("*") if p.is_file()} == files  # nothing written
+    elif outcome == "by hand":
+        assert "missing-migration" in before and code == 1 and after == before
+        assert {p: p.read_bytes() for p in config.parent.rglob("*") if p.is_file()} == files
     else:
         assert "missing-migration" not in before and code == 1 and after == before
         assert {p: p.read_bytes() for p in config.parent.rglob("*") if p.is_file()} == files

@@ -373,7 +373,7 @@ def appended_lists(tree: cst.Module, constants: dict[str, cst.BaseExpression | N
                         items.append(cst.Element(small.value.args[0].value))
                     elif isinstance(small, cst.Assign) and is_append_of(small.value, name):
                         allowed.update(id(n) for n in walk(small))
-        if all(id(node) in allowed for node in changes_of(tree, name, registrars)):
+        if len(items) > len(literal.elements) and all(id(n) in allowed for n in changes_of(tree, name, registrars)):
             filled[name] = literal.with_changes(elements=items)
     return filled
 
