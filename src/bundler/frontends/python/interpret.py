@@ -624,11 +624,13 @@ class Frame(Evaluation):
             return self._else(orelse)
         for name in self.stops_at_a_gap(node):
             self.env[name] = contiguous(self.env[name])
-        return self.either(lambda: self.narrowing(node.test, True) or self.block(node.body),
-                           lambda: self.narrowing(node.test, False) or self._else(orelse))
+        return self.either(lambda: self.branch_where(node.test, True, lambda: self.block(node.body)),
+                           lambda: self.branch_where(node.test, False, lambda: self._else(orelse)))
 
-    def narrowing(self, test: cst.BaseExpression, holds: bool) -> None:
+    def branch_where(self, test: cst.BaseExpression, holds: bool, branch: Any) -> Flow:
+        """Run a branch with what ``test`` holding (or failing) fixes."""
         self.env.update(self.narrowed(test, holds))
+        return branch()
 
     def stops_at_a_gap(self, node: cst.If) -> list[str]:
         """``if meth is None: break`` on a step looked up by a built name with a default (calibre's
