@@ -1,7 +1,7 @@
 """From source to migration lists: which migrations an entry applies, and which numbers each records.
 
 Pure functions of parsed source (no imports, no execution): the entry is run by the abstract
-interpreter (interpret.py), and what it did is cut into migrations. A call below the entry that
+interpreter (the interpret package), and what it did is cut into migrations. A call below the entry that
 records numbers is a migration, named after the called method; a helper whose numbers come from
 its arguments (``self._record_version(28)``, a prepared statement's ``run(*params)``) records for
 its caller; a call that records nothing itself but runs several migrations (a grouping helper,
@@ -19,9 +19,10 @@ import libcst as cst
 
 from bundler.errors import BundlerError, SourceError, UnresolvableError
 from bundler.model import EntrySpec, Head, Location, Migration, MigrationList
-from bundler.frontends.python.interpret import (
-    CallTrace, Delegate, Event, Instance, Machine, Options, Record, is_classmethod, is_static, parameter_names_of,
-    parameters, self_parameter,
+from bundler.frontends.python.interpret.machine import Machine, Options
+from bundler.frontends.python.interpret.objects import CallTrace, Delegate, Event, Instance, Record
+from bundler.frontends.python.interpret.syntax import (
+    is_classmethod, is_static, parameter_names_of, parameters, self_parameter,
 )
 from bundler.frontends.python.records import RecordingRules
 from bundler.frontends.python.sources import ModuleSet, ParsedModule

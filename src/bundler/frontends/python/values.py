@@ -7,7 +7,7 @@ else is ``UNKNOWN``. A string with unknown parts keeps its known text around ``H
 so the checker can still tell whether it writes to the version table; a string computed from
 known texts by operations not modelled (``script.splitlines()``) is ``Derived`` from them.
 
-``Evaluation`` evaluates one expression tree; the interpreter (interpret.py) subclasses it to
+``Evaluation`` evaluates one expression tree; the interpreter (the interpret package) subclasses it to
 give names, attributes and calls their meaning inside a running function.
 """
 

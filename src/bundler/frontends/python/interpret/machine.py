@@ -1,0 +1,155 @@
+"""The machine that runs functions abstractly: what the configuration tells it, and each
+(function, receiver, arguments) outcome remembered so a helper called from many places runs once."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+import libcst as cst
+
+from bundler.errors import UnresolvableError
+from bundler.frontends.python.records import EXECUTE_METHODS, PREPARED_RUN_METHODS, RecordedVersion, RecordingRules
+from bundler.frontends.python.sources import ParsedModule
+from bundler.frontends.python.values import UNKNOWN, ClassRef, FunctionRef, ParamRef, Resolver, Value
+from bundler.frontends.python.interpret.frame import Frame
+from bundler.frontends.python.interpret.objects import Flow, Instance, OBJECTS, Outcome, Record
+from bundler.frontends.python.interpret.syntax import (
+    freeze, location_text, parameter_names_of, self_assignments, self_parameter,
+)
+
+MAX_CALL_DEPTH = 48
+
+
+RECURSION_LIMIT = 20_000  # each interpreted call is some twenty Python frames
+
+
+@dataclass
+class Options:
+    """What the configuration tells the interpreter."""
+
+    rules: RecordingRules
+    registry_class: ClassRef | None = None
+    registry_method: str | None = None
+    registry_entry: FunctionRef | None = None  # the registry's entry, as a function
+    records_nothing: frozenset[tuple[str, str]] = frozenset()  # (module path or dotted name, qualified name)
+    delegation: bool = False  # once the registry is known, calling its entry delegates to it
+    migration_names: frozenset[str] = frozenset()  # method names that apply migrations somewhere
+    # functions whose numbers the registry's style declares (``@migration(28)``, ``m028_...``
+    # registered by a decorator), by their definition: running one applies its numbers
+    declared: dict[int, tuple[int, ...]] = field(default_factory=dict)
+
+
+@dataclass
+class Machine:
+    """Runs functions abstractly and remembers each (function, receiver, arguments) outcome."""
+
+    resolver: Resolver
+    options: Options
+    _outcomes: dict[tuple, Outcome] = field(default_factory=dict)
+    _active: set[tuple] = field(default_factory=set)
+    _cycles: int = 0
+    _depth: int = 0
+    _recording_names: dict[str, bool] = field(default_factory=dict)
+    _assignments: dict[ClassRef, dict[str, list[cst.BaseExpression]]] = field(default_factory=dict)
+    templates: dict[str, None] = field(default_factory=dict)  # names built from numbers, as seen
+
+    def run(self, function: FunctionRef, receiver: Instance | ClassRef | None, env: dict[str, Value],
+            strict: bool = True) -> Outcome:
+        key = (function, receiver, freeze(env), strict, self.options.delegation)
+        try:
+            cached = self._outcomes.get(key)
+        except TypeError:  # an unhashable value slipped in: run without remembering
+            key, cached = None, None  # type: ignore[assignment]
+        if cached is not None:
+            return cached
+        if key in self._active:
+            self._cycles += 1  # recursion: the inner visit adds nothing, and is not remembered
+            return Outcome((), UNKNOWN)
+        if self._depth > MAX_CALL_DEPTH and strict:
+            raise UnresolvableError(f"calls nest deeper than {MAX_CALL_DEPTH} levels at {function.name}, which the"
+                                    " checker does not follow", where=location_text(function))
+        if self._depth > MAX_CALL_DEPTH:
+            return Outcome((), UNKNOWN)
+        limit = sys.getrecursionlimit()
+        if self._depth == 0 and limit < RECURSION_LIMIT:
+            sys.setrecursionlimit(RECURSION_LIMIT)  # for this run only
+        if key is not None:
+            self._active.add(key)
+        cycles_before = self._cycles
+        self._depth += 1
+        try:
+            frame = Frame(self, function, receiver, env, strict)
+            flow = frame.start()
+            outcome = Outcome(tuple(frame.events), frame.result(), frame.self_attributes(), frozenset(frame.called),
+                              raises=flow is Flow.RAISE)
+        finally:
+            self._depth -= 1
+            self._active.discard(key)
+            if self._depth == 0:
+                sys.setrecursionlimit(limit)
+        if key is not None and self._cycles == cycles_before:
+            self._outcomes[key] = outcome
+        return outcome
+
+    def attribute_assignments(self, cls: ClassRef) -> dict[str, list[cst.BaseExpression]]:
+        """Every ``self.attr = ...`` in the methods along the class's order, by attribute."""
+        if cls not in self._assignments:
+            found: dict[str, list[cst.BaseExpression]] = {}
+            for klass in self.resolver.mro(cls):
+                for statement in klass.node.body.body:
+                    if isinstance(statement, cst.FunctionDef):
+                        for attr, values in self_assignments(statement).items():
+                            found.setdefault(attr, []).extend(values)
+            self._assignments[cls] = found
+        return self._assignments[cls]
+
+    def records_somewhere(self, method: str) -> bool:
+        """Whether a method of this name, in a class of the modules read so far, may record: then
+        calling it on an object the checker cannot know may apply a migration. The DB-API's
+        names are read as the database's (a wrapper's ``execute`` forwards to it)."""
+        if method in EXECUTE_METHODS or method in PREPARED_RUN_METHODS or method.startswith("__"):
+            return False
+        if method not in self._recording_names:
+            modules = self.resolver.modules.loaded()
+            self._recording_names[method] = any(
+                self.may_record_method(ClassRef(module, class_def), statement)
+                for module in modules
+                for class_def in self.resolver.scope(module).classes.values()
+                for statement in class_def.body.body
+                if isinstance(statement, cst.FunctionDef) and statement.name.value == method) or any(
+                self.may_record_method(None, self.resolver.scope(module).functions[method], module)
+                for module in modules if method in self.resolver.scope(module).functions)
+        return self._recording_names[method]
+
+    def may_record_method(self, cls: ClassRef | None, node: cst.FunctionDef, module: ParsedModule | None = None) -> bool:
+        """Whether a method (or, without a class, a module function) records anything."""
+        function = FunctionRef(cls.module if cls else module, cls.node if cls else None, node)  # type: ignore[arg-type]
+        return bool(self.probe(function, Instance(cls) if cls is not None else None).events)
+
+    def probe(self, function: FunctionRef, receiver: Instance | ClassRef | None,
+              known: dict[str, Value] | None = None) -> Outcome:
+        """``function`` run with its data parameters unbound (``self`` is ``receiver``; ``known``
+        adds what else is known: attributes of ``self``, and the objects a call passed, which
+        say what it works on, not which numbers it records): what it records whatever data its
+        callers pass, and whether it records at all."""
+        env: dict[str, Value] = dict(known or {})
+        own = self_parameter(function) if receiver is not None else None
+        for name in parameter_names_of(function.node, stars=True):
+            if name == own:
+                env[name] = receiver
+            elif not isinstance(env.get(name), OBJECTS):
+                env[name] = ParamRef(name)
+        return self.run(function, receiver, env, strict=False)
+
+    def is_records_nothing(self, function: FunctionRef) -> bool:
+        """Vouched for by ``records-nothing``: its file (a glob: ``app/upgrades/db*.py``) and name."""
+        names = (function.module.relpath, function.module.dotted or "")
+        return any(qualified == function.name and any(fnmatchcase(name, target) for name in names)
+                   for target, qualified in self.options.records_nothing)
+
+    def declared_records(self, function: FunctionRef) -> tuple[Record, ...]:
+        """What running a step whose numbers the registry's style declares applies, before its body runs."""
+        return tuple(Record(RecordedVersion(number, function.node, "the registry's declaration"), function)
+                     for number in self.options.declared.get(id(function.node), ()))

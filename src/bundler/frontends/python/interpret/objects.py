@@ -1,0 +1,163 @@
+"""What the interpreter's values are beyond plain data: objects of project classes, bound
+methods, lambdas and closures, generators, steps looked up by a built name, and what a run leaves
+(records, call traces, outcomes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Union
+
+import libcst as cst
+
+from bundler.frontends.python.records import RecordedVersion
+from bundler.frontends.python.values import ClassRef, FunctionRef, ModuleRef, Value
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An object of a project class (``self``, ``MigrationRunner(conn)``), with the attributes
+    its constructor set (``Statement(conn, sql)`` keeps its ``sql``)."""
+
+    cls: ClassRef
+    attributes: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class BoundMethod:
+    function: FunctionRef
+    receiver: Instance | ClassRef  # what ``self`` (or ``cls``) is inside
+
+
+@dataclass(frozen=True)
+class SuperProxy:
+    """``super()``: attributes looked up after ``after`` in the receiver's class order."""
+
+    receiver: Instance | ClassRef
+    after: ClassRef
+
+
+@dataclass(frozen=True, eq=False)
+class LambdaRef:
+    """A lambda, with the names it sees where it was written."""
+
+    node: cst.Lambda
+    captured: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Lazy:
+    """A generator expression: its first iterable ran where it was written; the rest runs only
+    as it is consumed, and only by as much as it is consumed."""
+
+    node: cst.GeneratorExp
+    first: Any
+    frame: int  # the frame that made it (its names are that frame's)
+
+
+@dataclass(frozen=True)
+class Closure:
+    """A function defined inside another, with the names it sees from there."""
+
+    function: FunctionRef
+    captured: tuple[tuple[str, Any], ...]
+
+
+class _External:
+    """Something outside the project (the standard library, an installed package, a builtin the
+    interpreter does not model): calling it applies no migration of the project."""
+
+    def __repr__(self) -> str:
+        return "EXTERNAL"
+
+
+EXTERNAL = _External()
+
+
+class _SomeInts:
+    """``range(current + 1, head + 1)`` with a bound the checker cannot know: integers, how many unknown."""
+
+    def __repr__(self) -> str:
+        return "SOME_INTS"
+
+
+SOME_INTS = _SomeInts()
+
+
+@dataclass(frozen=True)
+class Missing:
+    """An import from one of the project's packages that the project does not have: what it
+    would call cannot be read."""
+
+    dotted: str
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """A name built from a number the checker cannot know (``getattr(self, f"upgrade_{n}")``,
+    ``import_module(f"app.upgrades.db{n}")``): every existing name the template fits, by its
+    number. The path applies N exactly when the name built for N exists."""
+
+    items: tuple[tuple[int, Any], ...]
+    may_be_absent: bool = False  # getattr(..., default): for a number with no step it is the default
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Some consecutive items of a known tuple, which ones unknown: a loop over it may run any."""
+
+    items: tuple
+    first: int = 0  # the position of items[0] in the whole tuple
+
+
+@dataclass(frozen=True)
+class Record:
+    version: RecordedVersion
+    function: FunctionRef  # where the recording statement is
+
+
+@dataclass(frozen=True)
+class CallTrace:
+    """A call of a project function and everything it did, in order."""
+
+    function: FunctionRef
+    receiver: Instance | ClassRef | None
+    node: cst.CSTNode
+    env: tuple[tuple[str, Any], ...]  # the callee's bound parameters
+    events: tuple["Event", ...]
+
+
+@dataclass(frozen=True)
+class Delegate:
+    """A call of the registry's entry on a registry object: applies everything it applies."""
+
+    node: cst.CSTNode
+    caller: FunctionRef
+
+
+Event = Union[Record, CallTrace, Delegate]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    events: tuple[Event, ...]
+    result: Value
+    attributes: tuple[tuple[str, Any], ...] = ()  # what the run left set on ``self``
+    called: frozenset[int] = frozenset()  # every project function it called, at any depth (by definition)
+    raises: bool = False  # every path through it ends in a raise: its caller stops there too
+
+
+class Raised(Exception):
+    """An expression that certainly raises (``self.absent()`` on a class that has no such
+    attribute): the statement stops there, as at run time."""
+
+
+class Flow(Enum):
+    NORMAL = "normal"
+    RETURN = "return"
+    RAISE = "raise"
+    BREAK = "break"
+    CONTINUE = "continue"
+
+
+OBJECTS = (Instance, ClassRef, ModuleRef, FunctionRef, BoundMethod, Closure, LambdaRef, SuperProxy)
