@@ -609,6 +609,17 @@ def string_value(source: str) -> str | bytes:
     return ast.literal_eval(source)
 
 
+@dataclass(frozen=True, eq=False)
+class ModuleLambda:
+    """A lambda bound at a module's or a class's top level (``data_dir = lambda: ...``): a
+    function of that module (a method of that class), whose body the interpreter runs when it
+    is called. Its names are the module's: a class body's names are not visible inside it."""
+
+    module: ParsedModule
+    node: cst.Lambda
+    class_def: cst.ClassDef | None = None
+
+
 class Evaluation:
     """Evaluates one expression in one module (and class, and bound names). Names, attributes
     and calls are hooks: here they mean constants; the interpreter makes them run code."""
@@ -628,6 +639,10 @@ class Evaluation:
         return getattr(self, handler)(node) if handler is not None else UNKNOWN
 
     # --- literals and containers ---------------------------------------------------------------
+
+    def _lambda(self, node: cst.Lambda) -> Value:
+        """A lambda in a module's or a class's body (a function's are the interpreter's)."""
+        return ModuleLambda(self.module, node, self.class_def) if not self.env else UNKNOWN
 
     def _integer(self, node: cst.Integer) -> Value:
         return int(node.value.replace("_", ""), 0)
@@ -838,7 +853,7 @@ _HANDLERS: dict[type, str] = {
     cst.Tuple: "_sequence", cst.List: "_sequence", cst.Set: "_sequence", cst.Dict: "_dict",
     cst.BinaryOperation: "_binary", cst.UnaryOperation: "_unary", cst.BooleanOperation: "_boolean",
     cst.Comparison: "_comparison", cst.IfExp: "_if_expression", cst.Subscript: "_subscript", cst.Name: "_name",
-    cst.Attribute: "_attribute", cst.Call: "_call",
+    cst.Attribute: "_attribute", cst.Call: "_call", cst.Lambda: "_lambda",
 }
 
 

@@ -6,7 +6,7 @@ migration (direct calls, loops, aliases, getattr, super, objects held in attribu
 that applies nothing); store methods may take a registry method's name with other numbers (a
 superset or a subset of the registry's), or be defined twice. SQL is spelled every way Python
 writes a string (f-strings with escapes and quoted names, raw, implicit concatenation, triple
-quotes); numbers pass through ``*args``, ``**kwargs``, keyword-only parameters, a prepared-statement
+quotes); numbers pass through ``*args``, ``**kwargs``, keyword-only parameters, lambdas bound in a module or a class, a prepared-statement
 layer written in the project and helpers both lists share; calls sit under conditions on
 ``len``/``isinstance``/``type``/``in`` of known values, in ``match`` statements, module-level
 grouping functions, after helpers that always raise, in generators consumed or not, and behind
@@ -43,7 +43,7 @@ SINGLE_FORMS = (
     "module_attribute", "helper_param", "deep_helper", "sql_constant", "named_params", "prepared", "executemany",
     "dict_argument", "reassigned_local", "format_sql", "commented_sql", "percent_sql", "mixin_constant",
     "star_helper", "kwargs_helper", "kwonly_helper", "shared_helper", "prepared_named", "fstring_number",
-    "enumerate_start", "slice_stamp", "assert_narrowed", "if_narrowed",
+    "enumerate_start", "slice_stamp", "assert_narrowed", "if_narrowed", "module_lambda", "class_lambda",
 )
 # Forms that record all of a method's numbers in one statement (or one prepared statement).
 MULTI_FORMS = ("executescript", "multi_row", "executemany_rows", "prepared_twice")
@@ -91,13 +91,17 @@ class Db:
 
 def record_version(conn, version):
     Db(conn).prepare(RECORD_SQL).run(version, "now")
+
+
+SHIM_SQL = RECORD_SQL
+record_lambda = lambda conn, version: conn.execute(SHIM_SQL, (version, "now"))  # noqa: E731
 '''
 
 HEADER = '''
 import contextlib
 
 import versions as version_numbers
-from dbshim import Db, record_version
+from dbshim import Db, record_lambda, record_version
 from versions import *  # noqa: F403
 
 RECORD_SQL = "INSERT OR REPLACE INTO schema_versions (version, applied_at) VALUES (?, ?)"
@@ -177,6 +181,11 @@ def one_record(version: int, form: str, method: str, spelling: str = "plain") ->
         return f"self._record_ko(version={version})", [], []
     if form == "shared_helper":
         return f"record_version(self.conn, {version})", [], []
+    if form == "module_lambda":  # a lambda bound at another module's top level, with that module's names
+        return f"record_lambda(self.conn, {version})", [], []
+    if form == "class_lambda":  # a method written as a lambda
+        return f"self._record_lambda_{version}({version})", [
+            f'_record_lambda_{version} = lambda self, version: self.conn.execute(RECORD_SQL, (version, "now"))'], []
     if form == "prepared_named":
         return f'Db(self.conn).prepare(NAMED_SQL).run({{"version": {version}, "applied_at": "now"}})', [], []
     if form == "module_constant":

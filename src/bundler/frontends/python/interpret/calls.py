@@ -15,6 +15,7 @@ from bundler.frontends.python.interpret.objects import (
     BoundMethod, CallTrace, Closure, Delegate, Dispatch, EXTERNAL, Instance, LambdaRef, Missing, Outcome, Raised,
     SuperProxy,
 )
+from bundler.frontends.python.interpret.resolution import module_function
 from bundler.frontends.python.interpret.syntax import freeze, is_static, parameters, self_parameter
 
 
@@ -50,6 +51,11 @@ class Calls:
             if isinstance(receiver, (Instance, ClassRef)) and self.is_absent(receiver, method):
                 self.arguments(node)
                 raise Raised(method)  # a method no class in the order defines: AttributeError
+            if isinstance(receiver, (Instance, ClassRef)) and self.is_class_level(receiver, method):
+                self.arguments(node)
+                self.cannot_follow(node, f"the class attribute {method} has a value the checker cannot read",
+                                   f"bind {method} once in the class body, to a function or a lambda")
+                return UNKNOWN
         if text_of(receiver) is not None or isinstance(receiver, Derived):
             positional, keywords = self.arguments(node)
             return text_method(receiver, method, [self.consume(p, node) for p in positional or []]
@@ -76,6 +82,7 @@ class Calls:
                 and method == options.registry_method)
 
     def call_value(self, callee: Value, node: cst.Call) -> Value:
+        callee = module_function(callee)
         if isinstance(callee, Dispatch):
             results = [self.call_value(item, node) for _, item in callee.items]
             return Dispatch(tuple((n, r) for (n, _), r in zip(callee.items, results, strict=True)))
@@ -122,15 +129,19 @@ class Calls:
     def call_lambda(self, callee: LambdaRef, node: cst.Call) -> Value:
         """A lambda's body runs here, with its parameters bound and the names it captured."""
         positional, keywords = self.arguments(node)
-        saved = self.env
+        if callee.receiver is not None:
+            positional = [callee.receiver, *(positional or [])]
+        saved = self.env, self.module, self.class_def
         self.env = dict(callee.captured)
+        if callee.module is not None:  # its names are its module's
+            self.module, self.class_def = callee.module, None
         for index, param in enumerate(parameters(callee.node)):  # type: ignore[arg-type]
             given = positional[index] if positional is not None and index < len(positional) else UNKNOWN
             self.env[param.name.value] = keywords.get(param.name.value, given)
         try:
             return self.evaluate(callee.node.body)
         finally:
-            self.env = saved
+            self.env, self.module, self.class_def = saved
 
     def invoke(self, function: FunctionRef, receiver: Instance | ClassRef | None, positional: list[Value] | None,
                keywords: dict[str, Value], node: cst.Call, *, captured: dict[str, Value] | None = None,

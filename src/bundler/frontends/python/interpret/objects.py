@@ -11,6 +11,7 @@ from typing import Any, Union
 import libcst as cst
 
 from bundler.frontends.python.records import RecordedVersion
+from bundler.frontends.python.sources import ParsedModule
 from bundler.frontends.python.values import ClassRef, FunctionRef, ModuleRef, Value
 
 
@@ -39,10 +40,13 @@ class SuperProxy:
 
 @dataclass(frozen=True, eq=False)
 class LambdaRef:
-    """A lambda, with the names it sees where it was written."""
+    """A lambda, with the names it sees where it was written (and the module it was written in,
+    when that is not the caller's)."""
 
     node: cst.Lambda
     captured: tuple[tuple[str, Any], ...]
+    module: ParsedModule | None = None
+    receiver: Any = None  # a class attribute's lambda read on an object: called with it first
 
 
 @dataclass(frozen=True, eq=False)

@@ -10,6 +10,7 @@ from bundler.errors import UnresolvableError
 from bundler.frontends.python.records import RecordedVersion
 from bundler.frontends.python.values import FunctionRef, Value, is_number
 from bundler.frontends.python.interpret.objects import BoundMethod, Closure, LambdaRef, Lazy, Raised, Record
+from bundler.frontends.python.interpret.resolution import module_function
 
 
 class Recording:
@@ -35,7 +36,7 @@ class Recording:
         applies migrations, the checker cannot tell whether it runs."""
         if not self.strict:
             return
-        for value in values:
+        for value in map(module_function, values):
             if isinstance(value, Lazy):
                 self.foreign_generator(value, node)
             if isinstance(value, LambdaRef) and self.lambda_may_record(value):

@@ -6,9 +6,11 @@ from __future__ import annotations
 import libcst as cst
 
 from bundler.frontends.python.values import (
-    UNKNOWN, ClassRef, Evaluation, FunctionRef, ModuleRef, Value, dotted_name, is_known,
+    UNKNOWN, ClassRef, Evaluation, FunctionRef, ModuleLambda, ModuleRef, Value, dotted_name, is_known,
 )
-from bundler.frontends.python.interpret.objects import BoundMethod, Dispatch, EXTERNAL, Instance, Missing, SuperProxy
+from bundler.frontends.python.interpret.objects import (
+    BoundMethod, Dispatch, EXTERNAL, Instance, LambdaRef, Missing, SuperProxy,
+)
 from bundler.frontends.python.interpret.syntax import (
     is_classmethod, is_property, is_static, mentions_setattr, self_assignments,
 )
@@ -20,7 +22,7 @@ class Resolution:
     def _name(self, node: cst.Name) -> Value:
         """As the evaluator reads it; a name it cannot read is either outside the project or an
         import the project lacks."""
-        found = super()._name(node)
+        found = module_function(super()._name(node))
         if found is UNKNOWN and node.value not in self.env:
             missing = self._missing_import(node.value)
             if missing is not None:
@@ -73,7 +75,7 @@ class Resolution:
         if isinstance(owner, Dispatch):
             return Dispatch(tuple((n, self.member(item, attr)) for n, item in owner.items))
         if isinstance(owner, ModuleRef):
-            value = self.resolver.module_name(attr, owner.module)
+            value = module_function(self.resolver.module_name(attr, owner.module))
             if value is UNKNOWN and owner.module.dotted:  # a submodule, imported already or not
                 submodule = self.resolver.modules.by_name(f"{owner.module.dotted}.{attr}")
                 return ModuleRef(submodule) if submodule is not None else UNKNOWN
@@ -101,6 +103,8 @@ class Resolution:
         return self.bind_member(value, instance)
 
     def bind_member(self, value: Value, receiver: Instance | ClassRef) -> Value:
+        if isinstance(value, ModuleLambda) and value.class_def is not None and isinstance(receiver, Instance):
+            return LambdaRef(value.node, (), value.module, receiver)  # a method written as a lambda
         if isinstance(value, FunctionRef) and isinstance(receiver, Instance) and is_property(value.node):
             return self.invoke(value, receiver, [], {}, value.node)  # reading a property runs it
         if isinstance(value, FunctionRef) and value.class_def is not None and not is_static(value.node):
@@ -139,6 +143,12 @@ class Resolution:
                     return False
         return True
 
+    def is_class_level(self, owner: Instance | ClassRef, name: str) -> bool:
+        """Whether a class in the order binds the name in its body (``step = make_step()``,
+        ``run = lambda self: ...`` assigned twice), as opposed to an attribute set on objects."""
+        cls = owner.cls if isinstance(owner, Instance) else owner
+        return any(name in self.resolver.class_constants(klass.node) for klass in self.resolver.mro(cls))
+
     def closed_hierarchy(self, cls: ClassRef) -> bool:
         """Whether every class in the order is the project's (no base the checker cannot read)."""
         return all(len(self.resolver.bases(klass)) == len([b for b in klass.node.bases if dotted_name(b.value) != "object"])
@@ -150,3 +160,8 @@ class Resolution:
         if not args and self.receiver is not None and self.function.class_def is not None:
             return SuperProxy(self.receiver, ClassRef(self.function.module, self.function.class_def))
         return UNKNOWN
+
+
+def module_function(value: Value) -> Value:
+    """A lambda bound at a module's top level, as a lambda that runs in its own module."""
+    return LambdaRef(value.node, (), value.module) if isinstance(value, ModuleLambda) else value
