@@ -221,12 +221,33 @@ class Extractor:
             value = self.resolver.module_name(spec.class_name, module)
             expression = scope.constants.get(spec.class_name)
             line_module = module
+        if isinstance(value, FunctionRef):  # get_current_revision(): what calling it returns
+            line_module, expression, value = value.module, value.node, self.returned_by(value)
+        line = line_module.line_of(expression) if expression is not None else None
         if not is_number(value):
             raise UnresolvableError(f"the head {spec.class_name}{'.' + spec.method if spec.method else ''} is not a"
-                                    " number the checker can read (write it as a literal or a constant)",
-                                    where=module.display)
-        line = line_module.line_of(expression) if expression is not None else 1
-        return Head(value, str(spec), Location(line_module.display, line))  # type: ignore[arg-type]
+                                    " number the checker can read (write it as a literal or a constant, or a function"
+                                    " without arguments that returns one)",
+                                    where=f"{line_module.display}:{line}" if line else module.display)
+        return Head(value, str(spec), Location(line_module.display, line or 1))  # type: ignore[arg-type]
+
+    def returned_by(self, function: FunctionRef) -> Value:
+        """What calling a function without arguments returns (a static method, a class method, or
+        a method of an object its class builds); UNKNOWN when it needs arguments."""
+        names = parameter_names_of(function.node, stars=True)
+        own = self_parameter(function) or (names[0] if function.class_def is not None and is_classmethod(function.node)
+                                           else None)
+        required = [p.name.value for p in parameters(function.node) if p.default is None and p.name.value != own]
+        if required:
+            return UNKNOWN
+        receiver = None
+        if own is not None:
+            cls = ClassRef(function.module, function.class_def)  # type: ignore[arg-type]
+            receiver = cls if is_classmethod(function.node) else self.constructed(cls, function)
+        try:
+            return self.machine.probe(function, receiver).result
+        except (BundlerError, RecursionError):
+            return UNKNOWN
 
     # --- cutting what ran into migrations -------------------------------------------------------
 

@@ -9,7 +9,7 @@ writes a string (f-strings with escapes and quoted names, raw, implicit concaten
 quotes); numbers pass through ``*args``, ``**kwargs``, keyword-only parameters, lambdas bound in a module or a class, a prepared-statement
 layer written in the project and helpers both lists share; calls sit under conditions on
 ``len``/``isinstance``/``type``/``in`` of known values, in ``match`` statements, module-level
-grouping functions, after helpers that always raise, in generators consumed or not, and behind
+grouping functions, under nested functions' decorators, through a name bound on either branch, after helpers that always raise, in generators consumed or not, and behind
 short-circuits. The truth is obtained by running the generated registry and store against
 SQLite and reading ``schema_versions`` (and, for ``duplicate-version`` and ``version-conflict``,
 which methods ran). ``BUNDLER_PROPERTY_EXAMPLES`` sets the number of examples
@@ -60,7 +60,7 @@ APPLY_FORMS = (
     "while_false", "after_return", "helper_list", "dispatch", "isinstance_true", "isinstance_false", "type_false",
     "len_true", "in_false", "match_known", "match_miss", "match_unknown", "match_constant", "module_group",
     "abort_skips", "abort_caught", "lazy_unconsumed", "lazy_consumed", "lazy_break", "all_lazy", "any_lazy",
-    "short_and", "short_or",
+    "short_and", "short_or", "chosen", "decorated_local", "decorated_factory",
 )
 INSERT = "INSERT OR REPLACE INTO schema_versions (version, applied_at) VALUES"
 
@@ -107,6 +107,14 @@ from versions import *  # noqa: F403
 RECORD_SQL = "INSERT OR REPLACE INTO schema_versions (version, applied_at) VALUES (?, ?)"
 NAMED_SQL = "INSERT OR REPLACE INTO schema_versions (version, applied_at) VALUES (:version, :applied_at)"
 TABLE = "schema_versions"
+
+
+def with_cursor(conn):
+    def decorate(fn):
+        def wrapper(*args):
+            return fn(conn, *args)
+        return wrapper
+    return decorate
 '''
 
 
@@ -303,6 +311,7 @@ APPLY_TEMPLATES = {
     "lazy_break": "for _ in (step() for step in (self._noop, self.{m})):\n    break",
     "all_lazy": "all(step() for step in (self._noop, self.{m}))",
     "any_lazy": "any(step() for step in (self._noop, self.{m}))",
+    "chosen": "if self.conn is not None:\n    step = self.{m}\nelse:\n    step = self._noop\nstep()",
     "short_and": "self._noop() and self.{m}()",
     "short_or": "self._noop() or self.{m}()",
 }
@@ -338,6 +347,11 @@ def apply_lines(mirror: Mirror, method: str, index: int, prefix: str, parts: Ren
                               f'    step = getattr(self, f"{prefix}_step_{{number}}", None)\n'
                               "    if step is not None:\n        step()")
         parts.methods.append(f"def {prefix}_step_{index}(self):\n    self.{method}()")
+    elif form == "decorated_local":  # a nested function under a decorator written beside it
+        parts.body.append(f"def wrap_{index}(fn):\n    def inner():\n        return fn()\n    return inner\n\n"
+                          f"@wrap_{index}\ndef run_{index}():\n    self.{method}()\n\nrun_{index}()")
+    elif form == "decorated_factory":  # under a decorator factory of the module, which passes an argument
+        parts.body.append(f"@with_cursor(self.conn)\ndef run_{index}(conn):\n    self.{method}()\n\nrun_{index}()")
     elif form == "helper_list":
         parts.methods.append(f"def _steps_{index}(self):\n    steps = []\n    steps.append(1)\n"
                              f"    return [self.{method}]")

@@ -12,8 +12,8 @@ from bundler.frontends.python.values import (
     text_method,
 )
 from bundler.frontends.python.interpret.objects import (
-    BoundMethod, CallTrace, Closure, Delegate, Dispatch, EXTERNAL, Instance, LambdaRef, Missing, Outcome, Raised,
-    SuperProxy,
+    BoundMethod, CallTrace, Closure, Delegate, Dispatch, EXTERNAL, Instance, LambdaRef, Missing, OneOf, Outcome,
+    Raised, SuperProxy,
 )
 from bundler.frontends.python.interpret.resolution import module_function
 from bundler.frontends.python.interpret.syntax import freeze, is_static, parameters, self_parameter
@@ -84,8 +84,12 @@ class Calls:
     def call_value(self, callee: Value, node: cst.Call) -> Value:
         callee = module_function(callee)
         if isinstance(callee, Dispatch):
-            results = [self.call_value(item, node) for _, item in callee.items]
+            results = self.call_each([item for _, item in callee.items], node)
             return Dispatch(tuple((n, r) for (n, _), r in zip(callee.items, results, strict=True)))
+        if isinstance(callee, OneOf):
+            results = self.call_each(list(callee.choices), node)
+            first = results[0]
+            return first if all(type(r) is type(first) and r == first for r in results) else UNKNOWN
         if isinstance(callee, Builtin):
             return self.builtin(callee.name, node)
         if isinstance(callee, BoundMethod):
@@ -125,6 +129,21 @@ class Calls:
         self.cannot_follow(node, "what it calls cannot be known statically",
                            "call the migration by name (self.m()), or through a name bound to it")
         return UNKNOWN
+
+    def call_each(self, callees: list[Value], node: cst.Call) -> list[Value]:
+        """Each of several callees that may be the one called: one that raises does not keep the
+        others from running; the call raises only when every one does."""
+        results: list[Value] = []
+        raised = 0
+        for callee in callees:
+            try:
+                results.append(self.call_value(callee, node))
+            except Raised:
+                results.append(UNKNOWN)
+                raised += 1
+        if callees and raised == len(callees):
+            raise Raised("every choice raises")
+        return results
 
     def call_lambda(self, callee: LambdaRef, node: cst.Call) -> Value:
         """A lambda's body runs here, with its parameters bound and the names it captured."""

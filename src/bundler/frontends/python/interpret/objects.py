@@ -107,6 +107,27 @@ class Dispatch:
 
 
 @dataclass(frozen=True)
+class OneOf:
+    """A name bound to different project functions on paths that may each have run (``if
+    current == 1: from .m1 import step`` ... ``elif current == 2: ...``): calling it may call any."""
+
+    choices: tuple
+
+
+CALLABLE = (FunctionRef, BoundMethod, Closure, OneOf)
+
+
+def one_of(first: Any, second: Any) -> OneOf:
+    """Either of two callables (each possibly a choice already), each once."""
+    choices: list[Any] = []
+    for value in (*(first.choices if isinstance(first, OneOf) else (first,)),
+                  *(second.choices if isinstance(second, OneOf) else (second,))):
+        if not any(type(value) is type(known) and value == known for known in choices):
+            choices.append(value)
+    return OneOf(tuple(choices))
+
+
+@dataclass(frozen=True)
 class Slice:
     """Some consecutive items of a known tuple, which ones unknown: a loop over it may run any."""
 

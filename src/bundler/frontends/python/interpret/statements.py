@@ -16,7 +16,7 @@ from bundler.frontends.python.values import (
 )
 from bundler.frontends.python.interpret.dispatch import contiguous
 from bundler.frontends.python.interpret.objects import (
-    BoundMethod, Closure, Dispatch, EXTERNAL, Flow, Instance, Lazy, Raised, SOME_INTS, Slice,
+    CALLABLE, BoundMethod, Closure, Dispatch, EXTERNAL, Flow, Instance, Lazy, Raised, SOME_INTS, Slice, one_of,
 )
 from bundler.frontends.python.interpret.syntax import body_statements, freeze, target_names
 
@@ -39,7 +39,7 @@ def all_of(answers: list[bool | None]) -> bool | None:
 
 def merge(first: dict[str, Value], second: dict[str, Value]) -> dict[str, Value]:
     """Names after either of two paths ran: kept where both agree, a text derived from both
-    where both are texts, else unknown."""
+    where both are texts, a choice where both are project functions, else unknown."""
     merged = {}
     for name in first.keys() | second.keys():
         a, b = first.get(name, UNKNOWN), second.get(name, UNKNOWN)
@@ -47,6 +47,8 @@ def merge(first: dict[str, Value], second: dict[str, Value]) -> dict[str, Value]
             merged[name] = a
         elif isinstance(a, (str, Derived)) and isinstance(b, (str, Derived)):
             merged[name] = derive(a, b)
+        elif isinstance(a, CALLABLE) and isinstance(b, CALLABLE):
+            merged[name] = one_of(a, b)
         else:
             merged[name] = UNKNOWN
     return merged
@@ -426,11 +428,23 @@ class Statements:
         return all_of([self.pattern_matches(e.value, item, bindings) for e, item in pairs])  # type: ignore[union-attr]
 
     def _function_def(self, node: cst.FunctionDef) -> Flow:
-        if node.decorators:
-            self.env[node.name.value] = UNKNOWN
-        else:
-            self.env[node.name.value] = Closure(FunctionRef(self.module, None, node), freeze(self.env))
+        """A nested function, with its decorators applied innermost first, as Python applies them."""
+        value: Value = Closure(FunctionRef(self.module, None, node), freeze(self.env))
+        for decorator in reversed(node.decorators):
+            value = self.decorated(self.evaluate(decorator.decorator), value, decorator.decorator)
+        self.env[node.name.value] = value
         return Flow.NORMAL
+
+    def decorated(self, decorator: Value, function: Value, node: cst.BaseExpression) -> Value:
+        """What a decorator written in the project returns for ``function``; unknown for others."""
+        if isinstance(decorator, FunctionRef) and decorator.class_def is None:
+            return self.invoke(decorator, None, [function], {}, node)  # type: ignore[arg-type]
+        if isinstance(decorator, Closure):
+            return self.invoke(decorator.function, None, [function], {}, node,  # type: ignore[arg-type]
+                               captured=dict(decorator.captured))
+        if isinstance(decorator, BoundMethod):
+            return self.invoke(decorator.function, decorator.receiver, [function], {}, node)  # type: ignore[arg-type]
+        return UNKNOWN
 
     def _class_def(self, node: cst.ClassDef) -> Flow:
         self.env[node.name.value] = UNKNOWN
