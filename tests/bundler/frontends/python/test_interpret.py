@@ -421,6 +421,17 @@ def test_conditions_on_len_isinstance_type_and_in_of_known_values_decide(conditi
     assert recorded(store(f"if {condition}:\n    self.m28()")) == ([28] if applies else [])
 
 
+@pytest.mark.parametrize(("condition", "first"), [
+    ('isinstance(["a", "b"], (list, tuple))', True), ('isinstance(("a",), (tuple, str, list))', True),
+    ('isinstance(["a"], list)', None), ('isinstance(["a"], (str, dict))', False),
+])
+def test_isinstance_of_a_sequence_literal_decides_when_it_names_both_list_and_tuple(condition: str,
+                                                                                    first: bool | None) -> None:
+    """A list is held as a tuple: ``(list, tuple)`` decides it (isso's ``execute`` wrapper); ``list`` alone may not."""
+    expected = {True: [27], False: [28], None: [27, 28]}[first]
+    assert recorded(store(f"if {condition}:\n    self.m27()\nelse:\n    self.m28()")) == expected
+
+
 def test_an_entry_method_runs_on_the_object_its_constructor_builds() -> None:
     """``init`` runs SQL its class's argument-less constructor set (gajim's storage classes)."""
     source = f'''

@@ -126,9 +126,12 @@ class BuiltinCalls:
     def isinstance(self, value: Value, classinfo: Value) -> Value:
         """``isinstance`` of a value whose type is known, against builtin types and project
         classes (a tuple of them too); UNKNOWN when either cannot be known."""
-        answers = [self.is_instance_of(value, c) for c in (classinfo if isinstance(classinfo, tuple) else (classinfo,))]
+        kinds = classinfo if isinstance(classinfo, tuple) else (classinfo,)
+        answers = [self.is_instance_of(value, c) for c in kinds]
         if True in answers:
             return True
+        if isinstance(value, tuple) and {Builtin("list"), Builtin("tuple")} <= set(kinds):
+            return True  # a sequence literal, whether written as a list or a tuple
         return False if answers and all(a is False for a in answers) else UNKNOWN
 
     def is_instance_of(self, value: Value, cls: Value) -> bool | None:
