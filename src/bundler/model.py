@@ -99,6 +99,9 @@ class MigrationList:
     missing_advice: str | None = None  # how to fix a missing {version}, when the style knows better than "add a mirror"
     # methods of the path's class that record numbers the path lacks but that it never calls
     uncalled: tuple[Migration, ...] = ()
+    # numbers the registry keeps with no step (a retired migration's empty entry in a listing):
+    # no path need apply them, and a head above them has them accounted for
+    retired: tuple[int, ...] = ()
 
     def applied(self) -> list[int]:
         """Every recorded number, in the order first applied."""

@@ -52,13 +52,13 @@ def apply_severity(findings: list[Finding], severity: Mapping[Code, Severity]) -
 
 
 def head_findings(registry: MigrationList, head: Head, base: int | None) -> list[Finding]:
-    """Below a declared head every number from the base up has a step; none lies beyond it."""
+    """Below a declared head every number from the base up has a step (or is retired); none lies beyond it."""
     registered = registry.applied()
     where = f" ({registry.origin})" if registry.origin != "source" else ""
     start = base if base is not None else min(registered, default=head.value)
     found = []
     for version in range(start, head.value + 1):
-        if version not in registered:
+        if version not in registered and version not in registry.retired:
             found.append(Finding(
                 Code.MISSING_MIGRATION, Severity.ERROR,
                 f"the declared head {head.name} is {head.value}, but no step of {registry.name}{where} records"

@@ -103,6 +103,8 @@ class Dispatching:
         if isinstance(name, str):
             found = self.resolver.modules.by_name(name if fromlist or "__import__" not in self.source(node.func)
                                                  else name.split(".")[0])
+            if found is None and self.resolver.modules.by_name(name.split(".")[0]) is not None:
+                raise Raised(name)  # a module the project's package does not have: ModuleNotFoundError
             return ModuleRef(found) if found is not None else EXTERNAL
         text = text_of(name)
         if text is not None and text.count(NUMBER_HOLE) == 1 and "." in text and not has_hole(text.rsplit(".", 1)[0]):

@@ -237,7 +237,13 @@ class Statements:
         return Flow.NORMAL
 
     def _for(self, node: cst.For) -> Flow:
-        iterable = self.evaluate(node.iter)
+        return self.loop(node, self.evaluate(node.iter))
+
+    def loop(self, node: cst.For, iterable: Value) -> Flow:
+        if isinstance(iterable, Dispatch):  # MIGRATIONS[i] with i unknown: a loop over any one of its items
+            if not iterable.items:
+                return Flow.RAISE  # no item to take: IndexError, KeyError
+            return self.either(*[lambda item=item: self.loop(node, item) for _, item in iterable.items])
         if isinstance(iterable, Lazy):
             return self.lazy_loop(node, iterable)
         if isinstance(iterable, Slice):

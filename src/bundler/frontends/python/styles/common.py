@@ -1,4 +1,5 @@
-"""What every registry style shares: how a listing is made, and how a name carries a number."""
+"""What every registry style shares: how a listing is made, how a name carries a number, and
+how a module's step function declares its number."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ import libcst as cst
 
 from bundler.config import StyleOptions
 from bundler.model import Location, Migration, MigrationList
+from bundler.frontends.python.interpret.machine import Options
+from bundler.frontends.python.values import Resolver
 from bundler.frontends.python.sources import ParsedModule
 from bundler.frontends.python.walk import children
 
 
-def listing(module: ParsedModule, name: str, line: int, migrations: list[Migration], origin: str) -> MigrationList:
-    return MigrationList(name=name, location=Location(module.display, line), migrations=tuple(migrations), origin=origin)
+def listing(module: ParsedModule, name: str, line: int, migrations: list[Migration], origin: str,
+            retired: tuple[int, ...] = ()) -> MigrationList:
+    return MigrationList(name=name, location=Location(module.display, line), migrations=tuple(migrations), origin=origin,
+                         retired=retired)
 
 
 def number_in_name(name: str, options: StyleOptions) -> int | None:
@@ -27,3 +32,15 @@ def walk_calls(node: cst.CSTNode) -> Iterator[cst.Call]:
         yield node
     for child in children(node):
         yield from walk_calls(child)
+
+
+def declare_common_step(resolver: Resolver, options: Options, modules: list[tuple[int, ParsedModule]]) -> None:
+    """Running the one function every step module defines applies that module's number."""
+    functions = [(number, resolver.scope(module).functions) for number, module in modules]
+    common = set.intersection(*(set(found) for _, found in functions)) if functions else set()
+    if len(common) != 1:
+        return
+    step = common.pop()
+    for number, found in functions:
+        declared = options.declared.get(id(found[step]), ())
+        options.declared[id(found[step])] = declared + ((number,) if number not in declared else ())

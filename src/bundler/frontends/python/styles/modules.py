@@ -14,7 +14,7 @@ from bundler.errors import SourceError, UnresolvableError
 from bundler.frontends.python.extract import Extractor, location_of
 from bundler.model import EntrySpec, Location, Migration, MigrationList
 from bundler.frontends.python.sources import ParsedModule
-from bundler.frontends.python.styles.common import walk_calls
+from bundler.frontends.python.styles.common import declare_common_step, walk_calls
 from bundler.frontends.python.values import HOLE, NUMBER_HOLE, UNKNOWN, Template, collect_assignment, dotted_name
 from bundler.frontends.python.walk import children
 
@@ -47,18 +47,9 @@ def declare_steps(extractor: Extractor, folder: str, migrations: list[Migration]
     """The one function every version module defines (``do_upgrade``) is its step: running it
     applies the module's number, whatever SQL it runs. With no such single function, a path
     applies a module only as the style reads it (the import by a constructed name)."""
-    functions = {}
-    for migration in migrations:
-        module = extractor.modules.by_path(f"{folder}/{migration.method}")
-        if module is None:
-            return
-        functions[migration.versions[0]] = extractor.resolver.scope(module).functions
-    common = set.intersection(*(set(found) for found in functions.values())) if functions else set()
-    if len(common) != 1:
-        return
-    step = common.pop()
-    for number, found in functions.items():
-        extractor.options.declared[id(found[step])] = (number,)
+    modules = [(m.versions[0], extractor.modules.by_path(f"{folder}/{m.method}")) for m in migrations]
+    if all(module is not None for _, module in modules):
+        declare_common_step(extractor.resolver, extractor.options, modules)  # type: ignore[arg-type]
 
 
 def imported_modules(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> MigrationList:

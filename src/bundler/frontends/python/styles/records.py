@@ -12,7 +12,7 @@ from bundler.errors import SourceError, UnresolvableError
 from bundler.frontends.python.extract import Extractor
 from bundler.model import EntrySpec, Location, Migration, MigrationList
 from bundler.frontends.python.sources import ParsedModule
-from bundler.frontends.python.styles.common import listing, number_in_name
+from bundler.frontends.python.styles.common import declare_common_step, listing, number_in_name
 from bundler.frontends.python.values import UNKNOWN, Value, dotted_name
 
 
@@ -29,10 +29,39 @@ def records(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> Mig
     expression = scope.constants.get(spec.class_name)
     if expression is None:
         raise SourceError(f"no single module-level assignment to {spec.class_name}", where=module.display)
+    entries = list(record_entries(extractor, module, spec.class_name, expression, options))
+    retired = tuple(number for number, _, node in entries if steps_of(node) == ())
     migrations = [Migration(name, Location(module.display, module.line_of(node)), (number,))
-                  for number, name, node in record_entries(extractor, module, spec.class_name, expression, options)]
+                  for number, name, node in entries if number not in retired]
+    declare_named_modules(extractor, module, entries)
     line = module.line_of(expression)
-    return listing(module, spec.class_name, line, migrations, extractor.modules.origin.label)
+    return listing(module, spec.class_name, line, migrations, extractor.modules.origin.label, retired)
+
+
+def steps_of(entry: cst.CSTNode) -> tuple[cst.BaseElement, ...] | None:
+    """An entry's list of steps (``[]`` for a retired number, ``["rename_x"]``), if it is one."""
+    value = entry.value if isinstance(entry, (cst.Element, cst.DictElement)) else None
+    return tuple(value.elements) if isinstance(value, (cst.List, cst.Tuple)) else None
+
+
+def declare_named_modules(extractor: Extractor, module: ParsedModule, entries: list[tuple[int, str, cst.CSTNode]]) -> None:
+    """Entries that name modules of the listing's package (``["migrate_banners"]``): running
+    the one function those modules all define applies the number of the entry naming it. A
+    name with no module is no step (importing it raises)."""
+    if not module.dotted:
+        return
+    package = module.dotted if module.relpath.endswith("__init__.py") else module.dotted.rpartition(".")[0]
+    found = []
+    for number, _, node in entries:
+        names = [e.value.evaluated_value if isinstance(e.value, cst.SimpleString) else None for e in steps_of(node) or ()]
+        if not all(isinstance(name, str) and name.isidentifier() for name in names):
+            continue  # not a list of module names: (1, 2, "ALTER TABLE ..."), [up_27, up_28]
+        for name in names:
+            step = extractor.modules.by_name(f"{package}.{name}") if package else None
+            if step is not None:
+                found.append((number, step))
+    if found:
+        declare_common_step(extractor.resolver, extractor.options, found)
 
 
 def record_entries(extractor: Extractor, module: ParsedModule, name: str, expression: cst.BaseExpression,
