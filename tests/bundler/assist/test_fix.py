@@ -38,7 +38,7 @@ OUTCOMES = {
     "decorators_named-repeats": "not missing", "delegation-bad": "not missing", "head_modules-behind": "not missing",
     "order_warning-strict": "not missing",
     # shapes fix does not write yet (issue 19): it writes nothing, and the check still fails
-    "appended_list-bad": "known bug", "sql_list_enumerate-bad": "by hand", "sql_list_enumerate-shifted": "by hand",
+    "appended_list-bad": "fixed", "sql_list_enumerate-bad": "by hand", "sql_list_enumerate-shifted": "by hand",
     "modules_runtime_sql-bumped": "no step",
 }
 
@@ -72,8 +72,6 @@ def findings(capsys, config: Path) -> list[str]:
 
 @pytest.mark.parametrize("name, outcome", sorted(OUTCOMES.items()))
 def test_fix_on_every_failing_fixture(name: str, outcome: str, tmp_path: Path, capsys) -> None:
-    if outcome == "known bug":  # a decorators-style path that is a function: fix edits the registry's file
-        pytest.xfail("fix edits registry.py instead of the path's list (open, issue 19)")
     config = fixture_copy(name, tmp_path)
     before = findings(capsys, config)
     files = {p: p.read_bytes() for p in config.parent.rglob("*") if p.is_file()}
