@@ -244,3 +244,15 @@ def test_a_carried_over_chain_block_leaves_no_runtime_drift(tmp_path: Path, caps
     assert main(["fix", "--write", "--config", str(config)]) == 0
     capsys.readouterr()
     assert main(["check", "--runtime", "--config", str(config)]) == 0, capsys.readouterr()
+
+
+def test_fix_takes_the_checks_options_that_choose_what_it_checks(tmp_path: Path, capsys) -> None:
+    """A user passes fix what they passed check: the paths (--runner/--store), --no-cache, --runtime."""
+    config = fixture_copy("clash-bad", tmp_path)
+    store = f"{config.parent / 'store_ok.py'}:Store.__init__"
+    assert main(["check", "--config", str(config), "--store", store, "--no-cache"]) == 0
+    capsys.readouterr()
+    files = {p: p.read_bytes() for p in config.parent.rglob("*") if p.is_file()}
+    assert main(["fix", "--write", "--no-cache", "--config", str(config), "--store", store]) == 0
+    assert capsys.readouterr().out == "fix: nothing bundler fix can write\n"
+    assert {p: p.read_bytes() for p in config.parent.rglob("*") if p.is_file()} == files
