@@ -17,7 +17,7 @@ from bundler.config import (
     Config, load_config, projects_below_an_unconfigured_folder, with_repository, with_selection,
 )
 from bundler.errors import EXIT_CANNOT_VERIFY, EXIT_FINDINGS, EXIT_OK, BundlerError, CheckFailed, ConfigError
-from bundler.model import CheckResult
+from bundler.model import CheckResult, Severity
 from bundler.outputs.report import FORMATS, counted, render, render_error
 from bundler.outputs.terminal import COLOR_CHOICES, Terminal
 
@@ -313,7 +313,9 @@ def command_fix(args: argparse.Namespace) -> int:
     for note in plan.notes:
         TERMINAL.notice(f"fix: {note}")
     if not changed:
-        progress("fix: nothing bundler fix can write" + ("" if result.ok else "; the check still fails"))
+        left = ", ".join(dict.fromkeys(f"{f.code.value} ({f.location})" for f in result.findings
+                                       if f.severity is Severity.ERROR))
+        progress("fix: nothing bundler fix can write" + ("" if result.ok else f"; the check still fails: {left}"))
         return EXIT_OK if result.ok else EXIT_FINDINGS
     if not args.write:
         sys.stdout.write(unified_diff(config, changed))

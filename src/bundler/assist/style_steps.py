@@ -89,6 +89,9 @@ def function_call(config: Config, prefix: str, origin: Migration, path: Migratio
     site = migration.call_site or migration.location
     relative, lines, tree = parsed(config, prefix, site.file)
     call = enclosing(tree, site.line, (ast.Expr,))
+    if migration.method.endswith(" (inline)"):
+        return (f"{path.name} makes its steps inline (a list it runs by position?): add the registry's step"
+                f" for {version} to it by hand")
     if call is None or not isinstance(call.value, ast.Call) or not isinstance(call.value.func, ast.Name):
         return f"the call of {migration.method} in {path.name} is not a plain function call"
     name = origin.method.rpartition(".")[2].split(" ")[0]
