@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     init = command("init", "find the registry and the paths, write [tool.bundler], run the check once",
                    "  bundler init\n  bundler init --print   # show the table, write nothing")
     init.add_argument("--print", action="store_true", help="print the table instead of writing it into pyproject.toml")
-    fix = command("fix", "write the calls and mirrors that missing-migration findings ask for (a diff unless --write)",
+    fix = command("fix", "write the steps, numbers and heads that findings ask for (a diff unless --write)",
                   "  bundler fix           # print the diff\n  bundler fix --write   # apply it, then check")
     fix.add_argument("--write", action="store_true", help="apply the fixes, then run the check")
     add_check_options(fix)

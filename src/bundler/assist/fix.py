@@ -7,6 +7,7 @@ from the registry's migration (its body and its record), with a docstring saying
 A migration that cannot be carried over safely (it takes arguments, or reaches into state or
 module names the path's class and module do not have) becomes a stub that raises, and the fix
 says so. Edits are made on the text, bottom-up, so every line number stays true while applying.
+A number written wrong (a same-named method's, a head's) or a call out of order: numbers.py.
 """
 
 from __future__ import annotations

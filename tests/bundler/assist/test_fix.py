@@ -266,3 +266,12 @@ def test_fix_takes_the_checks_options_that_choose_what_it_checks(tmp_path: Path,
     assert main(["fix", "--write", "--no-cache", "--config", str(config), "--store", store]) == 0
     assert capsys.readouterr().out == "fix: nothing bundler fix can write\n"
     assert {p: p.read_bytes() for p in config.parent.rglob("*") if p.is_file()} == files
+
+
+def test_an_out_of_order_warning_is_left_as_it_is(tmp_path: Path, capsys) -> None:
+    """Reordering runs the steps differently: fix does it only where the configuration makes the order an error."""
+    config = fixture_copy("order_warning-ok", tmp_path)
+    files = {p: p.read_bytes() for p in config.parent.rglob("*") if p.is_file()}
+    assert main(["fix", "--write", "--config", str(config)]) == 0
+    assert capsys.readouterr().out == "fix: nothing bundler fix can write\n"
+    assert {p: p.read_bytes() for p in config.parent.rglob("*") if p.is_file()} == files
