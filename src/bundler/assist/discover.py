@@ -472,6 +472,12 @@ def fresh_schema(project: Project, found: Found) -> list[Callable]:
     entries = {found.registry.spec, *(p.spec for p in found.paths)}
     applying = [c for c in project.callables if c.spec in {p.spec for p in found.paths}]
     called = {name for c in applying for name in shapes.called_outside_steps(c.node)}
+    chain = next((c for c in project.callables if c.spec == found.registry.spec), None)
+    if chain is not None and found.style == "version-chain":  # the chain's own `if version == 0:` creates it
+        called |= {n.func.id if isinstance(n.func, ast.Name) else n.func.attr for block in ast.walk(chain.node)
+                   if isinstance(block, ast.If) and shapes.version_test(block) and isinstance(block.test.ops[0], ast.Eq)
+                   and any(shapes.whole(side) == 0 for side in (block.test.left, *block.test.comparators))
+                   for n in ast.walk(block) if isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute))}
     source = next((s for s in project.sources if s.relative == file), None)
     if source is None or found.style == "methods":
         return []

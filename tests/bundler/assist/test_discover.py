@@ -191,6 +191,18 @@ def test_a_chain_its_caller_and_the_function_creating_the_fresh_schema(tmp_path:
         "fresh-stores": ["store/keys.py:KeyStore.create"], "version-record": "user_version"}
 
 
+def test_the_function_a_chains_version_zero_block_calls_is_a_fresh_schema_path(tmp_path: Path, capsys) -> None:
+    """``if version == 0: self.create()`` inside the chain its caller runs: the creator stamps at once."""
+    files = {"status.py": "class Status:\n    def __init__(self, con):\n        self.con = con\n"
+             "        self.upgrade(self.version())\n\n    def version(self):\n        return 0\n\n"
+             "    def upgrade(self, from_ver):\n        if from_ver == 0:\n            self.create()\n"
+             + CHAIN + "\n    def create(self):\n"
+             "        self.con.executescript('CREATE TABLE t (id); PRAGMA user_version = 4;')\n"}
+    table = found_table(tmp_path, files, capsys)
+    assert (table["runner"], table["stores"], table["fresh-stores"]) == (
+        "status.py:Status.upgrade", ["status.py:Status.__init__"], ["status.py:Status.create"])
+
+
 def test_a_chain_that_creates_the_fresh_schema_itself_is_its_own_path(tmp_path: Path, capsys) -> None:
     files = {"history.py": "class History:\n    def __init__(self, con):\n        self.con = con\n        self.open()\n\n"
              "    def version(self):\n        return 0\n\n    def open(self):\n        if not self.con:\n"
