@@ -516,7 +516,9 @@ def head(reading: Reading, project: Project, found: Found) -> None:
     number, nearest the registry."""
     registry_file = found.registry.spec.partition(":")[0]
     top = max(found.numbers, default=None)
-    heads = [(spec, name, value) for source in project.sources for spec, name, value in shapes.heads_in(source)]
+    folder = registry_file if not registry_file.endswith(".py") else None  # a folder of steps
+    heads = [(spec, name, value) for source in project.sources for spec, name, value in shapes.heads_in(source)
+             if folder is None or not source.relative.startswith(folder + "/")]  # a constant of a step module is the step's
     if not heads:
         return
     spec, name, value = min(heads, key=lambda h: shapes.head_rank(h[1], h[2], top, h[0].startswith(registry_file)))

@@ -284,8 +284,12 @@ def test_a_bare_decorator_on_functions_numbered_by_name(tmp_path: Path, capsys) 
 
 def test_a_registering_decorator_spread_over_a_package(tmp_path: Path, capsys) -> None:
     """One step per module of a package, each registered by @table.register: the folder is the
-    registry and the package (which imports them) the path; a logging decorator is no registration."""
-    files = {"db/upgrade/__init__.py": "from . import v01_first, v02_second\n",
+    registry and the package (which imports them) the path; a logging decorator is no registration,
+    and a constant in a module of the folder is no head."""
+    files = {"db/upgrade/__init__.py": "from . import v00_latest, v01_first, v02_second\n",
+             # the fresh schema's module beside the steps: its number may lag them by design, no head
+             "db/upgrade/v00_latest.py": "latest_version = 2\n\n\nasync def create_latest(conn):\n"
+                                         "    return latest_version\n",
              **{f"db/upgrade/v0{n}_{word}.py": f"@table.register(description='{word}')\n@log_calls\n"
                 f"async def upgrade_v{n}(conn):\n    await conn.execute('ALTER TABLE t ADD c{n}')\n"
                 for n, word in ((1, "first"), (2, "second"))}}
