@@ -12,6 +12,7 @@ of numbered modules.
 from __future__ import annotations
 
 import ast
+import collections.abc
 import json
 import os
 import re
@@ -23,6 +24,7 @@ from bundler.assist import shapes
 from bundler.assist.shapes import Callable, Numbered, Source
 from bundler.errors import ConfigError
 
+Referencing = collections.abc.Callable[[shapes.Function], list[str]]  # what a step's body names: self.m, or m
 SKIPPED = {"tests", "test", "build", "dist", "venv", "node_modules", "site-packages", "__pycache__", "docs"}
 
 
@@ -154,7 +156,7 @@ def names_loaded(function: shapes.Function) -> list[str]:
 
 
 def steps_of(name: str, methods: dict[str, shapes.Function], recorders: set[str], seen: set[str],
-             references=shapes.self_references) -> set[str]:  # type: ignore[no-untyped-def]
+             references: Referencing = shapes.self_references) -> set[str]:
     """The recording methods (or functions) ``name`` applies, directly or through the grouping helpers it calls."""
     seen.add(name)
     found = set()
