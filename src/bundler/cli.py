@@ -307,7 +307,7 @@ def command_fix(args: argparse.Namespace) -> int:
                               args.select, args.ignore)
 
     config = configured()
-    result = run_check(config, runtime=args.runtime)  # fix reads the files it edits: never the cache
+    result = run_check(config)  # from the files it edits, never the cache; --runtime is for the check after
     plan = plan_fixes(config, result)
     changed = applied_texts(config, plan)
     for note in plan.notes:

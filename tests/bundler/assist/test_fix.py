@@ -251,9 +251,8 @@ def test_a_carried_over_chain_block_leaves_no_runtime_drift(tmp_path: Path, caps
                       'stores = ["paths:store_path"]\n')
     assert main(["check", "--runtime", "--config", str(config), "--format", "json"]) == 1
     assert {f["code"] for f in json.loads(capsys.readouterr().out)["findings"]} == {"missing-migration", "schema-drift"}
-    assert main(["fix", "--write", "--config", str(config)]) == 0
-    capsys.readouterr()
-    assert main(["check", "--runtime", "--config", str(config)]) == 0, capsys.readouterr()
+    assert main(["fix", "--write", "--runtime", "--config", str(config)]) == 0, capsys.readouterr()  # checked running
+    assert capsys.readouterr().out.splitlines()[-1].startswith("verified: ")
 
 
 def test_fix_takes_the_checks_options_that_choose_what_it_checks(tmp_path: Path, capsys) -> None:
