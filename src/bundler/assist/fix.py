@@ -58,6 +58,8 @@ def short(method: str) -> str:
 
 
 def plan_fixes(config: Config, result: CheckResult) -> Plan:
+    """Every edit the findings ask for: the head, calls out of order where that is an error, and
+    per source path its wrong numbers, then the steps it still lacks."""
     from bundler.assist.numbers import plan_head, plan_order, renumbered  # they build on this module's Plan
     from bundler.findings.verify import missing
 
@@ -77,8 +79,9 @@ def plan_fixes(config: Config, result: CheckResult) -> Plan:
         path = next((p for p in result.paths if p.name == name and p.origin == "source"), None)
         ours = [f for f in wanted if f.path == name]
         if path is None or not path.location.file.endswith(".py"):
-            plan.notes += [f"{f.location}: version {f.version}: bundler fix writes the Python of source paths"
-                           " only; fix this one by hand" for f in ours]
+            what = "Python only" if path is not None else "source paths only"
+            plan.notes += [f"{f.location}: version {f.version}: bundler fix writes {what}; fix this one by hand"
+                           for f in ours]
             continue
         if any(m.fresh for m in path.migrations):
             plan_stamp(config, prefix, result.registry, path, plan)
