@@ -17,7 +17,7 @@ from bundler.config import (
     Config, load_config, projects_below_an_unconfigured_folder, with_repository, with_selection,
 )
 from bundler.errors import EXIT_CANNOT_VERIFY, EXIT_FINDINGS, EXIT_OK, BundlerError, CheckFailed, ConfigError
-from bundler.model import CheckResult
+from bundler.model import CheckResult, Severity
 from bundler.outputs.report import FORMATS, counted, render, render_error
 from bundler.outputs.terminal import COLOR_CHOICES, Terminal
 
@@ -59,8 +59,15 @@ class ArgumentParser(argparse.ArgumentParser):
             if unknown is None:
                 return ""
             bad, options = unknown.group(1).split("=")[0], self.option_names()
+            elsewhere = self.commands_taking(bad)
+            if elsewhere:  # not "did you mean '--format'" for the very option typed
+                return f"; {bad} is an option of {' and '.join(f'bundler {name}' for name in elsewhere)} only"
         nearest = difflib.get_close_matches(bad, options, n=1)
         return f"; did you mean '{nearest[0]}'?" if nearest else ""
+
+    def commands_taking(self, option: str) -> list[str]:
+        return [name for action in self._actions if isinstance(action, argparse._SubParsersAction)
+                for name, command in action.choices.items() if option in command._option_string_actions]
 
     def option_names(self) -> list[str]:
         """Every option this parser and its commands know."""
@@ -94,12 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    epilog=f"example:\n{examples}", formatter_class=argparse.RawDescriptionHelpFormatter)
 
     check = command("check", "statically verify every store path against the migration registry", CHECK_EXAMPLES)
-    check.add_argument("--runner", help="the registry: path/to/file.py:Class.method or package.module:Class.method")
-    check.add_argument("--store", action="append", help="a store path's entry (repeatable)")
+    add_check_options(check)
     check.add_argument("--bundle", action="append", type=Path, default=[], help="also verify the stores inside this zipapp")
-    check.add_argument("--runtime", action="store_true",
-                       help="also run every path on fresh and upgrade-fixture databases and compare schemas")
-    check.add_argument("--root", help="the folder paths in the report are relative to (default: the git top level)")
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--output", type=Path, help="write the report here instead of standard output")
     check.add_argument("--sarif", type=Path, metavar="FILE",
@@ -107,13 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--write-baseline", type=Path, metavar="FILE",
                        help="accept every current finding: write them to FILE (then set baseline = FILE)")
     check.add_argument("--list-codes", action="store_true", help="list the finding codes and exit")
-    check.add_argument("--select", action="append", metavar="CODE",
-                       help="check only these finding codes (repeatable, or comma-separated)")
-    check.add_argument("--ignore", action="append", metavar="CODE", help="do not check these codes (repeatable)")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even when findings fail the check (2 still means it could not verify)")
-    check.add_argument("--no-cache", action="store_true",
-                       help="check from scratch: neither answer from build/bundler-cache nor store in it")
     explain = command("explain", "what a finding code means: what triggers it, an example, the fix",
                       "  bundler explain missing-migration")
     explain.add_argument("code", help="a finding code (bundler check --list-codes lists them)")
@@ -121,9 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     init = command("init", "find the registry and the paths, write [tool.bundler], run the check once",
                    "  bundler init\n  bundler init --print   # show the table, write nothing")
     init.add_argument("--print", action="store_true", help="print the table instead of writing it into pyproject.toml")
-    fix = command("fix", "write the calls and mirrors that missing-migration findings ask for (a diff unless --write)",
+    fix = command("fix", "write the steps, numbers and heads that findings ask for (a diff unless --write)",
                   "  bundler fix           # print the diff\n  bundler fix --write   # apply it, then check")
     fix.add_argument("--write", action="store_true", help="apply the fixes, then run the check")
+    add_check_options(fix)
     build = command("build", "check, build build/<bundle> with shiv, verify and smoke-run it", "  bundler build")
     build.add_argument("--force", action="store_true", help="build even when nothing changed")
     sync = command("sync", "install the built bundle atomically, keeping the previous one",
@@ -139,6 +138,20 @@ def build_parser() -> argparse.ArgumentParser:
                    "  bundler version-bump patch   # then: bundler build")
     bump.add_argument("part", choices=("patch", "minor", "major"))
     return parser
+
+
+def add_check_options(parser: argparse.ArgumentParser) -> None:
+    """What the check reads and counts: `check` and `fix` (which checks before and after) take the same."""
+    parser.add_argument("--runner", help="the registry: path/to/file.py:Class.method or package.module:Class.method")
+    parser.add_argument("--store", action="append", help="a store path's entry (repeatable)")
+    parser.add_argument("--runtime", action="store_true",
+                        help="also run every path on fresh and upgrade-fixture databases and compare schemas")
+    parser.add_argument("--root", help="the folder paths in the report are relative to (default: the git top level)")
+    parser.add_argument("--select", action="append", metavar="CODE",
+                        help="check only these finding codes (repeatable, or comma-separated)")
+    parser.add_argument("--ignore", action="append", metavar="CODE", help="do not check these codes (repeatable)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="check from scratch: neither answer from build/bundler-cache nor store in it")
 
 
 def command_check(args: argparse.Namespace) -> int:
@@ -289,21 +302,27 @@ def command_fix(args: argparse.Namespace) -> int:
     """The diff of the fixes (exit 1 while there is one), or with --write the fixed files and a check."""
     from bundler.assist.fix import applied_texts, plan_fixes, unified_diff, write
 
-    config = load_config(args.config)
-    result = run_check(config)
+    def configured() -> Config:
+        return with_selection(load_config(args.config, runner=args.runner, stores=args.store, root=args.root),
+                              args.select, args.ignore)
+
+    config = configured()
+    result = run_check(config)  # from the files it edits, never the cache; --runtime is for the check after
     plan = plan_fixes(config, result)
     changed = applied_texts(config, plan)
     for note in plan.notes:
         TERMINAL.notice(f"fix: {note}")
     if not changed:
-        progress("fix: nothing bundler fix can write" + ("" if result.ok else "; the check still fails"))
+        left = ", ".join(dict.fromkeys(f"{f.code.value} ({f.location})" for f in result.findings
+                                       if f.severity is Severity.ERROR))
+        progress("fix: nothing bundler fix can write" + ("" if result.ok else f"; the check still fails: {left}"))
         return EXIT_OK if result.ok else EXIT_FINDINGS
     if not args.write:
         sys.stdout.write(unified_diff(config, changed))
         return EXIT_FINDINGS
     write(config, changed)
     progress(f"fix: wrote {', '.join(config.display_prefix + name for name in sorted(changed))}")
-    after = run_check(load_config(args.config))
+    after = run_check(configured(), runtime=args.runtime)
     TERMINAL.report(after)
     return EXIT_OK if after.ok else EXIT_FINDINGS
 

@@ -190,6 +190,15 @@ def test_a_mistyped_command_format_or_option_gets_the_nearest_valid_one(capsys, 
     assert said in err and "did you mean" in err and err.count("bundler") == 1 and err.count("\n") == 1
 
 
+def test_an_option_of_another_command_says_whose_it_is(capsys) -> None:
+    """Not "did you mean '--format'" for the very option typed."""
+    assert main(["fix", "--format", "json"]) == 2
+    assert capsys.readouterr().err == ("bundler: error: unrecognized arguments: --format json;"
+                                       " --format is an option of bundler check only\n")
+    assert main(["build", "--no-cache"]) == 2
+    assert "--no-cache is an option of bundler check and bundler fix only" in capsys.readouterr().err
+
+
 def test_a_mistyped_method_gets_the_nearest_one(codebase, capsys) -> None:
     root = codebase()
     code, _, err = run(capsys, root, "--runner", str(root / "runner.py") + ":MigrationRunner.run_all")

@@ -12,6 +12,7 @@ of numbered modules.
 from __future__ import annotations
 
 import ast
+import collections.abc
 import json
 import os
 import re
@@ -23,6 +24,7 @@ from bundler.assist import shapes
 from bundler.assist.shapes import Callable, Numbered, Source
 from bundler.errors import ConfigError
 
+Referencing = collections.abc.Callable[[shapes.Function], list[str]]  # what a step's body names: self.m, or m
 SKIPPED = {"tests", "test", "build", "dist", "venv", "node_modules", "site-packages", "__pycache__", "docs"}
 
 
@@ -97,7 +99,7 @@ def method_lists(project: Project) -> Found | None:
     """Methods that apply two or more of their class's recording methods (directly, or through a
     grouping helper), and that no other such method of the class calls: the top entries. A
     method that is itself a version chain is no step (it is read as a chain)."""
-    entries = []
+    entries, dispatching = [], []
     for source in project.sources:
         module_constants = shapes.recording_constants(source.tree.body)
         for node in source.tree.body:
@@ -112,28 +114,57 @@ def method_lists(project: Project) -> Found | None:
             for name in sorted(applying - called, key=list(methods).index):
                 entries.append(Entry(f"{source.relative}:{node.name}.{name}", len(steps[name]),
                                      named(source.relative, node.name, name)))
+            dispatching += [Entry(f"{source.relative}:{node.name}.{name}", len(reached), False)
+                            for name, reached in ((n, templated(methods[n], recorders)) for n in methods)
+                            if len(reached) >= 2 and name not in applying]
+        # the same shape in functions: a module function applying two or more recording functions
+        functions = {c.name: c.node for c in project.callables if c.source is source and c.owner == source.relative
+                     and len(shapes.version_bounds(c.node)) < 2}
+        recorders = shapes.recorders_of(functions, module_constants)
+        steps = {name: steps_of(name, functions, recorders, set(), names_loaded) for name in functions
+                 if name not in recorders}
+        applying = {name for name, applied in steps.items() if len(applied) >= 2}
+        called = {r for name in applying for r in names_loaded(functions[name]) if r != name}
+        entries += [Entry(f"{source.relative}:{name}", len(steps[name]), named(source.relative, name))
+                    for name in sorted(applying - called, key=list(functions).index)]
     if not entries:
-        return None
+        return None  # a class whose steps are only reached by name is read as numbered names
     registry, paths = rank(entries)
-    method = registry.spec.rpartition(".")[2]
-    module = registry.spec.partition(":")[0]  # wrappers beside the registry are not paths of their own
+    paths += dispatching  # a path beside the registry reaching its recording methods by a built name
+    module, _, entry = registry.spec.partition(":")  # wrappers beside the registry are not paths of their own
+    method = entry.rpartition(".")[2]
     delegating = [Entry(c.spec, 0, False) for c in project.callables if c.source.relative != module
                   and method in {n.func.attr for n in ast.walk(c.node) if isinstance(n, ast.Call)
                                  and isinstance(n.func, ast.Attribute)
                                  and not (isinstance(n.func.value, ast.Name) and n.func.value.id == "self")}]
+    if "." not in entry:  # a function: what other modules import and call
+        delegating = [Entry(c.spec, 0, False) for c in project.callables if c.source.relative != module
+                      and method in names_loaded(c.node) and imports_from(c.source, module, {method})]
     paths += [e for e in delegating if e.spec not in {p.spec for p in paths}]
     return Found("methods", registry, paths, f"applies {registry.steps} recording methods", [])
 
 
-def steps_of(name: str, methods: dict[str, shapes.Function], recorders: set[str], seen: set[str]) -> set[str]:
-    """The recording methods ``name`` applies, directly or through the grouping helpers it calls."""
+def templated(method: shapes.Function, recorders: set[str]) -> set[str]:
+    """The recording methods a method reaches by a name it builds (``getattr(self, f"_convert_version_{v}")``)."""
+    stems = {t[:-1] for t in shapes.templates(method) if t.endswith("{") and len(t) > 1 and "{" not in t[:-1]}
+    return {r for r in recorders for stem in stems if re.fullmatch(re.escape(stem) + r"\d+", r)}
+
+
+def names_loaded(function: shapes.Function) -> list[str]:
+    """The plain names a function uses (the functions it calls or loops over)."""
+    return [n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+
+
+def steps_of(name: str, methods: dict[str, shapes.Function], recorders: set[str], seen: set[str],
+             references: Referencing = shapes.self_references) -> set[str]:
+    """The recording methods (or functions) ``name`` applies, directly or through the grouping helpers it calls."""
     seen.add(name)
     found = set()
-    for reference in shapes.self_references(methods[name]):
+    for reference in references(methods[name]):
         if reference in recorders:
             found.add(reference)
         elif reference in methods and reference not in seen:
-            found |= steps_of(reference, methods, recorders, seen)
+            found |= steps_of(reference, methods, recorders, seen, references)
     return found
 
 
@@ -186,11 +217,24 @@ def decorated(project: Project) -> Found | None:
     if not holding:
         return None
     registry, paths = rank(holding)
-    if not paths:  # one module: the function that applies what the decorator collects, else the module itself
-        loops = [c for c in project.callables if c.source.relative == registry.spec and any(
-            isinstance(n, ast.For) and isinstance(n.iter, ast.Name) and n.iter.id.isupper() for n in ast.walk(c.node))]
-        paths = [Entry(c.spec, 0, False) for c in loops] or [Entry(registry.spec, registry.steps, False)]
+    if not paths:  # one module: the functions that apply what the decorator collects (the app's own
+        # runners importing the list, else the module's), else the module itself
+        def loops_over(c: Callable) -> set[str]:
+            return {n.iter.id for n in ast.walk(c.node) if isinstance(n, ast.For) and isinstance(n.iter, ast.Name)
+                    and n.iter.id.isupper()}
+        own = [c for c in project.callables if c.source.relative == registry.spec and loops_over(c)]
+        lists = {name for c in own for name in loops_over(c)}
+        importing = [c for c in project.callables if c.source.relative != registry.spec and loops_over(c) & lists
+                     and imports_from(c.source, registry.spec, loops_over(c) & lists)]
+        paths = [Entry(c.spec, 0, False) for c in importing or own] or [Entry(registry.spec, registry.steps, False)]
     return Found("decorators", registry, paths, how, numbers, styles)
+
+
+def imports_from(source: Source, module: str, names: set[str]) -> bool:
+    """``from <module> import NAME`` for one of ``names`` (the module given as its file)."""
+    dotted = module.removesuffix(".py").replace("/", ".")
+    return any(isinstance(n, ast.ImportFrom) and n.module and (dotted == n.module or dotted.endswith("." + n.module))
+               and {a.name for a in n.names} & names for n in source.tree.body)
 
 
 # --- numbered names --------------------------------------------------------------------------
@@ -223,6 +267,10 @@ def numbered_names(project: Project) -> Found | None:
             listed = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} & group.names
             if len(listed) >= 2 and source.relative == relative:
                 paths.append(Entry(f"{source.relative}:{name}", len(listed), False))
+                paths += [Entry(c.spec, len(listed), False) for c in project.callers({name})  # what runs a part of it
+                          if c.source.relative == relative and c.spec not in {p.spec for p in paths} and any(
+                              isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id == name
+                              for n in ast.walk(c.node))]  # (running it whole, it is the list again)
     registry = Entry(owner, len(group.members), named(owner, group.key))
     return Found("naming", registry, paths, f"holds {len(group.members)} functions named by {group.pattern}",
                  group.numbers, {"name-pattern": group.pattern},
@@ -426,6 +474,12 @@ def fresh_schema(project: Project, found: Found) -> list[Callable]:
     entries = {found.registry.spec, *(p.spec for p in found.paths)}
     applying = [c for c in project.callables if c.spec in {p.spec for p in found.paths}]
     called = {name for c in applying for name in shapes.called_outside_steps(c.node)}
+    chain = next((c for c in project.callables if c.spec == found.registry.spec), None)
+    if chain is not None and found.style == "version-chain":  # the chain's own `if version == 0:` creates it
+        called |= {n.func.id if isinstance(n.func, ast.Name) else n.func.attr for block in ast.walk(chain.node)
+                   if isinstance(block, ast.If) and shapes.version_test(block) and isinstance(block.test.ops[0], ast.Eq)
+                   and any(shapes.whole(side) == 0 for side in (block.test.left, *block.test.comparators))
+                   for n in ast.walk(block) if isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute))}
     source = next((s for s in project.sources if s.relative == file), None)
     if source is None or found.style == "methods":
         return []
@@ -464,7 +518,9 @@ def head(reading: Reading, project: Project, found: Found) -> None:
     number, nearest the registry."""
     registry_file = found.registry.spec.partition(":")[0]
     top = max(found.numbers, default=None)
-    heads = [(spec, name, value) for source in project.sources for spec, name, value in shapes.heads_in(source)]
+    folder = registry_file if not registry_file.endswith(".py") else None  # a folder of steps
+    heads = [(spec, name, value) for source in project.sources for spec, name, value in shapes.heads_in(source)
+             if folder is None or not source.relative.startswith(folder + "/")]  # a constant of a step module is the step's
     if not heads:
         return
     spec, name, value = min(heads, key=lambda h: shapes.head_rank(h[1], h[2], top, h[0].startswith(registry_file)))

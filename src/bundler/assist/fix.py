@@ -7,6 +7,7 @@ from the registry's migration (its body and its record), with a docstring saying
 A migration that cannot be carried over safely (it takes arguments, or reaches into state or
 module names the path's class and module do not have) becomes a stub that raises, and the fix
 says so. Edits are made on the text, bottom-up, so every line number stays true while applying.
+A number written wrong (a same-named method's, a head's) or a call out of order: numbers.py.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from bundler.assist.shapes import records
 from bundler.config import Config
-from bundler.model import CheckResult, Code, Finding, Migration, MigrationList
+from bundler.model import CheckResult, Code, Finding, Migration, MigrationList, Severity
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -57,34 +58,58 @@ def short(method: str) -> str:
 
 
 def plan_fixes(config: Config, result: CheckResult) -> Plan:
-    from bundler.assist.style_steps import plan_other_style  # it builds on this module's Plan and Insertion
+    """Every edit the findings ask for: the head, calls out of order where that is an error, and
+    per source path its wrong numbers, then the steps it still lacks."""
+    from bundler.assist.numbers import plan_head, plan_order, renumbered  # they build on this module's Plan
+    from bundler.findings.verify import missing
 
     plan = Plan()
     prefix = config.display_prefix
+    wanted = [f for f in result.findings if f.code is Code.MISSING_MIGRATION and f.version is not None]
+    if any(f.path is None for f in wanted) or any(f.code is Code.UNKNOWN_VERSION and f.path is None
+                                                  for f in result.findings):
+        plan_head(config, result, plan)  # the registry's own findings: its head disagrees with its steps
     for finding in result.findings:
-        if finding.code is not Code.MISSING_MIGRATION or finding.version is None:
-            continue
-        path = next((p for p in result.paths if p.name == finding.path and p.origin == "source"), None)
-        if path is None:
-            plan.notes.append(f"{finding.location}: version {finding.version}: no step of the registry records it"
-                              " (a declared head beyond the last step?): bundler fix writes no migration nobody"
-                              " wrote; add the step, or lower the head")
-            continue
-        if not path.location.file.endswith(".py"):
-            plan.notes.append(f"{finding.location}: version {finding.version}: bundler fix writes Python only;"
-                              " fix this one by hand")
+        if finding.code is Code.OUT_OF_ORDER and finding.severity is Severity.ERROR and finding.version is not None:
+            path = next((p for p in result.paths if p.name == finding.path and p.origin == "source"), None)
+            why = plan_order(config, result.registry, path, finding.version, plan) if path else "not a source path"
+            if why:
+                plan.notes.append(f"{finding.location}: version {finding.version}: {why}")
+    for name in dict.fromkeys(f.path for f in wanted if f.path is not None):
+        path = next((p for p in result.paths if p.name == name and p.origin == "source"), None)
+        ours = [f for f in wanted if f.path == name]
+        if path is None or not path.location.file.endswith(".py"):
+            what = "Python only" if path is not None else "source paths only"
+            plan.notes += [f"{f.location}: version {f.version}: bundler fix writes {what}; fix this one by hand"
+                           for f in ours]
             continue
         if any(m.fresh for m in path.migrations):
             plan_stamp(config, prefix, result.registry, path, plan)
             continue
         if config.style in ("methods", "naming") and "." in path.name and ":" not in path.name:
-            plan_one(config, prefix, result.registry, path, finding, plan)
+            amended, left = renumbered(config, result.registry, path, plan)
+            if amended != path:  # what the path lacks once the renumbered methods record their numbers
+                ours = [missing(result.registry, amended, v) for v in result.registry.applied()
+                        if v not in amended.applied()]
+            for finding in ours:
+                if finding.version not in left:
+                    plan_one(config, prefix, result.registry, amended, finding, plan)
             continue
-        why = plan_other_style(config, prefix, result.registry, path, finding,
-                               neighbours(result.registry, path, finding.version), plan)
-        if why:
-            plan.notes.append(f"{finding.location}: version {finding.version}: {why}")
+        for finding in ours:
+            plan_step(config, prefix, result.registry, path, finding, plan)
     return plan
+
+
+def plan_step(config: Config, prefix: str, registry: MigrationList, path: MigrationList, finding: Finding,
+              plan: Plan) -> None:
+    """A path of another style than a method list: the step written the way it writes its neighbours."""
+    from bundler.assist.style_steps import plan_other_style  # it builds on this module's Plan and Insertion
+
+    version = finding.version
+    assert version is not None
+    why = plan_other_style(config, prefix, registry, path, finding, neighbours(registry, path, version), plan)
+    if why:
+        plan.notes.append(f"{finding.location}: version {version}: {why}")
 
 
 def plan_stamp(config: Config, prefix: str, registry: MigrationList, path: MigrationList, plan: Plan) -> None:
@@ -150,13 +175,17 @@ def plan_one(config: Config, prefix: str, registry: MigrationList, path: Migrati
     uncalled = next((m for m in path.uncalled if version in m.versions), None)
     name = short(uncalled.method) if uncalled is not None else mirror_name(klass, short(origin.method), version)
     rank = order.index(version)
+    dispatched = dispatched_name(path, lines, before, version) or dispatched_name(path, lines, after, version)
     call_place = place_of_call(klass, neighbour_line(path, before), neighbour_line(path, after))
-    if call_place is None:
+    if dispatched is not None and uncalled is None:
+        name = dispatched  # the path reaches its steps by a name built from the number: no call to write
+    elif call_place is None:
         plan.notes.append(f"{finding.location}: version {version}: no call of a neighbouring number in {path.name}"
                           " to place the call beside; fix it by hand")
         return
-    line, indent = call_place
-    plan.add(relative, Insertion(line, rank, f"{' ' * indent}self.{name}()\n"))
+    else:
+        line, indent = call_place
+        plan.add(relative, Insertion(line, rank, f"{' ' * indent}self.{name}()\n"))
     if uncalled is None:
         others = [v for v in origin.versions if v != version and v in applied]
         mirror, note, names = carried_over(config, prefix, origin, version, klass, tree, name, others)
@@ -167,6 +196,18 @@ def plan_one(config: Config, prefix: str, registry: MigrationList, path: Migrati
             if statement not in plan.carried.setdefault(relative, []):
                 plan.carried[relative].append(statement)  # in this order, ahead of every call and method
                 plan.add(relative, Insertion(place_of_names(tree), len(plan.carried[relative]) - 10**6, statement))
+
+
+def dispatched_name(path: MigrationList, lines: list[str], number: int | None, version: int) -> str | None:
+    """The name a dispatch by name reaches ``version`` by (``getattr(self, f"_convert_version_{v}")``):
+    the neighbour's name with its number replaced, when its call does not name it."""
+    if number is None or neighbour_line(path, number) is None:
+        return None
+    method = short(path.recorders(number)[0].method)
+    call = lines[neighbour_line(path, number) - 1]
+    if re.search(rf"\b{re.escape(method)}\b", call) or len(re.findall(rf"(?<!\d){number}(?!\d)", method)) != 1:
+        return None
+    return re.sub(rf"(?<!\d){number}(?!\d)", str(version), method)
 
 
 def method_of(klass: ast.ClassDef, name: str) -> Function | None:

@@ -39,6 +39,9 @@ def plan_other_style(config: Config, prefix: str, registry: MigrationList, path:
                 " write the step, or correct the head")
     planner = {"version-chain": chain_block, "records": record_entry, "decorators": decorated_step,
                "modules": module_file}.get(config.style)
+    near = neighbour(path, neighbours)
+    if planner is decorated_step and near is not None and near[0].location in {m.location for m in registry.migrations}:
+        planner = listed_function  # the path runs the registry's own functions from a list of its own: never edit the registry
     if planner is None and config.style == "naming" and "." not in path.name:
         planner = listed_function
     if planner is None and ":" not in path.name and "." not in path.name:
@@ -86,6 +89,9 @@ def function_call(config: Config, prefix: str, origin: Migration, path: Migratio
     site = migration.call_site or migration.location
     relative, lines, tree = parsed(config, prefix, site.file)
     call = enclosing(tree, site.line, (ast.Expr,))
+    if migration.method.endswith(" (inline)"):
+        return (f"{path.name} makes its steps inline (a list it runs by position?): add the registry's step"
+                f" for {version} to it by hand")
     if call is None or not isinstance(call.value, ast.Call) or not isinstance(call.value.func, ast.Name):
         return f"the call of {migration.method} in {path.name} is not a plain function call"
     name = origin.method.rpartition(".")[2].split(" ")[0]
@@ -116,23 +122,46 @@ def import_beside(plan: Plan, relative: str, tree: ast.Module, name: str, neighb
 
 def listed_function(config: Config, prefix: str, origin: Migration, path: MigrationList, version: int,
                     neighbours: tuple[int | None, int | None], plan: Plan) -> str | None:
-    """A list of numbered functions: the registry's function listed beside its neighbour, imported as it is."""
+    """A list of numbered functions: the registry's function listed beside its neighbour (in the
+    list literal, or appended like it), imported as it is."""
     near = neighbour(path, neighbours)
     if near is None:
         return f"no function of a neighbouring number in {path.name} to list the new one beside"
     migration, below, number = near
     relative, lines, tree = parsed(config, prefix, path.location.file)
-    container = enclosing(tree, path.location.line, (ast.List, ast.Tuple))
     listed = migration.method.rpartition(" ")[2]
-    element = next((e for e in container.elts if isinstance(e, ast.Name) and e.id == listed), None) if container else None
-    if element is None:
-        return f"{path.name} does not list {listed} by name"
     name = origin.method.rpartition(" ")[2].rpartition(".")[2]
-    line = lines[element.lineno - 1]
-    at = element.end_col_offset if below else element.col_offset
-    text = line[:at] + (f", {name}" if below else f"{name}, ") + line[at:]
-    plan.add(relative, Insertion(element.lineno - 2, 0, text, replaces=1))
+    container = enclosing(tree, path.location.line, (ast.List, ast.Tuple))
+    element = listing(container, listed) if container is not None else None
+    appended = None
+    if element is None:  # the list is the module's: a literal holding the neighbour, or a statement appending it
+        element = next((e for node in tree.body for e in [listing(node, listed)] if e is not None), None)
+        appended = next((n for n in tree.body if isinstance(n, ast.Expr) and appends(n.value, listed)), None)
+    if appended is not None:
+        text = re.sub(rf"\b{listed}\b", name, segment(lines, appended))
+        plan.add(relative, Insertion(place(appended, below), 0, text))
+    elif element is not None:
+        line = lines[element.lineno - 1]
+        at = element.end_col_offset if below else element.col_offset
+        text = line[:at] + (f", {name}" if below else f"{name}, ") + line[at:]
+        plan.add(relative, Insertion(element.lineno - 2, 0, text, replaces=1))
+    else:
+        return f"{path.name} does not list {listed} by name"
     return import_beside(plan, relative, tree, name, listed, origin, migration)
+
+
+def listing(node: ast.AST, name: str) -> ast.Name | None:
+    """The element naming ``name`` in a list or tuple literal (``node`` itself, or assigned by it)."""
+    value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else node
+    if not isinstance(value, (ast.List, ast.Tuple)):
+        return None
+    return next((e for e in value.elts if isinstance(e, ast.Name) and e.id == name), None)
+
+
+def appends(call: ast.expr, name: str) -> bool:
+    """``STEPS.append(name)``."""
+    return (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "append"
+            and len(call.args) == 1 and isinstance(call.args[0], ast.Name) and call.args[0].id == name)
 
 
 def chain_block(config: Config, prefix: str, origin: Migration, path: MigrationList, version: int,
