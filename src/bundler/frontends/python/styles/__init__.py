@@ -15,9 +15,13 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import libcst as cst
+
 from bundler.config import StyleOptions
 from bundler.errors import SourceError
 from bundler.frontends.python.extract import Extractor
+from bundler.frontends.python.styles.common import walk_calls
+from bundler.frontends.python.values import dotted_name
 from bundler.model import EntrySpec, MigrationList
 from bundler.frontends.python.styles import decorators, methods, modules, naming, records, version_chain
 
@@ -38,11 +42,20 @@ def written_in_style(extractor: Extractor, spec: EntrySpec, style: str) -> bool:
     entry = extractor.entry_function(spec)
     if entry is None:
         return True
+    if calls_the_registry(extractor, entry.node):
+        return False  # it runs the registry's own code: what it applies is what running it applies
     if style == "version-chain":
         return next(version_chain.chain_ifs(entry.node, extractor, entry.module), None) is not None
     if style == "modules":
         return modules.import_template(entry.node, extractor, entry.module) is not None
     return False
+
+
+def calls_the_registry(extractor: Extractor, node: cst.CSTNode) -> bool:
+    """Whether a function calls something named as the registry's entry (``self._upgrade()``)."""
+    registry = extractor.options.registry_entry
+    name = registry.node.name.value if registry is not None else None
+    return name is not None and any(dotted_name(call.func).rsplit(".", 1)[-1] == name for call in walk_calls(node))
 
 
 def migration_list(extractor: Extractor, spec: EntrySpec, style: str, options: StyleOptions) -> MigrationList:
