@@ -99,7 +99,9 @@ def write_codebase(folder: Path, scenario: dict) -> None:
         store += chain("upgrade", scenario["copy"]) + "\n\n\n"
     body = ""
     if fresh is not None:
-        body += "if not user_version(conn):\n    create_fresh(conn)\n" + ("    return\n" if scenario["returns"] else "")
+        # a guard shaped like a chain block beside a call of the registry: the path is what running it applies
+        guard = "user_version(conn) == 0" if scenario["delegate"] else "not user_version(conn)"
+        body += f"if {guard}:\n    create_fresh(conn)\n" + ("    return\n" if scenario["returns"] else "")
     body += "migrate(conn)\n" if scenario["delegate"] else "upgrade(conn)\n"
     store += "def open_db(conn):\n" + textwrap.indent(body, "    ")
     (folder / "store.py").write_text(store)
