@@ -77,6 +77,9 @@ class Migration:
     # a fresh-schema path's creation of the latest schema at once: it stands for every number up
     # to its stamp, and is neither a step that repeats a number nor one out of order
     fresh: bool = False
+    # the exclusive branches (site, index) and calls it sits in: two migrations on different
+    # branches of one site never run in one run (if/else, match cases)
+    branch: tuple = field(default=(), compare=False, repr=False)
     # the migration it wraps, when it only calls one (m28 -> _finish -> _really_finish): the names
     # along the way, and where the innermost, the one that records, is defined
     aliases: tuple[str, ...] = field(default=(), compare=False)

@@ -9,7 +9,7 @@ add information: one migration carrying different numbers in the registry and in
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 
 from bundler.model import Code, DEFAULT_SEVERITY, Finding, Head, Migration, MigrationList, Severity
@@ -34,9 +34,9 @@ def verify(
     findings: list[Finding] = []
     if head is not None:
         findings += head_findings(registry, head, base)
-    findings += duplicates(registry, registry)
+    findings += in_every_run(registry, lambda run: duplicates(run, registry, on_path=False))
     for path in paths:
-        findings += list(duplicates(path, registry))
+        findings += in_every_run(path, lambda run: duplicates(run, registry))
         findings += list(compare(registry, path))
     return apply_severity(findings, severity)
 
@@ -77,7 +77,51 @@ def head_findings(registry: MigrationList, head: Head, base: int | None) -> list
     return found
 
 
-def duplicates(listing: MigrationList, registry: MigrationList) -> list[Finding]:
+MAX_RUNS = 64  # beyond this many different runs, a listing is taken as one run
+
+
+def exclusive(first: tuple, second: tuple) -> bool:
+    """Two places that no one run reaches both: they part at one choice, on different branches."""
+    for a, b in zip(first, second):
+        if a != b:
+            return a[0] == b[0] == "branch" and a[1] == b[1]
+    return False
+
+
+def runs(listing: MigrationList) -> list[MigrationList]:
+    """The listing as the runs that can happen: its migrations split where they sit on different
+    branches of one choice (a fresh path's stamp in ``if new:``, the chain in ``else:``); each
+    run keeps every migration that can happen with the others, in order."""
+    if not any(m.branch for m in listing.migrations):
+        return [listing]
+    groups: list[list[Migration]] = [[]]
+    for migration in listing.migrations:
+        grown: list[list[Migration]] = []
+        for group in groups:
+            compatible = [m for m in group if not exclusive(m.branch, migration.branch)]
+            if len(compatible) == len(group):
+                grown.append([*group, migration])
+            else:
+                grown += [group, [*compatible, migration]]
+        sets = [frozenset(map(id, group)) for group in grown]
+        groups = [group for index, (group, members) in enumerate(zip(grown, sets))
+                  if not any(members < other or (members == other and later < index)
+                             for later, other in enumerate(sets) if later != index)]
+        if len(groups) > MAX_RUNS:
+            return [listing]
+    return [replace(listing, migrations=tuple(group)) for group in groups]
+
+
+def in_every_run(listing: MigrationList, findings_of: Callable[[MigrationList], Iterable[Finding]]) -> list[Finding]:
+    """Findings of each run the listing can take, each once."""
+    found: dict[tuple, Finding] = {}
+    for run in runs(listing):
+        for finding in findings_of(run):
+            found.setdefault((finding.code, finding.version, finding.message), finding)
+    return list(found.values())
+
+
+def duplicates(listing: MigrationList, registry: MigrationList, on_path: bool = True) -> list[Finding]:
     found = []
     for version in listing.applied():
         # by definition: two functions of one name in two modules are two migrations
@@ -88,7 +132,7 @@ def duplicates(listing: MigrationList, registry: MigrationList) -> list[Finding]
                 Code.DUPLICATE_VERSION, Severity.ERROR,
                 f"{listing.name} records version {version} in two migrations: {first.method} ({first.location})"
                 f" and {second.method} ({second.location}); give one of them its own number",
-                second.location, version, None if listing is registry else listing.name,
+                second.location, version, listing.name if on_path else None,
             ))
     return found
 
@@ -114,7 +158,7 @@ def compare(registry: MigrationList, path: MigrationList) -> Iterator[Finding]:
                 f" {registry.name} ({registry.location}) does not have; register it or fix the number",
                 migration.location, version, path.name,
             )
-    yield from out_of_order(registry, path)
+    yield from in_every_run(path, lambda run: out_of_order(registry, run))
 
 
 def named_migrations(listing: MigrationList, registry: MigrationList | None = None,

@@ -120,3 +120,27 @@ def test_every_number_from_the_base_to_the_head_needs_a_step_and_none_may_lie_be
     assert codes(verify(registry, [], head=head, base=25)) == [
         ("missing-migration", 25), ("missing-migration", 26), ("missing-migration", 28), ("missing-migration", 30),
         ("unknown-version", 31)]
+
+
+def on(branch: tuple, migration: Migration) -> Migration:
+    return replace(migration, branch=branch)
+
+
+def test_migrations_on_two_branches_of_one_choice_are_two_runs_not_a_duplicate() -> None:
+    """``if new: stamp 3 else: chain 1..3``: one run takes one side; a stamp after the if goes with both."""
+    registry = listing("Runner.run", ("m1", (1,)), ("m2", (2,)), ("m3", (3,)))
+    fresh, *chain = listing("Store.open", ("fresh", (3,)), ("m1", (1,)), ("m2", (2,)), ("m3", (3,))).migrations
+    store = replace(registry, name="Store.open", migrations=(
+        on((("branch", 7, 0),), fresh), *(on((("branch", 7, 1),), m) for m in chain)))
+    assert codes(verify(registry, [store])) == []
+    after = listing("Store.open", ("again", (3,))).migrations[0]
+    both = replace(store, migrations=(*store.migrations, after))
+    assert codes(verify(registry, [both])) == [("duplicate-version", 3)] * 2  # with the fresh stamp, and with m3
+
+
+def test_exclusive_places_part_at_one_choice_on_different_branches() -> None:
+    from bundler.findings.verify import exclusive
+    assert exclusive((("branch", 1, 0),), (("branch", 1, 1), ("call", 5)))
+    assert not exclusive((("call", 4), ("branch", 1, 0)), (("call", 5), ("branch", 1, 1)))  # two calls: both may run
+    assert not exclusive((("branch", 1, 0),), (("branch", 1, 0), ("branch", 2, 1)))
+    assert not exclusive((), (("branch", 1, 1),))

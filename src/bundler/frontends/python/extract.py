@@ -251,47 +251,55 @@ class Extractor:
 
     # --- cutting what ran into migrations -------------------------------------------------------
 
-    def _expand(self, events: Iterable[Event], entry: FunctionRef, caller: FunctionRef) -> list[Migration]:
-        """``caller``'s events as migrations, each with the line where ``caller`` applies it."""
+    def _expand(self, events: Iterable[Event], entry: FunctionRef, caller: FunctionRef,
+                within: tuple = (), flat: bool = False) -> list[Migration]:
+        """``caller``'s events as migrations, each with the line where ``caller`` applies it and
+        the exclusive branches it sits in (``within`` those of the call; ``flat`` below a call
+        made in a loop body run once for many runs, where another run may take another branch)."""
         migrations: list[Migration] = []
         for event in events:
+            branch = within if flat else (*within, *event.branch)
             if isinstance(event, Record):
                 migrations.append(Migration(f"{event.function.name} (inline)", location_of(event.function),
                                             (event.version.value,),  # type: ignore[arg-type]
-                                            call=(event.function.module, event.version.node)))
+                                            call=(event.function.module, event.version.node), branch=branch))
             elif isinstance(event, Delegate):
                 delegated = self._registry.migrations if self._registry is not None else ()
-                migrations.extend(replace(m, call=(caller.module, event.node)) for m in delegated)
+                migrations.extend(replace(m, call=(caller.module, event.node), branch=branch) for m in delegated)
             else:
                 migrations.extend(replace(m, call=m.call or (caller.module, event.node))
-                                  for m in self._classify(event, entry))
+                                  for m in self._classify(event, entry, branch, flat or event.repeats))
         return migrations
 
-    def _classify(self, call: CallTrace, entry: FunctionRef) -> list[Migration]:
+    def _classify(self, call: CallTrace, entry: FunctionRef, branch: tuple = (), flat: bool = False) -> list[Migration]:
+        """The migrations a call applies: one (the callee records, or wraps one migration), or
+        those of the calls it groups; ``branch`` is where the call sits."""
+        at, inner = branch, (*branch, ("call", id(call)))
         versions = versions_of(call.events, self._registry)
         if call.function in self.fresh_entries and self._registry is not None:
             fresh = fresh_migration(call.function.name, location_of(call.function), versions, self._registry)
-            return [fresh] if fresh is not None else []
+            return [replace(fresh, branch=at)] if fresh is not None else []
         if not versions:
             return []
         if self._records_for_caller(call, versions):
             return [Migration(f"{call.function.name} (called by {entry.name})", location_of(call.function),
-                              tuple(versions))]
+                              tuple(versions), branch=at)]
         children = [e for e in call.events if isinstance(e, Delegate)
                     or (isinstance(e, CallTrace) and versions_of(e.events, self._registry))]
         own_records = any(isinstance(e, Record) for e in call.events) or any(
             isinstance(e, CallTrace) and self._records_for_caller(e, versions_of(e.events, self._registry))
             for e in children)
         if not own_records and (len(children) > 1 or any(isinstance(e, Delegate) for e in children)):
-            return self._expand(call.events, entry, call.function)  # a grouping: the calls it makes
+            return self._expand(call.events, entry, call.function, inner, flat)  # a grouping: the calls it makes
         if not own_records:
             wrapped = self._classify(children[0], entry)  # type: ignore[arg-type]
             if len(wrapped) != 1:  # it wraps a grouping: the migrations are that grouping's
-                return self._expand(call.events, entry, call.function)
-            inner = wrapped[0]  # a wrapper of one migration (m28 -> _finish -> _really_finish) goes by every name
+                return self._expand(call.events, entry, call.function, inner, flat)
+            inner_migration = wrapped[0]  # a wrapper of one migration (m28 -> _finish -> _really_finish) goes by every name
             return [Migration(call.function.name, location_of(call.function), tuple(versions),
-                              aliases=(inner.method, *inner.aliases), inner=inner.inner or inner.location)]
-        return [Migration(call.function.name, location_of(call.function), tuple(versions))]
+                              aliases=(inner_migration.method, *inner_migration.aliases),
+                              inner=inner_migration.inner or inner_migration.location, branch=at)]
+        return [Migration(call.function.name, location_of(call.function), tuple(versions), branch=at)]
 
     @staticmethod
     def with_call_sites(listing: MigrationList) -> MigrationList:

@@ -42,7 +42,7 @@ class Calls:
             return self.import_by_template(node, positional or [])
         if isinstance(receiver, Instance) and self.delegates(receiver, method):
             self.arguments(node)
-            self.events.append(Delegate(node, self.function))
+            self.events.append(Delegate(node, self.function, self.branch))
             return UNKNOWN
         if isinstance(receiver, (Instance, ClassRef, ModuleRef, SuperProxy)):
             target = self.member(receiver, method)
@@ -176,11 +176,11 @@ class Calls:
         if self.machine.is_records_nothing(function):  # vouched for: its body records nothing
             declared = self.machine.declared_records(function)
             if declared:
-                self.events.append(CallTrace(function, receiver, node, (), declared))
+                self.events.append(CallTrace(function, receiver, node, (), declared, self.branch, self.repeating > 0))
             return Outcome(declared, UNKNOWN)
         options = self.machine.options
         if options.delegation and function == options.registry_entry:
-            self.events.append(Delegate(node, self.function))  # the registry's entry: everything it applies
+            self.events.append(Delegate(node, self.function, self.branch))  # the registry's entry: everything it applies
             return Outcome((), UNKNOWN)
         env = dict(captured or {})
         env.update(self.bind_arguments(function, receiver, positional, keywords, unbound_self))
@@ -204,7 +204,8 @@ class Calls:
         self.called.add(id(function.node))
         self.called.update(outcome.called)
         if outcome.events:
-            self.events.append(CallTrace(function, receiver, node, freeze(env), outcome.events))
+            self.events.append(CallTrace(function, receiver, node, freeze(env), outcome.events, self.branch,
+                                          self.repeating > 0))
         if same_object and self.self_name:  # and this run sees what the callee set
             self.env.update({f"{self.self_name}.{name}": v for name, v in outcome.attributes})
         if outcome.raises:

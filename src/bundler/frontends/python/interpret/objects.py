@@ -4,7 +4,7 @@ methods, lambdas and closures, generators, steps looked up by a built name, and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Union
 
@@ -139,6 +139,7 @@ class Slice:
 class Record:
     version: RecordedVersion
     function: FunctionRef  # where the recording statement is
+    branch: tuple = field(default=(), compare=False)  # which branches it sits in (see Frame.either)
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,8 @@ class CallTrace:
     node: cst.CSTNode
     env: tuple[tuple[str, Any], ...]  # the callee's bound parameters
     events: tuple["Event", ...]
+    branch: tuple = field(default=(), compare=False)
+    repeats: bool = field(default=False, compare=False)  # made in a loop body run once for many runs
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,7 @@ class Delegate:
 
     node: cst.CSTNode
     caller: FunctionRef
+    branch: tuple = field(default=(), compare=False)
 
 
 Event = Union[Record, CallTrace, Delegate]

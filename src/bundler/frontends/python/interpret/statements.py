@@ -4,6 +4,7 @@ and the names each binds."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,6 +22,7 @@ from bundler.frontends.python.interpret.objects import (
 from bundler.frontends.python.interpret.syntax import body_statements, freeze, target_names
 
 MAX_LOOP_ITEMS = 10_000
+SITES = itertools.count()  # a number for each run of an exclusive choice
 
 
 NOT_ITERABLE = (int, float, type(None), FunctionRef, ClassRef, ModuleRef, Builtin)
@@ -193,7 +195,7 @@ class Statements:
         for name in self.stops_at_a_gap(node):
             self.env[name] = contiguous(self.env[name])
         return self.either(lambda: self.branch_where(node.test, True, lambda: self.block(node.body)),
-                           lambda: self.branch_where(node.test, False, lambda: self._else(orelse)))
+                           lambda: self.branch_where(node.test, False, lambda: self._else(orelse)), exclusive=True)
 
     def branch_where(self, test: cst.BaseExpression, holds: bool, branch: Any) -> Flow:
         """Run a branch with what ``test`` holding (or failing) fixes."""
@@ -219,15 +221,24 @@ class Statements:
             return self._if(orelse)
         return self.block(orelse.body)
 
-    def either(self, *branches: Any) -> Flow:
+    def either(self, *branches: Any, exclusive: bool = False) -> Flow:
         """Run each branch from the same names (all may run); continue with what the branches
-        that fall through leave."""
+        that fall through leave. Branches of which one run takes only one (``if``/``else``,
+        ``match``) mark what they record with their site and index, so that two records on
+        different branches of one site are never taken to happen in one run."""
         before = dict(self.env)
         flows: list[Flow] = []
         after: dict[str, Value] | None = None
-        for branch in branches:
+        outer = self.branch
+        site = next(SITES) if exclusive and not self.repeating else None
+        for index, branch in enumerate(branches):
             self.env = dict(before)
-            flow = branch()
+            if site is not None:
+                self.branch = (*outer, ("branch", site, index))
+            try:
+                flow = branch()
+            finally:
+                self.branch = outer
             flows.append(flow)
             if flow is Flow.NORMAL:
                 after = self.env if after is None else merge(after, self.env)
@@ -299,7 +310,11 @@ class Statements:
         widened = merge(before, self.env)
         self.env = dict(widened)
         bind()
-        flow = self.block(body)
+        self.repeating += 1  # one run stands for many: its branches may each be taken by another
+        try:
+            flow = self.block(body)
+        finally:
+            self.repeating -= 1
         self.env = merge(widened, self.env)
         if flow in (Flow.RETURN, Flow.RAISE) and orelse is None:
             return Flow.NORMAL  # the body may not run at all
@@ -367,12 +382,13 @@ class Statements:
             if guard is False:
                 return self.match_cases(subject, rest)
             if guard is None:
-                return self.either(lambda: self.block(case.body), lambda: self.match_cases(subject, rest))
+                return self.either(lambda: self.block(case.body), lambda: self.match_cases(subject, rest),
+                               exclusive=True)
             return self.block(case.body)
 
         if matched is True:
             return run_case()
-        return self.either(run_case, lambda: self.match_cases(subject, rest))
+        return self.either(run_case, lambda: self.match_cases(subject, rest), exclusive=True)
 
     def pattern_matches(self, pattern: cst.MatchPattern, subject: Value, bindings: dict[str, Value]) -> bool | None:
         """Whether ``pattern`` matches ``subject`` (None: cannot be known); captures go to ``bindings``."""
