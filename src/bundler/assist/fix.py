@@ -172,6 +172,13 @@ def plan_one(config: Config, prefix: str, registry: MigrationList, path: Migrati
                           f" {relative}; fix it by hand")
         return
     origin = registry.recorders(version)[0]
+    if origin.method.endswith(" (inline)"):  # a record inside a larger function: that function is no step
+        from bundler.assist.style_steps import inline_block  # it builds on this module's Plan and Insertion
+
+        why = inline_block(config, prefix, origin, path, version, (before, after), plan)
+        if why:
+            plan.notes.append(f"{finding.location}: version {version}: {why}")
+        return
     uncalled = next((m for m in path.uncalled if version in m.versions), None)
     name = short(uncalled.method) if uncalled is not None else mirror_name(klass, short(origin.method), version)
     rank = order.index(version)
@@ -231,8 +238,11 @@ def neighbour_line(path: MigrationList, version: int | None) -> int | None:
 
 def place_of_call(klass: ast.ClassDef, before: int | None, after: int | None) -> tuple[int, int] | None:
     """(the line the call goes after, its indentation): after the statement calling the number
-    before, else before the one calling the number after (in the entry, or a helper it calls)."""
-    statements = [n for n in ast.walk(klass) if isinstance(n, ast.stmt)
+    before, else before the one calling the number after (in the entry, or a helper it calls).
+    Only a statement inside a method's body: a class attribute (a lambda recording the number) is
+    no place for a call."""
+    statements = [n for method in klass.body if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  for n in ast.walk(method) if isinstance(n, ast.stmt)
                   and not isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))]
     for line, below in ((before, True), (after, False)):
         if line is None:
