@@ -9,7 +9,8 @@ number after), the way the path writes its neighbours.
 - a list of records: an entry shaped like its neighbour, with the neighbour's number replaced;
 - decorators: the decorator, numbered like its neighbour's, on the function doing the step (or
   the registry's function carried over, when the path has none);
-- a folder of modules: the registry's module under the name the path's template reaches.
+- a folder of modules: the registry's module under the name the path's template reaches, or,
+  where the path imports each step in an ``if``/``elif`` chain, the branch importing it.
 
 Where the step uses names the path does not have, a version chain gets a block that raises
 ``NotImplementedError`` and the fix says so; the other styles leave the finding to the reader.
@@ -411,9 +412,44 @@ def module_file(config: Config, prefix: str, origin: Migration, path: MigrationL
     wanted = f"{folder}/{renamed}" if folder else renamed
     source = origin.location.file.removeprefix(prefix)
     if (config.root / wanted).exists():
+        if wanted == source:  # the step is written, the path's chain of imports skips it
+            return import_branch(config, prefix, migration, path, version, number, plan)
         return f"{wanted} exists but {path.name} does not apply it: fix it by hand"
     text = (config.root / source).read_text(encoding="utf-8")
     plan.created[wanted] = text
     if source.rpartition("/")[0] == folder:
         plan.removed.append(source)  # the same folder: renamed, so the step is not registered twice
+    return None
+
+
+def import_branch(config: Config, prefix: str, migration: Migration, path: MigrationList, version: int,
+                  number: int, plan: Plan) -> str | None:
+    """A path importing each step's function in an ``if``/``elif`` chain on the version: the
+    neighbour's branch (``elif current == 1: from .up2 import do_migration``) numbered for the
+    missing step, as an ``elif`` below it (above it when it is an ``elif`` itself)."""
+    relative, lines, tree = parsed(config, prefix, path.location.file)
+    stem = migration.location.file.rpartition("/")[2].removesuffix(".py")
+    branch = next((n for n in ast.walk(tree) if isinstance(n, ast.If) and n.body and all(
+        isinstance(s, ast.ImportFrom) for s in n.body) and any(
+        (s.module or "").rpartition(".")[2] == stem for s in n.body if isinstance(s, ast.ImportFrom))), None)
+    step = re.compile(rf"(?<!\d){number}(?!\d)")
+    test = branch.test if branch is not None else None
+    bound = whole(test.comparators[0]) if isinstance(test, ast.Compare) and len(test.ops) == 1 else None
+    if branch is None or not isinstance(test, ast.Compare) or not isinstance(test.ops[0], ast.Eq) or bound is None \
+            or len(step.findall(stem)) != 1:
+        return (f"{path.name} does not import its step for {number} alone in a branch testing the version for"
+                f" equality: import the step for {version} by hand")
+    below = version > number
+    header = lines[branch.lineno - 1]
+    if not below and not header[branch.col_offset:].startswith("elif "):
+        return f"the branch for {number} opens {path.name}'s chain: put the one for {version} before it by hand"
+    value = bound + version - number
+    if any(isinstance(n, ast.If) and isinstance(n.test, ast.Compare) and any(whole(c) == value for c in n.test.comparators)
+           for n in ast.walk(tree)):
+        return f"{path.name} tests the version against {value} already: add the step for {version} there by hand"
+    right = test.comparators[0]
+    text = (header[:branch.col_offset] + "elif " + header[test.col_offset: right.col_offset] + str(value)
+            + header[right.end_col_offset:] + step.sub(str(version), "".join(lines[branch.body[0].lineno - 1: branch.body[-1].end_lineno])))
+    plan.add(relative, Insertion((branch.body[-1].end_lineno or branch.lineno) - 1 if below else branch.lineno - 2, 0,
+                                 text))
     return None

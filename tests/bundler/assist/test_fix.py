@@ -59,7 +59,8 @@ OUTCOMES = {
     # nothing is written into the class body
     "module_lambda-method": ("by hand", "the registry applies 2 inside migrate (migrations.py:6), not in a step of"
                              " its own, and Store.__init__ has no 'if' block of a neighbouring number"),
-    "import_chain-bad": ("by hand", None), "listed_modules-unwritten": ("by hand", None),
+    "import_chain-bad": ("fixed", None),  # the elif branch importing up3's function
+    "listed_modules-unwritten": ("by hand", None),
     "listed_modules-bumped": ("fixed", "lowered the head BUMPED from 7 to 6"),  # 1 and 3 retired: no gap
 }
 
@@ -139,6 +140,14 @@ def test_an_inline_registrys_block_is_carried_over_alone_with_the_locals_it_uses
     assert ("         stamp(conn, 1)\n+    if current < 2:\n+        folder = data_dir()\n"
             "+        conn.execute(\"ALTER TABLE notes ADD COLUMN folder TEXT\")\n") in diff
     assert "+from helpers import data_dir\n" in diff and "def migrate" not in diff
+
+
+def test_a_chain_of_imports_gets_the_branch_importing_the_step(tmp_path: Path, capsys) -> None:
+    config = fixture_copy("import_chain-bad", tmp_path)
+    assert main(["fix", "--config", str(config)]) == 1
+    diff = capsys.readouterr().out
+    assert ("             from .up2 import do_migration\n+        elif current == 2:\n"
+            "+            from .up3 import do_migration\n         elif current == 3:\n") in diff
 
 
 def test_a_step_module_takes_the_name_the_paths_template_reaches(tmp_path: Path, capsys) -> None:
