@@ -317,6 +317,11 @@ def record_entry(config: Config, prefix: str, origin: Migration, path: Migration
     if near is None:
         return f"no entry of a neighbouring number in {path.name} to shape the new one on"
     migration, below, number = near
+    unwritten = unwritten_modules(config, prefix, origin, migration)
+    if unwritten:
+        return (f"{origin.method} ({origin.location}) names {', '.join(unwritten)}, which"
+                f" {'is' if len(unwritten) == 1 else 'are'} not a module beside {migration.location.file}: write"
+                f" {'it' if len(unwritten) == 1 else 'them'} by hand (bundler fix writes no migration nobody wrote)")
     relative, lines, tree = parsed(config, prefix, path.location.file)
     container = enclosing(tree, path.location.line, (ast.List, ast.Tuple, ast.Dict))
     if container is None:
@@ -347,6 +352,19 @@ def record_entry(config: Config, prefix: str, origin: Migration, path: Migration
     line = (anchor.end_lineno or anchor.lineno) - 1 if below else anchor.lineno - 2
     plan.add(relative, Insertion(line, 0, " " * first.col_offset + entry + ",\n"))
     return None
+
+
+def unwritten_modules(config: Config, prefix: str, origin: Migration, migration: Migration) -> list[str]:
+    """The module names a listing's item holds (``["rename_owner"]``) that name no module of the folder
+    its neighbour's step comes from: the step was listed, never written."""
+    _, _, tree = parsed(config, prefix, origin.location.file)
+    item = enclosing(tree, origin.location.line, (ast.List, ast.Tuple))
+    names = [e.value for e in getattr(item, "elts", []) if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    if not names or len(names) != len(getattr(item, "elts", [])):
+        return []
+    folder = config.root / migration.location.file.removeprefix(prefix).rpartition("/")[0]
+    return [name for name in names if name.isidentifier()
+            and not (folder / f"{name}.py").is_file() and not (folder / name / "__init__.py").is_file()]
 
 
 def sql_of(config: Config, prefix: str, origin: Migration) -> list[str] | None:
