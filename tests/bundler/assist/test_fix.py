@@ -143,6 +143,35 @@ def test_an_inline_registrys_block_is_carried_over_alone_with_the_locals_it_uses
     assert "+from helpers import data_dir\n" in diff and "def migrate" not in diff
 
 
+LAMBDA_STORE = """\
+import sqlite3
+
+
+class Store:
+    stamp = lambda self, version: self.conn.execute(  # noqa: E731
+        "INSERT OR IGNORE INTO schema_versions (version) VALUES (?)", (version,))
+
+    def __init__(self, path):
+        self.conn = sqlite3.connect(path)
+        self.conn.execute("CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body TEXT)")
+        self.stamp(1)
+"""
+
+
+def test_a_call_goes_where_the_class_attributes_lambda_is_called_never_into_the_class_body(
+        tmp_path: Path, capsys) -> None:
+    """The store records 1 through a lambda bound in its class body: the check places that record
+    at the lambda; the call of the mirror goes below the method's ``self.stamp(1)``."""
+    app = write_app(tmp_path / "notes")
+    store = app / "src" / "notes" / "store.py"
+    store.write_text(LAMBDA_STORE)
+    config = str(app / "pyproject.toml")
+    assert main(["fix", "--config", config]) == 1
+    diff = capsys.readouterr().out
+    assert "         self.stamp(1)\n+        self.add_tags()\n+\n+    def add_tags(self):\n" in diff
+    assert main(["fix", "--write", "--config", config]) == 0, capsys.readouterr()
+
+
 def test_a_chain_of_imports_gets_the_branch_importing_the_step(tmp_path: Path, capsys) -> None:
     config = fixture_copy("import_chain-bad", tmp_path)
     assert main(["fix", "--config", str(config)]) == 1
