@@ -50,8 +50,11 @@ OUTCOMES = {
     "records_tuples-gap": ("by hand", "the registry's steps skip 3 below the head 4"),
     "decorators_named-repeats": ("by hand", "the check still fails: duplicate-version (migrations.py:15)\n"),
     "delegation-bad": ("by hand", "the check still fails: unknown-version (store_bad.py:11)"),
-    "sql_list_enumerate-bad": ("by hand", "add the registry's step for 3 to it by hand"),
-    "sql_list_enumerate-shifted": ("by hand", "add the registry's step for 3 to it by hand"),
+    # a list of SQL run by position: no if block to carry over
+    "sql_list_enumerate-bad": ("by hand", "in no 'if' block of its own that bundler fix can tell apart: write the"
+                               " step for 3 by hand"),
+    "sql_list_enumerate-shifted": ("by hand", "in no 'if' block of its own that bundler fix can tell apart: write"
+                                   " the step for 3 by hand"),
     # the registry records inline in migrate's if blocks: only its block for 2 is carried over (with the local
     # it uses), never the whole function
     "module_lambda-bad": ("fixed", None),
