@@ -287,7 +287,7 @@ def chains(project: Project) -> Found | None:
     found = []
     for source in project.sources:
         functions = {c.spec: c for c in shapes.callables_in(source)}
-        recorders = recorders_by_spec(source, functions)
+        recorders = recorders_by_spec(source, functions, lambdas_reached(project, source))
         for spec, c in functions.items():
             bounds = shapes.version_bounds(c.node)
             if spec in recorders and (len(bounds) >= 2 or (bounds and named(c.name))):  # one step, named so
@@ -297,13 +297,44 @@ def chains(project: Project) -> Found | None:
     found.sort(key=lambda item: (-len(item[1]), not named(item[0].spec), item[0].spec))
     chain, bounds = found[0]
     callers = [c for c in project.callers({chain.name}) if c.source.relative == chain.source.relative]
-    if creates_fresh(chain, recorders_by_spec(chain.source, {c.spec: c for c in shapes.callables_in(chain.source)})):
+    if creates_fresh(chain, recorders_by_spec(chain.source, {c.spec: c for c in shapes.callables_in(chain.source)},
+                                              lambdas_reached(project, chain.source))):
         callers = []  # it creates or upgrades: the whole entry, whoever calls it
     mirrors = [c for c, b in found[1:] if sorted(set(b)) == sorted(set(bounds))]  # the same steps again
     paths = [Entry(c.spec, 0, False) for c in callers] + [Entry(c.spec, len(bounds), False) for c in mirrors]
     return Found("version-chain", Entry(chain.spec, len(bounds), named(chain.spec)),
                  paths or [Entry(chain.spec, len(bounds), False)], f"is a version chain of {len(bounds)} if-blocks",
                  sorted(set(bounds)), others=[Entry(c.spec, len(b), False) for c, b in found[1:] if c not in mirrors])
+
+
+def lambdas_reached(project: Project, source: Source) -> set[str]:
+    """The recording lambdas a module can call: its own, those it imports by name (``stamp``), and
+    those of a module it imports (``helpers.stamp``), among the project's modules."""
+    found = shapes.recording_lambdas(source.tree.body)
+    for node in source.tree.body:
+        if isinstance(node, ast.ImportFrom):
+            imported = imported_source(project, source, node.module or "", node.level)
+            lambdas = shapes.recording_lambdas(imported.tree.body) if imported is not None else set()
+            found |= {alias.asname or alias.name for alias in node.names if alias.name in lambdas}
+        elif isinstance(node, ast.Import):
+            for alias in node.names:  # a dotted module without "as" binds its package, not the module
+                imported = imported_source(project, source, alias.name, 0)
+                if imported is not None and (alias.asname or "." not in alias.name):
+                    local = alias.asname or alias.name
+                    found |= {f"{local}.{name}" for name in shapes.recording_lambdas(imported.tree.body)}
+    return found
+
+
+def imported_source(project: Project, source: Source, module: str, level: int) -> Source | None:
+    """The project's module an import names (relative to ``source`` for ``from .x import``)."""
+    if level:
+        base = source.relative.split("/")[:-level]
+        module = ".".join([*base, *([module] if module else [])])
+    for candidate in project.sources:
+        dotted = candidate.relative.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        if dotted == module or (not level and dotted.endswith("." + module)):
+            return candidate
+    return None
 
 
 def creates_fresh(chain: Callable, recorders: set[str]) -> bool:
@@ -314,8 +345,9 @@ def creates_fresh(chain: Callable, recorders: set[str]) -> bool:
                for c in shapes.callables_in(chain.source) if c.spec in recorders)
 
 
-def recorders_by_spec(source: Source, functions: dict[str, Callable]) -> set[str]:
-    """The functions of one module that record a version (per class, so helpers resolve by name)."""
+def recorders_by_spec(source: Source, functions: dict[str, Callable], known: set[str] = frozenset()) -> set[str]:
+    """The functions of one module that record a version (per class, so helpers resolve by name),
+    ``known`` the recording lambdas it can call."""
     constants = shapes.recording_constants(source.tree.body)
     found = set()
     by_owner: dict[str, dict[str, Callable]] = {}
@@ -324,7 +356,8 @@ def recorders_by_spec(source: Source, functions: dict[str, Callable]) -> set[str
     for owner, members in by_owner.items():
         body = next((n.body for n in source.tree.body if isinstance(n, ast.ClassDef)
                      and f"{source.relative}:{n.name}" == owner), [])
-        names = shapes.recorders_of({n: c.node for n, c in members.items()}, constants | shapes.recording_constants(body))
+        names = shapes.recorders_of({n: c.node for n, c in members.items()}, constants | shapes.recording_constants(body),
+                                    known)
         found |= {members[n].spec for n in names}
     return found
 
@@ -484,7 +517,7 @@ def fresh_schema(project: Project, found: Found) -> list[Callable]:
     if source is None or found.style == "methods":
         return []
     functions = {c.spec: c for c in shapes.callables_in(source)}
-    recording = recorders_by_spec(source, functions)
+    recording = recorders_by_spec(source, functions, lambdas_reached(project, source))
     return [c for spec, c in functions.items() if spec in recording and spec not in entries
             and c.name in called and len(shapes.version_bounds(c.node)) < 2
             and not any("ver" in a.arg.lower() for a in c.node.args.args)]  # a record helper is given the version
@@ -528,7 +561,13 @@ def head(reading: Reading, project: Project, found: Found) -> None:
         return
     reading.table["head"] = spec
     holds = "the registry's last number" if value == top else f"not the registry's last number ({top})"
-    reading.reasons.append(f"head: {spec} = {value}, a constant named like the current version, holding {holds}")
+    what = "a function named like the current version, returning" if function_head(project, spec) else \
+        "a constant named like the current version, holding"
+    reading.reasons.append(f"head: {spec} = {value}, {what} {holds}")
+
+
+def function_head(project: Project, spec: str) -> bool:
+    return any(c.spec == spec for c in project.callables)
 
 
 def toml_table(table: dict[str, object], name: str = "tool.bundler") -> str:

@@ -172,11 +172,18 @@ def plan_one(config: Config, prefix: str, registry: MigrationList, path: Migrati
                           f" {relative}; fix it by hand")
         return
     origin = registry.recorders(version)[0]
+    if origin.method.endswith(" (inline)"):  # a record inside a larger function: that function is no step
+        from bundler.assist.style_steps import inline_block  # it builds on this module's Plan and Insertion
+
+        why = inline_block(config, prefix, origin, path, version, (before, after), plan)
+        if why:
+            plan.notes.append(f"{finding.location}: version {version}: {why}")
+        return
     uncalled = next((m for m in path.uncalled if version in m.versions), None)
     name = short(uncalled.method) if uncalled is not None else mirror_name(klass, short(origin.method), version)
     rank = order.index(version)
     dispatched = dispatched_name(path, lines, before, version) or dispatched_name(path, lines, after, version)
-    call_place = place_of_call(klass, neighbour_line(path, before), neighbour_line(path, after))
+    call_place = place_of_call(klass, anchor_line(klass, path, before), anchor_line(klass, path, after))
     if dispatched is not None and uncalled is None:
         name = dispatched  # the path reaches its steps by a name built from the number: no call to write
     elif call_place is None:
@@ -229,10 +236,29 @@ def neighbour_line(path: MigrationList, version: int | None) -> int | None:
     return site.line if site.file == path.location.file else None
 
 
+def anchor_line(klass: ast.ClassDef, path: MigrationList, number: int | None) -> int | None:
+    """The line of the path's call of ``number``; where the record is a class attribute's lambda
+    (``stamp = lambda self, v: ...``), the one statement of a method calling it with the number."""
+    line = neighbour_line(path, number)
+    attribute = next((t.id for n in klass.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Lambda)
+                      and n.lineno <= (line or 0) <= (n.end_lineno or n.lineno)
+                      for t in n.targets if isinstance(t, ast.Name)), None)
+    if attribute is None:
+        return line
+    calls = [n for method in klass.body if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef))
+             for n in ast.walk(method) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+             and n.func.attr == attribute and isinstance(n.func.value, ast.Name) and n.func.value.id == "self"
+             and any(isinstance(a, ast.Constant) and a.value == number for a in n.args)]
+    return calls[0].lineno if len(calls) == 1 else None
+
+
 def place_of_call(klass: ast.ClassDef, before: int | None, after: int | None) -> tuple[int, int] | None:
     """(the line the call goes after, its indentation): after the statement calling the number
-    before, else before the one calling the number after (in the entry, or a helper it calls)."""
-    statements = [n for n in ast.walk(klass) if isinstance(n, ast.stmt)
+    before, else before the one calling the number after (in the entry, or a helper it calls).
+    Only a statement inside a method's body: a class attribute (a lambda recording the number) is
+    no place for a call."""
+    statements = [n for method in klass.body if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  for n in ast.walk(method) if isinstance(n, ast.stmt)
                   and not isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))]
     for line, below in ((before, True), (after, False)):
         if line is None:
@@ -420,7 +446,8 @@ def applied_texts(config: Config, plan: Plan) -> dict[str, tuple[str, str]]:
     for relative, insertions in plan.insertions.items():
         old = (config.root / relative).read_text(encoding="utf-8")
         lines = old.splitlines(keepends=True)
-        for insertion in sorted(insertions, key=lambda i: (i.after_line, i.rank), reverse=True):
+        # bottom-up; at one line a method goes below a call (the call ends the method the mirror follows)
+        for insertion in sorted(insertions, key=lambda i: (i.after_line, i.method, i.rank), reverse=True):
             follows = lines[insertion.after_line + 1] if insertion.after_line + 1 < len(lines) else "\n"
             apart = "\n" if insertion.method and follows.strip() else ""
             lines[insertion.after_line + 1: insertion.after_line + 1 + insertion.replaces] = [insertion.text + apart]

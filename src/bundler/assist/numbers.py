@@ -57,7 +57,8 @@ def plan_head(config: Config, result: CheckResult, plan: Plan) -> None:
                           f" to {max(registered)}, the registry's last step, by hand")
         return
     current, last = value.value, max(registered)
-    gaps = [v for v in range(min(registered), min(current, last) + 1) if v not in registered]
+    retired = result.registry.retired  # a retired number's empty entry is no gap
+    gaps = [v for v in range(min(registered), min(current, last) + 1) if v not in registered and v not in retired]
     if gaps:
         plan.notes.append(f"{shown}: the registry's steps skip {', '.join(map(str, gaps))} below the head {current}:"
                           " write the missing step, or renumber the steps (before any database recorded them),"

@@ -21,7 +21,7 @@ KEY_VALUE = re.compile(r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE)\s+[\"`\[]?(\
                        re.IGNORECASE | re.DOTALL)
 USER_VERSION = re.compile(r"\bPRAGMA\s+user_version\s*=", re.IGNORECASE)
 REGISTRY_NAMES = re.compile(r"migrat|runner|upgrad|updat|regist|schema|convert", re.IGNORECASE)
-HEAD_NAME = re.compile(r"version$", re.IGNORECASE)
+HEAD_NAME = re.compile(r"(?:version|revision)$", re.IGNORECASE)
 HEAD_WORDS = re.compile(r"current|final|latest|max|head|schema|db|database|migration", re.IGNORECASE)
 NOT_HEAD_WORDS = re.compile(r"min|old|supported|app|python|api|protocol", re.IGNORECASE)
 NUMBERED = re.compile(r"^(\D*)(\d+)(.*)$")
@@ -168,19 +168,32 @@ def recording_constants(body: list[ast.stmt]) -> set[str]:
             for target in node.targets if isinstance(target, ast.Name)}
 
 
-def recorders_of(functions: dict[str, Function], constants: set[str]) -> set[str]:
+def recording_lambdas(body: list[ast.stmt]) -> set[str]:
+    """Names a module binds to a lambda recording a version (``stamp = lambda conn, v:
+    conn.execute(STAMP.format(v))``, its SQL written there or in a recording constant)."""
+    constants = recording_constants(body)
+    return {target.id for node in body if isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda)
+            and (records(strings_in(node.value)) or any(isinstance(n, ast.Name) and n.id in constants
+                                                        for n in ast.walk(node.value)))
+            for target in node.targets if isinstance(target, ast.Name)}
+
+
+def recorders_of(functions: dict[str, Function], constants: set[str], known: Iterable[str] = ()) -> set[str]:
     """Functions whose SQL records a version (written there, or a constant holding it, as ``NAME``
-    or ``self.NAME``), and those that call one of them with a number (a record helper's callers)."""
+    or ``self.NAME``), and those that call one of them, or one of the ``known`` recorders (a
+    recording lambda, imported or not: ``stamp``, ``helpers.stamp``), with a number."""
     recording = {name for name, function in functions.items() if records(strings_in(function)) or any(
         (isinstance(n, ast.Name) and n.id in constants) or (isinstance(n, ast.Attribute) and n.attr in constants)
         for n in ast.walk(function))}
+    callable_recorders = recording | set(known)
     while True:
         more = {name for name, function in functions.items() if name not in recording
-                and any(call in recording and any(isinstance(a, (ast.Constant, ast.Name)) for a in args)
+                and any(call in callable_recorders and any(isinstance(a, (ast.Constant, ast.Name)) for a in args)
                         for call, args in calls_with_arguments(function))}
         if not more:
             return recording
         recording |= more
+        callable_recorders |= more
 
 
 def calls_with_arguments(function: Function) -> list[tuple[str, list[ast.expr]]]:
@@ -195,6 +208,8 @@ def calls_with_arguments(function: Function) -> list[tuple[str, list[ast.expr]]]
             found.append((target.attr, [*node.args, *(k.value for k in node.keywords)]))
         elif isinstance(target, ast.Name):
             found.append((target.id, [*node.args, *(k.value for k in node.keywords)]))
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):  # helpers.stamp(conn, 1)
+            found.append((f"{target.value.id}.{target.attr}", [*node.args, *(k.value for k in node.keywords)]))
     return found
 
 
@@ -267,17 +282,30 @@ def decorators_of(node: Function) -> Iterator[tuple[str, int | None, bool]]:
 
 
 def heads_in(source: Source) -> Iterator[tuple[str, str, int]]:
-    """(spec, name, value) of module and class constants named like a version, holding a whole number."""
+    """(spec, name, value) of module and class constants named like a version, holding a whole
+    number, and of functions without arguments so named that only return one (a static method
+    ``current_revision()``: the check reads what it returns)."""
     def assigned(body: list[ast.stmt], owner: str) -> Iterator[tuple[str, str, int]]:
         for node in body:
             if isinstance(node, (ast.Assign, ast.AnnAssign)) and whole(node.value) is not None:
                 for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                     if isinstance(target, ast.Name) and HEAD_NAME.search(target.id):
                         yield f"{owner}{target.id}", target.id, whole(node.value)
+            elif isinstance(node, FUNCTIONS) and HEAD_NAME.search(node.name) and returned(node) is not None:
+                yield f"{owner}{node.name}", node.name, returned(node)
     yield from assigned(source.tree.body, f"{source.relative}:")
     for node in source.tree.body:
         if isinstance(node, ast.ClassDef):
             yield from assigned(node.body, f"{source.relative}:{node.name}.")
+
+
+def returned(function: Function) -> int | None:
+    """The whole number a function without arguments (a module function, a static method) only returns."""
+    arguments = function.args
+    if arguments.args or arguments.posonlyargs or arguments.kwonlyargs or arguments.vararg or arguments.kwarg:
+        return None
+    body = function.body[1:] if isinstance(function.body[0], ast.Expr) else function.body
+    return whole(body[0].value) if len(body) == 1 and isinstance(body[0], ast.Return) else None
 
 
 def head_rank(name: str, value: int, top: int | None, near: bool) -> tuple:

@@ -3,11 +3,14 @@ means by "apply step N", written beside the path's own step for the number befor
 number after), the way the path writes its neighbours.
 
 - a function entry: the call, imported from where the neighbours' functions come from;
-- a version chain: the registry's ``if`` block for N, its test on the path's own variable;
+- a version chain: the registry's ``if`` block for N, its test on the path's own variable (also
+  for a function recording inline block by block beside a registry doing the same: only the
+  registry's block for N, with the locals it uses, never its whole function);
 - a list of records: an entry shaped like its neighbour, with the neighbour's number replaced;
 - decorators: the decorator, numbered like its neighbour's, on the function doing the step (or
   the registry's function carried over, when the path has none);
-- a folder of modules: the registry's module under the name the path's template reaches.
+- a folder of modules: the registry's module under the name the path's template reaches, or,
+  where the path imports each step in an ``if``/``elif`` chain, the branch importing it.
 
 Where the step uses names the path does not have, a version chain gets a block that raises
 ``NotImplementedError`` and the fix says so; the other styles leave the finding to the reader.
@@ -19,11 +22,13 @@ import ast
 import json
 import re
 import textwrap
+from dataclasses import dataclass
 
 from bundler.config import Config
 from bundler.model import Finding, Migration, MigrationList
 
-from bundler.assist.fix import Insertion, Plan, bound_names, parsed
+from bundler.assist.fix import Insertion, Plan, bound_names, parsed, place_of_names
+from bundler.assist.shapes import whole
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -46,6 +51,8 @@ def plan_other_style(config: Config, prefix: str, registry: MigrationList, path:
         planner = listed_function
     if planner is None and ":" not in path.name and "." not in path.name:
         planner = function_call
+        if origins[0].method.endswith(" (inline)") and near is not None and near[0].method.endswith(" (inline)"):
+            planner = inline_block  # both record inside a function, block by block
     if planner is None:
         return "bundler fix does not write this style's steps yet"
     return planner(config, prefix, origins[0], path, version, neighbours, plan)
@@ -179,21 +186,126 @@ def chain_block(config: Config, prefix: str, origin: Migration, path: MigrationL
     function = enclosing(tree, site.line, (ast.FunctionDef, ast.AsyncFunctionDef))
     if block is None or beside is None or function is None:
         return f"the registry's step for {version} or the path's neighbouring block is not an if block"
-    text = textwrap.dedent(segment(origin_lines, block))
+    chain = Chain(relative, lines, tree, function)
+    return write_block(chain, Chain("", origin_lines, origin_tree, None), block, beside, below, path, version, plan)
+
+
+def inline_block(config: Config, prefix: str, origin: Migration, path: MigrationList, version: int,
+                 neighbours: tuple[int | None, int | None], plan: Plan) -> str | None:
+    """A function recording inline, in ``if`` blocks, beside a registry recording inline the same
+    way (not a step of its own): only the registry's block applying the number is carried over,
+    placed beside the path's block for a neighbouring number."""
+    _, origin_lines, origin_tree = parsed(config, prefix, origin.location.file)
+    source = enclosing(origin_tree, origin.location.line, (ast.FunctionDef, ast.AsyncFunctionDef))
+    block = block_for(source, version) if source is not None else None
+    if block is None:
+        return (f"the registry applies {version} inside {origin.method.split(' ')[0]} ({origin.location}), in no"
+                f" 'if' block of its own that bundler fix can tell apart: write the step for {version} by hand")
+    relative, lines, tree = parsed(config, prefix, path.location.file)
+    function = enclosing(tree, path.location.line, (ast.FunctionDef, ast.AsyncFunctionDef))
+    for number, below in zip(neighbours, (True, False)):
+        beside = block_for(function, number) if function is not None and number is not None else None
+        if beside is not None:
+            return write_block(Chain(relative, lines, tree, function), Chain("", origin_lines, origin_tree, source),
+                               block, beside, below, path, version, plan)
+    return (f"the registry applies {version} inside {origin.method.split(' ')[0]} ({origin.location}), not in a"
+            f" step of its own, and {path.name} has no 'if' block of a neighbouring number to place that block"
+            f" beside: write the step for {version} by hand")
+
+
+def block_for(function: ast.AST, version: int) -> ast.If | None:
+    """The one ``if`` block of a chain applying ``version``: it tests the version against the
+    number (``< N``, ``<= N - 1``, ``== N - 1``) and names N in its body (where it records it)."""
+    found = [n for n in ast.walk(function) if isinstance(n, ast.If) and isinstance(n.test, ast.Compare)
+             and len(n.test.ops) == 1 and not isinstance(n.test.left, ast.Constant)
+             and whole(n.test.comparators[0]) is not None
+             and whole(n.test.comparators[0]) + isinstance(n.test.ops[0], (ast.Eq, ast.LtE)) == version
+             and isinstance(n.test.ops[0], (ast.Lt, ast.LtE, ast.Eq))
+             and any(isinstance(c, ast.expr) and whole(c) == version for statement in n.body for c in ast.walk(statement))]
+    return found[0] if len(found) == 1 else None
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A file holding a chain of ``if`` blocks: its path (relative), lines, tree, and the function."""
+
+    relative: str
+    lines: list[str]
+    tree: ast.Module
+    function: Function | None
+
+
+def write_block(path_chain: Chain, registry_chain: Chain, block: ast.If, beside: ast.If, below: bool,
+                path: MigrationList, version: int, plan: Plan) -> str | None:
+    """The registry's ``block`` beside the path's ``beside``, its test on the path's variable, and
+    the registry function's locals it uses (``folder = data_dir()``) assigned first inside it; a
+    block that raises where it uses names the path has no way to have."""
+    relative, lines, tree, function = path_chain.relative, path_chain.lines, path_chain.tree, path_chain.function
+    assert function is not None
+    text = textwrap.dedent(segment(registry_chain.lines, block))
     ours, theirs = (ast.get_source_segment("".join(x), b.test.left) if isinstance(b.test, ast.Compare) else None
-                    for x, b in ((lines, beside), (origin_lines, block)))
+                    for x, b in ((lines, beside), (registry_chain.lines, block)))
     if ours and theirs and ours != theirs:
         first, _, rest = text.partition("\n")
         text = first.replace(theirs, ours, 1) + "\n" + rest
-    missing = sorted(loaded(ast.parse(textwrap.dedent(text))) - bound_names(function, tree) - {ours or ""})
+    bound = bound_names(function, tree) | {ours or ""}
+    missing = sorted(loaded(ast.parse(textwrap.dedent(text))) - bound)
+    assignments, imports, missing = locals_carried(registry_chain, block, missing, bound)
+    test = text.partition("\n")[0]
     if missing:
-        test = text.partition("\n")[0]
         text = (f"{test}\n    raise NotImplementedError(\"{path.name}: the step to {version} uses"
                 f" {', '.join(missing)}, which {path.name} does not have: write it\")\n")
         plan.add(relative, Insertion(place(beside, below), 0, textwrap.indent(text, " " * beside.col_offset)))
         return (f"the registry's block for {version} uses {', '.join(missing)}, which {path.name} does not have:"
                 " wrote a block that raises; write its body")
+    if assignments:
+        indent = " " * (block.body[0].col_offset - block.col_offset)
+        text = test + "\n" + "".join(indent + line for line in assignments) + text.partition("\n")[2]
     plan.add(relative, Insertion(place(beside, below), 0, textwrap.indent(text, " " * beside.col_offset)))
+    for statement in imports:
+        if statement not in plan.carried.setdefault(relative, []):
+            plan.carried[relative].append(statement)
+            plan.add(relative, Insertion(place_of_names(tree), len(plan.carried[relative]) - 10**6, statement))
+    return None
+
+
+def locals_carried(registry_chain: Chain, block: ast.If, missing: list[str],
+                   bound: set[str]) -> tuple[list[str], list[str], list[str]]:
+    """(assignments, imports, still missing): the registry function's locals ``missing`` names,
+    each bound once, by a plain assignment among its statements before ``block``, of names the
+    path has or the registry module imports (by absolute import)."""
+    function, lines, tree = registry_chain.function, registry_chain.lines, registry_chain.tree
+    if function is None:
+        return [], [], missing
+    assignments: list[str] = []
+    imports: list[str] = []
+    still = []
+    for name in missing:
+        binding = [n for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == name
+                   and not isinstance(n.ctx, ast.Load)]
+        assignment = next((s for s in function.body if isinstance(s, ast.Assign) and s.end_lineno < block.lineno
+                           and len(binding) == 1 and s.targets == binding), None)
+        needed = sorted(loaded(assignment.value) - bound) if assignment is not None else [name]
+        found = [import_of(tree, needed_name) for needed_name in needed]
+        if assignment is None or None in found:
+            still.append(name)
+            continue
+        assignments.append(textwrap.dedent(segment(lines, assignment)))
+        imports += [statement for statement in found if statement is not None and statement not in imports]
+    return assignments, imports, still
+
+
+def import_of(tree: ast.Module, name: str) -> str | None:
+    """``from M import name`` (or ``import name``) where the registry's module imports ``name``
+    absolutely; None otherwise."""
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and not node.level:
+            alias = next((a for a in node.names if (a.asname or a.name) == name), None)
+            if alias is not None:
+                return f"from {node.module} import {alias.name}" + (f" as {name}" if alias.asname else "") + "\n"
+        elif isinstance(node, ast.Import) and any((a.asname or a.name) == name for a in node.names):
+            alias = next(a for a in node.names if (a.asname or a.name) == name)
+            return f"import {alias.name}" + (f" as {name}" if alias.asname else "") + "\n"
     return None
 
 
@@ -205,6 +317,11 @@ def record_entry(config: Config, prefix: str, origin: Migration, path: Migration
     if near is None:
         return f"no entry of a neighbouring number in {path.name} to shape the new one on"
     migration, below, number = near
+    unwritten = unwritten_modules(config, prefix, origin, migration)
+    if unwritten:
+        return (f"{origin.method} ({origin.location}) names {', '.join(unwritten)}, which"
+                f" {'is' if len(unwritten) == 1 else 'are'} not a module beside {migration.location.file}: write"
+                f" {'it' if len(unwritten) == 1 else 'them'} by hand (bundler fix writes no migration nobody wrote)")
     relative, lines, tree = parsed(config, prefix, path.location.file)
     container = enclosing(tree, path.location.line, (ast.List, ast.Tuple, ast.Dict))
     if container is None:
@@ -235,6 +352,19 @@ def record_entry(config: Config, prefix: str, origin: Migration, path: Migration
     line = (anchor.end_lineno or anchor.lineno) - 1 if below else anchor.lineno - 2
     plan.add(relative, Insertion(line, 0, " " * first.col_offset + entry + ",\n"))
     return None
+
+
+def unwritten_modules(config: Config, prefix: str, origin: Migration, migration: Migration) -> list[str]:
+    """The module names a listing's item holds (``["rename_owner"]``) that name no module of the folder
+    its neighbour's step comes from: the step was listed, never written."""
+    _, _, tree = parsed(config, prefix, origin.location.file)
+    item = enclosing(tree, origin.location.line, (ast.List, ast.Tuple))
+    names = [e.value for e in getattr(item, "elts", []) if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    if not names or len(names) != len(getattr(item, "elts", [])):
+        return []
+    folder = config.root / migration.location.file.removeprefix(prefix).rpartition("/")[0]
+    return [name for name in names if name.isidentifier()
+            and not (folder / f"{name}.py").is_file() and not (folder / name / "__init__.py").is_file()]
 
 
 def sql_of(config: Config, prefix: str, origin: Migration) -> list[str] | None:
@@ -300,9 +430,44 @@ def module_file(config: Config, prefix: str, origin: Migration, path: MigrationL
     wanted = f"{folder}/{renamed}" if folder else renamed
     source = origin.location.file.removeprefix(prefix)
     if (config.root / wanted).exists():
+        if wanted == source:  # the step is written, the path's chain of imports skips it
+            return import_branch(config, prefix, migration, path, version, number, plan)
         return f"{wanted} exists but {path.name} does not apply it: fix it by hand"
     text = (config.root / source).read_text(encoding="utf-8")
     plan.created[wanted] = text
     if source.rpartition("/")[0] == folder:
         plan.removed.append(source)  # the same folder: renamed, so the step is not registered twice
+    return None
+
+
+def import_branch(config: Config, prefix: str, migration: Migration, path: MigrationList, version: int,
+                  number: int, plan: Plan) -> str | None:
+    """A path importing each step's function in an ``if``/``elif`` chain on the version: the
+    neighbour's branch (``elif current == 1: from .up2 import do_migration``) numbered for the
+    missing step, as an ``elif`` below it (above it when it is an ``elif`` itself)."""
+    relative, lines, tree = parsed(config, prefix, path.location.file)
+    stem = migration.location.file.rpartition("/")[2].removesuffix(".py")
+    branch = next((n for n in ast.walk(tree) if isinstance(n, ast.If) and n.body and all(
+        isinstance(s, ast.ImportFrom) for s in n.body) and any(
+        (s.module or "").rpartition(".")[2] == stem for s in n.body if isinstance(s, ast.ImportFrom))), None)
+    step = re.compile(rf"(?<!\d){number}(?!\d)")
+    test = branch.test if branch is not None else None
+    bound = whole(test.comparators[0]) if isinstance(test, ast.Compare) and len(test.ops) == 1 else None
+    if branch is None or not isinstance(test, ast.Compare) or not isinstance(test.ops[0], ast.Eq) or bound is None \
+            or len(step.findall(stem)) != 1:
+        return (f"{path.name} does not import its step for {number} alone in a branch testing the version for"
+                f" equality: import the step for {version} by hand")
+    below = version > number
+    header = lines[branch.lineno - 1]
+    if not below and not header[branch.col_offset:].startswith("elif "):
+        return f"the branch for {number} opens {path.name}'s chain: put the one for {version} before it by hand"
+    value = bound + version - number
+    if any(isinstance(n, ast.If) and isinstance(n.test, ast.Compare) and any(whole(c) == value for c in n.test.comparators)
+           for n in ast.walk(tree)):
+        return f"{path.name} tests the version against {value} already: add the step for {version} there by hand"
+    right = test.comparators[0]
+    text = (header[:branch.col_offset] + "elif " + header[test.col_offset: right.col_offset] + str(value)
+            + header[right.end_col_offset:] + step.sub(str(version), "".join(lines[branch.body[0].lineno - 1: branch.body[-1].end_lineno])))
+    plan.add(relative, Insertion((branch.body[-1].end_lineno or branch.lineno) - 1 if below else branch.lineno - 2, 0,
+                                 text))
     return None

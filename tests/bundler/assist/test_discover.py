@@ -89,7 +89,7 @@ def test_init_without_anything_recording_a_version_stops_and_says_what_it_looked
 
 
 CHECKER_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "checker"
-# The checker's fixtures whose configuration init finds as written (26 of 34, measured with
+# The checker's fixtures whose configuration init finds as written (27 of 37, measured with
 # ignore=*_bad.py as below; decorators_named and modules_runtime_sql are among them, but their
 # folders hold a failing variant the check reads too; the others: steps numbered in the loop that
 # applies them, a method recording several numbers, a list of SQL run by position, a chain of one
@@ -97,7 +97,7 @@ CHECKER_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "checker"
 # configured in the default style).
 FOUND_AS_WRITTEN = ["appended_list", "clash", "constants", "defined_not_called", "delegation",
                     "dispatch_getattr", "dispatch_naming", "function_entries", "grouping", "head_modules",
-                    "helper_param", "helpers_deep", "incident", "method_loop", "naming_functions", "order_warning", "sql_forms", "styles_decorators", "styles_modules",
+                    "helper_param", "helpers_deep", "import_chain", "incident", "method_loop", "naming_functions", "order_warning", "sql_forms", "styles_decorators", "styles_modules",
                     "styles_naming", "styles_records", "styles_register", "styles_version_chain", "user_version"]
 
 
@@ -113,6 +113,23 @@ def test_init_finds_the_configuration_a_careful_reader_wrote(name: str, tmp_path
     wanted = tomllib.loads((fixture / "pyproject.toml").read_text())["tool"]["bundler"]
     for key, default in (("style", "methods"), ("runner", None), ("stores", None)):
         assert written.get(key, default) == wanted.get(key, default), key
+
+
+def test_init_reads_a_chain_recording_through_an_imported_lambda_and_a_head_a_function_returns(
+        tmp_path: Path, capsys) -> None:
+    """module_lambda's chain stamps through helpers.stamp, a lambda (imported by name, or its module
+    imported); import_chain's head is a static method returning the last number."""
+    import shutil
+
+    for name in ("module_lambda", "import_chain"):
+        shutil.copytree(CHECKER_FIXTURES / name, tmp_path / name, ignore=shutil.ignore_patterns("*_bad.py", "pyproject.toml"))
+        assert main(["init", "--config", str(tmp_path / name / "pyproject.toml")]) == 0, capsys.readouterr()
+    assert tomllib.loads((tmp_path / "module_lambda" / "pyproject.toml").read_text())["tool"]["bundler"] == {
+        "style": "version-chain", "runner": "migrations.py:migrate", "stores": ["app_ok.py:open_db"],
+        "version-record": "user_version"}  # as configured by hand, which leaves the chain in the default style
+    written = tomllib.loads((tmp_path / "import_chain" / "pyproject.toml").read_text())["tool"]["bundler"]
+    assert written["head"] == "src/ledger/service.py:LedgerService.current_revision"
+    assert "a function named like the current version, returning the registry's last number" in capsys.readouterr().out
 
 
 # --- one small project per reading rule (written for these tests, each in the shape the rule names) ---
