@@ -262,7 +262,8 @@ class Extractor:
             if isinstance(event, Record):
                 migrations.append(Migration(f"{event.function.name} (inline)", location_of(event.function),
                                             (event.version.value,),  # type: ignore[arg-type]
-                                            call=(event.function.module, event.version.node), branch=branch))
+                                            call=(event.function.module, event.site or event.version.node),
+                                            branch=branch))
             elif isinstance(event, Delegate):
                 delegated = self._registry.migrations if self._registry is not None else ()
                 migrations.extend(replace(m, call=(caller.module, event.node), branch=branch) for m in delegated)

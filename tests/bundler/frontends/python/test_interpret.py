@@ -517,3 +517,12 @@ def test_a_comparison_fixes_nothing_where_it_fails() -> None:
     body = f'v = self.conn.current()\nif v != 8:\n    self.conn.execute("{VALUES_D}" % v)'
     with pytest.raises(UnresolvableError):
         recorded(store(body, methods=""))
+
+
+def test_a_record_made_in_another_modules_lambda_is_placed_at_the_call_of_the_lambda() -> None:
+    """Where a path applies a number is a line of its own file (a fix goes beside it)."""
+    files = {"helpers.py": 'stamp = lambda conn, n: conn.execute(f"PRAGMA user_version = {n}")\n',
+             "store.py": "from helpers import stamp\n\n\ndef open_db(conn):\n    conn.execute('SELECT 1')\n    stamp(conn, 4)\n"}
+    extractor = Extractor(ModuleSet(InMemory(files)), RecordingRules(user_version=True))
+    listing = extractor.with_call_sites(extractor.migration_list(EntrySpec("store.py", "open_db")))
+    assert [(m.versions, m.call_site.line) for m in listing.migrations] == [((4,), 6)]

@@ -150,17 +150,17 @@ class Calls:
         positional, keywords = self.arguments(node)
         if callee.receiver is not None:
             positional = [callee.receiver, *(positional or [])]
-        saved = self.env, self.module, self.class_def
+        saved = self.env, self.module, self.class_def, self.lambda_site
         self.env = dict(callee.captured)
-        if callee.module is not None:  # its names are its module's
-            self.module, self.class_def = callee.module, None
+        if callee.module is not None:  # its names are its module's; what it records happens at this call
+            self.module, self.class_def, self.lambda_site = callee.module, None, self.lambda_site or node
         for index, param in enumerate(parameters(callee.node)):  # type: ignore[arg-type]
             given = positional[index] if positional is not None and index < len(positional) else UNKNOWN
             self.env[param.name.value] = keywords.get(param.name.value, given)
         try:
             return self.evaluate(callee.node.body)
         finally:
-            self.env, self.module, self.class_def = saved
+            self.env, self.module, self.class_def, self.lambda_site = saved
 
     def invoke(self, function: FunctionRef, receiver: Instance | ClassRef | None, positional: list[Value] | None,
                keywords: dict[str, Value], node: cst.Call, *, captured: dict[str, Value] | None = None,

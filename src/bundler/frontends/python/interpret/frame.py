@@ -44,6 +44,7 @@ class Frame(Statements, Resolution, Calls, BuiltinCalls, Dispatching, Recording,
         self.items_unknown = False  # a comprehension being evaluated has items that cannot be read
         self.branch: tuple = ()  # the exclusive branches this point of the run sits in
         self.repeating = 0  # inside a loop body run once for an unknown number of runs
+        self.lambda_site: cst.CSTNode | None = None  # the call of another module's lambda being run
         self.self_name = self_parameter(function) if isinstance(receiver, Instance) else None
         if self.self_name is not None and isinstance(receiver, Instance):
             for name, value in receiver.attributes:

@@ -140,6 +140,9 @@ class Record:
     version: RecordedVersion
     function: FunctionRef  # where the recording statement is
     branch: tuple = field(default=(), compare=False)  # which branches it sits in (see Frame.either)
+    # the node in its function's own module where it happened, when the recording statement is in
+    # another module's lambda the function called (the call of the lambda)
+    site: Any = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

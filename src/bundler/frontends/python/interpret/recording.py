@@ -29,7 +29,7 @@ class Recording:
                 f" {self.source(version.node)}{advice}", where=self.where(version.node))
             error.from_parameter = "parameter" in detail
             raise error
-        self.events.append(Record(version, self.function, self.branch))
+        self.events.append(Record(version, self.function, self.branch, self.lambda_site))
 
     def check_external_arguments(self, node: cst.Call, values: list[Value]) -> None:
         """A project function handed to code outside the project may be called there: when it
