@@ -190,7 +190,7 @@ def check_one(args: argparse.Namespace, pyproject: str | None) -> int:
         elif args.no_cache or args.runtime:  # --runtime runs the code: its outcome is not a function of files
             result = run_check(config, bundles, runtime=args.runtime)
         else:
-            from bundler.cache import check_with_cache
+            from bundler.cache.check import check_with_cache
 
             result = check_with_cache(config, bundles, note=TERMINAL.detail)
     except RecursionError:
