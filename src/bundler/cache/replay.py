@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 MAGIC = "bundler replay 1"
 ENVIRONMENT = ("NO_COLOR", "FORCE_COLOR", "TERM")  # what the output's colour reads (outputs/terminal.py)
-PARSERS = ("libcst", "sqlparse")  # installed beside each other: their folders' listings name their versions
+PARSERS = ("libcst", "sqlparse")  # the libraries whose versions can change what the check reads
 # A file modified this shortly before the run started (or since) may have changed while it ran, or
 # may change again within the clock's resolution without its time moving: it is not trusted by
 # size and time (git's "racily clean" entries), and nothing is kept.
