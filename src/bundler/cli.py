@@ -22,6 +22,7 @@ from bundler.outputs.report import FORMATS, counted, render, render_error
 from bundler.outputs.terminal import COLOR_CHOICES, Terminal
 
 if TYPE_CHECKING:
+    from bundler.cache.replay import Recording
     from bundler.packaging.install import Installed, Manifest
     from bundler.outputs.sarif import Provenance
 
@@ -164,7 +165,7 @@ def command_check(args: argparse.Namespace) -> int:
         projects = projects_below_an_unconfigured_folder(Path.cwd())
         if projects:
             return check_each_project(args, projects)
-    return check_one(args, args.config)
+    return check_one(args, args.config, args.recording)
 
 
 def check_each_project(args: argparse.Namespace, projects: list[Path]) -> int:
@@ -191,7 +192,8 @@ def relative_to_cwd(path: Path) -> str:
     return path.relative_to(Path.cwd()).as_posix() if path.is_relative_to(Path.cwd()) else str(path)
 
 
-def check_one(args: argparse.Namespace, pyproject: str | None) -> int:
+def check_one(args: argparse.Namespace, pyproject: str | None, recording: Recording | None = None) -> int:
+    """One project's check; ``recording`` is told what its output depends on (a replay may repeat it)."""
     config: Config | None = None
     try:
         config = with_selection(load_config(pyproject, runner=args.runner, stores=args.store, root=args.root),
@@ -203,9 +205,11 @@ def check_one(args: argparse.Namespace, pyproject: str | None) -> int:
         elif args.no_cache or args.runtime:  # --runtime runs the code: its outcome is not a function of files
             result = run_check(config, bundles, runtime=args.runtime)
         else:
-            from bundler.cache import check_with_cache
+            from bundler.cache.check import check_with_cache
 
-            result = check_with_cache(config, bundles, note=TERMINAL.detail)
+            checked = config
+            result = check_with_cache(config, bundles, note=TERMINAL.detail, depended_on=lambda dependencies: (
+                recording.depended_on(args, checked, dependencies) if recording is not None else None))
     except RecursionError:
         error = BundlerError("the code under check nests too deeply to analyse")
         write_error_reports(error, args, config)
@@ -421,7 +425,8 @@ def write_report(text: str, output: Path | None) -> None:
         raise ConfigError(f"cannot write the report: {exc.strerror}", where=str(output)) from None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, recording: Recording | None = None) -> int:
+    """The command line; ``recording`` keeps a check's output for a replay (bundler.__main__)."""
     global TERMINAL
     TERMINAL = Terminal()
     try:
@@ -430,6 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ConfigError as exc:
             write_usage_error(exc, sys.argv[1:] if argv is None else list(argv))
             raise
+        args.recording = recording
         TERMINAL = Terminal(quiet=args.quiet, verbose=args.verbose, color=args.color)
         commands = {"check": command_check, "build": command_build, "sync": command_sync,
                     "rollback": command_rollback, "build-and-sync": command_build_and_sync,

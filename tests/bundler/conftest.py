@@ -73,4 +73,4 @@ def cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory, monkey
     repository must stay as they are, so every test's cache is a folder of its own
     (tests/bundler/cache uses the real place)."""
     folder = tmp_path_factory.mktemp("cache")
-    monkeypatch.setattr("bundler.cache.cache_folder", lambda root: folder)
+    monkeypatch.setattr("bundler.cache.check.cache_folder", lambda root: folder)

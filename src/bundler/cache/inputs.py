@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import bundler
+from bundler.cache.replay import PARSERS
 from bundler.config import Config
 from bundler.files import files_in, sha256_of
 
@@ -27,7 +28,6 @@ from bundler.files import files_in, sha256_of
 # modification time moving: its size and time prove nothing, its content is hashed every time
 # (git's "racily clean" entries).
 RACY_NANOSECONDS = 2_000_000_000
-PARSERS = ("libcst", "sqlparse")  # the libraries whose versions can change what the check reads
 
 
 def digest(data: bytes) -> str:

@@ -211,7 +211,7 @@ def test_entries_another_front_end_reads_are_not_cached(project) -> None:
     """Only the Python front end tells the journal what it reads."""
     from dataclasses import replace
 
-    from bundler.cache import read_through_the_journal
+    from bundler.cache.check import read_through_the_journal
     from bundler.config import load_config
     from bundler.model import EntrySpec
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bundler.cache import check_with_cache
+from bundler.cache.check import check_with_cache
 from bundler.check import run_check
 from bundler.config import load_config
 from bundler.errors import BundlerError
