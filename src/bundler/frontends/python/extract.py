@@ -300,7 +300,20 @@ class Extractor:
             return [Migration(call.function.name, location_of(call.function), tuple(versions),
                               aliases=(inner_migration.method, *inner_migration.aliases),
                               inner=inner_migration.inner or inner_migration.location, branch=at)]
+        step = self._declared_step(call.function)
+        if step is not None:  # one of the modules a listing's item names: that item's migration, whichever module
+            return [Migration(call.function.name, location_of(call.function), tuple(versions), branch=at,
+                              aliases=(step.method,), inner=step.location)]
         return [Migration(call.function.name, location_of(call.function), tuple(versions), branch=at)]
+
+    def _declared_step(self, function: FunctionRef) -> Migration | None:
+        """The registry's one migration whose number the style declares for ``function`` and for
+        other functions too (a listing's item naming two modules): all of them are its steps."""
+        numbers = self.options.declared.get(id(function.node), ())
+        if self._registry is None or len(numbers) != 1 or len(self._registry.recorders(numbers[0])) != 1:
+            return None
+        shared = sum(numbers[0] in declared for declared in self.options.declared.values()) > 1
+        return self._registry.recorders(numbers[0])[0] if shared else None
 
     @staticmethod
     def with_call_sites(listing: MigrationList) -> MigrationList:
