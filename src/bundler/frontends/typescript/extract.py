@@ -32,7 +32,7 @@ from bundler.frontends.python.records import RecordingRules
 from bundler.frontends.typescript.interpret import (
     CLASS_NODES, CallTrace, Event, Machine, Options, Project, Record, text, walk,
 )
-from bundler.frontends.typescript.parse import Source, parse_source
+from bundler.frontends.typescript.parse import PartialParseError, Source, parse_source
 from bundler.frontends.typescript.values import UNKNOWN, ClassValue, FunctionValue, Instance
 from bundler.model import EntrySpec, Location, Migration, MigrationList
 
@@ -326,6 +326,16 @@ def read_bundle(bundle: Path, label: str) -> Source:
 
 def bundled_copy(config: Config, source: Source, extractor: Extractor, stores: Sequence[EntrySpec],
                  sources: list[MigrationList], registry: MigrationList) -> BundledCopy:
+    try:
+        paths = copies_in(config, source, extractor, stores, registry)
+    except PartialParseError:  # a part does not parse alone: the bundle is read whole
+        paths = copies_in(config, source.whole(), extractor, stores, registry)
+    return BundledCopy(source.display, tuple(paths), tuple(sources))
+
+
+def copies_in(config: Config, source: Source, extractor: Extractor, stores: Sequence[EntrySpec],
+              registry: MigrationList) -> list[MigrationList]:
+    """What each store's copy in the bundle applies."""
     label = source.display
     project = Project(lambda relpath: None)
     copy = Extractor(project, rules_of(config), migration_names=extractor.machine.options.migration_names)
@@ -338,7 +348,7 @@ def bundled_copy(config: Config, source: Source, extractor: Extractor, stores: S
             raise ConfigError(f"{spec}: a function store is not looked up inside bundles yet: name a method",
                               where=label)
         paths.append(copy.migration_list(spec, origin=label, entry=entry, registry=registry))
-    return BundledCopy(label, tuple(paths), tuple(sources))
+    return paths
 
 
 def display_of(bundle: Path, config: Config) -> str:
@@ -358,9 +368,9 @@ def find_copy(bundle: Source, project: Project, original: FunctionValue, spec: E
         raise BundleError(f"{spec.class_name} defines no methods to find its copy by", where=label)
     candidates: dict[int, tuple[Any, set[str]]] = {}
     data = bundle.data
-    for name in sorted(wanted - {"constructor"}) or ["constructor"]:
+    for name in rarest_half(data, wanted) or ["constructor"]:
         for start in occurrences(data, name.encode() + b"("):
-            node = bundle.root.descendant_for_byte_range(start, start + len(name))
+            node = bundle.node_at(start, start + len(name))
             method = node.parent if node is not None else None
             if method is None or method.type != "method_definition" or method.child_by_field_name("name") != node:
                 continue
@@ -381,6 +391,14 @@ def find_copy(bundle: Source, project: Project, original: FunctionValue, spec: E
     if node.has_error:
         raise BundleError(f"the copy of {spec.class_name} at line {bundle.line_of(node)} does not parse", where=label)
     return project.class_value(node, bundle, spec.class_name)
+
+
+def rarest_half(data: bytes, wanted: set[str]) -> list[str]:
+    """Enough of the methods (but the constructor), the rarest in the bundle first, that a
+    class defining half of all of them defines one of these: only their places are parsed."""
+    names = wanted - {"constructor"}
+    by_count = sorted(names, key=lambda name: (data.count(name.encode() + b"("), name))
+    return by_count[:len(names) - (len(wanted) + 1) // 2 + 2]
 
 
 def occurrences(data: bytes, needle: bytes) -> Iterator[int]:

@@ -123,6 +123,7 @@ class Project:
         self._values: dict[Any, Any] = {}
         self._names: dict[tuple[int, str], Any] = {}
         self._scopes: dict[int, dict[str, Any]] = {}
+        self._top_level: dict[tuple[int, str], Any] = {}
 
     def resolve_import(self, source: Source, specifier: str) -> Source | Missing | None:
         """The project file an import names; None for a package (outside the project)."""
@@ -198,7 +199,10 @@ class Project:
         scope = node.parent
         while scope is not None:
             if scope.type in SCOPE_NODES:
-                statement = self.scope_index(scope, source).get(name)
+                if scope.type == "program" and source.tree is None:
+                    statement = self.top_level_statement(name, source)
+                else:
+                    statement = self.scope_index(scope, source).get(name)
                 if statement is not None:
                     key = (statement.id, name)
                     if key not in self._names:
@@ -218,6 +222,21 @@ class Project:
                     index.setdefault(name, statement)
             self._scopes[scope.id] = index
         return index
+
+    def top_level_statement(self, name: str, source: Source) -> Any:
+        """The top-level statement of a bundle read in parts that declares ``name``: one holding
+        the name in code at depth 0 (``var a,b=...``, ``function a(``, ``class a``), else a
+        destructuring one (``var{x:a}=...``); the first in the file, as ``scope_index`` takes it."""
+        assert source.layout is not None
+        key = (id(source), name)
+        if key not in self._top_level:
+            found = None
+            for offset in (*source.layout.top_level_word(name), *source.layout.destructuring()):
+                found = self.scope_index(source.part(offset).root_node, source).get(name)
+                if found is not None:
+                    break
+            self._top_level[key] = found
+        return self._top_level[key]
 
     def statement_declares(self, statement: Any, name: str, source: Source) -> Any:
         kind = statement.type
@@ -296,19 +315,20 @@ class Project:
         scope = declaration.parent
         needle = name.encode() + b"="
         found = []
-        start = scope.start_byte
         data = source.data
-        position = data.find(needle, start, scope.end_byte)
+        start, end = (0, len(data)) if source.tree is None and scope.type == "program" else \
+            (scope.start_byte, scope.end_byte)  # a bundle's top level: every part of it
+        position = data.find(needle, start, end)
         while position != -1 and len(found) < 3:
             before = data[position - 1:position] if position > 0 else b""
             after = data[position + len(needle):position + len(needle) + 1]
             if not (before.isalnum() or before in (b"_", b"$", b".")) and after not in (b"=", b">"):
-                node = source.root.descendant_for_byte_range(position, position + len(name))
+                node = source.node_at(position, position + len(name))
                 parent = node.parent if node is not None else None
                 if parent is not None and parent.type == "assignment_expression" \
                         and parent.child_by_field_name("left") == node and self.binds_here(name, node, scope):
                     found.append(parent.child_by_field_name("right"))
-            position = data.find(needle, position + 1, scope.end_byte)
+            position = data.find(needle, position + 1, end)
         if len(found) != 1:
             return UNKNOWN
         return self.constant(found[0], source, name)
