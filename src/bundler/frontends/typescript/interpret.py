@@ -30,8 +30,8 @@ from bundler.errors import UnresolvableError
 from bundler.frontends.python.records import RecordedVersion, RecordingRules, versions_in_sql
 from bundler.frontends.typescript.parse import Source, text
 from bundler.frontends.typescript.values import (
-    EXTERNAL, HOLE, UNKNOWN, Choice, ClassValue, Dynamic, Subset, FunctionValue, Instance, Mapping, Missing, Prepared, is_known,
-    source_text, stringify, truth,
+    ANY_INTEGER, DATA_HOLE, EXTERNAL, HOLE, UNKNOWN, Choice, ClassValue, Dispatch, Dynamic, Subset, FunctionValue,
+    Instance, Mapping, Missing, Prepared, is_known, source_text, stringify, truth,
 )
 
 MAX_CALL_DEPTH = 48
@@ -352,10 +352,7 @@ class Project:
 
     def class_member(self, cls: ClassValue, name: str, receiver: Any) -> Any:
         """A method (bound to ``receiver``) or a field's value, along the class's bases."""
-        seen = 0
-        current: ClassValue | None = cls
-        while current is not None and seen < 16:
-            seen += 1
+        for current in self.lineage(cls):
             body = current.node.child_by_field_name("body")
             for member in body.named_children if body is not None else ():
                 if member.type == "method_definition" and text(member.child_by_field_name("name")) == name:
@@ -369,8 +366,27 @@ class Project:
                         if value.type in FUNCTION_NODES:
                             return FunctionValue(value, current.source, f"{cls.name}.{name}", None, receiver, current)
                         return ConstantReader(self, current.source).value(value)
-            current = self.base_class(current)
         return None
+
+    def lineage(self, cls: ClassValue) -> Iterator[ClassValue]:
+        """The class and its bases, nearest first (16 at most: a cycle ends)."""
+        current: ClassValue | None = cls
+        for _ in range(16):
+            if current is None:
+                return
+            yield current
+            current = self.base_class(current)
+
+    def member_names(self, owner: Any) -> list[str]:
+        """The names of an object's methods, fields and attributes set on it, along its classes."""
+        names = list(owner.attributes) if isinstance(owner, Instance) else []
+        for current in self.lineage(owner.cls if isinstance(owner, Instance) else owner):
+            body = current.node.child_by_field_name("body")
+            for member in body.named_children if body is not None else ():
+                key = member.child_by_field_name("name") or member.child_by_field_name("property")
+                if member.type in ("method_definition", "public_field_definition", "field_definition") and key is not None:
+                    names.append(text(key))
+        return list(dict.fromkeys(names))
 
     def base_class(self, cls: ClassValue) -> ClassValue | None:
         for child in cls.node.named_children:
@@ -539,12 +555,33 @@ def unescape(code: str) -> str:
     return body
 
 
+def counts(loop: Any, name: str, initial: Any) -> bool:
+    """Whether a for loop's variable is a whole number counter: it starts at an integer, or at a
+    value the checker cannot know, and the loop steps it by ``++``, ``--`` or ``+=``/``-=`` an integer."""
+    if not (initial is UNKNOWN or initial is ANY_INTEGER or (isinstance(initial, int) and not isinstance(initial, bool))):
+        return False
+    step = loop.child_by_field_name("increment")
+    if step is None:
+        return False
+    if step.type == "update_expression":
+        target, by = step.child_by_field_name("argument"), None
+    elif step.type == "augmented_assignment_expression" and text(step.child_by_field_name("operator")) in ("+=", "-="):
+        target, by = step.child_by_field_name("left"), step.child_by_field_name("right")
+    else:
+        return False
+    return target.type == "identifier" and text(target) == name and (by is None or (
+        by.type == "number" and isinstance(number_value(text(by)), int)))
+
+
 def plus(left: Any, right: Any) -> Any:
     if isinstance(left, (int, float)) and isinstance(right, (int, float)) \
             and not isinstance(left, bool) and not isinstance(right, bool):
         return left + right
     if isinstance(left, str) or isinstance(right, str):
         return stringify(left) + stringify(right)
+    if (left is ANY_INTEGER or right is ANY_INTEGER) and all(v is ANY_INTEGER or (isinstance(v, int) and not isinstance(v, bool))
+                                            for v in (left, right)):
+        return ANY_INTEGER  # n + 1 of a counter
     return UNKNOWN
 
 
@@ -896,7 +933,7 @@ class Run:
                 if initializer.type in ("lexical_declaration", "variable_declaration"):
                     self.statement(initializer, inner)
                     for name in declared_names(initializer):
-                        inner.names[name] = UNKNOWN
+                        inner.names[name] = ANY_INTEGER if counts(node, name, inner.names.get(name)) else UNKNOWN
                 else:
                     self.evaluate(initializer, inner)
         condition = node.child_by_field_name("condition")
@@ -1038,10 +1075,31 @@ class Run:
         if isinstance(owner, Mapping) and is_known(index):
             return owner.get(index if isinstance(index, str) else stringify(index), None)
         if isinstance(owner, (Instance, ClassValue)):
-            if isinstance(index, str) and is_known(index):
+            if isinstance(index, str) and is_known(index) and DATA_HOLE not in index:
                 return self.attribute(owner, index, node)
-            return Dynamic(source_text(node))
+            return self.dispatch(owner, index, node) or Dynamic(source_text(node))
         return UNKNOWN
+
+    def dispatch(self, owner: Instance | ClassValue, name: Any, node: Any) -> Dispatch | None:
+        """The members a name with one unknown part fits (``m${n}``), each by the number there:
+        a counter's digits fit members with a number there and no others; a value of unknown
+        kind may select any member the template fits, so each must carry a number (as the
+        Python front end's ``getattr``). None when the name cannot be read so."""
+        name = stringify(ANY_INTEGER) if name is ANY_INTEGER else name
+        if not isinstance(name, str) or name.count(HOLE) + name.count(DATA_HOLE) != 1:
+            return None
+        digits_only = DATA_HOLE in name
+        before, after = name.split(DATA_HOLE if digits_only else HOLE)
+        items = []
+        for member in self.project.member_names(owner):
+            middle = member[len(before):len(member) - len(after)] if len(member) > len(before) + len(after) else ""
+            if not (middle and member.startswith(before) and member.endswith(after)):
+                continue
+            if middle.isdigit():
+                items.append((int(middle), self.attribute(owner, member, node)))
+            elif not digits_only:
+                return None  # it may select a member that carries no number
+        return Dispatch(tuple(sorted(items, key=lambda item: item[0])))
 
     def binary(self, node: Any, frame: Frame) -> Any:
         operator = text(node.child_by_field_name("operator"))
@@ -1244,6 +1302,14 @@ class Run:
         if isinstance(callee, ClassValue):
             return self.construct(node, frame)
         arguments = self.arguments(node, frame)
+        if isinstance(callee, Dispatch):  # each member the built name may be: every one that exists runs
+            for _, member in callee.items:
+                if isinstance(member, FunctionValue):
+                    self.run_function(member, arguments, node)
+                elif member is not None:
+                    self.cannot_follow(node, "a member its name may build is not a method", "call the migration"
+                                             " by name (this.m())", what="calls methods through")
+            return UNKNOWN
         if callee is EXTERNAL:
             return self.external_call(node, arguments, EXTERNAL, "")
         if isinstance(callee, Missing):

@@ -56,6 +56,25 @@ class Missing:
     specifier: str
 
 
+class _AnyInteger:
+    """A whole number the checker cannot know: a loop's counter (``for (let n = v + 1; ...;
+    n++)``). In a template it is digits, as Python's ``f"m{n}"`` of an int."""
+
+    def __repr__(self) -> str:
+        return "ANY_INTEGER"
+
+
+ANY_INTEGER = _AnyInteger()
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """``this[`m${n}`]`` with ``n`` unknown: every member whose name the template fits, by the
+    number in its name (as Python's ``getattr(self, f"m{n}")``). Calling it runs each."""
+
+    items: tuple[tuple[int, Any], ...]
+
+
 @dataclass(frozen=True)
 class Dynamic:
     """A member whose name cannot be built (``this[name]``): calling it cannot be followed."""
@@ -118,6 +137,7 @@ def stringify(value: Any) -> str:
         return str(value)
     if value is None:
         return "null"
-    if isinstance(value, Choice) and not any(";" in option or "'" in option for option in value.options):
+    if isinstance(value, Choice) and not any(";" in option or "'" in option for option in value.options) \
+            or value is ANY_INTEGER:
         return DATA_HOLE
     return HOLE

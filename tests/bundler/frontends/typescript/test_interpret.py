@@ -276,3 +276,37 @@ def test_the_records_nothing_the_message_advises_lets_the_check_pass(tmp_path, c
     assert 'list it in [tool.bundler] records-nothing ("store.ts:Store.cleanup")' in error
     code, report = check(tmp_path, capsys, store, table='records-nothing = ["store.ts:Store.cleanup"]\n')
     assert (code, applied(report)) == (0, [1, 2, 3])
+
+
+# --- this[`m${n}`](): a name built from a number, as Python's getattr(self, f"m{n}") ---------------
+
+def numbered_store(call: str, methods: tuple[int, ...] = (1, 2, 3), extra: str = "") -> str:
+    steps = "\n".join(f"  m{n}(): void {{ {RECORD.format(n=n)} }}" for n in methods)
+    return (f"export class Store {{\n  constructor(private db: any) {{ {call} }}\n"
+            f"  current(): number {{ return this.db.pragma('user_version', {{ simple: true }}); }}\n"
+            f"  migrateAll(): void {{}}\n{steps}\n{extra}}}\n")
+
+
+COUNTER_LOOP = "for (let n = this.current() + 1; n <= 3; n++) { (this as any)[`m${n}`](); }"
+
+
+@pytest.mark.parametrize(("methods", "verdict"), [((1, 2, 3), (0, [1, 2, 3])), ((1, 3), (1, [1, 3]))])
+def test_a_counter_built_into_a_method_name_applies_every_numbered_method(tmp_path, capsys, methods, verdict) -> None:
+    code, report = check(tmp_path, capsys, numbered_store(COUNTER_LOOP, methods))
+    assert (code, applied(report)) == verdict  # migrateAll fits m... but carries no number: a counter never builds it
+
+
+def test_a_value_of_unknown_kind_built_into_a_name_selects_among_numbered_methods(tmp_path, capsys) -> None:
+    call = "const version = this.db.pragma('user_version'); this[`m${version}`]();"
+    code, report = check(tmp_path, capsys, numbered_store(call).replace("  migrateAll(): void {}\n", ""))
+    assert (code, applied(report)) == (0, [1, 2, 3])
+    code, error = check(tmp_path, capsys, numbered_store(call))  # m + "igrateAll": the value may be any text
+    assert code == 2
+    assert "this[`m${version}`]()" in error and "a member whose name the checker cannot build" in error
+
+
+def test_a_name_with_two_unknown_parts_cannot_be_built(tmp_path, capsys) -> None:
+    call = "for (let n = this.current(); n < 3; n++) { this[`m${n}${n}`](); }"
+    code, error = check(tmp_path, capsys, numbered_store(call))
+    assert code == 2
+    assert "Store.constructor calls methods through this[`m${n}${n}`]()" in error
