@@ -17,7 +17,7 @@ from bundler.frontends.python.extract import Extractor, fresh_migration
 from bundler.model import (
     BuiltFrom, CheckResult, Code, EntrySpec, Finding, Head, Location, Migration, MigrationList, Severity,
 )
-from bundler.frontends.python.records import RecordingRules
+from bundler.frontends.sql.records import RecordingRules
 from bundler.frontends.python.sources import Archive, ModuleSet, ProjectFolder, ReadJournal, comments_in, module_name_for
 from bundler.findings.suppress import Comment, apply_suppressions, read_baseline
 from bundler.findings.verify import apply_severity, head_findings, verify

@@ -28,7 +28,7 @@ from typing import Any
 from bundler.config import Config
 from bundler.errors import BundleError, BundlerError, ConfigError, SourceError
 from bundler.findings.suppress import Comment, suppression_comment
-from bundler.frontends.python.records import RecordingRules
+from bundler.frontends.sql.records import RecordingRules
 from bundler.frontends.typescript.interpret import (
     CLASS_NODES, CallTrace, Event, Machine, Options, Project, Record, text, walk,
 )

@@ -9,7 +9,7 @@ arrow functions, of imported project functions, ``this.db.transaction(() => ...)
 through. esbuild's minified forms are the same expressions: ``x||f()``, ``a&&b``, ``c?d:e`` and
 the comma run their parts as control flow.
 
-A call records when the shared SQL recognition (``frontends/python/records.py``) says its SQL
+A call records when the shared SQL recognition (``frontends/sql/records.py``) says its SQL
 records: ``db.prepare(SQL).run(N, ...)`` (also ``.get``/``.all``, and bun's ``db.query(SQL)``),
 ``db.run(SQL)``/``db.exec(SQL)`` with the number in the text, ``.run({version: N})``, ``PRAGMA
 user_version = N``. What may apply or record but cannot be followed (``this[name]()`` with a
@@ -27,7 +27,7 @@ from pathlib import PurePosixPath
 from typing import Any, Callable, Union
 
 from bundler.errors import UnresolvableError
-from bundler.frontends.python.records import RecordedVersion, RecordingRules, versions_in_sql
+from bundler.frontends.sql.records import RecordedVersion, RecordingRules, versions_in_sql
 from bundler.frontends.typescript.parse import Source, text
 from bundler.frontends.typescript.values import (
     ANY_INTEGER, DATA_HOLE, EXTERNAL, HOLE, UNKNOWN, Choice, ClassValue, Dispatch, Dynamic, Subset, FunctionValue,

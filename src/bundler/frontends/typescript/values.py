@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bundler.frontends.python.values import HOLE, NUMBER_HOLE, UNKNOWN, Mapping, Prepared  # noqa: F401 (re-exported)
+from bundler.frontends.sql.values import HOLE, NUMBER_HOLE, UNKNOWN, Mapping, Prepared  # noqa: F401 (re-exported)
 from bundler.frontends.typescript.parse import Source, text
 
 
