@@ -26,7 +26,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bundler.config import Config
-from bundler.errors import BundleError, BundlerError, ConfigError, SourceError
+from bundler.errors import BundleError, BundlerError, ConfigError, SourceError, UnresolvableError
+from bundler.findings.fresh import fresh_migration, fresh_schema
 from bundler.findings.suppress import Comment, suppression_comment
 from bundler.frontends.sql.records import RecordingRules
 from bundler.frontends.typescript.interpret import (
@@ -34,11 +35,9 @@ from bundler.frontends.typescript.interpret import (
 )
 from bundler.frontends.typescript.parse import PartialParseError, Source, parse_source
 from bundler.frontends.typescript.values import UNKNOWN, ClassValue, FunctionValue, Instance
-from bundler.model import EntrySpec, Location, Migration, MigrationList
+from bundler.model import EntrySpec, Head, Location, Migration, MigrationList
 
-UNSUPPORTED = (("style", lambda c: c.style != "methods", "registry styles other than method lists"),
-               ("head", lambda c: c.head is not None, "a declared head"),
-               ("fresh-stores", lambda c: bool(c.fresh_stores), "fresh-schema paths"))
+UNSUPPORTED = (("style", lambda c: c.style != "methods", "registry styles other than method lists"),)
 
 
 @dataclass(frozen=True)
@@ -106,6 +105,8 @@ class Extractor:
         self.project = project
         self.machine = Machine(project, Options(rules, frozenset(migration_names), frozenset(
             (spec.target, ".".join(filter(None, (spec.class_name, spec.method)))) for spec in records_nothing)))
+        self.registry: MigrationList | None = None
+        self.fresh_entries: set[int] = set()  # fresh-schema paths (by node): a call of one applies what it stamps
 
     def source_of(self, spec: EntrySpec) -> Source:
         source = self.project.read(spec.target)
@@ -158,6 +159,24 @@ class Extractor:
             listing = replace(listing, uncalled=self.uncalled_recorders(function, receiver))
         return listing
 
+    def declared_head(self, spec: EntrySpec) -> Head:
+        """The number a ``head`` constant holds (``SCHEMA_VERSION``, a static ``Database.VERSION``)."""
+        source = self.source_of(spec)
+        if spec.method:
+            cls = self.find_class(source, spec.class_name, spec)
+            value = self.project.class_member(cls, spec.method, None)
+            node = next((member for member in cls.node.child_by_field_name("body").named_children
+                         if text(member.child_by_field_name("name") or member.child_by_field_name("property")
+                                 or member) == spec.method), cls.node)
+        else:
+            value = self.project.name_value(spec.class_name, first_statement(source), source)
+            node = self.project.scope_index(source.root, source).get(spec.class_name, source.root)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise UnresolvableError(f"the head {spec.class_name}{'.' + spec.method if spec.method else ''} is not a"
+                                    " number the checker can read (write it as a literal or a constant)",
+                                    where=source.display)
+        return Head(value, str(spec), Location(source.display, source.line_of(node)))
+
     def uncalled_recorders(self, entry: FunctionValue, receiver: Instance | None) -> tuple[Migration, ...]:
         """Methods of the entry's class that record but that the entry never runs: a missing
         number's likely fix is a call of one. Advice only: one the checker cannot follow is passed over."""
@@ -193,6 +212,9 @@ class Extractor:
 
     def classify(self, call: CallTrace, entry: FunctionValue) -> list[Migration]:
         versions = versions_of(call.events)
+        if call.function.node.id in self.fresh_entries and self.registry is not None:
+            fresh = fresh_migration(call.function.name, location_of(call.function), versions, self.registry)
+            return [fresh] if fresh is not None else []
         if not versions:
             return []
         if records_for_caller(call, versions):
@@ -249,9 +271,9 @@ def rules_of(config: Config) -> RecordingRules:
 
 def extract_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec], bundles: Sequence[Path] = (),
                   shown_as: dict[Path, str] | None = None
-                  ) -> tuple[MigrationList, list[MigrationList], list[BundledCopy], list[Comment]]:
-    """The registry and every store path, from the source; then each bundle's copies of the
-    stores; and the suppression comments of the files read."""
+                  ) -> tuple[MigrationList, list[MigrationList], list[BundledCopy], list[Comment], Head | None]:
+    """The registry and every store and fresh-schema path, from the source; then each bundle's
+    copies of them; the suppression comments of the files read; and the declared head."""
     require_supported(config)
     labels = {Path(bundle): (shown_as or {}).get(Path(bundle)) or display_of(Path(bundle), config) for bundle in bundles}
     # tree-sitter releases the GIL while it parses: a bundle of megabytes is read while the source is checked
@@ -262,7 +284,7 @@ def extract_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec]
 
 def check_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec],
                 bundles: dict[Path, Callable[[], Source]]
-                ) -> tuple[MigrationList, list[MigrationList], list[BundledCopy], list[Comment]]:
+                ) -> tuple[MigrationList, list[MigrationList], list[BundledCopy], list[Comment], Head | None]:
     reader = Reader(config.root, config.display_prefix)
     project = Project(reader, path_aliases(config.root))
     extractor = Extractor(project, rules_of(config), config.records_nothing)
@@ -273,9 +295,14 @@ def check_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec],
                           f" or db.run/exec with the number in the SQL)", where=str(registry.location))
     names = {m.method.split(" ")[0].rsplit(".", 1)[-1] for m in registry.migrations}
     extractor.machine.options.migration_names = frozenset(names)
+    extractor.registry = registry
+    head = extractor.declared_head(config.head) if config.head is not None else None
+    extractor.fresh_entries = {extractor.entry(spec)[0].node.id for spec in config.fresh_stores}
     paths = [extractor.migration_list(store, registry=registry) for store in stores]
-    copies = [bundled_copy(config, parsed(), extractor, stores, paths, registry) for parsed in bundles.values()]
-    return registry, paths, copies, [comment for source in reader.parsed() for comment in comments_of(source)]
+    paths += [fresh_schema(extractor.migration_list(spec), registry) for spec in config.fresh_stores]
+    entries = [*stores, *config.fresh_stores]
+    copies = [bundled_copy(config, parsed(), extractor, entries, paths, registry) for parsed in bundles.values()]
+    return registry, paths, copies, [comment for source in reader.parsed() for comment in comments_of(source)], head
 
 
 def path_aliases(root: Path) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -339,15 +366,20 @@ def copies_in(config: Config, source: Source, extractor: Extractor, stores: Sequ
     label = source.display
     project = Project(lambda relpath: None)
     copy = Extractor(project, rules_of(config), migration_names=extractor.machine.options.migration_names)
-    paths = []
+    copy.registry = registry
+    entries = []
     for spec in stores:
         original, _ = extractor.entry(spec)
         cls = find_copy(source, project, original, spec, label)
-        entry = copy.method_entry(cls, spec) if spec.method else None
-        if entry is None:
+        if not spec.method:
             raise ConfigError(f"{spec}: a function store is not looked up inside bundles yet: name a method",
                               where=label)
-        paths.append(copy.migration_list(spec, origin=label, entry=entry, registry=registry))
+        entries.append(copy.method_entry(cls, spec))
+    copy.fresh_entries = {entry[0].node.id for spec, entry in zip(stores, entries) if spec in config.fresh_stores}
+    paths = []
+    for spec, entry in zip(stores, entries):
+        listing = copy.migration_list(spec, origin=label, entry=entry, registry=registry)
+        paths.append(fresh_schema(listing, registry) if spec in config.fresh_stores else listing)
     return paths
 
 

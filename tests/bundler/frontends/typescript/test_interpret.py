@@ -310,3 +310,44 @@ def test_a_name_with_two_unknown_parts_cannot_be_built(tmp_path, capsys) -> None
     code, error = check(tmp_path, capsys, numbered_store(call))
     assert code == 2
     assert "Store.constructor calls methods through this[`m${n}${n}`]()" in error
+
+
+# --- head and fresh-stores, as for Python ----------------------------------------------------------
+
+MIRROR = "\n".join(f"  m{n}(): void {{ {RECORD.format(n=n)} }}" for n in (1, 2, 3))
+
+
+@pytest.mark.parametrize(("head", "extra", "verdict"), [
+    ("schema.ts:SCHEMA_VERSION", "export const SCHEMA_VERSION = 3;\n", (0, "")),
+    ("schema.ts:SCHEMA_VERSION", "export const SCHEMA_VERSION = 4;\n",
+     (1, "schema.ts:1: missing-migration: the declared head schema.ts:SCHEMA_VERSION is 4, but no step of"
+         " Runner.runAll records version 4")),
+    ("schema.ts:Schema.VERSION", "export class Schema {\n  static VERSION = 2;\n}\n",
+     (1, "records version 3, beyond the declared head schema.ts:Schema.VERSION = 2 (schema.ts:2)")),
+])
+def test_a_declared_head_is_read_from_a_constant_or_a_static_field(tmp_path, capsys, head, extra,
+                                                                    verdict) -> None:
+    store = numbered_store("this.m1(); this.m2(); this.m3();")
+    (tmp_path / "pyproject.toml").write_text('[tool.bundler]\nrunner = "runner.ts:Runner.runAll"\n'
+                                             f'stores = ["store.ts:Store.constructor"]\nhead = "{head}"\n')
+    for name, code in {"runner.ts": RUNNER, "store.ts": store, "schema.ts": extra}.items():
+        (tmp_path / name).write_text(code)
+    code = main(["check", "--config", str(tmp_path / "pyproject.toml"), "--root", str(tmp_path)])
+    output = capsys.readouterr()
+    assert code == verdict[0]
+    assert verdict[1] in output.out + output.err
+
+
+@pytest.mark.parametrize(("stamp", "verdict"), [(3, 0), (2, 1)])
+def test_a_fresh_schema_path_applies_every_number_up_to_its_stamp(tmp_path, capsys, stamp, verdict) -> None:
+    fresh = (f"this.db.exec('CREATE TABLE items (id INTEGER)');"
+             f" this.db.exec('INSERT INTO schema_versions (version) VALUES ({stamp})');")
+    store = (f"export class Store {{\n  constructor(private db: any, fresh: boolean) {{\n"
+             f"    if (fresh) {{ this.createFresh(); }} else {{ this.m1(); this.m2(); this.m3(); }}\n  }}\n"
+             f"  createFresh(): void {{ {fresh} }}\n{MIRROR}\n}}\n")
+    table = 'fresh-stores = ["store.ts:Store.createFresh"]\n'
+    code, report = check(tmp_path, capsys, store, table=table)
+    assert code == verdict
+    fresh_path = next(path for path in report["paths"] if path["name"] == "Store.createFresh")
+    assert fresh_path["applied"] == ([1, 2, 3] if stamp == 3 else [1, 2])
+    assert applied(report) == [1, 2, 3]  # the store calling it applies what it stamps, or the steps
