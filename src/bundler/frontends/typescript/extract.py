@@ -18,6 +18,7 @@ something else than its source is a stale bundle.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -306,22 +307,58 @@ def check_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec],
 
 
 def path_aliases(root: Path) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """tsconfig.json's ``compilerOptions.paths`` (and ``baseUrl``), relative to the project folder:
-    an import such as ``@/db/migrate`` is then the project's code, not a package's."""
+    """tsconfig.json's ``compilerOptions.paths`` (and ``baseUrl``), as its ``extends`` chain sets
+    them, relative to the project folder: an import such as ``@/db/migrate`` is then the
+    project's code, not a package's."""
     path = root / "tsconfig.json"
     if not path.is_file():
         return ()
+    options = alias_options(path, root)
+    base = None
+    if "baseUrl" in options:
+        value, folder = options["baseUrl"]
+        base = folder / str(value)
+    aliases = []
+    if "paths" in options:
+        paths, folder = options["paths"]
+        relative_to = base if base is not None else folder  # paths are relative to baseUrl, else to their file
+        aliases = [(pattern, tuple(str(relative_to / target) for target in targets))
+                   for pattern, targets in (paths or {}).items() if isinstance(targets, list)]
+    if base is not None:
+        aliases.append(("*", (str(base / "*"),)))  # baseUrl: any bare name may be a file under it
+    return tuple(aliases)
+
+
+def alias_options(path: Path, root: Path, seen: frozenset[Path] = frozenset()) -> dict[str, tuple[Any, PurePosixPath]]:
+    """``paths`` and ``baseUrl`` as a tsconfig file sets them or inherits them (``extends``, a
+    file or a package's, one or several: the later and the extending file win), each with the
+    folder, relative to the project, of the file that sets it."""
+    if path.resolve() in seen:
+        raise ConfigError("its extends chain comes back to it", where=str(path))
     try:
-        options = json.loads(jsonc(path.read_text(encoding="utf-8"))).get("compilerOptions") or {}
+        config = json.loads(jsonc(path.read_text(encoding="utf-8")))
+        options = config.get("compilerOptions") or {}
+        extends = config.get("extends") or []
     except (OSError, UnicodeDecodeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"cannot read its compilerOptions ({exc}): the imports it may alias cannot be"
                           " told from packages", where=str(path)) from None
-    base = PurePosixPath(options.get("baseUrl") or ".")
-    aliases = [(pattern, tuple(str(base / target) for target in targets))
-               for pattern, targets in (options.get("paths") or {}).items() if isinstance(targets, list)]
-    if options.get("baseUrl") is not None:
-        aliases.append(("*", (str(base / "*"),)))  # baseUrl: any bare name may be a file under it
-    return tuple(aliases)
+    found: dict[str, tuple[Any, PurePosixPath]] = {}
+    for base in [extends] if isinstance(extends, str) else extends:
+        found.update(alias_options(extended(path, str(base), root), root, seen | {path.resolve()}))
+    folder = PurePosixPath(Path(os.path.relpath(path.parent, root)).as_posix())
+    found.update({key: (options[key], folder) for key in ("paths", "baseUrl") if isinstance(options, dict)
+                  and key in options})
+    return found
+
+
+def extended(path: Path, base: str, root: Path) -> Path:
+    """The file an ``extends`` names: beside the extending file, or a package's under node_modules."""
+    start = path.parent / base if base.startswith((".", "/")) else root / "node_modules" / base
+    for candidate in (start, start.with_name(start.name + ".json"), start / "tsconfig.json"):
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(f"extends {base!r}, which is not there (for a package's, install the packages): the imports"
+                      " it may alias cannot be told from packages", where=str(path))
 
 
 def jsonc(text: str) -> str:

@@ -351,3 +351,34 @@ def test_a_fresh_schema_path_applies_every_number_up_to_its_stamp(tmp_path, caps
     fresh_path = next(path for path in report["paths"] if path["name"] == "Store.createFresh")
     assert fresh_path["applied"] == ([1, 2, 3] if stamp == 3 else [1, 2])
     assert applied(report) == [1, 2, 3]  # the store calling it applies what it stamps, or the steps
+
+
+@pytest.mark.parametrize(("tsconfig", "base"), [
+    ('{"extends": "./tsconfig.base.json"}', '{"compilerOptions": {"baseUrl": ".", "paths": {"@lib/*": ["lib/*"]}}}'),
+    # paths without baseUrl are relative to the file that sets them; the extending file's options win
+    ('{"extends": ["./configs/base"], "compilerOptions": {"strict": true}}',
+     '{"compilerOptions": {"paths": {"@lib/*": ["../lib/*"]}}}'),
+])
+def test_tsconfig_aliases_are_read_along_extends(tmp_path, capsys, tsconfig: str, base: str) -> None:
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "tsconfig.json").write_text(tsconfig)
+    (tmp_path / "tsconfig.base.json").write_text(base)
+    (tmp_path / "configs" / "base.json").write_text(base)
+    store = """
+    import { second } from '@lib/second';
+    export class Store {
+      constructor(private db: any) { this.db.exec('INSERT INTO schema_versions (version) VALUES (1)'); second(db); }
+    }
+    """
+    extra = {"lib/second.ts": "export const second = (db: any) =>"
+                              " db.exec('INSERT INTO schema_versions (version, applied_at) VALUES (2, 0)');\n"}
+    code, report = check(tmp_path, capsys, store, extra=extra)
+    assert (code, applied(report)) == (1, [1, 2])
+
+
+def test_a_tsconfig_extending_what_is_not_there_is_refused(tmp_path, capsys) -> None:
+    (tmp_path / "tsconfig.json").write_text('{"extends": "@company/tsconfig/base.json"}')
+    code, error = check(tmp_path, capsys, numbered_store("this.m1();"))
+    assert code == 2
+    assert "tsconfig.json: extends '@company/tsconfig/base.json', which is not there" in error
