@@ -115,8 +115,7 @@ def layout_of(data: bytes) -> Layout | None:
     ends: list[int] = []
     substitutions: list[int] = []  # the depth each open ${...} of a template closes at
     depth = 0
-    code = 0  # where the current stretch of code started
-    position = 0
+    code = position = data.index(b"\n") + 1 if data.startswith(b"#!") and b"\n" in data else 0  # #!/usr/bin/env node
     find = HIDING.match
     while True:
         match = find(data, position)
@@ -232,11 +231,11 @@ def starts_regular_expression(data: bytes, slash: int) -> bool:
         before -= 1
     if before < 0:
         return True
-    if data[before] in DIVISION_AFTER:
+    if data[before] in DIVISION_AFTER or data[before - 1:before + 1] in (b"++", b"--"):  # a++ / 2
         return False
     if data[before] in WORD:
         end = before + 1
         while before >= 0 and data[before] in WORD:
             before -= 1
-        return data[before + 1:end] in EXPRESSION_KEYWORDS
+        return data[before + 1:end] in EXPRESSION_KEYWORDS and data[before:before + 1] != b"."  # not x.in / 2
     return True

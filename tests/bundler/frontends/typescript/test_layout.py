@@ -34,6 +34,7 @@ def statements(text: str) -> list[str]:
     ("var a=`${`${'}'}`}`;f()", ["var a=`${`${'}'}`}`;", "f()"]),
     ("var a=/[;}\"']/g.test(b);c()", ["var a=/[;}\"']/g.test(b);", "c()"]),
     ("var a=b/c;d=e/f;/* ; */g()//;\n", ["var a=b/c;", "d=e/f;", "/* ; */g()//;\n"]),
+    ("#!/usr/bin/env node\nvar a=b++/2,c=d.in/2;e=/[/]/", ["#!/usr/bin/env node\nvar a=b++/2,c=d.in/2;", "e=/[/]/"]),
     ("function a(){return/;/}var b=class{x(){for(;;)break}};",
      ["function a(){return/;/}", "var b=class{x(){for(;;)break}};"]),
 ])
