@@ -11,6 +11,7 @@ import pytest
 from bundler.cli import main
 from bundler.frontends.typescript.extract import read_bundle
 from bundler.frontends.typescript.layout import layout_of
+from bundler.frontends.typescript.parse import parser_for
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 WORKER = REPO_ROOT / "tests" / "fixtures" / "typescript" / "worker"
@@ -90,3 +91,15 @@ def test_a_part_that_does_not_parse_is_read_from_the_whole_parse(tmp_path: Path,
     code, output = check(capsys, folder, bundle)
     assert code == 2
     assert "plugin/worker-service.cjs: the copy of SessionStore at line 1 does not parse" in output
+
+
+@pytest.mark.parametrize("name", ["worker-service.cjs", "stale-worker-service.cjs"])
+def test_no_part_cuts_a_statement_of_the_whole_parse(name: str) -> None:
+    data = (WORKER / "plugin" / name).read_bytes()
+    layout = layout_of(data)
+    assert layout is not None
+    statements = parser_for(".cjs").parse(data).root_node.named_children
+    assert len(statements) > 10
+    for statement in statements:
+        start, end = layout.statement_at(statement.start_byte)
+        assert start <= statement.start_byte and statement.end_byte <= end
