@@ -384,7 +384,8 @@ class Project:
             body = current.node.child_by_field_name("body")
             for member in body.named_children if body is not None else ():
                 key = member.child_by_field_name("name") or member.child_by_field_name("property")
-                if member.type in ("method_definition", "public_field_definition", "field_definition") and key is not None:
+                if key is not None and member.type in ("method_definition", "public_field_definition",
+                                                       "field_definition"):
                     names.append(text(key))
         return list(dict.fromkeys(names))
 
@@ -555,22 +556,28 @@ def unescape(code: str) -> str:
     return body
 
 
-def counts(loop: Any, name: str, initial: Any) -> bool:
-    """Whether a for loop's variable is a whole number counter: it starts at an integer, or at a
-    value the checker cannot know, and the loop steps it by ``++``, ``--`` or ``+=``/``-=`` an integer."""
-    if not (initial is UNKNOWN or initial is ANY_INTEGER or (isinstance(initial, int) and not isinstance(initial, bool))):
-        return False
+def counter_step(loop: Any, name: str, initial: Any) -> int | None:
+    """How much a for loop moves its variable each time when it is a whole number counter: it
+    starts at an integer, or at a value the checker cannot know, and the loop steps it by
+    ``++``, ``--`` or ``+=``/``-=`` an integer. None when it is not one."""
+    if not (initial is UNKNOWN or initial is ANY_INTEGER or is_integer(initial)):
+        return None
     step = loop.child_by_field_name("increment")
-    if step is None:
-        return False
-    if step.type == "update_expression":
-        target, by = step.child_by_field_name("argument"), None
-    elif step.type == "augmented_assignment_expression" and text(step.child_by_field_name("operator")) in ("+=", "-="):
-        target, by = step.child_by_field_name("left"), step.child_by_field_name("right")
+    if step is not None and step.type == "update_expression":
+        target, by = step.child_by_field_name("argument"), (1 if text(step).count("+") else -1)
+    elif step is not None and step.type == "augmented_assignment_expression" \
+            and text(step.child_by_field_name("operator")) in ("+=", "-=") \
+            and step.child_by_field_name("right").type == "number":
+        amount = number_value(text(step.child_by_field_name("right")))
+        target = step.child_by_field_name("left")
+        by = 0 if not is_integer(amount) else amount if text(step.child_by_field_name("operator")) == "+=" else -amount
     else:
-        return False
-    return target.type == "identifier" and text(target) == name and (by is None or (
-        by.type == "number" and isinstance(number_value(text(by)), int)))
+        return None
+    return by if target.type == "identifier" and text(target) == name and by else None
+
+
+def is_integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def plus(left: Any, right: Any) -> Any:
@@ -579,8 +586,7 @@ def plus(left: Any, right: Any) -> Any:
         return left + right
     if isinstance(left, str) or isinstance(right, str):
         return stringify(left) + stringify(right)
-    if (left is ANY_INTEGER or right is ANY_INTEGER) and all(v is ANY_INTEGER or (isinstance(v, int) and not isinstance(v, bool))
-                                            for v in (left, right)):
+    if (left is ANY_INTEGER or right is ANY_INTEGER) and all(v is ANY_INTEGER or is_integer(v) for v in (left, right)):
         return ANY_INTEGER  # n + 1 of a counter
     return UNKNOWN
 
@@ -911,15 +917,8 @@ class Run:
             target = node.child_by_field_name("left")
             items = self.evaluate(node.child_by_field_name("right"), frame)
             is_of = any(child.type == "of" for child in node.children)
-            if is_of and isinstance(items, tuple) and len(items) <= MAX_LOOP_ITEMS:
-                for item in items:  # a known array: each item in turn
-                    self.bind(target, item, inner, declare=True)
-                    flow = self.statement(body, inner)
-                    if flow is Flow.BREAK:
-                        break
-                    if flow in (Flow.RETURN, Flow.THROW):
-                        return flow
-                return Flow.NORMAL
+            if is_of and isinstance(items, tuple) and len(items) <= MAX_LOOP_ITEMS:  # a known array: each item
+                return self.each(items, lambda item: self.bind(target, item, inner, declare=True), body, inner)
             if is_of and isinstance(items, Subset) and len(items.items) <= MAX_LOOP_ITEMS:
                 for item in items.items:  # each item may be among them
                     self.bind(target, item, inner, declare=True)
@@ -932,14 +931,47 @@ class Run:
             if initializer is not None:
                 if initializer.type in ("lexical_declaration", "variable_declaration"):
                     self.statement(initializer, inner)
-                    for name in declared_names(initializer):
-                        inner.names[name] = ANY_INTEGER if counts(node, name, inner.names.get(name)) else UNKNOWN
+                    names = declared_names(initializer)
+                    for name in names:
+                        step = counter_step(node, name, inner.names.get(name))
+                        values = self.counted(node, name, step, inner) if step is not None and len(names) == 1 else None
+                        if values is not None:  # from a known start to a known bound: each number in turn
+                            return self.each(values, lambda value: inner.names.__setitem__(name, value), body, inner)
+                        inner.names[name] = ANY_INTEGER if step is not None else UNKNOWN
                 else:
                     self.evaluate(initializer, inner)
         condition = node.child_by_field_name("condition")
         if condition is not None:
             self.evaluate(condition, inner)
         return self.unknown_items(node, body, inner, frame)
+
+    def each(self, items: Any, bind: Callable[[Any], None], body: Any, inner: Frame) -> Flow:
+        """A loop over items the checker knows: the body once per item, in turn."""
+        for item in items:
+            bind(item)
+            flow = self.statement(body, inner)
+            if flow is Flow.BREAK:
+                break
+            if flow in (Flow.RETURN, Flow.THROW):
+                return flow
+        return Flow.NORMAL
+
+    def counted(self, loop: Any, name: str, step: int, inner: Frame) -> range | None:
+        """The numbers a counter takes (``for (let n = 1; n <= 3; n++)``), when its start and its
+        bound are known and it moves towards the bound; None otherwise."""
+        start, condition = inner.names.get(name), unwrapped(loop.child_by_field_name("condition"))
+        if not is_integer(start) or condition.type != "binary_expression":
+            return None
+        left = condition.child_by_field_name("left")
+        bound = self.evaluate(condition.child_by_field_name("right"), inner)
+        operator = text(condition.child_by_field_name("operator"))
+        if left.type != "identifier" or text(left) != name or not is_integer(bound):
+            return None
+        stop = {"<": bound, "<=": bound + 1, ">": bound, ">=": bound - 1}.get(operator)
+        if stop is None or (step > 0) != (operator in ("<", "<=")):
+            return None
+        values = range(start, stop, step)
+        return values if len(values) <= MAX_LOOP_ITEMS else None
 
     def unknown_items(self, node: Any, body: Any, inner: Frame, frame: Frame) -> Flow:
         """A loop whose items or count the checker cannot know: its body runs once, as a may

@@ -35,10 +35,8 @@ PATTERN_START = re.compile(rb"[,rt]\s*\(")  # a bracket after a comma, var, let,
 STATEMENT_END_CHARACTERS = frozenset(b";}")
 PATTERN_OPENING = frozenset(b"{[")
 DECLARES_PATTERN = re.compile(rb"(?:,|(?<![\w$])(?:var|let|const|import))$")  # ...that may open a pattern
-WORD_BYTES = frozenset(bytes([byte]) for byte in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$"
-                       + bytes(range(0x80, 0x100)))
 DIVISION_AFTER = frozenset(b")]\"'`")
-WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
+WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$" + bytes(range(0x80, 0x100)))
 EXPRESSION_KEYWORDS = frozenset((b"return", b"typeof", b"instanceof", b"in", b"of", b"new", b"delete", b"void",
                                  b"throw", b"case", b"do", b"else", b"yield", b"await"))
 QUOTES = frozenset(b"\"'")
@@ -81,7 +79,7 @@ class Layout:
         if name not in self._words:  # a pattern that starts with the name: searched for as text, in C
             pattern = re.compile(re.escape(name.encode()) + rb"(?![\w$\x80-\xff])")
             self._words[name] = [match.start() for match in pattern.finditer(self.top)
-                                 if self.top[match.start() - 1:match.start()] not in WORD_BYTES]
+                                 if match.start() == 0 or self.top[match.start() - 1] not in WORD]
         return self._words[name]
 
     def destructuring(self) -> list[int]:

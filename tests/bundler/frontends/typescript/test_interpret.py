@@ -382,3 +382,13 @@ def test_a_tsconfig_extending_what_is_not_there_is_refused(tmp_path, capsys) -> 
     code, error = check(tmp_path, capsys, numbered_store("this.m1();"))
     assert code == 2
     assert "tsconfig.json: extends '@company/tsconfig/base.json', which is not there" in error
+
+
+@pytest.mark.parametrize(("loop", "numbers"), [
+    ("for (let n = 1; n <= 2; n++) { this[`m${n}`](); }", [1, 2]),
+    ("for (let n = 3; n > 1; n -= 1) { this[`m${n}`](); }", [3, 2]),
+    ("for (let n = 1; n < 9; n += 2) { if (n > 3) break; this[`m${n}`](); }", [1, 3]),
+])
+def test_a_counter_from_a_known_start_to_a_known_bound_takes_each_number(tmp_path, capsys, loop, numbers) -> None:
+    code, report = check(tmp_path, capsys, numbered_store(loop))
+    assert (code, applied(report)) == (1, numbers)  # m3 is not run by 1..2: the registry's 3 is missing
