@@ -9,7 +9,9 @@ the time) and its parts are parsed as the check reaches them."""
 
 from __future__ import annotations
 
+import bisect
 import functools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +64,7 @@ class Source:
     bundle: bool = False  # an esbuild bundle: names are minified, SQL and method names survive
     layout: Layout | None = None
     _parts: dict[tuple[int, int], Any] = field(default_factory=dict, repr=False)
+    _newlines: list[int] | None = field(default=None, repr=False)
 
     @property
     def root(self) -> Any:
@@ -93,9 +96,12 @@ class Source:
         return tree
 
     def point(self, offset: int) -> Any:
+        """Row and column of a byte offset, as tree-sitter counts them (by the newlines before it)."""
         import tree_sitter
-        row = self.data.count(b"\n", 0, offset)
-        return tree_sitter.Point(row, offset - (self.data.rfind(b"\n", 0, offset) + 1))
+        if self._newlines is None:
+            self._newlines = [match.start() for match in re.finditer(b"\n", self.data)]
+        row = bisect.bisect_left(self._newlines, offset)
+        return tree_sitter.Point(row, offset - (self._newlines[row - 1] + 1 if row else 0))
 
     def whole(self) -> "Source":
         """This bundle parsed whole."""
