@@ -1,7 +1,9 @@
-"""Speed of `bundler check --bundle` on an esbuild bundle of several MB (issue 20), as ratios
-against the same run's floor: tree-sitter's parse of the same bytes alone, and the check of the
-source without the bundle. The bundle is the TypeScript fixture's, grown to BUNDLE_MB with
-minified classes of unrelated code (claude-mem's worker bundle is 2.5 MB)."""
+"""Speed of `bundler check --bundle` on an esbuild bundle of several MB (issue 20: "read in well
+under a second"), absolute and as a ratio against the same run's tree-sitter parse of the same
+bytes (which the check no longer does: it lexes the bundle and parses only the parts it reads),
+beside the check of the source without the bundle. The bundle is the TypeScript fixture's, grown
+to BUNDLE_MB with minified top-level classes and functions of unrelated code (denser at the top
+level than claude-mem's 2.5 MB worker bundle, where most code sits inside module closures)."""
 
 from __future__ import annotations
 
@@ -50,8 +52,8 @@ def main() -> None:
         parse = parser_for(".cjs")
         floor, checked = paired_best_of(lambda: parse.parse(data), lambda: run_check(config, [bundle]), REPEAT)
         source, _ = paired_best_of(lambda: run_check(config), lambda: None, REPEAT)
-    print(f"check --bundle of a {len(data) / 1e6:.1f} MB esbuild bundle: {checked * 1000:.0f} ms; tree-sitter's parse"
-          f" alone {floor * 1000:.0f} ms ({checked / floor:.2f}x); the source alone {source * 1000:.0f} ms")
+    print(f"check --bundle of a {len(data) / 1e6:.1f} MB esbuild bundle: {checked * 1000:.0f} ms; a whole"
+          f" tree-sitter parse {floor * 1000:.0f} ms ({checked / floor:.2f}x); the source alone {source * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

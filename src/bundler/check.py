@@ -13,12 +13,13 @@ from bundler.config import Config
 from bundler.errors import BundleError, ConfigError, SourceError, UnresolvableError
 from bundler.frontends import TYPESCRIPT, language_of_entries
 from bundler.frontends.python import styles
-from bundler.frontends.python.extract import Extractor, fresh_migration
+from bundler.frontends.python.extract import Extractor
 from bundler.model import (
     BuiltFrom, CheckResult, Code, EntrySpec, Finding, Head, Location, Migration, MigrationList, Severity,
 )
-from bundler.frontends.python.records import RecordingRules
+from bundler.frontends.sql.records import RecordingRules
 from bundler.frontends.python.sources import Archive, ModuleSet, ProjectFolder, ReadJournal, comments_in, module_name_for
+from bundler.findings.fresh import fresh_schema
 from bundler.findings.suppress import Comment, apply_suppressions, read_baseline
 from bundler.findings.verify import apply_severity, head_findings, verify
 
@@ -85,8 +86,8 @@ def run_typescript_check(config: Config, runner: EntrySpec, stores: Sequence[Ent
         raise ConfigError("--runtime runs Python paths only; TypeScript and JavaScript are checked statically")
     from bundler.frontends.typescript.extract import differs, extract_lists  # the typescript extra
 
-    registry, paths, copies, comments = extract_lists(config, runner, stores, bundles, dict(shown_as or {}))
-    findings = verify(registry, paths, config.severity)
+    registry, paths, copies, comments, head = extract_lists(config, runner, stores, bundles, dict(shown_as or {}))
+    findings = verify(registry, paths, config.severity, head, config.base)
     for copy in copies:
         findings += verify(registry, list(copy.paths), config.severity)
         for original, bundled in zip(copy.sources, copy.paths):
@@ -139,18 +140,6 @@ def with_fix_hints(extractor: Extractor, path: MigrationList, registry: Migratio
         return path
     uncalled = tuple(m for m in extractor.uncalled_recorders(path) if lacking & set(m.versions))
     return replace(extractor.with_call_sites(path), uncalled=uncalled)
-
-
-def fresh_schema(listing: MigrationList, registry: MigrationList) -> MigrationList:
-    """A path that creates the latest schema at once and stamps its number applies every
-    registered number up to the stamp (and the stamp itself, registered or not); one that
-    stamps nothing applies nothing."""
-    migration = fresh_migration(listing.name, listing.location, listing.applied(), registry)
-    if migration is None:
-        return replace(listing, migrations=(), missing_advice="it stamps no version: stamp the latest one there")
-    return replace(listing, migrations=(migration,), missing_advice=(
-        f"it stamps {max(migration.versions)}: create the schema of {{version}} there and stamp it"))
-
 
 
 def records_nothing_targets(specs: Sequence[EntrySpec]) -> list[EntrySpec]:

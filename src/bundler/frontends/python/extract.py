@@ -18,6 +18,7 @@ from dataclasses import replace
 import libcst as cst
 
 from bundler.errors import BundlerError, SourceError, UnresolvableError
+from bundler.findings.fresh import fresh_migration
 from bundler.model import EntrySpec, Head, Location, Migration, MigrationList
 from bundler.frontends.python.interpret.machine import Machine, Options
 from bundler.frontends.python.interpret.objects import CallTrace, Delegate, Event, Instance, Record
@@ -53,16 +54,6 @@ def versions_of(events: Iterable[Event], registry: MigrationList | None) -> list
             for version in versions_of(event.events, registry):
                 found.setdefault(version, None)
     return list(found)
-
-
-def fresh_migration(name: str, location: Location, stamped: list[int], registry: MigrationList) -> Migration | None:
-    """A fresh-schema path's one migration: every registered number up to its stamp, and the
-    stamp; None when it stamps nothing (it applies nothing)."""
-    if not stamped:
-        return None
-    stamp = max(stamped)
-    versions = tuple(sorted({v for v in registry.applied() if v <= stamp} | {stamp}))
-    return Migration(f"{name} (fresh schema, stamps {stamp})", location, versions, fresh=True)
 
 
 class Extractor:

@@ -27,28 +27,9 @@ import libcst as cst
 
 from bundler.frontends.python.sources import ModuleSet, ParsedModule
 from bundler.frontends.python.walk import walk
-
-HOLE = "\x00"  # stands for an unknown part of a string
-NUMBER_HOLE = "\x01"  # stands for the decimal digits of an integer whose value is unknown
-
-
-def has_hole(text: str) -> bool:
-    return HOLE in text or NUMBER_HOLE in text
-
-
-class _Unknown:
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-
-UNKNOWN = _Unknown()
+from bundler.frontends.sql.values import (  # noqa: F401 (the values SQL recognition reads, shared by every front end)
+    HOLE, NUMBER_HOLE, UNKNOWN, Mapping, ParamRef, Prepared, Unknown as _Unknown, has_hole,
+)
 
 
 class _AnyInt:
@@ -60,13 +41,6 @@ class _AnyInt:
 
 
 ANY_INT = _AnyInt()
-
-
-@dataclass(frozen=True)
-class ParamRef:
-    """A method parameter not bound yet: the method records whatever its caller passes."""
-
-    name: str
 
 
 @dataclass(frozen=True)
@@ -82,26 +56,6 @@ class Derived:
     split, a loop over lines): it can only hold what they hold."""
 
     sources: frozenset[str]
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """``db.prepare(SQL)``: a statement whose ``.run(...)`` supplies the parameters."""
-
-    sql: "Value"
-
-
-@dataclass(frozen=True)
-class Mapping:
-    """A dict literal, hashable (values are keys of the interpreter's caches)."""
-
-    items: tuple[tuple[Any, Any], ...]
-
-    def get(self, key: object, default: object = None) -> Any:
-        return next((value for k, value in self.items if k == key), default)
-
-    def keys(self) -> tuple:
-        return tuple(k for k, _ in self.items)
 
 
 class ByIdentity:

@@ -18,6 +18,7 @@ something else than its source is a stale bundle.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -26,19 +27,18 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bundler.config import Config
-from bundler.errors import BundleError, BundlerError, ConfigError, SourceError
+from bundler.errors import BundleError, BundlerError, ConfigError, SourceError, UnresolvableError
+from bundler.findings.fresh import fresh_migration, fresh_schema
 from bundler.findings.suppress import Comment, suppression_comment
-from bundler.frontends.python.records import RecordingRules
+from bundler.frontends.sql.records import RecordingRules
 from bundler.frontends.typescript.interpret import (
     CLASS_NODES, CallTrace, Event, Machine, Options, Project, Record, text, walk,
 )
-from bundler.frontends.typescript.parse import Source, parse_source
+from bundler.frontends.typescript.parse import PartialParseError, Source, parse_source
 from bundler.frontends.typescript.values import UNKNOWN, ClassValue, FunctionValue, Instance
-from bundler.model import EntrySpec, Location, Migration, MigrationList
+from bundler.model import EntrySpec, Head, Location, Migration, MigrationList
 
-UNSUPPORTED = (("style", lambda c: c.style != "methods", "registry styles other than method lists"),
-               ("head", lambda c: c.head is not None, "a declared head"),
-               ("fresh-stores", lambda c: bool(c.fresh_stores), "fresh-schema paths"))
+UNSUPPORTED = (("style", lambda c: c.style != "methods", "registry styles other than method lists"),)
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,8 @@ class Extractor:
         self.project = project
         self.machine = Machine(project, Options(rules, frozenset(migration_names), frozenset(
             (spec.target, ".".join(filter(None, (spec.class_name, spec.method)))) for spec in records_nothing)))
+        self.registry: MigrationList | None = None
+        self.fresh_entries: set[int] = set()  # fresh-schema paths (by node): a call of one applies what it stamps
 
     def source_of(self, spec: EntrySpec) -> Source:
         source = self.project.read(spec.target)
@@ -158,6 +160,24 @@ class Extractor:
             listing = replace(listing, uncalled=self.uncalled_recorders(function, receiver))
         return listing
 
+    def declared_head(self, spec: EntrySpec) -> Head:
+        """The number a ``head`` constant holds (``SCHEMA_VERSION``, a static ``Database.VERSION``)."""
+        source = self.source_of(spec)
+        if spec.method:
+            cls = self.find_class(source, spec.class_name, spec)
+            value = self.project.class_member(cls, spec.method, None)
+            node = next((member for member in cls.node.child_by_field_name("body").named_children
+                         if text(member.child_by_field_name("name") or member.child_by_field_name("property")
+                                 or member) == spec.method), cls.node)
+        else:
+            value = self.project.name_value(spec.class_name, first_statement(source), source)
+            node = self.project.scope_index(source.root, source).get(spec.class_name, source.root)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise UnresolvableError(f"the head {spec.class_name}{'.' + spec.method if spec.method else ''} is not a"
+                                    " number the checker can read (write it as a literal or a constant)",
+                                    where=source.display)
+        return Head(value, str(spec), Location(source.display, source.line_of(node)))
+
     def uncalled_recorders(self, entry: FunctionValue, receiver: Instance | None) -> tuple[Migration, ...]:
         """Methods of the entry's class that record but that the entry never runs: a missing
         number's likely fix is a call of one. Advice only: one the checker cannot follow is passed over."""
@@ -193,6 +213,9 @@ class Extractor:
 
     def classify(self, call: CallTrace, entry: FunctionValue) -> list[Migration]:
         versions = versions_of(call.events)
+        if call.function.node.id in self.fresh_entries and self.registry is not None:
+            fresh = fresh_migration(call.function.name, location_of(call.function), versions, self.registry)
+            return [fresh] if fresh is not None else []
         if not versions:
             return []
         if records_for_caller(call, versions):
@@ -249,9 +272,9 @@ def rules_of(config: Config) -> RecordingRules:
 
 def extract_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec], bundles: Sequence[Path] = (),
                   shown_as: dict[Path, str] | None = None
-                  ) -> tuple[MigrationList, list[MigrationList], list[BundledCopy], list[Comment]]:
-    """The registry and every store path, from the source; then each bundle's copies of the
-    stores; and the suppression comments of the files read."""
+                  ) -> tuple[MigrationList, list[MigrationList], list[BundledCopy], list[Comment], Head | None]:
+    """The registry and every store and fresh-schema path, from the source; then each bundle's
+    copies of them; the suppression comments of the files read; and the declared head."""
     require_supported(config)
     labels = {Path(bundle): (shown_as or {}).get(Path(bundle)) or display_of(Path(bundle), config) for bundle in bundles}
     # tree-sitter releases the GIL while it parses: a bundle of megabytes is read while the source is checked
@@ -262,7 +285,7 @@ def extract_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec]
 
 def check_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec],
                 bundles: dict[Path, Callable[[], Source]]
-                ) -> tuple[MigrationList, list[MigrationList], list[BundledCopy], list[Comment]]:
+                ) -> tuple[MigrationList, list[MigrationList], list[BundledCopy], list[Comment], Head | None]:
     reader = Reader(config.root, config.display_prefix)
     project = Project(reader, path_aliases(config.root))
     extractor = Extractor(project, rules_of(config), config.records_nothing)
@@ -273,28 +296,69 @@ def check_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec],
                           f" or db.run/exec with the number in the SQL)", where=str(registry.location))
     names = {m.method.split(" ")[0].rsplit(".", 1)[-1] for m in registry.migrations}
     extractor.machine.options.migration_names = frozenset(names)
+    extractor.registry = registry
+    head = extractor.declared_head(config.head) if config.head is not None else None
+    extractor.fresh_entries = {extractor.entry(spec)[0].node.id for spec in config.fresh_stores}
     paths = [extractor.migration_list(store, registry=registry) for store in stores]
-    copies = [bundled_copy(config, parsed(), extractor, stores, paths, registry) for parsed in bundles.values()]
-    return registry, paths, copies, [comment for source in reader.parsed() for comment in comments_of(source)]
+    paths += [fresh_schema(extractor.migration_list(spec), registry) for spec in config.fresh_stores]
+    entries = [*stores, *config.fresh_stores]
+    copies = [bundled_copy(config, parsed(), extractor, entries, paths, registry) for parsed in bundles.values()]
+    return registry, paths, copies, [comment for source in reader.parsed() for comment in comments_of(source)], head
 
 
 def path_aliases(root: Path) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """tsconfig.json's ``compilerOptions.paths`` (and ``baseUrl``), relative to the project folder:
-    an import such as ``@/db/migrate`` is then the project's code, not a package's."""
+    """tsconfig.json's ``compilerOptions.paths`` (and ``baseUrl``), as its ``extends`` chain sets
+    them, relative to the project folder: an import such as ``@/db/migrate`` is then the
+    project's code, not a package's."""
     path = root / "tsconfig.json"
     if not path.is_file():
         return ()
+    options = alias_options(path, root)
+    base = None
+    if "baseUrl" in options:
+        value, folder = options["baseUrl"]
+        base = folder / str(value)
+    aliases = []
+    if "paths" in options:
+        paths, folder = options["paths"]
+        relative_to = base if base is not None else folder  # paths are relative to baseUrl, else to their file
+        aliases = [(pattern, tuple(str(relative_to / target) for target in targets))
+                   for pattern, targets in (paths or {}).items() if isinstance(targets, list)]
+    if base is not None:
+        aliases.append(("*", (str(base / "*"),)))  # baseUrl: any bare name may be a file under it
+    return tuple(aliases)
+
+
+def alias_options(path: Path, root: Path, seen: frozenset[Path] = frozenset()) -> dict[str, tuple[Any, PurePosixPath]]:
+    """``paths`` and ``baseUrl`` as a tsconfig file sets them or inherits them (``extends``, a
+    file or a package's, one or several: the later and the extending file win), each with the
+    folder, relative to the project, of the file that sets it."""
+    if path.resolve() in seen:
+        raise ConfigError("its extends chain comes back to it", where=str(path))
     try:
-        options = json.loads(jsonc(path.read_text(encoding="utf-8"))).get("compilerOptions") or {}
+        config = json.loads(jsonc(path.read_text(encoding="utf-8")))
+        options = config.get("compilerOptions") or {}
+        extends = config.get("extends") or []
     except (OSError, UnicodeDecodeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"cannot read its compilerOptions ({exc}): the imports it may alias cannot be"
                           " told from packages", where=str(path)) from None
-    base = PurePosixPath(options.get("baseUrl") or ".")
-    aliases = [(pattern, tuple(str(base / target) for target in targets))
-               for pattern, targets in (options.get("paths") or {}).items() if isinstance(targets, list)]
-    if options.get("baseUrl") is not None:
-        aliases.append(("*", (str(base / "*"),)))  # baseUrl: any bare name may be a file under it
-    return tuple(aliases)
+    found: dict[str, tuple[Any, PurePosixPath]] = {}
+    for base in [extends] if isinstance(extends, str) else extends:
+        found.update(alias_options(extended(path, str(base), root), root, seen | {path.resolve()}))
+    folder = PurePosixPath(Path(os.path.relpath(path.parent, root)).as_posix())
+    found.update({key: (options[key], folder) for key in ("paths", "baseUrl") if isinstance(options, dict)
+                  and key in options})
+    return found
+
+
+def extended(path: Path, base: str, root: Path) -> Path:
+    """The file an ``extends`` names: beside the extending file, or a package's under node_modules."""
+    start = path.parent / base if base.startswith((".", "/")) else root / "node_modules" / base
+    for candidate in (start, start.with_name(start.name + ".json"), start / "tsconfig.json"):
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(f"extends {base!r}, which is not there (for a package's, install the packages): the imports"
+                      " it may alias cannot be told from packages", where=str(path))
 
 
 def jsonc(text: str) -> str:
@@ -326,19 +390,34 @@ def read_bundle(bundle: Path, label: str) -> Source:
 
 def bundled_copy(config: Config, source: Source, extractor: Extractor, stores: Sequence[EntrySpec],
                  sources: list[MigrationList], registry: MigrationList) -> BundledCopy:
+    try:
+        paths = copies_in(config, source, extractor, stores, registry)
+    except PartialParseError:  # a part does not parse alone: the bundle is read whole
+        paths = copies_in(config, source.whole(), extractor, stores, registry)
+    return BundledCopy(source.display, tuple(paths), tuple(sources))
+
+
+def copies_in(config: Config, source: Source, extractor: Extractor, stores: Sequence[EntrySpec],
+              registry: MigrationList) -> list[MigrationList]:
+    """What each store's copy in the bundle applies."""
     label = source.display
     project = Project(lambda relpath: None)
     copy = Extractor(project, rules_of(config), migration_names=extractor.machine.options.migration_names)
-    paths = []
+    copy.registry = registry
+    entries = []
     for spec in stores:
         original, _ = extractor.entry(spec)
         cls = find_copy(source, project, original, spec, label)
-        entry = copy.method_entry(cls, spec) if spec.method else None
-        if entry is None:
+        if not spec.method:
             raise ConfigError(f"{spec}: a function store is not looked up inside bundles yet: name a method",
                               where=label)
-        paths.append(copy.migration_list(spec, origin=label, entry=entry, registry=registry))
-    return BundledCopy(label, tuple(paths), tuple(sources))
+        entries.append(copy.method_entry(cls, spec))
+    copy.fresh_entries = {entry[0].node.id for spec, entry in zip(stores, entries) if spec in config.fresh_stores}
+    paths = []
+    for spec, entry in zip(stores, entries):
+        listing = copy.migration_list(spec, origin=label, entry=entry, registry=registry)
+        paths.append(fresh_schema(listing, registry) if spec in config.fresh_stores else listing)
+    return paths
 
 
 def display_of(bundle: Path, config: Config) -> str:
@@ -358,9 +437,9 @@ def find_copy(bundle: Source, project: Project, original: FunctionValue, spec: E
         raise BundleError(f"{spec.class_name} defines no methods to find its copy by", where=label)
     candidates: dict[int, tuple[Any, set[str]]] = {}
     data = bundle.data
-    for name in sorted(wanted - {"constructor"}) or ["constructor"]:
+    for name in enough_names(wanted) or ["constructor"]:
         for start in occurrences(data, name.encode() + b"("):
-            node = bundle.root.descendant_for_byte_range(start, start + len(name))
+            node = bundle.node_at(start, start + len(name))
             method = node.parent if node is not None else None
             if method is None or method.type != "method_definition" or method.child_by_field_name("name") != node:
                 continue
@@ -381,6 +460,14 @@ def find_copy(bundle: Source, project: Project, original: FunctionValue, spec: E
     if node.has_error:
         raise BundleError(f"the copy of {spec.class_name} at line {bundle.line_of(node)} does not parse", where=label)
     return project.class_value(node, bundle, spec.class_name)
+
+
+def enough_names(wanted: set[str]) -> list[str]:
+    """Enough of the methods (but the constructor) that a class defining half of all of them
+    defines one of these: only their places are parsed. The longest first: the rarest, mostly
+    (counting each in a bundle of megabytes costs more than the parts it saves)."""
+    names = sorted(wanted - {"constructor"}, key=lambda name: (-len(name), name))
+    return names[:len(names) - (len(wanted) + 1) // 2 + 2]
 
 
 def occurrences(data: bytes, needle: bytes) -> Iterator[int]:

@@ -9,7 +9,7 @@ arrow functions, of imported project functions, ``this.db.transaction(() => ...)
 through. esbuild's minified forms are the same expressions: ``x||f()``, ``a&&b``, ``c?d:e`` and
 the comma run their parts as control flow.
 
-A call records when the shared SQL recognition (``frontends/python/records.py``) says its SQL
+A call records when the shared SQL recognition (``frontends/sql/records.py``) says its SQL
 records: ``db.prepare(SQL).run(N, ...)`` (also ``.get``/``.all``, and bun's ``db.query(SQL)``),
 ``db.run(SQL)``/``db.exec(SQL)`` with the number in the text, ``.run({version: N})``, ``PRAGMA
 user_version = N``. What may apply or record but cannot be followed (``this[name]()`` with a
@@ -27,11 +27,11 @@ from pathlib import PurePosixPath
 from typing import Any, Callable, Union
 
 from bundler.errors import UnresolvableError
-from bundler.frontends.python.records import RecordedVersion, RecordingRules, versions_in_sql
+from bundler.frontends.sql.records import RecordedVersion, RecordingRules, versions_in_sql
 from bundler.frontends.typescript.parse import Source, text
 from bundler.frontends.typescript.values import (
-    EXTERNAL, HOLE, UNKNOWN, Choice, ClassValue, Dynamic, Subset, FunctionValue, Instance, Mapping, Missing, Prepared, is_known,
-    source_text, stringify, truth,
+    ANY_INTEGER, DATA_HOLE, EXTERNAL, HOLE, UNKNOWN, Choice, ClassValue, Dispatch, Dynamic, Subset, FunctionValue,
+    Instance, Mapping, Missing, Prepared, is_known, source_text, stringify, truth,
 )
 
 MAX_CALL_DEPTH = 48
@@ -123,6 +123,7 @@ class Project:
         self._values: dict[Any, Any] = {}
         self._names: dict[tuple[int, str], Any] = {}
         self._scopes: dict[int, dict[str, Any]] = {}
+        self._top_level: dict[tuple[int, str], Any] = {}
 
     def resolve_import(self, source: Source, specifier: str) -> Source | Missing | None:
         """The project file an import names; None for a package (outside the project)."""
@@ -198,7 +199,10 @@ class Project:
         scope = node.parent
         while scope is not None:
             if scope.type in SCOPE_NODES:
-                statement = self.scope_index(scope, source).get(name)
+                if scope.type == "program" and source.tree is None:
+                    statement = self.top_level_statement(name, source)
+                else:
+                    statement = self.scope_index(scope, source).get(name)
                 if statement is not None:
                     key = (statement.id, name)
                     if key not in self._names:
@@ -218,6 +222,21 @@ class Project:
                     index.setdefault(name, statement)
             self._scopes[scope.id] = index
         return index
+
+    def top_level_statement(self, name: str, source: Source) -> Any:
+        """The top-level statement of a bundle read in parts that declares ``name``: one holding
+        the name in code at depth 0 (``var a,b=...``, ``function a(``, ``class a``), else a
+        destructuring one (``var{x:a}=...``); the first in the file, as ``scope_index`` takes it."""
+        assert source.layout is not None
+        key = (id(source), name)
+        if key not in self._top_level:
+            found = None
+            for offset in (*source.layout.top_level_word(name), *source.layout.destructuring()):
+                found = self.scope_index(source.part(offset).root_node, source).get(name)
+                if found is not None:
+                    break
+            self._top_level[key] = found
+        return self._top_level[key]
 
     def statement_declares(self, statement: Any, name: str, source: Source) -> Any:
         kind = statement.type
@@ -296,19 +315,20 @@ class Project:
         scope = declaration.parent
         needle = name.encode() + b"="
         found = []
-        start = scope.start_byte
         data = source.data
-        position = data.find(needle, start, scope.end_byte)
+        start, end = (0, len(data)) if source.tree is None and scope.type == "program" else \
+            (scope.start_byte, scope.end_byte)  # a bundle's top level: every part of it
+        position = data.find(needle, start, end)
         while position != -1 and len(found) < 3:
             before = data[position - 1:position] if position > 0 else b""
             after = data[position + len(needle):position + len(needle) + 1]
             if not (before.isalnum() or before in (b"_", b"$", b".")) and after not in (b"=", b">"):
-                node = source.root.descendant_for_byte_range(position, position + len(name))
+                node = source.node_at(position, position + len(name))
                 parent = node.parent if node is not None else None
                 if parent is not None and parent.type == "assignment_expression" \
                         and parent.child_by_field_name("left") == node and self.binds_here(name, node, scope):
                     found.append(parent.child_by_field_name("right"))
-            position = data.find(needle, position + 1, scope.end_byte)
+            position = data.find(needle, position + 1, end)
         if len(found) != 1:
             return UNKNOWN
         return self.constant(found[0], source, name)
@@ -332,10 +352,7 @@ class Project:
 
     def class_member(self, cls: ClassValue, name: str, receiver: Any) -> Any:
         """A method (bound to ``receiver``) or a field's value, along the class's bases."""
-        seen = 0
-        current: ClassValue | None = cls
-        while current is not None and seen < 16:
-            seen += 1
+        for current in self.lineage(cls):
             body = current.node.child_by_field_name("body")
             for member in body.named_children if body is not None else ():
                 if member.type == "method_definition" and text(member.child_by_field_name("name")) == name:
@@ -349,8 +366,28 @@ class Project:
                         if value.type in FUNCTION_NODES:
                             return FunctionValue(value, current.source, f"{cls.name}.{name}", None, receiver, current)
                         return ConstantReader(self, current.source).value(value)
-            current = self.base_class(current)
         return None
+
+    def lineage(self, cls: ClassValue) -> Iterator[ClassValue]:
+        """The class and its bases, nearest first (16 at most: a cycle ends)."""
+        current: ClassValue | None = cls
+        for _ in range(16):
+            if current is None:
+                return
+            yield current
+            current = self.base_class(current)
+
+    def member_names(self, owner: Any) -> list[str]:
+        """The names of an object's methods, fields and attributes set on it, along its classes."""
+        names = list(owner.attributes) if isinstance(owner, Instance) else []
+        for current in self.lineage(owner.cls if isinstance(owner, Instance) else owner):
+            body = current.node.child_by_field_name("body")
+            for member in body.named_children if body is not None else ():
+                key = member.child_by_field_name("name") or member.child_by_field_name("property")
+                if key is not None and member.type in ("method_definition", "public_field_definition",
+                                                       "field_definition"):
+                    names.append(text(key))
+        return list(dict.fromkeys(names))
 
     def base_class(self, cls: ClassValue) -> ClassValue | None:
         for child in cls.node.named_children:
@@ -519,12 +556,38 @@ def unescape(code: str) -> str:
     return body
 
 
+def counter_step(loop: Any, name: str, initial: Any) -> int | None:
+    """How much a for loop moves its variable each time when it is a whole number counter: it
+    starts at an integer, or at a value the checker cannot know, and the loop steps it by
+    ``++``, ``--`` or ``+=``/``-=`` an integer. None when it is not one."""
+    if not (initial is UNKNOWN or initial is ANY_INTEGER or is_integer(initial)):
+        return None
+    step = loop.child_by_field_name("increment")
+    if step is not None and step.type == "update_expression":
+        target, by = step.child_by_field_name("argument"), (1 if text(step).count("+") else -1)
+    elif step is not None and step.type == "augmented_assignment_expression" \
+            and text(step.child_by_field_name("operator")) in ("+=", "-=") \
+            and step.child_by_field_name("right").type == "number":
+        amount = number_value(text(step.child_by_field_name("right")))
+        target = step.child_by_field_name("left")
+        by = 0 if not is_integer(amount) else amount if text(step.child_by_field_name("operator")) == "+=" else -amount
+    else:
+        return None
+    return by if target.type == "identifier" and text(target) == name and by else None
+
+
+def is_integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def plus(left: Any, right: Any) -> Any:
     if isinstance(left, (int, float)) and isinstance(right, (int, float)) \
             and not isinstance(left, bool) and not isinstance(right, bool):
         return left + right
     if isinstance(left, str) or isinstance(right, str):
         return stringify(left) + stringify(right)
+    if (left is ANY_INTEGER or right is ANY_INTEGER) and all(v is ANY_INTEGER or is_integer(v) for v in (left, right)):
+        return ANY_INTEGER  # n + 1 of a counter
     return UNKNOWN
 
 
@@ -854,15 +917,8 @@ class Run:
             target = node.child_by_field_name("left")
             items = self.evaluate(node.child_by_field_name("right"), frame)
             is_of = any(child.type == "of" for child in node.children)
-            if is_of and isinstance(items, tuple) and len(items) <= MAX_LOOP_ITEMS:
-                for item in items:  # a known array: each item in turn
-                    self.bind(target, item, inner, declare=True)
-                    flow = self.statement(body, inner)
-                    if flow is Flow.BREAK:
-                        break
-                    if flow in (Flow.RETURN, Flow.THROW):
-                        return flow
-                return Flow.NORMAL
+            if is_of and isinstance(items, tuple) and len(items) <= MAX_LOOP_ITEMS:  # a known array: each item
+                return self.each(items, lambda item: self.bind(target, item, inner, declare=True), body, inner)
             if is_of and isinstance(items, Subset) and len(items.items) <= MAX_LOOP_ITEMS:
                 for item in items.items:  # each item may be among them
                     self.bind(target, item, inner, declare=True)
@@ -875,14 +931,47 @@ class Run:
             if initializer is not None:
                 if initializer.type in ("lexical_declaration", "variable_declaration"):
                     self.statement(initializer, inner)
-                    for name in declared_names(initializer):
-                        inner.names[name] = UNKNOWN
+                    names = declared_names(initializer)
+                    for name in names:
+                        step = counter_step(node, name, inner.names.get(name))
+                        values = self.counted(node, name, step, inner) if step is not None and len(names) == 1 else None
+                        if values is not None:  # from a known start to a known bound: each number in turn
+                            return self.each(values, lambda value: inner.names.__setitem__(name, value), body, inner)
+                        inner.names[name] = ANY_INTEGER if step is not None else UNKNOWN
                 else:
                     self.evaluate(initializer, inner)
         condition = node.child_by_field_name("condition")
         if condition is not None:
             self.evaluate(condition, inner)
         return self.unknown_items(node, body, inner, frame)
+
+    def each(self, items: Any, bind: Callable[[Any], None], body: Any, inner: Frame) -> Flow:
+        """A loop over items the checker knows: the body once per item, in turn."""
+        for item in items:
+            bind(item)
+            flow = self.statement(body, inner)
+            if flow is Flow.BREAK:
+                break
+            if flow in (Flow.RETURN, Flow.THROW):
+                return flow
+        return Flow.NORMAL
+
+    def counted(self, loop: Any, name: str, step: int, inner: Frame) -> range | None:
+        """The numbers a counter takes (``for (let n = 1; n <= 3; n++)``), when its start and its
+        bound are known and it moves towards the bound; None otherwise."""
+        start, condition = inner.names.get(name), unwrapped(loop.child_by_field_name("condition"))
+        if not is_integer(start) or condition.type != "binary_expression":
+            return None
+        left = condition.child_by_field_name("left")
+        bound = self.evaluate(condition.child_by_field_name("right"), inner)
+        operator = text(condition.child_by_field_name("operator"))
+        if left.type != "identifier" or text(left) != name or not is_integer(bound):
+            return None
+        stop = {"<": bound, "<=": bound + 1, ">": bound, ">=": bound - 1}.get(operator)
+        if stop is None or (step > 0) != (operator in ("<", "<=")):
+            return None
+        values = range(start, stop, step)
+        return values if len(values) <= MAX_LOOP_ITEMS else None
 
     def unknown_items(self, node: Any, body: Any, inner: Frame, frame: Frame) -> Flow:
         """A loop whose items or count the checker cannot know: its body runs once, as a may
@@ -1018,10 +1107,31 @@ class Run:
         if isinstance(owner, Mapping) and is_known(index):
             return owner.get(index if isinstance(index, str) else stringify(index), None)
         if isinstance(owner, (Instance, ClassValue)):
-            if isinstance(index, str) and is_known(index):
+            if isinstance(index, str) and is_known(index) and DATA_HOLE not in index:
                 return self.attribute(owner, index, node)
-            return Dynamic(source_text(node))
+            return self.dispatch(owner, index, node) or Dynamic(source_text(node))
         return UNKNOWN
+
+    def dispatch(self, owner: Instance | ClassValue, name: Any, node: Any) -> Dispatch | None:
+        """The members a name with one unknown part fits (``m${n}``), each by the number there:
+        a counter's digits fit members with a number there and no others; a value of unknown
+        kind may select any member the template fits, so each must carry a number (as the
+        Python front end's ``getattr``). None when the name cannot be read so."""
+        name = stringify(ANY_INTEGER) if name is ANY_INTEGER else name
+        if not isinstance(name, str) or name.count(HOLE) + name.count(DATA_HOLE) != 1:
+            return None
+        digits_only = DATA_HOLE in name
+        before, after = name.split(DATA_HOLE if digits_only else HOLE)
+        items = []
+        for member in self.project.member_names(owner):
+            middle = member[len(before):len(member) - len(after)] if len(member) > len(before) + len(after) else ""
+            if not (middle and member.startswith(before) and member.endswith(after)):
+                continue
+            if middle.isdigit():
+                items.append((int(middle), self.attribute(owner, member, node)))
+            elif not digits_only:
+                return None  # it may select a member that carries no number
+        return Dispatch(tuple(sorted(items, key=lambda item: item[0])))
 
     def binary(self, node: Any, frame: Frame) -> Any:
         operator = text(node.child_by_field_name("operator"))
@@ -1224,6 +1334,14 @@ class Run:
         if isinstance(callee, ClassValue):
             return self.construct(node, frame)
         arguments = self.arguments(node, frame)
+        if isinstance(callee, Dispatch):  # each member the built name may be: every one that exists runs
+            for _, member in callee.items:
+                if isinstance(member, FunctionValue):
+                    self.run_function(member, arguments, node)
+                elif member is not None:
+                    self.cannot_follow(node, "a member its name may build is not a method", "call the migration"
+                                             " by name (this.m())", what="calls methods through")
+            return UNKNOWN
         if callee is EXTERNAL:
             return self.external_call(node, arguments, EXTERNAL, "")
         if isinstance(callee, Missing):

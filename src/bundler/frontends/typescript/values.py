@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bundler.frontends.python.values import HOLE, NUMBER_HOLE, UNKNOWN, Mapping, Prepared  # noqa: F401 (re-exported)
+from bundler.frontends.sql.values import HOLE, NUMBER_HOLE, UNKNOWN, Mapping, Prepared  # noqa: F401 (re-exported)
 from bundler.frontends.typescript.parse import Source, text
 
 
@@ -54,6 +54,25 @@ class Missing:
     """An import of a project file that is not there: what it would call cannot be read."""
 
     specifier: str
+
+
+class _AnyInteger:
+    """A whole number the checker cannot know: a loop's counter (``for (let n = v + 1; ...;
+    n++)``). In a template it is digits, as Python's ``f"m{n}"`` of an int."""
+
+    def __repr__(self) -> str:
+        return "ANY_INTEGER"
+
+
+ANY_INTEGER = _AnyInteger()
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """``this[`m${n}`]`` with ``n`` unknown: every member whose name the template fits, by the
+    number in its name (as Python's ``getattr(self, f"m{n}")``). Calling it runs each."""
+
+    items: tuple[tuple[int, Any], ...]
 
 
 @dataclass(frozen=True)
@@ -118,6 +137,7 @@ def stringify(value: Any) -> str:
         return str(value)
     if value is None:
         return "null"
-    if isinstance(value, Choice) and not any(";" in option or "'" in option for option in value.options):
+    if isinstance(value, Choice) and not any(";" in option or "'" in option for option in value.options) \
+            or value is ANY_INTEGER:
         return DATA_HOLE
     return HOLE

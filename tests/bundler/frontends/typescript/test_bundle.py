@@ -106,3 +106,16 @@ def test_a_copy_applying_its_sources_numbers_otherwise_is_stale(tmp_path: Path, 
     code, output = check(capsys, folder, "--bundle", str(bundle))
     assert code == 1
     assert f"stale-bundle: the copy of SessionStore.constructor in plugin/worker-service.cjs {says}; rebuild" in output
+
+
+@pytest.mark.parametrize("count", range(1, 9))
+def test_a_class_defining_half_of_the_methods_defines_one_of_those_searched(count: int) -> None:
+    from itertools import combinations
+
+    from bundler.frontends.typescript.extract import enough_names
+
+    wanted = {"constructor", *(f"m{'x' * n}" for n in range(count))}
+    searched = set(enough_names(wanted))
+    for size in range((len(wanted) + 1) // 2, len(wanted) + 1):
+        for defined in combinations(sorted(wanted), size):
+            assert searched & set(defined) or set(defined) <= {"constructor"}

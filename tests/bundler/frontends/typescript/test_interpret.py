@@ -276,3 +276,119 @@ def test_the_records_nothing_the_message_advises_lets_the_check_pass(tmp_path, c
     assert 'list it in [tool.bundler] records-nothing ("store.ts:Store.cleanup")' in error
     code, report = check(tmp_path, capsys, store, table='records-nothing = ["store.ts:Store.cleanup"]\n')
     assert (code, applied(report)) == (0, [1, 2, 3])
+
+
+# --- this[`m${n}`](): a name built from a number, as Python's getattr(self, f"m{n}") ---------------
+
+def numbered_store(call: str, methods: tuple[int, ...] = (1, 2, 3), extra: str = "") -> str:
+    steps = "\n".join(f"  m{n}(): void {{ {RECORD.format(n=n)} }}" for n in methods)
+    return (f"export class Store {{\n  constructor(private db: any) {{ {call} }}\n"
+            f"  current(): number {{ return this.db.pragma('user_version', {{ simple: true }}); }}\n"
+            f"  migrateAll(): void {{}}\n{steps}\n{extra}}}\n")
+
+
+COUNTER_LOOP = "for (let n = this.current() + 1; n <= 3; n++) { (this as any)[`m${n}`](); }"
+
+
+@pytest.mark.parametrize(("methods", "verdict"), [((1, 2, 3), (0, [1, 2, 3])), ((1, 3), (1, [1, 3]))])
+def test_a_counter_built_into_a_method_name_applies_every_numbered_method(tmp_path, capsys, methods, verdict) -> None:
+    code, report = check(tmp_path, capsys, numbered_store(COUNTER_LOOP, methods))
+    assert (code, applied(report)) == verdict  # migrateAll fits m... but carries no number: a counter never builds it
+
+
+def test_a_value_of_unknown_kind_built_into_a_name_selects_among_numbered_methods(tmp_path, capsys) -> None:
+    call = "const version = this.db.pragma('user_version'); this[`m${version}`]();"
+    code, report = check(tmp_path, capsys, numbered_store(call).replace("  migrateAll(): void {}\n", ""))
+    assert (code, applied(report)) == (0, [1, 2, 3])
+    code, error = check(tmp_path, capsys, numbered_store(call))  # m + "igrateAll": the value may be any text
+    assert code == 2
+    assert "this[`m${version}`]()" in error and "a member whose name the checker cannot build" in error
+
+
+def test_a_name_with_two_unknown_parts_cannot_be_built(tmp_path, capsys) -> None:
+    call = "for (let n = this.current(); n < 3; n++) { this[`m${n}${n}`](); }"
+    code, error = check(tmp_path, capsys, numbered_store(call))
+    assert code == 2
+    assert "Store.constructor calls methods through this[`m${n}${n}`]()" in error
+
+
+# --- head and fresh-stores, as for Python ----------------------------------------------------------
+
+MIRROR = "\n".join(f"  m{n}(): void {{ {RECORD.format(n=n)} }}" for n in (1, 2, 3))
+
+
+@pytest.mark.parametrize(("head", "extra", "verdict"), [
+    ("schema.ts:SCHEMA_VERSION", "export const SCHEMA_VERSION = 3;\n", (0, "")),
+    ("schema.ts:SCHEMA_VERSION", "export const SCHEMA_VERSION = 4;\n",
+     (1, "schema.ts:1: missing-migration: the declared head schema.ts:SCHEMA_VERSION is 4, but no step of"
+         " Runner.runAll records version 4")),
+    ("schema.ts:Schema.VERSION", "export class Schema {\n  static VERSION = 2;\n}\n",
+     (1, "records version 3, beyond the declared head schema.ts:Schema.VERSION = 2 (schema.ts:2)")),
+])
+def test_a_declared_head_is_read_from_a_constant_or_a_static_field(tmp_path, capsys, head, extra,
+                                                                    verdict) -> None:
+    store = numbered_store("this.m1(); this.m2(); this.m3();")
+    (tmp_path / "pyproject.toml").write_text('[tool.bundler]\nrunner = "runner.ts:Runner.runAll"\n'
+                                             f'stores = ["store.ts:Store.constructor"]\nhead = "{head}"\n')
+    for name, code in {"runner.ts": RUNNER, "store.ts": store, "schema.ts": extra}.items():
+        (tmp_path / name).write_text(code)
+    code = main(["check", "--config", str(tmp_path / "pyproject.toml"), "--root", str(tmp_path)])
+    output = capsys.readouterr()
+    assert code == verdict[0]
+    assert verdict[1] in output.out + output.err
+
+
+@pytest.mark.parametrize(("stamp", "verdict"), [(3, 0), (2, 1)])
+def test_a_fresh_schema_path_applies_every_number_up_to_its_stamp(tmp_path, capsys, stamp, verdict) -> None:
+    fresh = (f"this.db.exec('CREATE TABLE items (id INTEGER)');"
+             f" this.db.exec('INSERT INTO schema_versions (version) VALUES ({stamp})');")
+    store = (f"export class Store {{\n  constructor(private db: any, fresh: boolean) {{\n"
+             f"    if (fresh) {{ this.createFresh(); }} else {{ this.m1(); this.m2(); this.m3(); }}\n  }}\n"
+             f"  createFresh(): void {{ {fresh} }}\n{MIRROR}\n}}\n")
+    table = 'fresh-stores = ["store.ts:Store.createFresh"]\n'
+    code, report = check(tmp_path, capsys, store, table=table)
+    assert code == verdict
+    fresh_path = next(path for path in report["paths"] if path["name"] == "Store.createFresh")
+    assert fresh_path["applied"] == ([1, 2, 3] if stamp == 3 else [1, 2])
+    assert applied(report) == [1, 2, 3]  # the store calling it applies what it stamps, or the steps
+
+
+@pytest.mark.parametrize(("tsconfig", "base"), [
+    ('{"extends": "./tsconfig.base.json"}', '{"compilerOptions": {"baseUrl": ".", "paths": {"@lib/*": ["lib/*"]}}}'),
+    # paths without baseUrl are relative to the file that sets them; the extending file's options win
+    ('{"extends": ["./configs/base"], "compilerOptions": {"strict": true}}',
+     '{"compilerOptions": {"paths": {"@lib/*": ["../lib/*"]}}}'),
+])
+def test_tsconfig_aliases_are_read_along_extends(tmp_path, capsys, tsconfig: str, base: str) -> None:
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "tsconfig.json").write_text(tsconfig)
+    (tmp_path / "tsconfig.base.json").write_text(base)
+    (tmp_path / "configs" / "base.json").write_text(base)
+    store = """
+    import { second } from '@lib/second';
+    export class Store {
+      constructor(private db: any) { this.db.exec('INSERT INTO schema_versions (version) VALUES (1)'); second(db); }
+    }
+    """
+    extra = {"lib/second.ts": "export const second = (db: any) =>"
+                              " db.exec('INSERT INTO schema_versions (version, applied_at) VALUES (2, 0)');\n"}
+    code, report = check(tmp_path, capsys, store, extra=extra)
+    assert (code, applied(report)) == (1, [1, 2])
+
+
+def test_a_tsconfig_extending_what_is_not_there_is_refused(tmp_path, capsys) -> None:
+    (tmp_path / "tsconfig.json").write_text('{"extends": "@company/tsconfig/base.json"}')
+    code, error = check(tmp_path, capsys, numbered_store("this.m1();"))
+    assert code == 2
+    assert "tsconfig.json: extends '@company/tsconfig/base.json', which is not there" in error
+
+
+@pytest.mark.parametrize(("loop", "numbers"), [
+    ("for (let n = 1; n <= 2; n++) { this[`m${n}`](); }", [1, 2]),
+    ("for (let n = 3; n > 1; n -= 1) { this[`m${n}`](); }", [3, 2]),
+    ("for (let n = 1; n < 9; n += 2) { if (n > 3) break; this[`m${n}`](); }", [1, 3]),
+])
+def test_a_counter_from_a_known_start_to_a_known_bound_takes_each_number(tmp_path, capsys, loop, numbers) -> None:
+    code, report = check(tmp_path, capsys, numbered_store(loop))
+    assert (code, applied(report)) == (1, numbers)  # m3 is not run by 1..2: the registry's 3 is missing

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlparse import tokens as T
 from sqlparse.lexer import tokenize
 
-from bundler.frontends.python.values import HOLE, NUMBER_HOLE
+from bundler.frontends.sql.values import HOLE, NUMBER_HOLE
 
 HOLE_NAME = "__bundler_hole__"  # what a HOLE is spelled as for the lexer: an identifier
 
