@@ -15,7 +15,7 @@ from bundler.frontends import TYPESCRIPT, language_of_entries
 from bundler.frontends.python import styles
 from bundler.frontends.python.extract import Extractor
 from bundler.model import (
-    BuiltFrom, CheckResult, Code, EntrySpec, Finding, Head, Location, Migration, MigrationList, Severity,
+    BuiltFrom, CheckResult, Code, EntrySpec, Finding, Head, Location, MigrationList, Severity,
 )
 from bundler.frontends.sql.records import RecordingRules
 from bundler.frontends.python.sources import Archive, ModuleSet, ProjectFolder, ReadJournal, comments_in, module_name_for

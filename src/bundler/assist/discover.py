@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bundler.assist import shapes
-from bundler.assist.shapes import Callable, Numbered, Source
+from bundler.assist.shapes import Callable, Source
 from bundler.errors import ConfigError
 
 Referencing = collections.abc.Callable[[shapes.Function], list[str]]  # what a step's body names: self.m, or m

@@ -19,7 +19,6 @@ import re
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from bundler.assist.shapes import records
 from bundler.config import Config
