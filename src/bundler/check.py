@@ -27,6 +27,7 @@ from bundler.findings.verify import apply_severity, head_findings, verify
 def recording_rules(config: Config) -> RecordingRules:
     return RecordingRules(
         version_table=config.version_table,
+        version_key=config.version_key,
         user_version=config.version_record == "user_version",
         name_pattern=config.styles.name_pattern if config.style == "naming" else None,
     )

@@ -17,7 +17,7 @@ from bundler.errors import ConfigError
 from bundler.model import DEFAULT_SEVERITY, Code, EntrySpec, Severity
 
 KNOWN_KEYS = {
-    "style", "styles", "runner", "stores", "version-table", "version-record", "severity", "install-dir",
+    "style", "styles", "runner", "stores", "version-table", "version-key", "version-record", "severity", "install-dir",
     "restart-command", "runtime", "console-script", "bundle-name", "bundle-packages", "records-nothing",
     "head", "base", "fresh-stores", "baseline", "bundles",
 }
@@ -67,6 +67,7 @@ class Config:
     runner: EntrySpec | None = None
     stores: tuple[EntrySpec, ...] = ()
     version_table: str = "schema_versions"
+    version_key: str | None = None  # a key/value version table: the key of the version's row
     version_record: str = "table"
     severity: dict[Code, Severity] = field(default_factory=lambda: dict(DEFAULT_SEVERITY))
     install_dir: str | None = None
@@ -234,7 +235,7 @@ def parse_table(table: dict[str, Any], root: Path, source: str) -> Config:
         config = replace(config, stores=tuple(
             parse_spec(expect_item(v, "stores", str, source), "stores", root, source, strict=strict) for v in values
         ))
-    for key, attribute in (("version-table", "version_table"), ("install-dir", "install_dir"),
+    for key, attribute in (("version-table", "version_table"), ("version-key", "version_key"), ("install-dir", "install_dir"),
                            ("console-script", "console_script"), ("bundle-name", "bundle_name")):
         if key in table:
             value = expect(table, key, str, source)

@@ -35,6 +35,8 @@ class RecordingRules:
     version_table: str = "schema_versions"
     user_version: bool = False  # the project stamps versions with PRAGMA user_version
     name_pattern: str | None = None  # style "naming": a method's name carries its number
+    # a key/value version table (``metadata(key, value)``): the key of the row that holds the version
+    version_key: str | None = None
 
     def mentioned_in(self, text: str) -> bool:
         """Whether SQL text can write the version table at all (identifiers are case-insensitive)."""
@@ -69,6 +71,8 @@ def statement_versions(tokens: list[Token], params: Any, node: Any, rules: Recor
     if rules.user_version and tokens[0].text.upper() == "PRAGMA":
         return pragma_versions(tokens, params, node)
     if tokens[0].is_keyword("UPDATE") and updated_table(tokens, rules):
+        if rules.version_key is not None:
+            return keyed_update(tokens, params, node, rules.version_key)
         # UPDATE version SET number = ?: a number the row is changed to, often read from the
         # database and advanced; not a record the checker can read (a silent pass otherwise)
         return [RecordedVersion(UNKNOWN, node, "an UPDATE of the version table")]
@@ -102,6 +106,8 @@ def statement_versions(tokens: list[Token], params: Any, node: Any, rules: Recor
     if rows is None:
         return [RecordedVersion(UNKNOWN, node, "an INSERT whose rows are not a VALUES list")]
     position = columns.index("version") if "version" in columns else 0
+    if rules.version_key is not None:  # (key, value): the value of the row whose key is the version's
+        return keyed_rows(rows, columns, tokens, params, node, rules.version_key, many)
     indexes = parameter_indexes(tokens)
     if many and not isinstance(params, tuple):
         return [RecordedVersion(UNKNOWN, node, "executemany parameters")]
@@ -114,6 +120,70 @@ def statement_versions(tokens: list[Token], params: Any, node: Any, rules: Recor
             else:
                 found.append(expression_value(row[position], indexes, bound, node))
     return found
+
+
+KEY_COLUMNS = ("key", "name")
+VALUE_COLUMNS = ("value",)
+
+
+def keyed_rows(rows: list[list[list[Token]]], columns: list[str], tokens: list[Token], params: Any, node: Any,
+               key: str, many: bool) -> list[RecordedVersion]:
+    """Rows of a key/value version table: a row whose key is ``key`` records its value (a
+    number, or a text of one: ``'2'``); other rows record nothing; a key not known may be it."""
+    key_at = next((columns.index(c) for c in KEY_COLUMNS if c in columns), 0)
+    value_at = next((columns.index(c) for c in VALUE_COLUMNS if c in columns), 1)
+    indexes = parameter_indexes(tokens)
+    if many and not isinstance(params, tuple):
+        return [RecordedVersion(UNKNOWN, node, "executemany parameters")]
+    found = []
+    for row in rows:
+        for bound in (list(params) if many else [params]):
+            if max(key_at, value_at) >= len(row):
+                found.append(RecordedVersion(UNKNOWN, node, "a row without a key and a value"))
+                continue
+            named = key_value(row[key_at], indexes, bound, node)
+            if named.value == key:
+                found.append(as_number(key_value(row[value_at], indexes, bound, node)))
+            elif not isinstance(named.value, str):
+                found.append(RecordedVersion(UNKNOWN, node, f"a row whose key may be {key!r}: {named.detail}"))
+    return found
+
+
+def keyed_update(tokens: list[Token], params: Any, node: Any, key: str) -> list[RecordedVersion]:
+    """``UPDATE metadata SET value = '2' WHERE key = 'db_version'``: the value the version's row
+    is set to; an UPDATE the checker cannot read this way may change it to anything."""
+    words = [t.text.upper() if t.kind == "keyword" else t.text for t in tokens]
+    try:
+        at_set, at_where = words.index("SET"), words.index("WHERE")
+    except ValueError:
+        return [RecordedVersion(UNKNOWN, node, "an UPDATE of the version table")]
+    assignment, condition = tokens[at_set + 1:at_where], tokens[at_where + 1:]
+    indexes = parameter_indexes(tokens)
+    if len(condition) != 3 or condition[1].text != "=" or condition[0].text.lower() not in KEY_COLUMNS \
+            or len(assignment) != 3 or assignment[1].text != "=" or assignment[0].text.lower() not in VALUE_COLUMNS:
+        return [RecordedVersion(UNKNOWN, node, "an UPDATE of the version table")]
+    named = key_value([condition[2]], indexes, params, node)
+    if isinstance(named.value, str) and named.value != key:
+        return []
+    if named.value != key:
+        return [RecordedVersion(UNKNOWN, node, f"an UPDATE of a row whose key may be {key!r}")]
+    return [as_number(key_value([assignment[2]], indexes, params, node))]
+
+
+def key_value(expression: list[Token], indexes: dict[int, int], params: Any, node: Any) -> RecordedVersion:
+    """An expression of a row: a quoted text as its text, else as ``expression_value`` reads it."""
+    if len(expression) == 1 and expression[0].kind == "string":
+        text = expression[0].text
+        return RecordedVersion(text[1:-1].replace("''", "'") if text[:1] == "'" else text, node, "a text in the SQL")
+    return expression_value(expression, indexes, params, node)
+
+
+def as_number(found: RecordedVersion) -> RecordedVersion:
+    """A version kept as text (``'2'``, ``str(VERSION)``) is the number it spells."""
+    value = found.value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return RecordedVersion(int(value), found.node, found.detail)
+    return found if not isinstance(value, str) else RecordedVersion(UNKNOWN, found.node, f"the text {value!r}")
 
 
 def updated_table(tokens: list[Token], rules: RecordingRules) -> bool:

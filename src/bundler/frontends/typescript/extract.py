@@ -267,7 +267,8 @@ def method_names(class_node: Any) -> list[str]:
 # --- the check's lists ----------------------------------------------------------------------------
 
 def rules_of(config: Config) -> RecordingRules:
-    return RecordingRules(version_table=config.version_table, user_version=config.version_record == "user_version")
+    return RecordingRules(version_table=config.version_table, user_version=config.version_record == "user_version",
+                          version_key=config.version_key)
 
 
 def extract_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec], bundles: Sequence[Path] = (),

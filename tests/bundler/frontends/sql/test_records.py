@@ -84,3 +84,23 @@ def test_user_version_pragma_where_configured() -> None:
     assert numbers("PRAGMA main.user_version(?)", (28,), rules=rules) == [28]
     assert numbers("PRAGMA user_version", rules=rules) is None
     assert numbers("PRAGMA user_version = 28") is None
+
+
+KEYED = RecordingRules(version_table="metadata", version_key="db_version")
+
+
+@pytest.mark.parametrize(("sql", "params", "expected"), [
+    ("INSERT INTO metadata VALUES ('db_version', '2')", None, [2]),
+    ("INSERT INTO metadata VALUES ('created_by', '2')", None, None),  # another key: nothing
+    ("INSERT OR REPLACE INTO metadata (value, key) VALUES (?, ?)", ("7", "db_version"), [7]),
+    ("INSERT INTO metadata (name, value) VALUES (?, ?)", ("db_version", 3), [3]),
+    ("INSERT INTO metadata VALUES (?, '2')", (ParamRef("key"),), [UNKNOWN]),  # a key that may be it
+    ("INSERT INTO metadata VALUES ('db_version', 'two')", None, [UNKNOWN]),
+    ("UPDATE metadata SET value = '3' WHERE key = 'db_version'", None, [3]),
+    ("UPDATE metadata SET value = ? WHERE key = 'db_version'", ("4",), [4]),
+    ("UPDATE metadata SET value = 'yes' WHERE key = 'checked'", None, None),
+    ("UPDATE metadata SET value = value + 1 WHERE key = 'db_version'", None, [UNKNOWN]),
+    ("UPDATE metadata SET value = '3'", None, [UNKNOWN]),  # every row, the version's among them
+])
+def test_a_key_value_version_table_records_the_value_of_the_versions_row(sql: str, params: object, expected) -> None:
+    assert numbers(sql, params, rules=KEYED) == expected
