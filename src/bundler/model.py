@@ -20,6 +20,7 @@ class Code(str, Enum):
     DUPLICATE_VERSION = "duplicate-version"
     UNKNOWN_VERSION = "unknown-version"
     OUT_OF_ORDER = "out-of-order"
+    UNLISTED_STEP = "unlisted-step"
     STALE_BUNDLE = "stale-bundle"
     SCHEMA_DRIFT = "schema-drift"
     DATA_LOSS = "data-loss"
@@ -105,6 +106,9 @@ class MigrationList:
     # numbers the registry keeps with no step (a retired migration's empty entry in a listing):
     # no path need apply them, and a head above them has them accounted for
     retired: tuple[int, ...] = ()
+    # steps written beside the listed ones (a module of the listing's package defining the step
+    # function every listed module defines) that the listing never names: they never run
+    unlisted: tuple[Migration, ...] = ()
 
     def applied(self) -> list[int]:
         """Every recorded number, in the order first applied."""

@@ -76,6 +76,13 @@ DOCS: dict[Code, CodeDoc] = {
         "class SessionStore:\n    def __init__(self, conn):\n        self._m29()\n        self._m28()",
         "reorder the path's calls to match the registry.",
     ),
+    Code.UNLISTED_STEP: CodeDoc(
+        "A step is written beside the registered ones, but the registry never lists it.",
+        "a module of the package a listing of module names reads its steps from defines the step function every"
+        " listed module defines, and no item of the listing names it: it never runs, and it has no number.",
+        "MIGRATIONS = [[\"add_tags\"], [\"split_names\"]]  # upgrades/index_names.py defines migrate() too",
+        "list the module as the next item and raise the head to its number, or delete the module.",
+    ),
     Code.STALE_BUNDLE: CodeDoc(
         "A module inside the bundle differs from the source it was built from.",
         "with --bundle, a store or registry module inside the zipapp is not the source's text.",

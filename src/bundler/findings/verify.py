@@ -35,6 +35,7 @@ def verify(
     if head is not None:
         findings += head_findings(registry, head, base)
     findings += in_every_run(registry, lambda run: duplicates(run, registry, on_path=False))
+    findings += unlisted(registry)
     for path in paths:
         findings += in_every_run(path, lambda run: duplicates(run, registry))
         findings += list(compare(registry, path))
@@ -75,6 +76,18 @@ def head_findings(registry: MigrationList, head: Head, base: int | None) -> list
                 step.location, version, None,
             ))
     return found
+
+
+def unlisted(registry: MigrationList) -> list[Finding]:
+    """A step written beside the listed ones that the listing never names never runs; it has no
+    number to be missing, so it is a finding of its own."""
+    listed = max(registry.applied() + list(registry.retired), default=0)
+    return [Finding(
+        Code.UNLISTED_STEP, Severity.ERROR,
+        f"{step.method} ({step.location}) is written like the steps {registry.name} ({registry.location}) lists,"
+        f" but no item of it names the module: it never runs; list it (as {listed + 1}, raising the head), or delete it",
+        step.location, None, None,
+    ) for step in registry.unlisted]
 
 
 MAX_RUNS = 64  # beyond this many different runs, a listing is taken as one run

@@ -34,13 +34,15 @@ def walk_calls(node: cst.CSTNode) -> Iterator[cst.Call]:
         yield from walk_calls(child)
 
 
-def declare_common_step(resolver: Resolver, options: Options, modules: list[tuple[int, ParsedModule]]) -> None:
-    """Running the one function every step module defines applies that module's number."""
+def declare_common_step(resolver: Resolver, options: Options, modules: list[tuple[int, ParsedModule]]) -> str | None:
+    """Running the one function every step module defines applies that module's number; that
+    function's name, if there is one."""
     functions = [(number, resolver.scope(module).functions) for number, module in modules]
     common = set.intersection(*(set(found) for _, found in functions)) if functions else set()
     if len(common) != 1:
-        return
+        return None
     step = common.pop()
     for number, found in functions:
         declared = options.declared.get(id(found[step]), ())
         options.declared[id(found[step])] = declared + ((number,) if number not in declared else ())
+    return step

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import libcst as cst
 
@@ -33,9 +34,10 @@ def records(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> Mig
     retired = tuple(number for number, _, node in entries if steps_of(node) == ())
     migrations = [Migration(name, Location(module.display, module.line_of(node)), (number,))
                   for number, name, node in entries if number not in retired]
-    declare_named_modules(extractor, module, entries)
+    unlisted = declare_named_modules(extractor, module, entries)
     line = module.line_of(expression)
-    return listing(module, spec.class_name, line, migrations, extractor.modules.origin.label, retired)
+    return replace(listing(module, spec.class_name, line, migrations, extractor.modules.origin.label, retired),
+                   unlisted=unlisted)
 
 
 def steps_of(entry: cst.CSTNode) -> tuple[cst.BaseElement, ...] | None:
@@ -44,24 +46,43 @@ def steps_of(entry: cst.CSTNode) -> tuple[cst.BaseElement, ...] | None:
     return tuple(value.elements) if isinstance(value, (cst.List, cst.Tuple)) else None
 
 
-def declare_named_modules(extractor: Extractor, module: ParsedModule, entries: list[tuple[int, str, cst.CSTNode]]) -> None:
+def declare_named_modules(extractor: Extractor, module: ParsedModule,
+                          entries: list[tuple[int, str, cst.CSTNode]]) -> tuple[Migration, ...]:
     """Entries that name modules of the listing's package (``["migrate_banners"]``): running
     the one function those modules all define applies the number of the entry naming it. A
-    name with no module is no step (importing it raises)."""
+    name with no module is no step (importing it raises). The package's other modules that
+    define that function too are steps no entry names: they never run."""
     if not module.dotted:
-        return
+        return ()
     package = module.dotted if module.relpath.endswith("__init__.py") else module.dotted.rpartition(".")[0]
-    found = []
+    found, named = [], set()
     for number, _, node in entries:
         names = [e.value.evaluated_value if isinstance(e.value, cst.SimpleString) else None for e in steps_of(node) or ()]
         if not all(isinstance(name, str) and name.isidentifier() for name in names):
             continue  # not a list of module names: (1, 2, "ALTER TABLE ..."), [up_27, up_28]
+        named.update(names)  # type: ignore[arg-type]
         for name in names:
             step = extractor.modules.by_name(f"{package}.{name}") if package else None
             if step is not None:
                 found.append((number, step))
-    if found:
-        declare_common_step(extractor.resolver, extractor.options, found)
+    function = declare_common_step(extractor.resolver, extractor.options, found) if found else None
+    if function is None:
+        return ()
+    return tuple(unnamed_steps(extractor, module, package, named, function))
+
+
+def unnamed_steps(extractor: Extractor, module: ParsedModule, package: str, named: set[str],
+                  function: str) -> Iterator[Migration]:
+    """The modules beside the listing that define the step function but that no entry names."""
+    folder = module.relpath.rpartition("/")[0]
+    for file in sorted(extractor.modules.origin.list_folder(folder) or ()):
+        name = file.removesuffix(".py")
+        if file == name or name == "__init__" or name in named or not name.isidentifier():
+            continue
+        step = extractor.modules.by_name(f"{package}.{name}")
+        node = extractor.resolver.scope(step).functions.get(function) if step is not None else None
+        if node is not None:
+            yield Migration(f"{name}.{function}", Location(step.display, step.line_of(node)), ())
 
 
 def record_entries(extractor: Extractor, module: ParsedModule, name: str, expression: cst.BaseExpression,
