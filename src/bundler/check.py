@@ -160,7 +160,7 @@ def migration_list(extractor: Extractor, spec: EntrySpec, config: Config) -> Mig
 
 # Styles whose paths are structures of their own (a second list, a file of decorated steps) when
 # the spec names one; a function or method named as a path is run, in these as in every style.
-INTERPRETED_PATH_STYLES = ("methods", "naming", "records", "decorators")
+INTERPRETED_PATH_STYLES = ("methods", "naming", "records", "decorators", "subclasses")
 
 
 def path_list(extractor: Extractor, spec: EntrySpec, config: Config, registry: MigrationList,

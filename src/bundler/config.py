@@ -26,7 +26,7 @@ STYLE_KEYS = {"decorator", "name-pattern", "record-keys", "module-pattern", "rec
               "position-base", "chain-equals"}
 COMMAND_LINE = "command line"  # the source of what flags configure
 RECORD_NUMBERS = ("element", "position", "name")
-STYLES = ("methods", "decorators", "records", "naming", "modules", "version-chain")
+STYLES = ("methods", "decorators", "records", "naming", "modules", "version-chain", "subclasses")
 
 
 @dataclass(frozen=True)

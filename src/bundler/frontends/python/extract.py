@@ -156,6 +156,7 @@ class Extractor:
         entry = self.find_entry(spec)
         found = self.find_class(self.module_for(spec), spec.class_name) if spec.method else None
         receiver, env = self.entry_binding(entry, ClassRef(*found) if found is not None else None)
+        self.resolver.importer, self.resolver.registrations_in_run = entry.module, 0
         self.machine.templates.clear()
         outcome = self.machine.run(entry, receiver, env)
         self._runs[(location_of(entry), entry.name)] = (entry, receiver, outcome.called)
@@ -163,6 +164,9 @@ class Extractor:
         templates = list(self.machine.templates)
         advice = ("it finds the step for {version} by the name " + " or ".join(templates)
                   + ", which does not exist: define it") if templates else None
+        if self.resolver.registrations_in_run:
+            advice = (f"its class registers when its module is imported, and {entry.module.display} imports"
+                      " no module that imports it: import it there")
         return MigrationList(name=entry.name, location=location_of(entry), migrations=tuple(migrations),
                              origin=self.modules.origin.label, missing_advice=advice)
 

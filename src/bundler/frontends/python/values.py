@@ -26,6 +26,7 @@ from typing import Any, Union
 import libcst as cst
 
 from bundler.frontends.python.sources import ModuleSet, ParsedModule
+from bundler.frontends.python.subclasses import registered, registrations
 from bundler.frontends.python.walk import walk
 from bundler.frontends.sql.values import (  # noqa: F401 (the values SQL recognition reads, shared by every front end)
     HOLE, NUMBER_HOLE, UNKNOWN, Mapping, ParamRef, Prepared, Unknown as _Unknown, has_hole,
@@ -227,6 +228,8 @@ class ModuleScope:
         self.star_imports: list[str] = []  # modules whose names `from m import *` brings in
         for statement in module.tree.body:
             self._index(statement)
+        self.registrations = {name: found for name, found in registrations(module.tree).items()
+                              if name in self.constants and found.base in self.classes}
         filled = appended_lists(module.tree, self.constants, self.functions)
         self.constants.update(filled)
         for name in (mutated_names(module.tree) & self.constants.keys()) - filled.keys():
@@ -415,6 +418,10 @@ class Resolver:
         self._class_constants: dict[int, dict[str, cst.BaseExpression | None]] = {}
         self._class_methods: dict[int, dict[str, cst.FunctionDef]] = {}
         self._orders: dict[ClassRef, tuple[ClassRef, ...]] = {}
+        # the module of the path being run: what registers by subclassing is what it imports
+        self.importer: ParsedModule | None = None
+        self.registrations_read = False  # once one is read, outcomes depend on the importer
+        self.registrations_in_run = 0  # reads of one since the path's run began
 
     def scope(self, module: ParsedModule) -> ModuleScope:
         key = id(module)
@@ -449,6 +456,10 @@ class Resolver:
             return FunctionRef(module, None, scope.functions[name])
         if name in scope.classes:
             return ClassRef(module, scope.classes[name])
+        if name in scope.registrations:
+            self.registrations_read = True
+            self.registrations_in_run += 1
+            return UNKNOWN if self.importer is None else registered(self, module, scope.registrations[name], self.importer)
         if name in scope.constants:
             expression = scope.constants[name]
             return UNKNOWN if expression is None else Evaluation(self, module, None, {}, depth + 1).evaluate(expression)

@@ -57,6 +57,12 @@ class BuiltinCalls:
             return tuple(zip(*known))  # type: ignore[arg-type]
         if name in ("tuple", "list", "iter") and len(args) == 1 and known[0] is not None:
             return tuple(known[0])
+        if name == "sorted" and len(args) == 1 and not keywords and known[0] is not None \
+                and all(is_number(k) or isinstance(k, str) for k in known[0]):
+            try:
+                return tuple(sorted(known[0]))  # type: ignore[type-var]
+            except TypeError:  # numbers and texts together: Python refuses them too
+                return UNKNOWN
         if name == "reversed" and len(args) == 1 and known[0] is not None:
             return tuple(reversed(known[0]))
         if name == "len" and len(args) == 1 and known[0] is not None:

@@ -57,7 +57,8 @@ class Machine:
 
     def run(self, function: FunctionRef, receiver: Instance | ClassRef | None, env: dict[str, Value],
             strict: bool = True) -> Outcome:
-        key = (function, receiver, freeze(env), strict, self.options.delegation)
+        importer = self.resolver.importer.relpath if self.resolver.registrations_read and self.resolver.importer else None
+        key = (function, receiver, freeze(env), strict, self.options.delegation, importer)
         try:
             cached = self._outcomes.get(key)
         except TypeError:  # an unhashable value slipped in: run without remembering

@@ -8,7 +8,8 @@ registry and for every path alike. A new style is one module here (and its name 
 - ``decorators``: ``@migration(28)``, or a bare registering decorator with the number in the name;
 - ``records``: ``UPGRADES = [(27, up_27), (28, up_28)]``, ``[Upgrade(version=28, ...)]``, ``{27: [...]}``;
 - ``modules``: one module per version (``upgrades/db28.py``), imported by a constructed name;
-- ``version-chain``: ``if version < 28: ...`` blocks on the current version.
+- ``version-chain``: ``if version < 28: ...`` blocks on the current version;
+- ``subclasses``: ``class AddTags(Upgrade, version=2)``, registered by ``__init_subclass__``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from bundler.frontends.python.extract import Extractor
 from bundler.frontends.python.styles.common import walk_calls
 from bundler.frontends.python.values import dotted_name
 from bundler.model import EntrySpec, MigrationList
-from bundler.frontends.python.styles import decorators, methods, modules, naming, records, version_chain
+from bundler.frontends.python.styles import decorators, methods, modules, naming, records, subclasses, version_chain
 
 
 class Style(Protocol):
@@ -32,7 +33,7 @@ class Style(Protocol):
 
 STYLES: dict[str, Style] = {
     "methods": methods, "naming": naming, "decorators": decorators, "records": records, "modules": modules,
-    "version-chain": version_chain,
+    "version-chain": version_chain, "subclasses": subclasses,
 }
 
 
