@@ -190,7 +190,8 @@ def path_list(extractor: Extractor, spec: EntrySpec, config: Config, registry: M
     if calls_registry or (config.style != "modules" and not styles.written_in_style(extractor, spec, config.style)) \
             or (config.style == "modules" and interpreted.applied()):
         return interpreted
-    return migration_list(extractor, spec, config)
+    copy = migration_list(extractor, spec, config)  # a copy of the chain: its steps that record nothing apply nothing
+    return replace(copy, migrations=tuple(m for m in copy.migrations if m not in copy.unrecorded), unrecorded=())
 
 
 def found_in(modules: ModuleSet, spec: EntrySpec) -> EntrySpec:

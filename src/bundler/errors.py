@@ -37,6 +37,10 @@ class UnresolvableError(BundlerError):
     from_parameter = False  # the unknown number came through a parameter (so maybe from a caller)
 
 
+class UnfollowedCall(UnresolvableError):
+    """A call whose target the interpreter cannot know, in code that may apply or record."""
+
+
 class BundleError(BundlerError):
     """An archive that cannot be read, or that lacks what must be verified."""
 

@@ -109,6 +109,9 @@ class MigrationList:
     # steps written beside the listed ones (a module of the listing's package defining the step
     # function every listed module defines) that the listing never names: they never run
     unlisted: tuple[Migration, ...] = ()
+    # steps the style declares (a chain's blocks) whose code, run, records neither their number
+    # nor a later one, in a list whose other steps record their own
+    unrecorded: tuple[Migration, ...] = ()
 
     def applied(self) -> list[int]:
         """Every recorded number, in the order first applied."""

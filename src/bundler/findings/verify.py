@@ -35,7 +35,7 @@ def verify(
     if head is not None:
         findings += head_findings(registry, head, base)
     findings += in_every_run(registry, lambda run: duplicates(run, registry, on_path=False))
-    findings += unlisted(registry)
+    findings += unlisted(registry) + unrecorded(registry)
     for path in paths:
         findings += in_every_run(path, lambda run: duplicates(run, registry))
         findings += list(compare(registry, path))
@@ -88,6 +88,22 @@ def unlisted(registry: MigrationList) -> list[Finding]:
         f" but no item of it names the module: it never runs; list it (as {listed + 1}, raising the head), or delete it",
         step.location, None, None,
     ) for step in registry.unlisted]
+
+
+def unrecorded(registry: MigrationList) -> list[Finding]:
+    """A step whose code records neither its number nor a later one: running the registry never
+    records that number, so no path that runs it applies it."""
+    found = []
+    for step in registry.unrecorded:
+        version = step.versions[0]
+        found.append(Finding(
+            Code.MISSING_MIGRATION, Severity.ERROR,
+            f"{registry.name}'s step for {version}, {step.method} ({step.location}), records nothing, and nothing"
+            f" after it in {registry.name} records {version} or later, as its other steps do: a database it"
+            f" upgrades still says {version - 1} after it; record {version} at the end of the step",
+            step.location, version, None,
+        ))
+    return found
 
 
 MAX_RUNS = 64  # beyond this many different runs, a listing is taken as one run

@@ -68,6 +68,9 @@ OUTCOMES = {
     "listed_modules-bumped": ("fixed", "lowered the head BUMPED from 6 to 5"),  # 1 and 3 retired: no gap
     "listed_modules-unlisted": ("by hand", None),  # a module no item names: no number is missing to write
     "subclass_registry-unimported": ("by hand", None),  # the fix is an import of the class's module
+    "chain_unrecorded-copy": ("fixed", None),  # the registry's block for 3, stamp included, carried over
+    # the registry's own step records nothing: which number it should stamp is the author's to write
+    "chain_unrecorded-unstamped": ("by hand", None),
     "exclusive_branches-loop": ("by hand", None),  # two migrations of one number: which to renumber is a choice
     "key_value_row-stale": ("by hand", "in a way bundler fix does not rewrite: raise the stamp by hand"),
 }

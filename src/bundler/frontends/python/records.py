@@ -18,6 +18,8 @@ from bundler.frontends.sql.values import UNKNOWN, Mapping, Prepared
 
 EXECUTE_METHODS = {"execute", "executemany", "executescript"}
 PREPARED_RUN_METHODS = {"run", "get", "all", "execute"}
+# the rest of the DB-API's connection and cursor (PEP 249): what an execute returns is a cursor
+DB_API_METHODS = {"cursor", "commit", "rollback", "close", "fetchone", "fetchall", "fetchmany"}
 
 
 def recording_call(method: str, receiver: Value, positional: list[Value], node: cst.CSTNode,

@@ -10,7 +10,9 @@ from fnmatch import fnmatchcase
 import libcst as cst
 
 from bundler.errors import UnresolvableError
-from bundler.frontends.python.records import EXECUTE_METHODS, PREPARED_RUN_METHODS, RecordedVersion, RecordingRules
+from bundler.frontends.python.records import (
+    DB_API_METHODS, EXECUTE_METHODS, PREPARED_RUN_METHODS, RecordedVersion, RecordingRules,
+)
 from bundler.frontends.python.sources import ParsedModule
 from bundler.frontends.python.values import UNKNOWN, ClassRef, FunctionRef, ParamRef, Resolver, Value
 from bundler.frontends.python.interpret.frame import Frame
@@ -110,7 +112,8 @@ class Machine:
         """Whether a method of this name, in a class of the modules read so far, may record: then
         calling it on an object the checker cannot know may apply a migration. The DB-API's
         names are read as the database's (a wrapper's ``execute`` forwards to it)."""
-        if method in EXECUTE_METHODS or method in PREPARED_RUN_METHODS or method.startswith("__"):
+        if method in EXECUTE_METHODS or method in PREPARED_RUN_METHODS or method in DB_API_METHODS \
+                or method.startswith("__"):
             return False
         if method not in self._recording_names:
             modules = self.resolver.modules.loaded()

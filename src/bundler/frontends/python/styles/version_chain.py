@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import libcst as cst
 
 from bundler.config import StyleOptions
+from bundler.errors import UnfollowedCall
 from bundler.frontends.python.extract import Extractor
 from bundler.model import EntrySpec, Location, Migration, MigrationList
 from bundler.frontends.python.sources import ParsedModule
@@ -33,7 +35,30 @@ def version_chain(extractor: Extractor, spec: EntrySpec, options: StyleOptions) 
     migrations = [Migration(f"{name} (if version {operator} {bound})", Location(module.display, module.line_of(block)),
                             (number,))
                   for block, operator, bound, number in chain_blocks(entry, extractor, module, options)]
-    return listing(module, name, module.line_of(entry), migrations, extractor.modules.origin.label)
+    chain = listing(module, name, module.line_of(entry), migrations, extractor.modules.origin.label)
+    return replace(chain, unrecorded=unrecorded(extractor, spec, chain))
+
+
+def unrecorded(extractor: Extractor, spec: EntrySpec, chain: MigrationList) -> tuple[Migration, ...]:
+    """The steps that, run, record neither their number nor a later one, in a chain that records
+    the others itself: after such a step the database still says the number before it (the
+    block is read again on every start, and the steps after an ``==`` block never run). A chain
+    that records nothing itself leaves its records to its caller (``migrate_schema`` stamping
+    each ``_apply_update``): it has none to miss. A call the interpreter cannot follow leaves
+    this undone (the blocks' numbers stand, as the style reads them); a record whose number it
+    cannot read stops the check."""
+    try:
+        ran = extractor.with_call_sites(extractor.migration_list(spec))
+    except UnfollowedCall:
+        return ()
+    if not ran.applied():
+        return ()
+    file, first = chain.location.file, chain.location.line
+    records = [(m.call_site.line if m.call_site is not None and m.call_site.file == file else None, max(m.versions))
+               for m in ran.migrations if m.versions]
+    return tuple(step for step in chain.migrations
+                 if not any(line is None or line < first or (line >= step.location.line and number >= step.versions[0])
+                            for line, number in records))
 
 
 OPERATORS = {cst.LessThan: "<", cst.LessThanEqual: "<=", cst.Equal: "=="}
