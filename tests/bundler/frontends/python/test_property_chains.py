@@ -1,12 +1,14 @@
 """Property: version chains, a store that delegates to one or copies it, and a fresh path beside it.
 
-A registry chain (``if version < N:`` blocks, each stamping ``PRAGMA user_version``, the number
+A registry chain (``if version < N:`` blocks, each stamping ``PRAGMA user_version`` or nothing, the number
 given literally, through a constant, a helper's parameter, a format, or read back from the
 database and fixed by a comparison) and a store that calls the chain (delegation), or runs its
 own copy of some of its blocks (with numbers of its own), after a fresh-schema path that stamps
 a number (``fresh-stores``). The truth is obtained by running the store against SQLite from every
 starting version and collecting what it stamps; a fresh path applies every registered number up
-to its stamp (the design's reading). ``BUNDLER_PROPERTY_EXAMPLES`` sets the number of examples
+to its stamp (the design's reading). A registry step that stamps nothing is recorded when a stamp
+of its number or more follows it in a run; in a chain that stamps, one never recorded is
+``missing-migration`` on the registry. ``BUNDLER_PROPERTY_EXAMPLES`` sets the number of examples
 (a tenth of the methods property's, 200 in ``make test``).
 """
 
@@ -61,6 +63,8 @@ def stamp_line(number: int, form: str) -> str:
     if form == "read_back":  # a number read from the database, fixed by the comparison after it
         return (f'found = conn.execute("SELECT {number}").fetchone()[0]\nassert found == {number}\n'
                 f'conn.execute("PRAGMA user_version = %d" % found)')
+    if form == "none":  # a step that stamps nothing: recorded only if a later stamp of its number or more follows
+        return "pass"
     raise AssertionError(form)
 
 
@@ -75,7 +79,7 @@ def chain(name: str, blocks: list[tuple[int, str]]) -> str:
 def scenarios(draw) -> dict:
     # numbers from 2: a start at version 1 runs every block, as the checker's "may apply" reads them
     registry = sorted(draw(st.lists(st.integers(min_value=2, max_value=12), min_size=1, max_size=6, unique=True)))
-    blocks = [(n, draw(st.sampled_from(STAMP_FORMS))) for n in registry]
+    blocks = [(n, draw(st.sampled_from((*STAMP_FORMS, "none")))) for n in registry]
     delegate = draw(st.booleans())
     copy: list[tuple[int, str]] = []
     if not delegate:
@@ -114,12 +118,27 @@ def write_codebase(folder: Path, scenario: dict) -> None:
 def stamped(folder: Path, module: str, function: str, skip: str | None = None) -> set[int]:
     """What running ``function`` stamps, from every starting version (the stamps of ``skip``, a
     fresh path, left out: the design reads those by their own rule)."""
+    return {number for run in runs(folder, module, function, skip) for kind, number in run if kind == "stamp"}
+
+
+def recorded_steps(folder: Path, module: str, function: str) -> set[int]:
+    """The steps some run records: the step's table is created, and a stamp of its number or more
+    follows in the same run."""
+    return {number for run in runs(folder, module, function) for index, (kind, number) in enumerate(run)
+            if kind == "step" and any(k == "stamp" and n >= number for k, n in run[index:])}
+
+
+TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS t_(\d+)")
+
+
+def runs(folder: Path, module: str, function: str, skip: str | None = None) -> list[list[tuple[str, int]]]:
+    """Each run's steps and stamps, in order, from every starting version."""
     spec = importlib.util.spec_from_file_location(f"{module}_{id(folder)}", folder / f"{module}.py")
     loaded = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     sys.path.insert(0, str(folder))
     try:
         spec.loader.exec_module(loaded)  # type: ignore[union-attr]
-        found: set[int] = set()
+        found: list[list[tuple[str, int]]] = []
         for start in range(0, 17):
             conn = sqlite3.connect(":memory:")
             conn.execute(f"PRAGMA user_version = {start}")
@@ -136,7 +155,8 @@ def stamped(folder: Path, module: str, function: str, skip: str | None = None) -
                 setattr(loaded, skip, fresh)
                 conn.set_trace_callback(lambda sql: None if in_fresh[0] else seen.append(sql))
             getattr(loaded, function)(conn)
-            found |= {int(m.group(1)) for sql in seen for m in STAMP.finditer(sql)}
+            found.append([("stamp", int(m.group(1))) if m.re is STAMP else ("step", int(m.group(1)))
+                          for sql in seen for m in [STAMP.search(sql) or TABLE.search(sql)] if m is not None])
             if skip is not None:
                 setattr(loaded, skip, original)
             conn.close()
@@ -152,9 +172,16 @@ def test_chain_paths_apply_what_running_them_stamps(scenario: dict) -> None:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         write_codebase(folder, scenario)
-        registry = stamped(folder, "migrations", "migrate")
+        registry_stamps = stamped(folder, "migrations", "migrate")
+        recorded = recorded_steps(folder, "migrations", "migrate")
         store = stamped(folder, "store", "open_db", skip="create_fresh" if scenario["fresh"] else None)
         result = run_check(load_config(str(folder / "pyproject.toml")))
+    registry = {n for n, _ in scenario["registry"]}  # the chain's steps, as the style reads them
+    # a step no run records, in a chain that records its other steps itself, is missing on the registry
+    unrecorded = registry - recorded if registry_stamps else set()
+    assert {f.version for f in result.findings if f.path is None and f.code.value == "missing-migration"} == unrecorded
+    if scenario["delegate"]:  # calling the chain applies every step it has, as the style reads them
+        store |= {n for n, form in scenario["registry"] if form == "none"}
     fresh = scenario["fresh"]
     if fresh is not None:  # a fresh path applies every registered number up to its stamp
         store |= {n for n in registry if n <= fresh} | {fresh}
