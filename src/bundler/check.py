@@ -13,6 +13,7 @@ from bundler.config import Config
 from bundler.errors import BundleError, ConfigError, SourceError, UnresolvableError
 from bundler.frontends import TYPESCRIPT, language_of_entries
 from bundler.frontends.python import styles
+from bundler.frontends.python.styles import version_chain
 from bundler.frontends.python.extract import Extractor
 from bundler.model import (
     BuiltFrom, CheckResult, Code, EntrySpec, Finding, Head, Location, MigrationList, Severity,
@@ -190,8 +191,9 @@ def path_list(extractor: Extractor, spec: EntrySpec, config: Config, registry: M
     if calls_registry or (config.style != "modules" and not styles.written_in_style(extractor, spec, config.style)) \
             or (config.style == "modules" and interpreted.applied()):
         return interpreted
-    copy = migration_list(extractor, spec, config)  # a copy of the chain: its steps that record nothing apply nothing
-    return replace(copy, migrations=tuple(m for m in copy.migrations if m not in copy.unrecorded), unrecorded=())
+    if config.style == "version-chain":
+        return version_chain.copy_path(extractor, spec, config.styles)
+    return migration_list(extractor, spec, config)
 
 
 def found_in(modules: ModuleSet, spec: EntrySpec) -> EntrySpec:

@@ -182,12 +182,19 @@ class ParsedModule:
     def line_of(self, node: cst.CSTNode) -> int:
         """The line a node starts on. Positions cost a full walk, so they are computed only
         when a message needs one (errors, mostly)."""
+        position = self._position(node)
+        return position.start.line if position is not None else 1
+
+    def end_line_of(self, node: cst.CSTNode) -> int:
+        position = self._position(node)
+        return position.end.line if position is not None else 1
+
+    def _position(self, node: cst.CSTNode):  # type: ignore[no-untyped-def]
         if self._positions is None:
             from libcst.metadata import MetadataWrapper, PositionProvider  # only errors need it: 40 ms to import
 
             self._positions = dict(MetadataWrapper(self.tree, unsafe_skip_copy=True).resolve(PositionProvider))
-        position = self._positions.get(node)
-        return position.start.line if position is not None else 1
+        return self._positions.get(node)
 
     def line_of_definition(self, class_name: str, name: str | None = None) -> int:
         """The line of ``class class_name`` (or of ``def name`` inside it), from an index of the

@@ -87,7 +87,9 @@ def scenarios(draw) -> dict:
         copy = [(n, draw(st.sampled_from(STAMP_FORMS))) for n in sorted(kept)]
     fresh = draw(st.one_of(st.none(), st.sampled_from(sorted({max(registry), max(registry) - 1, 14}))))
     returns = fresh is not None and draw(st.booleans())  # the fresh path leaves the chain unrun
-    return {"registry": blocks, "delegate": delegate, "copy": copy, "fresh": fresh, "returns": returns,
+    # a guard shaped like a chain block (``== 0``) or not, beside the call of the chain or of the copy
+    shaped = fresh is not None and draw(st.booleans())
+    return {"registry": blocks, "delegate": delegate, "copy": copy, "fresh": fresh, "returns": returns, "shaped": shaped,
             "numbers": sorted({n for n, _ in blocks} | {n for n, _ in copy} | ({fresh} if fresh else set()))}
 
 
@@ -103,8 +105,8 @@ def write_codebase(folder: Path, scenario: dict) -> None:
         store += chain("upgrade", scenario["copy"]) + "\n\n\n"
     body = ""
     if fresh is not None:
-        # a guard shaped like a chain block beside a call of the registry: the path is what running it applies
-        guard = "user_version(conn) == 0" if scenario["delegate"] else "not user_version(conn)"
+        # a guard shaped like a chain block: the path is what running it applies, the copy's blocks included
+        guard = "user_version(conn) == 0" if scenario["shaped"] else "not user_version(conn)"
         body += f"if {guard}:\n    create_fresh(conn)\n" + ("    return\n" if scenario["returns"] else "")
     body += "migrate(conn)\n" if scenario["delegate"] else "upgrade(conn)\n"
     store += "def open_db(conn):\n" + textwrap.indent(body, "    ")

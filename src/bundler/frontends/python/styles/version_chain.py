@@ -47,18 +47,59 @@ def unrecorded(extractor: Extractor, spec: EntrySpec, chain: MigrationList) -> t
     each ``_apply_update``): it has none to miss. A call the interpreter cannot follow leaves
     this undone (the blocks' numbers stand, as the style reads them); a record whose number it
     cannot read stops the check."""
+    ran = run_of(extractor, spec)
+    if ran is None or not ran.applied():
+        return ()
+    records = record_lines(ran, chain)
+    return tuple(step for step in chain.migrations if not covered(step, records))
+
+
+def run_of(extractor: Extractor, spec: EntrySpec) -> MigrationList | None:
+    """What running the chain's function applies, with the line of each record's call; None
+    when the interpreter cannot follow a call in it."""
     try:
-        ran = extractor.with_call_sites(extractor.migration_list(spec))
+        return extractor.with_call_sites(extractor.migration_list(spec))
     except UnfollowedCall:
-        return ()
-    if not ran.applied():
-        return ()
+        return None
+
+
+def record_lines(ran: MigrationList, chain: MigrationList) -> list[tuple[int | None, int]]:
+    """Each record's line in the chain's function (None when it is made elsewhere, where it may
+    follow any step) and the greatest number it records."""
     file, first = chain.location.file, chain.location.line
-    records = [(m.call_site.line if m.call_site is not None and m.call_site.file == file else None, max(m.versions))
-               for m in ran.migrations if m.versions]
-    return tuple(step for step in chain.migrations
-                 if not any(line is None or line < first or (line >= step.location.line and number >= step.versions[0])
-                            for line, number in records))
+    return [(m.call_site.line if m.call_site is not None and m.call_site.file == file
+             and m.call_site.line >= first else None, max(m.versions)) for m in ran.migrations if m.versions]
+
+
+def covered(step: Migration, records: list[tuple[int | None, int]]) -> bool:
+    """Whether a record of the step's number or a later one is made in the step or after it."""
+    return any(line is None or (line >= step.location.line and number >= step.versions[0]) for line, number in records)
+
+
+def copy_path(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> MigrationList:
+    """A store's own copy of a chain, read as it runs: what running it records, and each of its
+    blocks that records nothing itself but is followed by a record of its number or a later one
+    (its number declared by its block, as in the registry), unless the run records that number
+    elsewhere (an ``if version == 0:`` guard around a fresh schema is no step of its own). A copy whose run records nothing is
+    read by its blocks; one the interpreter cannot follow, by its blocks less those no record
+    follows."""
+    chain = version_chain(extractor, spec, options)
+    ran = run_of(extractor, spec)
+    if ran is None or not ran.applied():
+        return replace(chain, migrations=tuple(m for m in chain.migrations if m not in chain.unrecorded), unrecorded=())
+    module = extractor.module_for(spec)
+    entry = extractor.find_entry(spec).node
+    spans = [(module.line_of(block), module.end_line_of(block)) for block, *_ in chain_blocks(entry, extractor, module,
+                                                                                              options)]
+    records = record_lines(ran, chain)
+    merged = list(ran.migrations)
+    for step, (start, end) in zip(chain.migrations, spans, strict=True):
+        if covered(step, records) and step.versions[0] not in ran.by_version \
+                and not any(line is not None and start <= line <= end for line, _ in records):
+            after = next((i for i, m in enumerate(merged) if m.call_site is not None and m.call_site.file == step.location.file
+                          and m.call_site.line > end), len(merged))
+            merged.insert(after, step)
+    return replace(ran, migrations=tuple(merged))
 
 
 OPERATORS = {cst.LessThan: "<", cst.LessThanEqual: "<=", cst.Equal: "=="}
