@@ -81,7 +81,7 @@ def test_a_runtime_section_is_required(tmp_path: Path, capsys) -> None:
     (tmp_path / "r.py").write_text("class R:\n    def run(self):\n        self.c.execute('INSERT INTO schema_versions VALUES (1, 0)')\n")
     (tmp_path / "s.py").write_text("class S:\n    def __init__(self):\n        self.c.execute('INSERT INTO schema_versions VALUES (1, 0)')\n")
     assert main(["check", "--runtime", "--config", str(tmp_path / "pyproject.toml")]) == 2
-    assert "needs [tool.bundler.runtime] runner and stores" in capsys.readouterr().err
+    assert "needs [tool.bundler.runtime] runner, and stores or fresh-stores" in capsys.readouterr().err
 
 
 def test_the_paths_run_the_bundles_code_not_the_source(built_project: Path, tmp_path: Path, capsys) -> None:
