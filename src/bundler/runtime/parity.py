@@ -392,9 +392,10 @@ def failure_finding(config: Config, run: PathRun, where: str) -> Finding | None:
 def drift_findings(config: Config, reference: PathRun, other: PathRun, where: str, *,
                    stamped: bool = False) -> list[Finding]:
     assert reference.snapshot is not None and other.snapshot is not None
+    against = "what it builds on a fresh database," if other.name == reference.name else reference.name
     return [
         Finding(Code.SCHEMA_DRIFT, Severity.ERROR,
-                f"{other.name} differs from {reference.name} {where}: {difference}",
+                f"{other.name} differs from {against} {where}: {difference}",
                 spec_location(config, other.name), None, other.name)
         for difference in differences(reference.snapshot, other.snapshot, stamped=stamped)
     ]

@@ -177,8 +177,9 @@ def test_a_fresh_schema_path_is_compared_by_the_version_it_stamps() -> None:
 # configuration under tests/fixtures/runtime/ → the text of each finding, in order.
 CONNECTION_VERDICTS = {
     "connection": [],
-    "connection_drift": ["differs from app.notebook:upgrade_with_stale_fresh(connection, path) upgrading"
-                         " app.notebook:build_revision_1(connection): column notes.pinned is extra"],
+    "connection_drift": ["app.notebook:upgrade_with_stale_fresh(connection, path) differs from what it builds on a"
+                         " fresh database, upgrading app.notebook:build_revision_1(connection):"
+                         " column notes.pinned is extra"],
     "version_key": [],
     "version_key_loss": ["loses 1 of 1 row(s) of settings while upgrading app.notebook:build_settings_1(connection)"],
 }
