@@ -367,9 +367,8 @@ def upgrade_findings(
     findings = drift_findings(config, reference, upgraded, where)
     after = rows_in_file(db_path, {table: list(columns) for table, (columns, _) in before.items()})
     for table, (columns, rows) in before.items():
-        kept = after.get(table, (columns, Counter()))[1]
-        lost = Counter({row: n for row, n in (rows - kept).items() if not record.is_bookkeeping(table, columns, row)})
         rows = Counter({row: n for row, n in rows.items() if not record.is_bookkeeping(table, columns, row)})
+        lost = rows - after.get(table, (columns, Counter()))[1]
         if lost:
             findings.append(Finding(
                 Code.DATA_LOSS, Severity.ERROR,
