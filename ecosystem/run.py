@@ -36,7 +36,8 @@ DEFAULT_SNAPSHOTS = REPOSITORY / "build" / "snapshots"
 CHECK_TIMEOUT = 600  # seconds per state; --runtime runs the project's code on temporary databases
 SHA = re.compile(r"^[0-9a-f]{40}$")
 PROJECT_KEYS = {"repository", "project", "licence", "snapshot", "state"}
-STATE_KEYS = {"name", "commit", "paths", "root", "args", "how", "bug", "config", "expect"}
+STATE_KEYS = {"name", "commit", "paths", "root", "args", "how", "bug", "config", "expect", "fixtures"}
+FIXTURE_KEYS = {"commit", "path", "to"}
 EXPECT_KEYS = {"exit", "missing", "unknown", "codes", "mentions"}
 
 
@@ -68,6 +69,9 @@ class State:
     config: dict
     expect: Expect
     unavailable: str | None  # why the repository has no snapshot, when it cannot have one
+    # (commit, path, to): a file of another commit laid out as ``to`` in the project root, such as
+    # an older release's schema code that builds an old-shaped database for --runtime
+    fixtures: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,23 @@ def read_state(table: dict, repository: str, unavailable: str | None, where: str
     required(table, "how", str, where)
     return State(name=name, repository=repository, commit=commit, paths=tuple(paths), root=root.strip("/"),
                  args=tuple(args), config=required(table, "config", dict, where),
-                 expect=read_expect(required(table, "expect", dict, where), where), unavailable=unavailable)
+                 expect=read_expect(required(table, "expect", dict, where), where), unavailable=unavailable,
+                 fixtures=read_fixtures(table.get("fixtures", []), where))
+
+
+def read_fixtures(entries: object, where: str) -> tuple[tuple[str, str, str], ...]:
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ManifestError(f"{where}: fixtures must be a list of {{ commit, path, to }} tables")
+    fixtures = []
+    for entry in entries:
+        refuse_unknown_keys(entry, FIXTURE_KEYS, f"{where}, fixtures")
+        commit, path, to = (required(entry, key, str, f"{where}, fixtures") for key in ("commit", "path", "to"))
+        if not SHA.fullmatch(commit):
+            raise ManifestError(f"{where}: fixtures commit must be a full 40-hex SHA, not {commit!r}")
+        if not to or to.startswith(("/", "..")) or "/../" in to or path.startswith(("/", "..")):
+            raise ManifestError(f"{where}: fixtures path and to must be paths inside the repository and the project")
+        fixtures.append((commit, path, to))
+    return tuple(fixtures)
 
 
 def read_expect(table: dict, where: str) -> Expect:
@@ -204,6 +224,14 @@ def lay_out(git_dir: Path, state: State, destination: Path) -> None:
         raise LayoutError(f"git archive at {state.commit[:12]}: {message[-1] if message else 'failed'}")
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(destination, filter="data")
+    project = destination / state.root if state.root else destination
+    for commit, path, to in state.fixtures:
+        shown = subprocess.run([*git, "show", f"{commit}:{path}"], capture_output=True)
+        if shown.returncode != 0:
+            message = shown.stderr.decode(errors="replace").strip().splitlines()
+            raise LayoutError(f"fixture {path} at {commit[:12]}: {message[-1] if message else 'not found'}")
+        (project / to).parent.mkdir(parents=True, exist_ok=True)
+        (project / to).write_bytes(shown.stdout)
 
 
 def toml_text(table: dict, prefix: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from bundler.errors import ConfigError
 from bundler.model import DEFAULT_SEVERITY, Code, EntrySpec, Severity
+from bundler.runtime.calls import CallSpec, parse_call
 
 KNOWN_KEYS = {
     "style", "styles", "runner", "stores", "version-table", "version-key", "version-record", "severity", "install-dir",
@@ -54,7 +55,8 @@ class RuntimeConfig:
     runner: str | None = None
     stores: tuple[str, ...] = ()
     fresh_stores: tuple[str, ...] = ()  # create the latest schema at once: compared on a fresh database only
-    upgrade_fixtures: tuple[Path, ...] = ()
+    # SQL scripts (``.sql``), or callables that build an old-shaped database (runtime/calls.py)
+    upgrade_fixtures: tuple[Path | CallSpec, ...] = ()
     timeout: float = 60.0
 
 
@@ -346,8 +348,9 @@ def parse_runtime(table: dict[str, Any], root: Path, source: str) -> RuntimeConf
     if "upgrade-fixtures" in table:
         fixtures = [expect_item(v, "runtime.upgrade-fixtures", str, source)
                     for v in expect(table, "upgrade-fixtures", list, source)]
-        runtime = replace(runtime, upgrade_fixtures=tuple(inside(root, f, "runtime.upgrade-fixtures", source)
-                                                          for f in fixtures))
+        runtime = replace(runtime, upgrade_fixtures=tuple(
+            inside(root, f, "runtime.upgrade-fixtures", source) if f.endswith(".sql") or ":" not in f
+            else parse_call(f, source) for f in fixtures))
     if "timeout" in table:
         timeout = table["timeout"]
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600:

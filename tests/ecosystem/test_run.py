@@ -140,6 +140,23 @@ def test_only_the_listed_paths_are_laid_out_with_the_configuration(snapshot, tmp
                       "styles": {"name-pattern": r"to(\d+)$"}}
 
 
+def test_fixtures_are_files_of_another_commit_laid_out_under_their_own_name(snapshot, tmp_path):
+    """An older release's code (here the step list before migrate_3to4) beside the state's files."""
+    snapshots, good, bad = snapshot
+    fixture = f'fixtures = [{{ commit = "{good}", path = "app/migrations.py", to = "old/migrations_v3.py" }}]'
+    done = run(snapshots, projects(tmp_path, state("notes-bug", bad, 1, [4], extra=fixture)),
+               "--keep", str(tmp_path / "kept"))
+    assert done.returncode == 0, done.stdout
+    tree = tmp_path / "kept" / "notes-bug"
+    assert (tree / "old" / "migrations_v3.py").read_text() == STEPS
+    assert "migrate_3to4" in (tree / "app" / "migrations.py").read_text()
+
+    absent = fixture.replace("app/migrations.py", "app/gone.py")
+    done = run(snapshots, projects(tmp_path, state("notes-bug", bad, 1, [4], extra=absent)))
+    assert done.returncode == 1
+    assert f"DIFF     notes-bug: fixture app/gone.py at {good[:12]}:" in done.stdout
+
+
 def test_known_differences_fail_only_on_a_change(snapshot, tmp_path):
     snapshots, good, bad = snapshot
     folder = projects(tmp_path, state("notes", good, 0), state("notes-bug", bad, 0), state("notes-new", bad, 1, [9]))
@@ -195,6 +212,9 @@ def test_a_commit_missing_from_the_snapshot_is_a_difference(snapshot, tmp_path):
     (lambda text: text + text, "state name 'notes' is also used in notes.toml"),
     (lambda text: text.replace("exit = 0", "exit = 3"), "expect.exit must be 0, 1 or 2"),
     (lambda text: text.replace('paths = ["app/"]', 'paths = ["/etc/"]'), "paths must be a non-empty list"),
+    (lambda text: text.replace('how = ', 'fixtures = [{ commit = "abc", path = "a.py", to = "b.py" }]\nhow = '),
+     "fixtures commit must be a full 40-hex SHA"),
+    (lambda text: text.replace('how = ', 'fixtures = ["a.py"]\nhow = '), "fixtures must be a list of"),
 ])
 def test_a_malformed_manifest_is_one_line_naming_the_file(snapshot, tmp_path, change, message):
     snapshots, good, _ = snapshot

@@ -100,7 +100,8 @@ DOCS: dict[Code, CodeDoc] = {
     ),
     Code.DATA_LOSS: CodeDoc(
         "A migration path loses rows while upgrading an old-shaped database.",
-        "with --runtime, a path upgrading an upgrade fixture ends with fewer rows in a table than it began with.",
+        "with --runtime, a path upgrading an upgrade fixture ends with fewer rows in a table than it began with"
+        " (the rows that record the version, where [tool.bundler] says versions are kept, are not counted).",
         "def _rebuild(self):\n    self.conn.execute(\"DROP TABLE pending_messages\")  # rows gone\n"
         "    self.conn.execute(\"CREATE TABLE pending_messages (...)\")",
         "rebuild tables by copying the rows into the new table before dropping the old one.",

@@ -28,21 +28,49 @@ from typing import Any
 from bundler.config import Config
 from bundler.errors import BundleError, ConfigError, error_line
 from bundler.model import Code, Finding, Location, Severity
-from bundler.runtime.schema import Snapshot, TableRows, connected, rows_in_file, snapshot_file, table_rows
+from bundler.runtime.calls import CallRefused, CallSpec, parse_call
+from bundler.runtime.schema import (
+    Snapshot, TableRows, VersionRecord, connected, rows_in_file, snapshot_file, table_rows,
+)
 from bundler.frontends.python.sources import ARCHIVE_PACKAGES, index_definitions
 from bundler.findings.verify import apply_severity
 
 # One process per path runs it on each database in turn, reporting progress on stdout, so the
-# parent knows which database a crash or a hang belongs to.
+# parent knows which database a crash or a hang belongs to. A callable that is not there, or
+# that cannot take the arguments configured for it, is refused before any database.
 RUNNER_SCRIPT = """
-import importlib, os, site, sys
+import importlib, inspect, json, os, site, sqlite3, sys
 if os.environ.get("BUNDLER_SITE_PACKAGES"):
     site.addsitedir(os.environ["BUNDLER_SITE_PACKAGES"])
-module_name, _, function_name = sys.argv[1].partition(":")
-migrate = getattr(importlib.import_module(module_name), function_name)
+module_name, function_name, arguments = json.loads(sys.argv[1])
+def refuse(why):
+    print("refused", why, flush=True)
+    sys.exit(3)
+try:
+    module = importlib.import_module(module_name)
+except ModuleNotFoundError as error:
+    if error.name and module_name.startswith(error.name):
+        refuse(f"there is no module {error.name}")
+    raise
+migrate = getattr(module, function_name, None)
+if not callable(migrate):
+    refuse(f"module {module_name} has no function {function_name}")
+try:
+    signature = inspect.signature(migrate)
+except (TypeError, ValueError):
+    signature = None  # no signature to read: the call itself says
+if signature is not None:
+    try:
+        signature.bind(*arguments)
+    except TypeError:
+        refuse(f"it takes {signature}")
 for db_path in sys.argv[2:]:
     print("begin", db_path, flush=True)
-    migrate(db_path)
+    connection = sqlite3.connect(db_path) if "connection" in arguments else None
+    migrate(*(connection if name == "connection" else db_path for name in arguments))
+    if connection is not None:
+        connection.commit()
+        connection.close()
     print("done", db_path, flush=True)
 """
 
@@ -172,18 +200,20 @@ class Launcher:
         found = sorted(self.shiv_root.glob(f"*_{build_id}/site-packages"))
         return found[0] if found else None
 
-    def command(self, spec: str, db_paths: list[Path]) -> tuple[list[str], dict[str, str]]:
+    def command(self, call: CallSpec, db_paths: list[Path]) -> tuple[list[str], dict[str, str]]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SHIV_") and k != "PYTHONPATH"}
-        arguments = ["-c", RUNNER_SCRIPT, spec, *map(str, db_paths)]
+        arguments = ["-c", RUNNER_SCRIPT, json.dumps([call.module, call.function, call.arguments]), *map(str, db_paths)]
         if self.bundle is None:
             env["PYTHONPATH"] = os.pathsep.join([str(self.root / "src"), str(self.root)])
             return [sys.executable, *arguments], env
         env["BUNDLER_SITE_PACKAGES"] = str(self.extracted)
         return [sys.executable, "-S", *arguments], env
 
-    def run(self, spec: str, db_paths: list[Path]) -> dict[Path, str | None]:
-        """Run ``spec`` on each database; for each, None on success, else the failure in one line."""
-        command, env = self.command(spec, db_paths)
+    def run(self, call: CallSpec, db_paths: list[Path]) -> dict[Path, str | None]:
+        """Run ``call`` on each database; for each, None on success, else the failure in one line.
+        A callable refused before any database (absent, or not taking its arguments) is a
+        ConfigError naming it."""
+        command, env = self.command(call, db_paths)
         try:
             result = subprocess.run(command, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL,
                                     timeout=self.timeout * len(db_paths))
@@ -191,6 +221,9 @@ class Launcher:
         except subprocess.TimeoutExpired as expired:
             stdout = expired.stdout.decode() if isinstance(expired.stdout, bytes) else (expired.stdout or "")
             stderr, code = "", None
+        refused = next((line.split(" ", 1)[1] for line in stdout.splitlines() if line.startswith("refused ")), None)
+        if refused is not None:
+            raise CallRefused(call, refused + (f" (in {self.label or self.bundle})" if self.bundle is not None else ""))
         finished = {line.split(" ", 1)[1] for line in stdout.splitlines() if line.startswith("done ")}
         started = {line.split(" ", 1)[1] for line in stdout.splitlines() if line.startswith("begin ")}
         outcome: dict[Path, str | None] = {}
@@ -212,16 +245,15 @@ class Launcher:
         return said or f"exit code {code}"
 
 
-def path_specs(config: Config) -> list[str]:
+def path_calls(config: Config) -> tuple[list[CallSpec], list[CallSpec]]:
+    """The runner and stores (run on a fresh database and on every fixture), and the fresh
+    stores (on a fresh database only)."""
     runtime = config.runtime
-    if runtime.runner is None or not runtime.stores:
-        raise ConfigError("runtime parity needs [tool.bundler.runtime] runner and stores", where=config.source)
-    for spec in (runtime.runner, *runtime.stores, *runtime.fresh_stores):
-        module, colon, function = spec.partition(":")
-        if not colon or not all(p.isidentifier() for p in module.split(".")) or not function.isidentifier():
-            raise ConfigError(f"[tool.bundler.runtime] {spec!r} is not of the form package.module:function",
-                              where=config.source)
-    return [runtime.runner, *runtime.stores]
+    if runtime.runner is None or not (runtime.stores or runtime.fresh_stores):
+        raise ConfigError("runtime parity needs [tool.bundler.runtime] runner, and stores or fresh-stores"
+                          " to compare with it", where=config.source)
+    return ([parse_call(spec, config.source) for spec in (runtime.runner, *runtime.stores)],
+            [parse_call(spec, config.source) for spec in runtime.fresh_stores])
 
 
 def runtime_findings(config: Config, bundle: Path | None = None, *, launcher: Launcher | None = None) -> list[Finding]:
@@ -233,41 +265,76 @@ def runtime_findings(config: Config, bundle: Path | None = None, *, launcher: La
     if launcher is None:
         with Launcher(config.root, bundle, config.runtime.timeout) as own:
             return runtime_findings(config, launcher=own)
-    specs = path_specs(config)
+    try:
+        return apply_severity(parity_findings(config, launcher), config.severity)
+    except CallRefused as refused:
+        raise ConfigError(str(refused), where=config.source) from None
+
+
+def parity_findings(config: Config, launcher: Launcher) -> list[Finding]:
+    calls, fresh_only = path_calls(config)  # fresh stores run on new files only, never on old ones
     fixtures = config.runtime.upgrade_fixtures
+    record = version_record(config)
     findings: list[Finding] = []
     with tempfile.TemporaryDirectory(prefix="bundler-runtime-") as name:
         scratch = Path(name)
-        fresh_paths = [scratch / f"fresh-{i}" / "db.sqlite" for i in range(len(specs))]
+        fresh_paths = [scratch / f"fresh-{i}" / "db.sqlite" for i in range(len(calls) + len(fresh_only))]
         upgrades = [(fixture, i, scratch / f"upgrade-{n}-{i}" / "db.sqlite")
-                    for n, fixture in enumerate(fixtures) for i in range(len(specs))]
-        fresh_only = list(config.runtime.fresh_stores)  # they run on new files only, never on old ones
-        fresh_paths += [scratch / f"fresh-only-{i}" / "db.sqlite" for i in range(len(fresh_only))]
-        jobs = [(spec, [fresh_paths[i], *[db for _, j, db in upgrades if j == i]]) for i, spec in enumerate(specs)]
-        jobs += [(spec, [fresh_paths[len(specs) + i]]) for i, spec in enumerate(fresh_only)]
+                    for n, fixture in enumerate(fixtures) for i in range(len(calls))]
+        jobs = [(call, [fresh_paths[i], *[db for _, j, db in upgrades if j == i]]) for i, call in enumerate(calls)]
+        jobs += [(call, [fresh_paths[len(calls) + i]]) for i, call in enumerate(fresh_only)]
         with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
             extraction = pool.submit(launcher.prepare, scratch)
             for path in fresh_paths:
                 path.parent.mkdir(parents=True)
-            before = {db: load_fixture(fixture, db) for fixture, _, db in upgrades}
+            before = load_fixtures(config, upgrades)
             extraction.result()
             outcomes = list(pool.map(lambda job: launcher.run(*job), jobs))
-        runs = {db: path_run(spec, db, outcome[db]) for (spec, dbs), outcome in zip(jobs, outcomes, strict=True) for db in dbs}
-        fresh = {spec: runs[db] for spec, db in zip([*specs, *fresh_only], fresh_paths, strict=True)}
-        reference = fresh[specs[0]]
+        runs = {db: path_run(call.text, db, outcome[db], record)
+                for (call, dbs), outcome in zip(jobs, outcomes, strict=True) for db in dbs}
+        fresh = {call.text: runs[db] for call, db in zip([*calls, *fresh_only], fresh_paths, strict=True)}
+        reference = fresh[calls[0].text]
         inside = f" inside {launcher.label or launcher.bundle}" if launcher.bundle is not None else ""
-        findings += [f for spec in [*specs, *fresh_only]
-                     if (f := failure_finding(config, fresh[spec], f"a fresh database{inside}"))]
+        findings += [f for call in [*calls, *fresh_only]
+                     if (f := failure_finding(config, fresh[call.text], f"a fresh database{inside}"))]
         if reference.snapshot is None:
-            return apply_severity(findings, config.severity)
-        for spec in [*specs[1:], *fresh_only]:
-            if fresh[spec].snapshot is not None:
-                findings += drift_findings(config, reference, fresh[spec], f"on a fresh database{inside}",
-                                           stamped=spec in fresh_only)
+            return findings
+        for call in [*calls[1:], *fresh_only]:
+            if fresh[call.text].snapshot is not None:
+                findings += drift_findings(config, reference, fresh[call.text], f"on a fresh database{inside}",
+                                           stamped=call in fresh_only)
         for fixture, i, db in upgrades:
-            findings += upgrade_findings(config, specs[i], f"upgrading {fixture.name}{inside}", reference, runs[db],
-                                         before[db], db)
-    return apply_severity(findings, config.severity)
+            findings += upgrade_findings(config, calls[i].text, f"upgrading {fixture_name(fixture)}{inside}",
+                                         reference, runs[db], before[db], db, record)
+    return findings
+
+
+def version_record(config: Config) -> VersionRecord:
+    return VersionRecord(config.version_table, config.version_key, config.version_record == "user_version")
+
+
+def fixture_name(fixture: Path | CallSpec) -> str:
+    return fixture.text if isinstance(fixture, CallSpec) else fixture.name
+
+
+def load_fixtures(config: Config, upgrades: list[tuple[Path | CallSpec, int, Path]]) -> dict[Path, TableRows]:
+    """Build every old-shaped database; returns each one's rows. A fixture built by a callable
+    runs from the project's source (it is test code, not the bundle's), once per copy."""
+    built: dict[Path, TableRows] = {}
+    scripts = [(fixture, db) for fixture, _, db in upgrades if isinstance(fixture, Path)]
+    built.update((db, load_fixture(fixture, db)) for fixture, db in scripts)
+    builders: dict[CallSpec, list[Path]] = {}
+    for fixture, _, db in upgrades:
+        if isinstance(fixture, CallSpec):
+            db.parent.mkdir(parents=True, exist_ok=True)
+            builders.setdefault(fixture, []).append(db)
+    with Launcher(config.root, None, config.runtime.timeout) as source:
+        for builder, dbs in builders.items():
+            for db, failure in source.run(builder, dbs).items():
+                if failure is not None:
+                    raise ConfigError(f"upgrade fixture {builder.text!r} failed: {failure}", where=config.source)
+                built[db] = rows_in_file(db)
+    return built
 
 
 def load_fixture(fixture: Path, db_path: Path) -> TableRows:
@@ -285,25 +352,23 @@ def load_fixture(fixture: Path, db_path: Path) -> TableRows:
         raise ConfigError(f"upgrade fixture cannot be loaded: {exc}", where=str(fixture)) from None
 
 
-def path_run(spec: str, db_path: Path, failure: str | None) -> PathRun:
+def path_run(spec: str, db_path: Path, failure: str | None, record: VersionRecord) -> PathRun:
     if failure is not None:
         return PathRun(spec, None, failure)
-    return PathRun(spec, snapshot_file(db_path))
+    return PathRun(spec, snapshot_file(db_path, record))
 
 
 def upgrade_findings(
     config: Config, spec: str, where: str, reference: PathRun, upgraded: PathRun,
-    before: TableRows, db_path: Path,
+    before: TableRows, db_path: Path, record: VersionRecord,
 ) -> list[Finding]:
     if upgraded.snapshot is None:
         return [failure_finding(config, upgraded, where)]  # type: ignore[list-item]
     findings = drift_findings(config, reference, upgraded, where)
     after = rows_in_file(db_path, {table: list(columns) for table, (columns, _) in before.items()})
     for table, (columns, rows) in before.items():
-        if table.lower() == config.version_table.lower():
-            continue  # the version table's rows are the path's bookkeeping, not user data (6 replaced by 7)
-        kept = after.get(table, (columns, Counter()))[1]
-        lost = rows - kept
+        rows = Counter({row: n for row, n in rows.items() if not record.is_bookkeeping(table, columns, row)})
+        lost = rows - after.get(table, (columns, Counter()))[1]
         if lost:
             findings.append(Finding(
                 Code.DATA_LOSS, Severity.ERROR,
@@ -326,9 +391,10 @@ def failure_finding(config: Config, run: PathRun, where: str) -> Finding | None:
 def drift_findings(config: Config, reference: PathRun, other: PathRun, where: str, *,
                    stamped: bool = False) -> list[Finding]:
     assert reference.snapshot is not None and other.snapshot is not None
+    against = "what it builds on a fresh database," if other.name == reference.name else reference.name
     return [
         Finding(Code.SCHEMA_DRIFT, Severity.ERROR,
-                f"{other.name} differs from {reference.name} {where}: {difference}",
+                f"{other.name} differs from {against} {where}: {difference}",
                 spec_location(config, other.name), None, other.name)
         for difference in differences(reference.snapshot, other.snapshot, stamped=stamped)
     ]
@@ -378,7 +444,8 @@ def describe(value: dict[str, Any]) -> str:
 
 
 def spec_location(config: Config, spec: str) -> Location:
-    module, _, function = spec.partition(":")
+    call = parse_call(spec, config.source)
+    module, function = call.module, call.function
     relative = Path(*module.split("."))
     for base in (config.root / "src", config.root):
         candidate = base / relative.with_suffix(".py")

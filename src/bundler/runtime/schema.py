@@ -12,8 +12,11 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bundler.frontends.sql.records import KEY_COLUMNS, VALUE_COLUMNS
 
 Snapshot = dict[str, Any]
 TableRows = dict[str, tuple[tuple[str, ...], Counter]]  # table → (columns, multiset of rows)
@@ -35,7 +38,48 @@ def partial_clause(sql: str | None) -> str | None:
     return match.group(1).strip() if match else None
 
 
-def snapshot_schema(conn: sqlite3.Connection, *, version_table: str = "schema_versions") -> Snapshot:
+@dataclass(frozen=True)
+class VersionRecord:
+    """Where a database keeps its version, as ``[tool.bundler]`` says (``version-table``,
+    ``version-key``, ``version-record``). Those rows are the paths' bookkeeping, never user data:
+    an upgrade that replaces version 6's row by 7's loses nothing."""
+
+    table: str = "schema_versions"
+    key: str | None = None  # a key/value table: only the row of this key is the version's
+    user_version: bool = False  # PRAGMA user_version: no row of any table is the version's
+
+    def versions(self, conn: sqlite3.Connection) -> list[int]:
+        if self.user_version:
+            number = conn.execute("PRAGMA user_version").fetchone()[0]
+            return [number] if number else []
+        columns = [row[1] for row in conn.execute(f'PRAGMA table_info("{self.table}")')]
+        if not columns:
+            return []
+        if self.key is None:
+            column = "version" if "version" in columns else columns[0]
+            return sorted(row[0] for row in conn.execute(f'SELECT "{column}" FROM "{self.table}"'))
+        key_column, value_column = self._key_value(columns)
+        values = conn.execute(f'SELECT "{value_column}" FROM "{self.table}" WHERE "{key_column}" = ?', (self.key,))
+        return sorted(int(value) if str(value).strip().lstrip("-").isdigit() else value for (value,) in values)
+
+    def is_bookkeeping(self, table: str, columns: tuple[str, ...], row: tuple[Any, ...]) -> bool:
+        """Whether ``row`` of ``table`` (over ``columns``) is the version's row."""
+        if self.user_version or table.lower() != self.table.lower():
+            return False
+        if self.key is None:
+            return True
+        key_column, _ = self._key_value(list(columns))
+        return key_column in columns and row[columns.index(key_column)] == self.key
+
+    def _key_value(self, columns: list[str]) -> tuple[str, str]:
+        """The key and value columns, named as the static check reads them (else the first two)."""
+        lower = [c.lower() for c in columns]
+        key = next((columns[lower.index(c)] for c in KEY_COLUMNS if c in lower), columns[0])
+        value = next((columns[lower.index(c)] for c in VALUE_COLUMNS if c in lower), columns[min(1, len(columns) - 1)])
+        return key, value
+
+
+def snapshot_schema(conn: sqlite3.Connection, record: VersionRecord = VersionRecord()) -> Snapshot:
     """Tables (columns, foreign keys), indexes, triggers, views and recorded versions."""
     objects = conn.execute(
         "SELECT type, name, tbl_name, sql FROM sqlite_master"
@@ -56,10 +100,8 @@ def snapshot_schema(conn: sqlite3.Connection, *, version_table: str = "schema_ve
             triggers[name] = {"table": table, "sql": normalise_sql(sql)}
         elif kind == "view":
             views[name] = {"sql": normalise_sql(sql)}
-    versions: list[int] = []
-    if version_table in tables:
-        versions = sorted(row[0] for row in conn.execute(f'SELECT version FROM "{version_table}"'))
-    return {"tables": tables, "indexes": indexes, "triggers": triggers, "views": views, "versions": versions}
+    return {"tables": tables, "indexes": indexes, "triggers": triggers, "views": views,
+            "versions": record.versions(conn)}
 
 
 def describe_table(conn: sqlite3.Connection, name: str, *, virtual: bool) -> dict[str, Any]:
@@ -107,10 +149,10 @@ def table_rows(conn: sqlite3.Connection, columns: dict[str, list[str]] | None = 
     return result
 
 
-def snapshot_file(db_path: Path) -> Snapshot:
+def snapshot_file(db_path: Path, record: VersionRecord = VersionRecord()) -> Snapshot:
     """``snapshot_schema`` of a database file."""
     with connected(db_path) as conn:
-        return snapshot_schema(conn)
+        return snapshot_schema(conn, record)
 
 
 def rows_in_file(db_path: Path, columns: dict[str, list[str]] | None = None) -> TableRows:

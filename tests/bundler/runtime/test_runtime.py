@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import time
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from bundler.cli import main
 from bundler.config import load_config
+from bundler.errors import ConfigError
 from bundler.runtime.parity import SERIAL_COMPILE_LIMIT, differences, python_modules, runtime_findings, shiv_environment
 
 RUNTIME_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "runtime"
@@ -81,7 +83,7 @@ def test_a_runtime_section_is_required(tmp_path: Path, capsys) -> None:
     (tmp_path / "r.py").write_text("class R:\n    def run(self):\n        self.c.execute('INSERT INTO schema_versions VALUES (1, 0)')\n")
     (tmp_path / "s.py").write_text("class S:\n    def __init__(self):\n        self.c.execute('INSERT INTO schema_versions VALUES (1, 0)')\n")
     assert main(["check", "--runtime", "--config", str(tmp_path / "pyproject.toml")]) == 2
-    assert "needs [tool.bundler.runtime] runner and stores" in capsys.readouterr().err
+    assert "needs [tool.bundler.runtime] runner, and stores or fresh-stores" in capsys.readouterr().err
 
 
 def test_the_paths_run_the_bundles_code_not_the_source(built_project: Path, tmp_path: Path, capsys) -> None:
@@ -169,3 +171,62 @@ def test_a_fresh_schema_path_is_compared_by_the_version_it_stamps() -> None:
         "stamps version 27, but the chain ends at 28"]
     assert list(differences(chain, {**chain, "versions": [28]})) == [
         "recorded versions differ (missing [27], extra none)"]
+
+
+# Paths that take an open connection, and the version's rows as configured (issue 18.9): each
+# configuration under tests/fixtures/runtime/ → the text of each finding, in order.
+CONNECTION_VERDICTS = {
+    "connection": [],
+    "connection_drift": ["app.notebook:upgrade_with_stale_fresh(connection, path) differs from what it builds on a"
+                         " fresh database, upgrading app.notebook:build_revision_1(connection):"
+                         " column notes.pinned is extra"],
+    "version_key": [],
+    "version_key_loss": ["loses 1 of 1 row(s) of settings while upgrading app.notebook:build_settings_1(connection)"],
+}
+
+
+@pytest.mark.parametrize("variant", sorted(CONNECTION_VERDICTS))
+def test_callables_taking_a_connection_and_the_version_rows_as_configured(variant: str) -> None:
+    config = load_config(str(RUNTIME_FIXTURES / f"{variant}.toml"), root=str(RUNTIME_FIXTURES))
+    messages = [f.message for f in runtime_findings(config)]
+    assert len(messages) == len(CONNECTION_VERDICTS[variant]), messages
+    for expected, message in zip(CONNECTION_VERDICTS[variant], messages, strict=True):
+        assert expected in message
+
+
+def test_only_the_configured_version_table_is_bookkeeping() -> None:
+    """Revision 1's row replaced by 3's is no loss only because revision is the configured table."""
+    config = load_config(str(RUNTIME_FIXTURES / "connection.toml"), root=str(RUNTIME_FIXTURES))
+    assert runtime_findings(replace(config, version_table="notes")) != []  # the notes are data
+
+
+@pytest.mark.parametrize("runner, said", [
+    ("app.notebook:upgrade", "cannot be called as app.notebook:upgrade(path): it takes (conn, filename, fresh="),
+    ("app.notebook:upgrade(connection)", "it takes (conn, filename, fresh="),
+    ("app.notebook:nothing_here(connection)", "module app.notebook has no function nothing_here"),
+    ("app.elsewhere:upgrade(connection)", "there is no module app.elsewhere"),
+    ("app.notebook:upgrade(db, path)", "'db' is no argument the runner can pass"),
+    ("app.notebook:upgrade(connection", "is not of the form package.module:function"),
+])
+def test_a_callable_that_cannot_be_called_as_configured_is_one_line_naming_it(
+    tmp_path: Path, capsys, runner: str, said: str,
+) -> None:
+    config = tmp_path / "pyproject.toml"
+    config.write_text((RUNTIME_FIXTURES / "connection.toml").read_text().replace(
+        '"app.notebook:upgrade(connection, path)"', json.dumps(runner)))
+    (tmp_path / "src").symlink_to(RUNTIME_FIXTURES / "src")
+    with pytest.raises(ConfigError) as error:
+        runtime_findings(load_config(str(config)))
+    message = str(error.value)
+    assert said in message and runner in message and "\n" not in message
+    assert message.startswith(str(config))
+
+
+def test_an_upgrade_fixture_built_by_a_callable_that_fails_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "pyproject.toml"
+    config.write_text((RUNTIME_FIXTURES / "connection.toml").read_text().replace(
+        "build_revision_1(connection)", "build_revision_1(path)"))
+    (tmp_path / "src").symlink_to(RUNTIME_FIXTURES / "src")
+    with pytest.raises(ConfigError) as error:
+        runtime_findings(load_config(str(config)))
+    assert "upgrade fixture 'app.notebook:build_revision_1(path)' failed: AttributeError" in str(error.value)

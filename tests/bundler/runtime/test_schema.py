@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from bundler.runtime.schema import partial_clause, snapshot_schema, table_rows
+from bundler.runtime.schema import VersionRecord, partial_clause, snapshot_schema, table_rows
 
 
 def database(*statements: str) -> sqlite3.Connection:
@@ -51,3 +51,22 @@ def test_table_rows_ignore_row_and_column_order_but_not_content() -> None:
 def test_table_rows_skip_full_text_shadow_tables() -> None:
     conn = database("CREATE TABLE notes (body)", "CREATE VIRTUAL TABLE notes_fts USING fts5(body)")
     assert set(table_rows(conn)) == {"notes"}
+
+
+def test_versions_are_read_where_the_configuration_says() -> None:
+    conn = database("CREATE TABLE revision (number INTEGER)", "INSERT INTO revision VALUES (3)",
+                    "CREATE TABLE prefs (name TEXT, value TEXT)", "INSERT INTO prefs VALUES ('layout', '2'), ('db', '5')")
+    conn.execute("PRAGMA user_version = 9")
+    assert snapshot_schema(conn)["versions"] == []  # no schema_versions table: nothing recorded there
+    assert snapshot_schema(conn, VersionRecord("revision"))["versions"] == [3]
+    assert snapshot_schema(conn, VersionRecord("prefs", key="db"))["versions"] == [5]
+    assert snapshot_schema(conn, VersionRecord(user_version=True))["versions"] == [9]
+
+
+def test_only_the_version_s_own_rows_are_bookkeeping() -> None:
+    assert VersionRecord("revision").is_bookkeeping("Revision", ("number",), (3,))
+    assert not VersionRecord("revision").is_bookkeeping("notes", ("number",), (3,))
+    keyed = VersionRecord("prefs", key="db")
+    assert keyed.is_bookkeeping("prefs", ("name", "value"), ("db", "5"))
+    assert not keyed.is_bookkeeping("prefs", ("name", "value"), ("layout", "2"))
+    assert not VersionRecord("revision", user_version=True).is_bookkeeping("revision", ("number",), (3,))
