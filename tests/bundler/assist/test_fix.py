@@ -68,6 +68,8 @@ OUTCOMES = {
     "listed_modules-bumped": ("fixed", "lowered the head BUMPED from 6 to 5"),  # 1 and 3 retired: no gap
     "exclusive_branches-loop": ("by hand", None),  # two migrations of one number: which to renumber is a choice
     "key_value_row-stale": ("by hand", "in a way bundler fix does not rewrite: raise the stamp by hand"),
+    # the package imports a module it does not have: which name was meant is a choice
+    "decorators_package-typo": ("by hand", None),
 }
 
 
