@@ -34,6 +34,9 @@ def records(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> Mig
     migrations = [Migration(name, Location(module.display, module.line_of(node)), (number,))
                   for number, name, node in entries if number not in retired]
     declare_named_modules(extractor, module, entries)
+    if isinstance(expression, (cst.List, cst.Tuple)):  # an item that is SQL text applies its number where it runs
+        extractor.resolver.step_texts[(module.relpath, spec.class_name)] = {
+            index: (number,) for index, (number, _, _) in enumerate(entries) if number not in retired}
     line = module.line_of(expression)
     return listing(module, spec.class_name, line, migrations, extractor.modules.origin.label, retired)
 
