@@ -35,18 +35,21 @@ def decorated(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> M
     if not module.relpath.endswith("__init__.py") or not module.dotted:
         return steps_of(extractor, [module], module.relpath, module.display, options)
     run = imported_on_import(extractor.resolver, module)
-    listed = steps_of(extractor, run.modules, module.relpath, module.display, options)
+    listed = steps_of(extractor, run.modules, module.relpath, module.display, options, run.stopped)
     if run.failed is None:
         return listed
-    return replace(listed, missing_advice=f"importing it stops at {run.failed_at}, where {run.failed} is imported,"
-                                          " which the project does not have: nothing it would import after runs")
+    return replace(listed, missing_advice=f"importing it raises ImportError at {run.failed_at} ({run.failed}):"
+                                          " no import after that statement runs")
 
 
 def steps_of(extractor: Extractor, modules: list[ParsedModule], name: str, display: str,
-             options: StyleOptions) -> MigrationList:
+             options: StyleOptions, stopped: dict[str, int] | None = None) -> MigrationList:
+    """The decorated steps of these modules; of one whose import stopped, those defined before."""
     migrations = []
     for module in modules:
-        functions = list(extractor.resolver.scope(module).functions.items())
+        reached = (stopped or {}).get(module.relpath)
+        ran = module.tree.body if reached is None else module.tree.body[:reached]
+        functions = [(node.name.value, node) for node in ran if isinstance(node, cst.FunctionDef)]
         migrations += decorated_steps(extractor, module, functions, options)
     migrations.sort(key=lambda m: m.versions)
     return MigrationList(name, Location(display, 1), tuple(migrations), extractor.modules.origin.label)
