@@ -44,6 +44,9 @@ def plan_other_style(config: Config, prefix: str, registry: MigrationList, path:
                 " write the step, or correct the head")
     planner = {"version-chain": chain_block, "records": record_entry, "decorators": decorated_step,
                "modules": module_file}.get(config.style)
+    if planner is decorated_step and path.name.endswith("__init__.py"):  # what importing the package registers
+        return (f"{path.name} registers the steps of the modules it imports: import the module of {origins[0].method}"
+                f" ({origins[0].location.file}) there, under its own name")
     near = neighbour(path, neighbours)
     if planner is decorated_step and near is not None and near[0].location in {m.location for m in registry.migrations}:
         planner = listed_function  # the path runs the registry's own functions from a list of its own: never edit the registry

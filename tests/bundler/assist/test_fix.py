@@ -75,6 +75,11 @@ OUTCOMES = {
     "chain_unrecorded-unstamped": ("by hand", None),
     "exclusive_branches-loop": ("by hand", None),  # two migrations of one number: which to renumber is a choice
     "key_value_row-stale": ("by hand", "in a way bundler fix does not rewrite: raise the stamp by hand"),
+    # the package imports a module it does not have: which name was meant is a choice
+    "decorators_package-typo": ("by hand", "shop_typo/upgrades/__init__.py registers the steps of the modules it"
+                                " imports: import the module of upgrade_3 (shop_typo/upgrades/order_index.py) there"),
+    # the path stops at a number passed as a literal, not the list's own end: no list of its own to add to
+    "records_slice-stale": ("by hand", None),
 }
 
 

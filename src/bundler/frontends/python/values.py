@@ -142,6 +142,42 @@ BUILTIN_TYPES = frozenset({"int", "bool", "float", "str", "bytes", "dict", "list
                            "NoneType", "object"})
 
 
+class StepText(str):
+    """An item of the registry's list that is SQL text (``UPDATES[2]`` of a list numbered by
+    position): running it applies the numbers the registry gives that item. Text computed from
+    it is plain text; it equals only the same item (two items may hold the same text, and a
+    remembered outcome must not stand for the other), so comparisons in the code read its text
+    (``plain``)."""
+
+    numbers: tuple[int, ...]
+
+    def __new__(cls, text: str, numbers: tuple[int, ...]) -> StepText:
+        step = super().__new__(cls, text)
+        step.numbers = numbers
+        return step
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StepText) and str.__eq__(self, other) and self.numbers == other.numbers
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash((str.__str__(self), self.numbers))
+
+    def __repr__(self) -> str:
+        return f"StepText({str.__repr__(self)}, {self.numbers})"
+
+
+def plain(value: Value) -> Value:
+    """A value as the code compares it: a step's text as text (in a tuple too)."""
+    if isinstance(value, StepText):
+        return str.__str__(value)
+    if isinstance(value, tuple) and any(isinstance(item, StepText) for item in value):
+        return tuple(plain(item) for item in value)
+    return value
+
+
 def text_of(value: Value) -> str | None:
     """The text of a string value, with HOLE for unknown parts; None if not a string at all."""
     if isinstance(value, str):
@@ -422,6 +458,8 @@ class Resolver:
         self.importer: ParsedModule | None = None
         self.registrations_read = False  # once one is read, outcomes depend on the importer
         self.registrations_in_run = 0  # reads of one since the path's run began
+        # the registry's list of SQL texts, by (module, name): each position's numbers (see StepText)
+        self.step_texts: dict[tuple[str, str], dict[int, tuple[int, ...]]] = {}
 
     def scope(self, module: ParsedModule) -> ModuleScope:
         key = id(module)
@@ -462,7 +500,12 @@ class Resolver:
             return UNKNOWN if self.importer is None else registered(self, module, scope.registrations[name], self.importer)
         if name in scope.constants:
             expression = scope.constants[name]
-            return UNKNOWN if expression is None else Evaluation(self, module, None, {}, depth + 1).evaluate(expression)
+            value = UNKNOWN if expression is None else Evaluation(self, module, None, {}, depth + 1).evaluate(expression)
+            steps = self.step_texts.get((module.relpath, name))
+            if steps is not None and isinstance(value, tuple):
+                value = tuple(StepText(item, steps[index]) if isinstance(item, str) and index in steps else item
+                              for index, item in enumerate(value))
+            return value
         if name in scope.imported_names:
             source, original = scope.imported_names[name]
             other = self.modules.by_name(source)
@@ -687,6 +730,7 @@ class Evaluation:
         result: Value = True
         for target in node.comparisons:
             right = self.evaluate(target.comparator)
+            left, right = plain(left), plain(right)
             compare = COMPARISONS[type(target.operator)]
             if isinstance(target.operator, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)) \
                     and isinstance(left, (Builtin, ClassRef)) and isinstance(right, (Builtin, ClassRef)):

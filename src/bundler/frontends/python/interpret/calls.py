@@ -6,10 +6,10 @@ from __future__ import annotations
 import libcst as cst
 
 from bundler.errors import UnresolvableError
-from bundler.frontends.python.records import recording_call
+from bundler.frontends.python.records import EXECUTE_METHODS, RecordedVersion, recording_call
 from bundler.frontends.python.values import (
-    UNKNOWN, Builtin, ClassRef, Derived, FunctionRef, Mapping, ModuleRef, Prepared, Template, Value, text_of,
-    text_method,
+    UNKNOWN, Builtin, ClassRef, Derived, FunctionRef, Mapping, ModuleRef, Prepared, StepText, Template, Value,
+    text_of, text_method,
 )
 from bundler.frontends.python.interpret.objects import (
     BoundMethod, CallTrace, Closure, Delegate, Dispatch, EXTERNAL, Instance, LambdaRef, Missing, OneOf, Outcome,
@@ -61,6 +61,9 @@ class Calls:
             return text_method(receiver, method, [self.consume(p, node) for p in positional or []]
                                if positional is not None else None, keywords)
         positional, keywords = self.arguments(node)
+        if method in EXECUTE_METHODS and positional and isinstance(positional[0], StepText):
+            for number in positional[0].numbers:  # an item of the registry's list of scripts: its number
+                self.record(RecordedVersion(number, node, "the registry's number of the script it runs"))
         recorded = recording_call(method, receiver, positional or [], node, self.machine.options.rules)
         if recorded is not None:
             for version in recorded:

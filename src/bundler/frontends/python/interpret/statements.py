@@ -13,7 +13,7 @@ import libcst as cst
 from bundler.frontends.python.walk import walk
 from bundler.frontends.python.values import (
     ANY_INT, UNKNOWN, Builtin, ClassRef, Derived, FunctionRef, Mapping, ModuleRef, Value, absolute_import, binary,
-    derive, dotted_name, is_known, is_number, iterate, truth, type_of,
+    derive, dotted_name, is_known, is_number, iterate, plain, truth, type_of,
 )
 from bundler.frontends.python.interpret.dispatch import contiguous
 from bundler.frontends.python.interpret.objects import (
@@ -404,6 +404,7 @@ class Statements:
             value = self.evaluate(pattern.value)
             if not (is_known(subject) and is_known(value)):
                 return None
+            subject, value = plain(subject), plain(value)
             same = type(subject) is type(value) and subject == value
             return same if isinstance(pattern, cst.MatchSingleton) else subject == value
         if isinstance(pattern, (cst.MatchList, cst.MatchTuple)):

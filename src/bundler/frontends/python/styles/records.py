@@ -35,6 +35,10 @@ def records(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> Mig
     migrations = [Migration(name, Location(module.display, module.line_of(node)), (number,))
                   for number, name, node in entries if number not in retired]
     unlisted = declare_named_modules(extractor, module, entries)
+    if extractor.registry is None and isinstance(expression, (cst.List, cst.Tuple)):
+        # the registry's list (read first): an item that is SQL text applies its number where a path runs it
+        extractor.resolver.step_texts[(module.relpath, spec.class_name)] = {
+            index: (number,) for index, (number, _, _) in enumerate(entries) if number not in retired}
     line = module.line_of(expression)
     return replace(listing(module, spec.class_name, line, migrations, extractor.modules.origin.label, retired),
                    unlisted=unlisted)
