@@ -526,21 +526,30 @@ def fresh_schema(project: Project, found: Found) -> list[Callable]:
 def version_record(reading: Reading, project: Project) -> None:
     """Where versions are recorded: the table the INSERTs (or key/value rows) name, or user_version
     (stamped in Python or in SQL scripts). Numbered names and decorators carry the numbers
-    themselves: what a dispatcher stamps after them is no step's record, so nothing is written."""
+    themselves: what a dispatcher stamps after them is no step's record, so nothing is written; in a
+    folder of numbered modules, only what the modules themselves record counts, for the same reason."""
     if reading.table.get("style") in ("naming", "decorators"):
         return
+    folder = f"{reading.table['runner']}/" if reading.table.get("style") == "modules" else ""
     tables: Counter[str] = Counter()
-    texts = [shapes.strings_in(source.tree) for source in project.sources]
-    texts += [(project.root / f).read_text(encoding="utf-8", errors="replace") for f in project.files if f.endswith(".sql")]
+    keys: Counter[tuple[str, str]] = Counter()  # (table, key) of the key/value rows
+    texts = [shapes.strings_in(source.tree) for source in project.sources if source.relative.startswith(folder)]
+    texts += [(project.root / f).read_text(encoding="utf-8", errors="replace") for f in project.files
+              if f.endswith(".sql") and f.startswith(folder)]
     for text in texts:
         tables.update(match.group(1) for match in shapes.TABLE_INSERT.finditer(text))
-        tables.update(match.group(1) for match in shapes.KEY_VALUE.finditer(text))
+        keys.update((match.group(1), match.group(2)) for match in shapes.KEY_VALUE.finditer(text))
+    tables.update(table for table, _ in keys.elements())
     user_version = any(shapes.USER_VERSION.search(text) for text in texts)
     if tables:
         table, _ = tables.most_common(1)[0]
         if table != "schema_versions":
             reading.table["version-table"] = table
         reading.reasons.append(f"version-table: {table}, the table the INSERTs record versions in")
+        rows = [(key, count) for (named, key), count in keys.most_common() if named == table]
+        if rows:  # a key/value table: the checker reads the value of the version's row only
+            reading.table["version-key"] = rows[0][0]
+            reading.reasons.append(f"version-key: {rows[0][0]}, the key of the row the version is written in")
     elif user_version:
         reading.table["version-record"] = "user_version"
         reading.reasons.append("version-record: user_version, since the steps set PRAGMA user_version")
