@@ -297,6 +297,7 @@ def chains(project: Project) -> Found | None:
     found.sort(key=lambda item: (-len(item[1]), not named(item[0].spec), item[0].spec))
     chain, bounds = found[0]
     callers = [c for c in project.callers({chain.name}) if c.source.relative == chain.source.relative]
+    callers = callers or through_base_class(project, chain)
     if creates_fresh(chain, recorders_by_spec(chain.source, {c.spec: c for c in shapes.callables_in(chain.source)},
                                               lambdas_reached(project, chain.source))):
         callers = []  # it creates or upgrades: the whole entry, whoever calls it
@@ -305,6 +306,33 @@ def chains(project: Project) -> Found | None:
     return Found("version-chain", Entry(chain.spec, len(bounds), named(chain.spec)),
                  paths or [Entry(chain.spec, len(bounds), False)], f"is a version chain of {len(bounds)} if-blocks",
                  sorted(set(bounds)), others=[Entry(c.spec, len(b), False) for c, b in found[1:] if c not in mirrors])
+
+
+def through_base_class(project: Project, chain: Callable) -> list[Callable]:
+    """A chain method its base class calls (``self._migrate()`` in ``Storage._migrate_storage``,
+    called by ``Storage.init``): the methods of the chain's class that call one of the base's
+    methods reaching it (``Storage.init(self)``, ``super().init()``) are its paths."""
+    klass = next((n for n in chain.source.tree.body if isinstance(n, ast.ClassDef)
+                  and chain.owner == f"{chain.source.relative}:{n.name}"), None)
+    bases = {b.id if isinstance(b, ast.Name) else b.attr for b in getattr(klass, "bases", [])
+             if isinstance(b, (ast.Name, ast.Attribute))}
+    inherited = [c for c in project.callables if c.owner.rpartition(":")[2] in bases]
+    reaching = {chain.name}
+    while True:
+        more = {c.name for c in inherited if c.name not in reaching and set(shapes.self_references(c.node)) & reaching}
+        if not more:
+            break
+        reaching |= more
+    reaching.discard(chain.name)
+
+    def calls_base(node: ast.AST) -> bool:
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in reaching):
+            return False
+        owner = node.func.value
+        return (isinstance(owner, ast.Name) and owner.id in bases) or (
+            isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "super")
+    return [c for c in shapes.callables_in(chain.source) if c.owner == chain.owner and c.spec != chain.spec
+            and any(calls_base(n) for n in ast.walk(c.node))]
 
 
 def lambdas_reached(project: Project, source: Source) -> set[str]:

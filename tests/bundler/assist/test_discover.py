@@ -340,3 +340,36 @@ def test_a_folder_of_step_modules_whose_runner_writes_the_version_row_names_no_v
     table = found_table(tmp_path, files, capsys)
     assert table["style"] == "modules" and table["stores"] == ["app/setup.py:upgrade"]
     assert "version-table" not in table and "version-key" not in table
+
+
+BASE_STORAGE = """\
+import sqlite3
+
+
+class Storage:
+    def open(self, path):
+        self.con = sqlite3.connect(path)
+        self._upgrade_if_needed()
+
+    def _upgrade_if_needed(self):
+        self._upgrade()
+
+    def _upgrade(self):
+        pass
+"""
+
+
+@pytest.mark.parametrize("call", ["Storage.open(self, path)", "super().open(path)"])
+def test_a_chain_its_base_class_calls_has_the_subclass_method_calling_the_base_as_its_path(
+        tmp_path: Path, capsys, call: str) -> None:
+    """Notes._upgrade overrides a hook the base class calls from open, through a helper: nothing
+    in notes.py calls the chain, and Notes.open, calling the base's open, is what applies it."""
+    chain = steps("        if version < {n}:\n            self.con.execute('ALTER TABLE notes ADD c{n}')\n"
+                  "            self.con.execute('PRAGMA user_version = {n}')\n", range(2, 5))
+    files = {"base.py": BASE_STORAGE,
+             "notes.py": "from base import Storage\n\n\nclass Notes(Storage):\n    def open(self, path):\n"
+             f"        {call}\n        self.ready = True\n\n    def _upgrade(self):\n"
+             "        version = self.con.execute('PRAGMA user_version').fetchone()[0]\n" + chain}
+    table = found_table(tmp_path, files, capsys)
+    assert (table["style"], table["runner"], table["stores"]) == (
+        "version-chain", "notes.py:Notes._upgrade", ["notes.py:Notes.open"])
