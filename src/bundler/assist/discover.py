@@ -554,20 +554,24 @@ def fresh_schema(project: Project, found: Found) -> list[Callable]:
 def version_record(reading: Reading, project: Project) -> None:
     """Where versions are recorded: the table the INSERTs (or key/value rows) name, or user_version
     (stamped in Python or in SQL scripts). Numbered names and decorators carry the numbers
-    themselves: what a dispatcher stamps after them is no step's record, so nothing is written; in a
-    folder of numbered modules, only what the modules themselves record counts, for the same reason."""
+    themselves: what a dispatcher stamps after them is no step's record, so nothing is written. In
+    a folder of numbered modules, the key of a key/value row (``version-key``, which makes the
+    check read the row's writes as records) comes only from the modules' own writes, for the same
+    reason: the dispatcher writing the reached version after them would repeat their numbers."""
     if reading.table.get("style") in ("naming", "decorators"):
         return
     folder = f"{reading.table['runner']}/" if reading.table.get("style") == "modules" else ""
     tables: Counter[str] = Counter()
-    keys: Counter[tuple[str, str]] = Counter()  # (table, key) of the key/value rows
-    texts = [shapes.strings_in(source.tree) for source in project.sources if source.relative.startswith(folder)]
-    texts += [(project.root / f).read_text(encoding="utf-8", errors="replace") for f in project.files
-              if f.endswith(".sql") and f.startswith(folder)]
-    for text in texts:
+    keys: Counter[tuple[str, str]] = Counter()  # (table, key) of the key/value rows steps write
+    texts = [(source.relative, shapes.strings_in(source.tree)) for source in project.sources]
+    texts += [(f, (project.root / f).read_text(encoding="utf-8", errors="replace")) for f in project.files
+              if f.endswith(".sql")]
+    for relative, text in texts:
         tables.update(match.group(1) for match in shapes.TABLE_INSERT.finditer(text))
-        keys.update((match.group(1), match.group(2)) for match in shapes.KEY_VALUE.finditer(text))
-    tables.update(table for table, _ in keys.elements())
+        rows = [(match.group(1), match.group(2)) for match in shapes.KEY_VALUE.finditer(text)]
+        tables.update(table for table, _ in rows)
+        keys.update(rows if relative.startswith(folder) else [])
+    texts = [text for _, text in texts]
     user_version = any(shapes.USER_VERSION.search(text) for text in texts)
     if tables:
         table, _ = tables.most_common(1)[0]

@@ -4,9 +4,10 @@ For each number a method-list path lacks: the call, at the insertion point the f
 (after the call for the number before it, else before the call for the one after), and, when
 the path's class has no method recording the number, a mirror beside its neighbours carried over
 from the registry's migration (its body and its record), with a docstring saying what it mirrors.
-A migration that cannot be carried over safely (it takes arguments, or reaches into state or
-module names the path's class and module do not have) becomes a stub that raises, and the fix
-says so. Edits are made on the text, bottom-up, so every line number stays true while applying.
+A migration that cannot be carried over safely (it takes arguments, reaches into state or
+module names the path's class and module do not have, or is a block inside the registry's
+function) becomes a stub that raises, and the fix says so: it records nothing, so the check keeps
+naming the number, as running the path would (it stops at the stub). Edits are made on the text, bottom-up, so every line number stays true while applying.
 A number written wrong (a same-named method's, a head's) or a call out of order: numbers.py.
 """
 

@@ -325,11 +325,11 @@ def test_a_numbering_decorator_in_one_module_is_compared_with_itself(tmp_path: P
         "style": "decorators", "runner": "steps.py", "stores": ["steps.py"], "styles": {"decorator": "Register"}}
 
 
-def test_a_folder_of_step_modules_whose_runner_writes_the_version_row_names_no_version_table(
+def test_a_folder_of_step_modules_whose_runner_writes_the_version_row_gets_no_version_key(
         tmp_path: Path, capsys) -> None:
     """The modules are numbered by their names and record nothing; the function importing them
     writes the reached version into a key/value row after them. That write is no step's record:
-    read as one, it would repeat a number the modules already carry. Nothing about it is written."""
+    read as one (which version-key asks for), it would repeat a number the modules carry."""
     files = {**{f"app/steps/step{n}.py": f"def run(db):\n    db.execute('ALTER TABLE t ADD c{n}')\n"
                 for n in range(1, 4)},
              "app/steps/__init__.py": "",
@@ -339,7 +339,8 @@ def test_a_folder_of_step_modules_whose_runner_writes_the_version_row_names_no_v
              "    db.execute(\"UPDATE meta SET value = ? WHERE name = 'schema_version'\", (LATEST_VERSION,))\n"}
     table = found_table(tmp_path, files, capsys)
     assert table["style"] == "modules" and table["stores"] == ["app/setup.py:upgrade"]
-    assert "version-table" not in table and "version-key" not in table
+    assert "version-key" not in table
+    assert main(["init", "--config", str(tmp_path / "pyproject.toml")]) == 0, capsys.readouterr()  # verified
 
 
 BASE_STORAGE = """\
