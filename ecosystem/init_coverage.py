@@ -6,7 +6,7 @@ a ``pyproject.toml``; ``bundler init --print`` reads it, and its table is compar
 state's ``[state.config]``:
 
 - **exact**: the keys init reads (style, runner, stores, fresh-stores, head, version-table,
-  version-record, records-nothing, styles) are equal up to order and equivalent spellings: a
+  version-key, version-record, records-nothing, styles) are equal up to order and equivalent spellings: a
   default written out or left away, a folder with or without its trailing slash, and patterns
   that take the same number from every function and file name of the state;
 - **verdict**: init's table (with the keys init does not read, severity and runtime, taken from
@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run  # noqa: E402  (run.py lays the states out; it is a script beside this one, not a package)
 
-READ_KEYS = ("style", "runner", "stores", "fresh-stores", "head", "version-table", "version-record",
+READ_KEYS = ("style", "runner", "stores", "fresh-stores", "head", "version-table", "version-key", "version-record",
              "records-nothing", "styles")
 UNORDERED = {"stores", "fresh-stores", "records-nothing"}
 DEFAULTS = {"style": "methods", "version-table": "schema_versions", "version-record": "table"}

@@ -297,6 +297,7 @@ def chains(project: Project) -> Found | None:
     found.sort(key=lambda item: (-len(item[1]), not named(item[0].spec), item[0].spec))
     chain, bounds = found[0]
     callers = [c for c in project.callers({chain.name}) if c.source.relative == chain.source.relative]
+    callers = callers or through_base_class(project, chain)
     if creates_fresh(chain, recorders_by_spec(chain.source, {c.spec: c for c in shapes.callables_in(chain.source)},
                                               lambdas_reached(project, chain.source))):
         callers = []  # it creates or upgrades: the whole entry, whoever calls it
@@ -305,6 +306,33 @@ def chains(project: Project) -> Found | None:
     return Found("version-chain", Entry(chain.spec, len(bounds), named(chain.spec)),
                  paths or [Entry(chain.spec, len(bounds), False)], f"is a version chain of {len(bounds)} if-blocks",
                  sorted(set(bounds)), others=[Entry(c.spec, len(b), False) for c, b in found[1:] if c not in mirrors])
+
+
+def through_base_class(project: Project, chain: Callable) -> list[Callable]:
+    """A chain method its base class calls (``self._migrate()`` in ``Storage._migrate_storage``,
+    called by ``Storage.init``): the methods of the chain's class that call one of the base's
+    methods reaching it (``Storage.init(self)``, ``super().init()``) are its paths."""
+    klass = next((n for n in chain.source.tree.body if isinstance(n, ast.ClassDef)
+                  and chain.owner == f"{chain.source.relative}:{n.name}"), None)
+    bases = {b.id if isinstance(b, ast.Name) else b.attr for b in getattr(klass, "bases", [])
+             if isinstance(b, (ast.Name, ast.Attribute))}
+    inherited = [c for c in project.callables if c.owner.rpartition(":")[2] in bases]
+    reaching = {chain.name}
+    while True:
+        more = {c.name for c in inherited if c.name not in reaching and set(shapes.self_references(c.node)) & reaching}
+        if not more:
+            break
+        reaching |= more
+    reaching.discard(chain.name)
+
+    def calls_base(node: ast.AST) -> bool:
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in reaching):
+            return False
+        owner = node.func.value
+        return (isinstance(owner, ast.Name) and owner.id in bases) or (
+            isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "super")
+    return [c for c in shapes.callables_in(chain.source) if c.owner == chain.owner and c.spec != chain.spec
+            and any(calls_base(n) for n in ast.walk(c.node))]
 
 
 def lambdas_reached(project: Project, source: Source) -> set[str]:
@@ -526,21 +554,34 @@ def fresh_schema(project: Project, found: Found) -> list[Callable]:
 def version_record(reading: Reading, project: Project) -> None:
     """Where versions are recorded: the table the INSERTs (or key/value rows) name, or user_version
     (stamped in Python or in SQL scripts). Numbered names and decorators carry the numbers
-    themselves: what a dispatcher stamps after them is no step's record, so nothing is written."""
+    themselves: what a dispatcher stamps after them is no step's record, so nothing is written. In
+    a folder of numbered modules, the key of a key/value row (``version-key``, which makes the
+    check read the row's writes as records) comes only from the modules' own writes, for the same
+    reason: the dispatcher writing the reached version after them would repeat their numbers."""
     if reading.table.get("style") in ("naming", "decorators"):
         return
+    folder = f"{reading.table['runner']}/" if reading.table.get("style") == "modules" else ""
     tables: Counter[str] = Counter()
-    texts = [shapes.strings_in(source.tree) for source in project.sources]
-    texts += [(project.root / f).read_text(encoding="utf-8", errors="replace") for f in project.files if f.endswith(".sql")]
-    for text in texts:
+    keys: Counter[tuple[str, str]] = Counter()  # (table, key) of the key/value rows steps write
+    texts = [(source.relative, shapes.strings_in(source.tree)) for source in project.sources]
+    texts += [(f, (project.root / f).read_text(encoding="utf-8", errors="replace")) for f in project.files
+              if f.endswith(".sql")]
+    for relative, text in texts:
         tables.update(match.group(1) for match in shapes.TABLE_INSERT.finditer(text))
-        tables.update(match.group(1) for match in shapes.KEY_VALUE.finditer(text))
+        rows = [(match.group(1), match.group(2)) for match in shapes.KEY_VALUE.finditer(text)]
+        tables.update(table for table, _ in rows)
+        keys.update(rows if relative.startswith(folder) else [])
+    texts = [text for _, text in texts]
     user_version = any(shapes.USER_VERSION.search(text) for text in texts)
     if tables:
         table, _ = tables.most_common(1)[0]
         if table != "schema_versions":
             reading.table["version-table"] = table
         reading.reasons.append(f"version-table: {table}, the table the INSERTs record versions in")
+        rows = [(key, count) for (named, key), count in keys.most_common() if named == table]
+        if rows:  # a key/value table: the checker reads the value of the version's row only
+            reading.table["version-key"] = rows[0][0]
+            reading.reasons.append(f"version-key: {rows[0][0]}, the key of the row the version is written in")
     elif user_version:
         reading.table["version-record"] = "user_version"
         reading.reasons.append("version-record: user_version, since the steps set PRAGMA user_version")

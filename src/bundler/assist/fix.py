@@ -4,9 +4,10 @@ For each number a method-list path lacks: the call, at the insertion point the f
 (after the call for the number before it, else before the call for the one after), and, when
 the path's class has no method recording the number, a mirror beside its neighbours carried over
 from the registry's migration (its body and its record), with a docstring saying what it mirrors.
-A migration that cannot be carried over safely (it takes arguments, or reaches into state or
-module names the path's class and module do not have) becomes a stub that raises, and the fix
-says so. Edits are made on the text, bottom-up, so every line number stays true while applying.
+A migration that cannot be carried over safely (it takes arguments, reaches into state or
+module names the path's class and module do not have, or is a block inside the registry's
+function) becomes a stub that raises, and the fix says so: it records nothing, so the check keeps
+naming the number, as running the path would (it stops at the stub). Edits are made on the text, bottom-up, so every line number stays true while applying.
 A number written wrong (a same-named method's, a head's) or a call out of order: numbers.py.
 """
 
@@ -126,7 +127,10 @@ def plan_stamp(config: Config, prefix: str, registry: MigrationList, path: Migra
         "".join(lines[n.lineno - 1: n.end_lineno])) and re.search(rf"\b{stamp}\b", "".join(lines[n.lineno - 1: n.end_lineno]))
               ] if function is not None else []
     statement = stamps[0] if len(stamps) == 1 else None
-    if statement is None or statement.lineno != statement.end_lineno:
+    # the one line of the statement writing the number (a script's ``INSERT ... VALUES ('db_version', '2')``)
+    found = [i for i in range(statement.lineno - 1, statement.end_lineno or statement.lineno)
+             if records(lines[i]) and len(re.findall(rf"\b{stamp}\b", lines[i])) == 1] if statement else []
+    if len(found) != 1:
         plan.notes.append(f"{site}: {path.name} stamps {stamp}, not the registry's last number {last}, in a way"
                           " bundler fix does not rewrite: raise the stamp by hand")
         return
@@ -134,8 +138,8 @@ def plan_stamp(config: Config, prefix: str, registry: MigrationList, path: Migra
             f" what the steps after {stamp} add (bundler check --runtime compares it)")
     if note not in plan.notes:
         plan.notes.append(note)
-    line = lines[statement.lineno - 1]
-    plan.add(relative, Insertion(statement.lineno - 2, 0, re.sub(rf"\b{stamp}\b", str(last), line), replaces=1))
+    line = lines[found[0]]
+    plan.add(relative, Insertion(found[0] - 1, 0, re.sub(rf"\b{stamp}\b", str(last), line), replaces=1))
 
 
 def neighbours(registry: MigrationList, path: MigrationList, version: int) -> tuple[int | None, int | None]:
@@ -171,18 +175,27 @@ def plan_one(config: Config, prefix: str, registry: MigrationList, path: Migrati
                           f" {relative}; fix it by hand")
         return
     origin = registry.recorders(version)[0]
+    call_place = place_of_call(klass, anchor_line(klass, path, before), anchor_line(klass, path, after))
+    rank = order.index(version)
     if origin.method.endswith(" (inline)"):  # a record inside a larger function: that function is no step
         from bundler.assist.style_steps import inline_block  # it builds on this module's Plan and Insertion
 
         why = inline_block(config, prefix, origin, path, version, (before, after), plan)
+        if why and call_place is not None:  # no block to carry over, but a place for the call: a stub
+            name = mirror_name(klass, f"{short(origin.method)}_to_{version}", version)
+            line, indent = call_place
+            plan.add(relative, Insertion(line, rank, f"{' ' * indent}self.{name}()\n"))
+            inline = f"{short(origin.method)} applies {version} inline, not in a step of its own"
+            plan.add(relative, Insertion(place_of_method(klass, path, before), rank,
+                                         stub_method(klass, name, origin, version, inline), method=True))
+            why = (f"{inline} ({origin.location}): wrote {klass.name}.{name} as a stub that raises (it records"
+                   f" nothing, so the check still names {version}); write its body")
         if why:
             plan.notes.append(f"{finding.location}: version {version}: {why}")
         return
     uncalled = next((m for m in path.uncalled if version in m.versions), None)
     name = short(uncalled.method) if uncalled is not None else mirror_name(klass, short(origin.method), version)
-    rank = order.index(version)
     dispatched = dispatched_name(path, lines, before, version) or dispatched_name(path, lines, after, version)
-    call_place = place_of_call(klass, anchor_line(klass, path, before), anchor_line(klass, path, after))
     if dispatched is not None and uncalled is None:
         name = dispatched  # the path reaches its steps by a name built from the number: no call to write
     elif call_place is None:
@@ -300,11 +313,9 @@ def carried_over(config: Config, prefix: str, origin: Migration, version: int, k
     reasons += [f"it also records {v}, which the path applies already" for v in others]
     if reasons:
         why = "; ".join(reasons)
-        stub = (f"\n{indent}def {name}(self):\n{indent}    \"\"\"{said}. It could not be carried over ({why}):"
-                f" write it.\"\"\"\n{indent}    raise NotImplementedError(\"{klass.name}.{name}: the mirror of"
-                f" {origin.method} (version {version}) is not written yet\")\n")
-        return stub, (f"{origin.method} could not be carried over into {klass.name} ({why}): wrote"
-                      f" {klass.name}.{name} as a stub that raises; write its body"), []
+        return stub_method(klass, name, origin, version, why), (
+            f"{origin.method} could not be carried over into {klass.name} ({why}): wrote {klass.name}.{name} as a"
+            f" stub that raises (it records nothing, so the check still names {version}); write its body"), []
     assert source is not None
     signature = "".join(lines[source.lineno - 1: source.body[0].lineno - 1])
     rest = source.body[1:] if has_docstring(source) else source.body
@@ -316,6 +327,18 @@ def carried_over(config: Config, prefix: str, origin: Migration, version: int, k
     for theirs, ours in renames.items():
         renamed = re.sub(rf"\bself\.{theirs}\b", f"self.{ours}", renamed)
     return "\n" + textwrap.indent(renamed, indent), None, statements
+
+
+def stub_method(klass: ast.ClassDef, name: str, origin: Migration, version: int, why: str) -> str:
+    """A method that raises, naming the registry migration it must mirror. It records nothing:
+    running the path fails before the number is recorded, so the check keeps naming the number."""
+    indent = " " * (klass.body[0].col_offset if klass.body else klass.col_offset + 4)
+    inline = origin.method.endswith(" (inline)")
+    mirrored = f"the step for {version} inside {short(origin.method)}" if inline else origin.method
+    said = f"Mirrors {mirrored} ({origin.location}), which records version {version}"
+    return (f"\n{indent}def {name}(self):\n{indent}    \"\"\"{said}. It could not be carried over ({why}):"
+            f" write it.\"\"\"\n{indent}    raise NotImplementedError(\"{klass.name}.{name}: the mirror of"
+            f" {mirrored}{'' if inline else f' (version {version})'} is not written yet\")\n")
 
 
 def helper_methods(source: Function, owner: ast.ClassDef, klass: ast.ClassDef) -> list[Function]:
@@ -448,7 +471,7 @@ def applied_texts(config: Config, plan: Plan) -> dict[str, tuple[str, str]]:
         # bottom-up; at one line a method goes below a call (the call ends the method the mirror follows)
         for insertion in sorted(insertions, key=lambda i: (i.after_line, i.method, i.rank), reverse=True):
             follows = lines[insertion.after_line + 1] if insertion.after_line + 1 < len(lines) else "\n"
-            apart = "\n" if insertion.method and follows.strip() else ""
+            apart = "\n" if insertion.method and follows.partition("\n")[0].strip() else ""
             lines[insertion.after_line + 1: insertion.after_line + 1 + insertion.replaces] = [insertion.text + apart]
         changed[relative] = (old, "".join(lines))
     changed.update({relative: ("", text) for relative, text in plan.created.items()})

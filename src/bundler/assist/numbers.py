@@ -33,6 +33,14 @@ def number_pattern(number: int) -> str:
     return rf"(?<![\w.]){number}(?![\w.])"
 
 
+# Where a style numbers a step by its shape, a stub that raises would be counted as the step.
+NO_STUB = {style: f"; no stub: {what} would count as the step while it raises" for style, what in (
+    ("version-chain", "a chain's block (its test numbers it)"),
+    ("records", "a list's entry (its number or place numbers it)"),
+    ("decorators", "a decorated function (its decorator numbers it)"),
+    ("modules", "a module (its name numbers it)"))}
+
+
 def plan_head(config: Config, result: CheckResult, plan: Plan) -> None:
     """The head set to the registry's last step's number, or a note saying why not."""
     head = config.head
@@ -62,7 +70,7 @@ def plan_head(config: Config, result: CheckResult, plan: Plan) -> None:
     if gaps:
         plan.notes.append(f"{shown}: the registry's steps skip {', '.join(map(str, gaps))} below the head {current}:"
                           " write the missing step, or renumber the steps (before any database recorded them),"
-                          " by hand")
+                          f" by hand{NO_STUB.get(config.style, '')}")
         return
     if current == last:
         return
@@ -70,7 +78,7 @@ def plan_head(config: Config, result: CheckResult, plan: Plan) -> None:
     if current > last and stamped:
         plan.notes.append(f"{shown}: the head {name} is {current}, beyond the last step {last}, and"
                           f" {stamped[0]} records {current} too (a schema made for {current}?): write the step"
-                          f" for {current}; bundler fix does not lower the head under it")
+                          f" for {current}; bundler fix does not lower the head under it{NO_STUB.get(config.style, '')}")
         return
     line = lines[value.lineno - 1]
     text = line[:value.col_offset] + str(last) + line[value.end_col_offset:]

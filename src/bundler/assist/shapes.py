@@ -16,8 +16,8 @@ from dataclasses import dataclass
 TABLE_INSERT = re.compile(r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?|REPLACE\s+)INTO\s+[\"`\[]?(\w+)[\"`\]]?\s*\(\s*[\"`\[]?(\w*version\w*)",
                           re.IGNORECASE)
 # A version kept as a key/value row: INSERT INTO metadata VALUES('db_version', '2'), or
-# UPDATE metadata SET value='2' WHERE key='db_version'.
-KEY_VALUE = re.compile(r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE)\s+[\"`\[]?(\w+)[\"`\]]?\b[^;]*?'\w*version'",
+# UPDATE metadata SET value='2' WHERE key='db_version' (the table, then the row's key).
+KEY_VALUE = re.compile(r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE)\s+[\"`\[]?(\w+)[\"`\]]?\b[^;]*?'(\w*version)'",
                        re.IGNORECASE | re.DOTALL)
 USER_VERSION = re.compile(r"\bPRAGMA\s+user_version\s*=", re.IGNORECASE)
 REGISTRY_NAMES = re.compile(r"migrat|runner|upgrad|updat|regist|schema|convert", re.IGNORECASE)

@@ -12,8 +12,10 @@ number after), the way the path writes its neighbours.
 - a folder of modules: the registry's module under the name the path's template reaches, or,
   where the path imports each step in an ``if``/``elif`` chain, the branch importing it.
 
-Where the step uses names the path does not have, a version chain gets a block that raises
-``NotImplementedError`` and the fix says so; the other styles leave the finding to the reader.
+Where the step uses names the path does not have, the fix writes nothing and says why: these
+styles number a step by its shape (a chain's test, a list's position, a record's or a decorator's
+number, a module's name), so a stub that raises would count as the step and pass the check while
+running it fails. Only a called method records by its body: fix.py writes stubs there.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def plan_other_style(config: Config, prefix: str, registry: MigrationList, path:
     if planner is None and ":" not in path.name and "." not in path.name:
         planner = function_call
         if origins[0].method.endswith(" (inline)") and near is not None and near[0].method.endswith(" (inline)"):
-            planner = inline_block  # both record inside a function, block by block
+            planner = by_position  # both record inside a function: a list run by position, or block by block
     if planner is None:
         return "bundler fix does not write this style's steps yet"
     return planner(config, prefix, origins[0], path, version, neighbours, plan)
@@ -216,6 +218,113 @@ def inline_block(config: Config, prefix: str, origin: Migration, path: Migration
             f" beside: write the step for {version} by hand")
 
 
+@dataclass(frozen=True)
+class Enumerated:
+    """``for n, step in enumerate(STEPS[done:], done + 1)``: the list, and how it numbers its items."""
+
+    name: str  # the list's name where the function runs it
+    offset: int  # item i records i + offset
+    start: ast.expr | None  # the start as written (None: left out)
+    lower: ast.expr | None  # the slice's lower bound (None: the whole list)
+
+
+def enumerated(function: ast.AST) -> Enumerated | None:
+    """The one ``enumerate`` over a named list (or its tail) a function loops over, with a start
+    that is a number or the slice's lower bound plus a number."""
+    found = []
+    for node in ast.walk(function):
+        call = node.iter if isinstance(node, ast.For) else None
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "enumerate"
+                and call.args and len(call.args) <= 2):
+            continue
+        items, lower = call.args[0], None
+        if isinstance(items, ast.Subscript) and isinstance(items.slice, ast.Slice) and items.slice.upper is None \
+                and items.slice.step is None and items.slice.lower is not None:
+            items, lower = items.value, items.slice.lower
+        start = call.args[1] if len(call.args) == 2 else next((k.value for k in call.keywords if k.arg == "start"), None)
+        if isinstance(items, ast.Name):
+            offset = position_offset(start, lower)
+            if offset is not None:
+                found.append(Enumerated(items.id, offset, start, lower))
+    return found[0] if len(found) == 1 else None
+
+
+def position_offset(start: ast.expr | None, lower: ast.expr | None) -> int | None:
+    """k where item i (of the whole list) records i + k: ``start`` is k (the whole list), or
+    the lower bound itself, or the lower bound plus k (its tail)."""
+    if lower is None:
+        return 0 if start is None else whole(start)
+    if start is not None and ast.dump(start) == ast.dump(lower):
+        return 0
+    if isinstance(start, ast.BinOp) and isinstance(start.op, ast.Add) and ast.dump(start.left) == ast.dump(lower):
+        return whole(start.right)
+    return None
+
+
+def listed_in(tree: ast.Module, name: str) -> ast.List | ast.Tuple | str | None:
+    """The module's own list literal ``name``, or the module it imports ``name`` from (absolutely)."""
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == [name] \
+                and isinstance(node.value, (ast.List, ast.Tuple)):
+            return node.value
+        if isinstance(node, ast.ImportFrom) and not node.level and any(
+                (a.asname or a.name) == name and a.name == name for a in node.names):
+            return node.module
+    return None
+
+
+def by_position(config: Config, prefix: str, origin: Migration, path: MigrationList, version: int,
+                neighbours: tuple[int | None, int | None], plan: Plan) -> str | None:
+    """A path running a list of steps by position, as the registry runs its own: numbered from
+    another start than the registry's list it runs, the registry's start; its own copy of the
+    list, as far as it goes the registry's, the registry's items after it (as they are)."""
+    _, origin_lines, origin_tree = parsed(config, prefix, origin.location.file)
+    relative, lines, tree = parsed(config, prefix, path.location.file)
+    source = enclosing(origin_tree, origin.location.line, (ast.FunctionDef, ast.AsyncFunctionDef))
+    function = enclosing(tree, path.location.line, (ast.FunctionDef, ast.AsyncFunctionDef))
+    theirs, ours = (enumerated(f) if f is not None else None for f in (source, function))
+    if theirs is None or ours is None:
+        return inline_block(config, prefix, origin, path, version, neighbours, plan)
+    registry_items, path_items = listed_in(origin_tree, theirs.name), listed_in(tree, ours.name)
+    module = origin.location.file.removeprefix(prefix).removesuffix(".py").replace("/", ".")
+    if path_items == module and ours.name == theirs.name:  # the registry's own list, numbered otherwise
+        if ours.offset == theirs.offset or ours.start is None or ours.start.lineno != ours.start.end_lineno:
+            return None if ours.offset == theirs.offset else "the start of its enumerate is not on one line: set it by hand"
+        written = ast.unparse(ours.lower) if ours.lower is not None else ""
+        start = f"{written} + {theirs.offset}" if written and theirs.offset else written or str(theirs.offset)
+        line = lines[ours.start.lineno - 1]
+        plan.add(relative, Insertion(ours.start.lineno - 2, 0, line[:ours.start.col_offset] + start
+                                     + line[ours.start.end_col_offset:], replaces=1))
+        plan.notes.append(f"{path.location}: {path.name} numbered {ours.name}'s items from {ours.offset} where"
+                          f" {short_name(origin)} numbers them from {theirs.offset}: it numbers them as the registry"
+                          " does now")
+        return None
+    if not isinstance(registry_items, (ast.List, ast.Tuple)) or not isinstance(path_items, (ast.List, ast.Tuple)):
+        return (f"{path.name} and {short_name(origin)} run lists by position that bundler fix cannot compare: add"
+                f" the registry's step for {version} by hand")
+    known, mine = registry_items.elts, path_items.elts
+    same = len(mine) <= len(known) and all(ast.dump(a) == ast.dump(b) for a, b in zip(mine, known))
+    wanted = version - theirs.offset
+    if not same or ours.offset != theirs.offset or not mine or not len(mine) <= wanted < len(known):
+        return (f"{ours.name} is not the start of {theirs.name}, numbered alike: add the registry's step for"
+                f" {version} to it by hand")
+    last = mine[-1]  # every item after the copy's end is a number it lacks: all are carried, in one edit
+    items = [ast.get_source_segment("".join(origin_lines), item) or "" for item in known[len(mine):]]
+    unknown = set().union(*map(loaded, known[len(mine):])) - bound_names(ast.Module(body=[], type_ignores=[]), tree)
+    if unknown or last.lineno != last.end_lineno:
+        why = (f"the registry's items after {ours.name}'s end use {', '.join(sorted(unknown))}, which {relative}"
+               " does not have") if unknown else f"{ours.name}'s last item spans lines"
+        return f"{why}: add the registry's step for {version} by hand"
+    line = lines[last.end_lineno - 1]
+    text = line[:last.end_col_offset] + "".join(f",\n{' ' * last.col_offset}{item}" for item in items)
+    plan.add(relative, Insertion(last.end_lineno - 2, 0, text + line[last.end_col_offset:], replaces=1))
+    return None
+
+
+def short_name(origin: Migration) -> str:
+    return origin.method.split(" ")[0]
+
+
 def block_for(function: ast.AST, version: int) -> ast.If | None:
     """The one ``if`` block of a chain applying ``version``: it tests the version against the
     number (``< N``, ``<= N - 1``, ``== N - 1``) and names N in its body (where it records it)."""
@@ -241,8 +350,8 @@ class Chain:
 def write_block(path_chain: Chain, registry_chain: Chain, block: ast.If, beside: ast.If, below: bool,
                 path: MigrationList, version: int, plan: Plan) -> str | None:
     """The registry's ``block`` beside the path's ``beside``, its test on the path's variable, and
-    the registry function's locals it uses (``folder = data_dir()``) assigned first inside it; a
-    block that raises where it uses names the path has no way to have."""
+    the registry function's locals it uses (``folder = data_dir()``) assigned first inside it;
+    nothing, and why, where it uses names the path has no way to have."""
     relative, lines, tree, function = path_chain.relative, path_chain.lines, path_chain.tree, path_chain.function
     assert function is not None
     text = textwrap.dedent(segment(registry_chain.lines, block))
@@ -255,12 +364,10 @@ def write_block(path_chain: Chain, registry_chain: Chain, block: ast.If, beside:
     missing = sorted(loaded(ast.parse(textwrap.dedent(text))) - bound)
     assignments, imports, missing = locals_carried(registry_chain, block, missing, bound)
     test = text.partition("\n")[0]
-    if missing:
-        text = (f"{test}\n    raise NotImplementedError(\"{path.name}: the step to {version} uses"
-                f" {', '.join(missing)}, which {path.name} does not have: write it\")\n")
-        plan.add(relative, Insertion(place(beside, below), 0, textwrap.indent(text, " " * beside.col_offset)))
-        return (f"the registry's block for {version} uses {', '.join(missing)}, which {path.name} does not have:"
-                " wrote a block that raises; write its body")
+    if missing:  # no stub: a chain's block counts as its step by its test, so one that raises would pass the check
+        return (f"the registry's block for {version} uses {', '.join(missing)}, which {path.name} does not have;"
+                f" a block that raises would count as the step for {version} (a chain's test numbers its block):"
+                " write the block by hand")
     if assignments:
         indent = " " * (block.body[0].col_offset - block.col_offset)
         text = test + "\n" + "".join(indent + line for line in assignments) + text.partition("\n")[2]
@@ -324,7 +431,8 @@ def record_entry(config: Config, prefix: str, origin: Migration, path: Migration
     if unwritten:
         return (f"{origin.method} ({origin.location}) names {', '.join(unwritten)}, which"
                 f" {'is' if len(unwritten) == 1 else 'are'} not a module beside {migration.location.file}: write"
-                f" {'it' if len(unwritten) == 1 else 'them'} by hand (bundler fix writes no migration nobody wrote)")
+                f" {'it' if len(unwritten) == 1 else 'them'} by hand (bundler fix writes no migration nobody wrote;"
+                " no stub: a module the list names counts as its step while it raises)")
     relative, lines, tree = parsed(config, prefix, path.location.file)
     container = enclosing(tree, path.location.line, (ast.List, ast.Tuple, ast.Dict))
     if container is None:

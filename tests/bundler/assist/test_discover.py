@@ -241,7 +241,8 @@ def test_a_one_step_upgrade_of_a_key_value_row_and_a_class_head(tmp_path: Path, 
              "        self.con.executescript(\"CREATE TABLE meta (key, value); INSERT INTO meta VALUES('db_version', '2');\")\n"}
     assert found_table(tmp_path, files, capsys) == {
         "style": "version-chain", "runner": "status.py:Status.__upgrade", "stores": ["status.py:Status.openfiles"],
-        "fresh-stores": ["status.py:Status.__create"], "version-table": "meta", "head": "status.py:Status.cur_version"}
+        "fresh-stores": ["status.py:Status.__create"], "version-table": "meta", "version-key": "db_version",
+        "head": "status.py:Status.cur_version"}
 
 
 def test_a_list_of_from_to_steps_its_reader_and_its_fresh_creator(tmp_path: Path, capsys) -> None:
@@ -322,3 +323,54 @@ def test_a_numbering_decorator_in_one_module_is_compared_with_itself(tmp_path: P
                                                    range(1, 4))}
     assert found_table(tmp_path, files, capsys) == {
         "style": "decorators", "runner": "steps.py", "stores": ["steps.py"], "styles": {"decorator": "Register"}}
+
+
+def test_a_folder_of_step_modules_whose_runner_writes_the_version_row_gets_no_version_key(
+        tmp_path: Path, capsys) -> None:
+    """The modules are numbered by their names and record nothing; the function importing them
+    writes the reached version into a key/value row after them. That write is no step's record:
+    read as one (which version-key asks for), it would repeat a number the modules carry."""
+    files = {**{f"app/steps/step{n}.py": f"def run(db):\n    db.execute('ALTER TABLE t ADD c{n}')\n"
+                for n in range(1, 4)},
+             "app/steps/__init__.py": "",
+             "app/setup.py": "import importlib\n\nLATEST_VERSION = 3\n\n\ndef upgrade(db, found):\n"
+             "    for n in range(found + 1, LATEST_VERSION + 1):\n"
+             "        importlib.import_module(f'app.steps.step{n}').run(db)\n"
+             "    db.execute(\"UPDATE meta SET value = ? WHERE name = 'schema_version'\", (LATEST_VERSION,))\n"}
+    table = found_table(tmp_path, files, capsys)
+    assert table["style"] == "modules" and table["stores"] == ["app/setup.py:upgrade"]
+    assert "version-key" not in table
+    assert main(["init", "--config", str(tmp_path / "pyproject.toml")]) == 0, capsys.readouterr()  # verified
+
+
+BASE_STORAGE = """\
+import sqlite3
+
+
+class Storage:
+    def open(self, path):
+        self.con = sqlite3.connect(path)
+        self._upgrade_if_needed()
+
+    def _upgrade_if_needed(self):
+        self._upgrade()
+
+    def _upgrade(self):
+        pass
+"""
+
+
+@pytest.mark.parametrize("call", ["Storage.open(self, path)", "super().open(path)"])
+def test_a_chain_its_base_class_calls_has_the_subclass_method_calling_the_base_as_its_path(
+        tmp_path: Path, capsys, call: str) -> None:
+    """Notes._upgrade overrides a hook the base class calls from open, through a helper: nothing
+    in notes.py calls the chain, and Notes.open, calling the base's open, is what applies it."""
+    chain = steps("        if version < {n}:\n            self.con.execute('ALTER TABLE notes ADD c{n}')\n"
+                  "            self.con.execute('PRAGMA user_version = {n}')\n", range(2, 5))
+    files = {"base.py": BASE_STORAGE,
+             "notes.py": "from base import Storage\n\n\nclass Notes(Storage):\n    def open(self, path):\n"
+             f"        {call}\n        self.ready = True\n\n    def _upgrade(self):\n"
+             "        version = self.con.execute('PRAGMA user_version').fetchone()[0]\n" + chain}
+    table = found_table(tmp_path, files, capsys)
+    assert (table["style"], table["runner"], table["stores"]) == (
+        "version-chain", "notes.py:Notes._upgrade", ["notes.py:Notes.open"])

@@ -20,8 +20,10 @@ CHECKER_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "checker"
 # Every failing fixture of the checker (each variant with exit 1), what fix makes of it, and what
 # it says. "fixed": the check passes. "other": no missing number left, the fixture's other
 # findings stay (fix does not guess which of two numbers is wrong). "stub": the registry's
-# migration cannot be carried over: a stub that raises, said so (the check still fails: nothing
-# records the number until its body is written). "by hand": fix writes nothing and says why.
+# migration cannot be carried over: the call and a stub method that raises, said so (the check
+# still names the number: the stub records nothing, as running it would). "by hand": fix writes
+# nothing and says why: nothing is missing, a number is written wrong where fix cannot rewrite it,
+# or the style numbers a step by its shape, so a stub would be counted as the step.
 OUTCOMES = {
     "defined_not_called-bad": ("fixed", None), "dispatch_getattr-bad": ("fixed", None),
     "grouping-bad": ("fixed", None), "method_loop-bad": ("fixed", None), "helpers_deep-bad": ("fixed", None),
@@ -44,27 +46,29 @@ OUTCOMES = {
     "records_position-bumped": ("fixed", "lowered the head NEXT_VERSION from 4 to 3"),
     "order_warning-strict": ("fixed", "moved the call applying 29 below the one applying 28"),
     "helper_param-bad": ("other", None), "sql_forms-bad": ("other", None),
-    "multi_record-bad": ("stub", "as a stub that raises; write its body"),
+    "multi_record-bad": ("stub", "as a stub that raises (it records nothing, so the check still names 28)"),
     "constants-bad": ("by hand", "not as one literal bundler fix can rewrite: make it record 28 by hand"),
-    "chain_delegation-bumped": ("by hand", "Storage.init records 5 too (a schema made for 5?): write the step for 5"),
-    "records_tuples-gap": ("by hand", "the registry's steps skip 3 below the head 4"),
+    "chain_delegation-bumped": ("by hand", "Storage.init records 5 too (a schema made for 5?): write the step for 5;"
+                                " bundler fix does not lower the head under it; no stub: a chain's block"),
+    "records_tuples-gap": ("by hand", "the registry's steps skip 3 below the head 4: write the missing step, or"
+                           " renumber the steps (before any database recorded them), by hand; no stub: a list's entry"),
     "decorators_named-repeats": ("by hand", "the check still fails: duplicate-version (migrations.py:15)\n"),
     "delegation-bad": ("by hand", "the check still fails: unknown-version (store_bad.py:11)"),
-    # a list of SQL run by position: no if block to carry over
-    "sql_list_enumerate-bad": ("by hand", "in no 'if' block of its own that bundler fix can tell apart: write the"
-                               " step for 3 by hand"),
-    "sql_list_enumerate-shifted": ("by hand", "in no 'if' block of its own that bundler fix can tell apart: write"
-                                   " the step for 3 by hand"),
+    # a list of SQL run by position: the registry's item appended to the path's copy of the list; the registry's
+    # own list numbered from another start: the registry's start
+    "sql_list_enumerate-bad": ("fixed", None),
+    "sql_list_enumerate-shifted": ("fixed", "numbered MIGRATIONS's items from 0 where migrate numbers them from 1"),
     # the registry records inline in migrate's if blocks: only its block for 2 is carried over (with the local
     # it uses), never the whole function
     "module_lambda-bad": ("fixed", None),
     # the same registry, and a store recording 1 through a class attribute's lambda, with no block to copy beside:
-    # nothing is written into the class body
-    "module_lambda-method": ("by hand", "the registry applies 2 inside migrate (migrations.py:6), not in a step of"
-                             " its own, and Store.__init__ has no 'if' block of a neighbouring number"),
+    # the calls below self.stamp(1), and a stub method per number (never anything in the class body's lambda)
+    "module_lambda-method": ("stub", "migrate applies 2 inline, not in a step of its own (migrations.py:6): wrote"
+                             " Store.migrate_to_2 as a stub that raises (it records nothing, so the check still names 2)"),
     "import_chain-bad": ("fixed", None),  # the elif branch importing up3's function
     "listed_modules-unwritten": ("by hand", "names rename_owner, which is not a module beside"
-                                 " app/upgrades/split_names.py: write it by hand"),  # no migration nobody wrote
+                                 " app/upgrades/split_names.py: write it by hand (bundler fix writes no migration"
+                                 " nobody wrote; no stub: a module the list names counts as its step"),
     "listed_modules-bumped": ("fixed", "lowered the head BUMPED from 6 to 5"),  # 1 and 3 retired: no gap
     "listed_modules-unlisted": ("by hand", None),  # a module no item names: no number is missing to write
     # the import fix writes registers the class; the call it adds beside it is needless (fix does not know
@@ -74,7 +78,7 @@ OUTCOMES = {
     # the registry's own step records nothing: which number it should stamp is the author's to write
     "chain_unrecorded-unstamped": ("by hand", None),
     "exclusive_branches-loop": ("by hand", None),  # two migrations of one number: which to renumber is a choice
-    "key_value_row-stale": ("by hand", "in a way bundler fix does not rewrite: raise the stamp by hand"),
+    "key_value_row-stale": ("fixed", "raised the stamp from 2 to 3"),  # the one line of the script that stamps
     # the package imports a module it does not have: which name was meant is a choice
     "decorators_package-typo": ("by hand", "shop_typo/upgrades/__init__.py registers the steps of the modules it"
                                 " imports: import the module of upgrade_3 (shop_typo/upgrades/order_index.py) there"),
@@ -125,9 +129,11 @@ def test_fix_on_every_failing_fixture(name: str, tmp_path: Path, capsys) -> None
     elif outcome == "other":
         assert "missing-migration" in before and "missing-migration" not in after and after, err
     elif outcome == "stub":
-        assert code == 1 and after == ["missing-migration"]  # loud: the stub raises, and nothing records 28 yet
-        stubs = [p.read_text() for p in config.parent.rglob("*.py") if "raise NotImplementedError" in p.read_text()]
-        assert len(stubs) == 1 and "is not written yet" in stubs[0]
+        assert code == 1 and after == before and set(after) == {"missing-migration"}  # the verdict names each number
+        stubs = [line for p in config.parent.rglob("*.py") for line in p.read_text().splitlines()
+                 if "raise NotImplementedError" in line]
+        assert stubs and all("is not written yet" in line for line in stubs)
+        assert len(stubs) == before.count("missing-migration")  # one per number, each called where the finding says
     else:
         assert code == 1 and after == before and "nothing bundler fix can write; the check still fails: " in out
         assert {p: p.read_bytes() for p in config.parent.rglob("*") if p.is_file()} == files  # nothing written
@@ -350,3 +356,92 @@ def test_an_out_of_order_warning_is_left_as_it_is(tmp_path: Path, capsys) -> Non
     assert main(["fix", "--write", "--config", str(config)]) == 0
     assert capsys.readouterr().out == "fix: nothing bundler fix can write\n"
     assert {p: p.read_bytes() for p in config.parent.rglob("*") if p.is_file()} == files
+
+
+def test_a_stub_fails_loudly_when_the_path_runs(tmp_path: Path, capsys) -> None:
+    """The stubs record nothing: the store stops at the first one, naming the registry step it must mirror."""
+    config = fixture_copy("module_lambda-method", tmp_path)
+    assert main(["fix", "--write", "--config", str(config)]) == 1
+    namespace: dict[str, object] = {}
+    exec(compile((config.parent / "app_method.py").read_text(), "app_method.py", "exec"), namespace)
+    with pytest.raises(NotImplementedError, match="Store.migrate_to_2: the mirror of the step for 2 inside migrate"):
+        namespace["Store"](str(tmp_path / "notes.db"))  # type: ignore[operator]
+
+
+CHAIN_REGISTRY = """\
+def migrate(conn, options):
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current < 1:
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+        conn.execute("PRAGMA user_version = 1")
+    if current < 2:
+        conn.execute(options.column_sql)
+        conn.execute("PRAGMA user_version = 2")
+"""
+
+# the registry's chain up to its block for 2
+CHAIN_STORE = CHAIN_REGISTRY.split("    if current < 2")[0].replace("migrate(conn, options)", "open_notes(conn)")
+
+
+def test_no_raising_block_goes_into_a_chain_where_its_test_would_count_as_the_step(tmp_path: Path, capsys) -> None:
+    """The registry's block for 2 uses its argument ``options``, which the store has no way to
+    have. A block ``if current < 2: raise ...`` would be read as the step for 2 (a chain numbers
+    its blocks by their tests) and the check would pass: fix writes nothing and says so."""
+    (tmp_path / "registry.py").write_text(CHAIN_REGISTRY)
+    (tmp_path / "store.py").write_text(CHAIN_STORE)
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.bundler]\nstyle = "version-chain"\nversion-record = "user_version"\n'
+                      'runner = "registry.py:migrate"\nstores = ["store.py:open_notes"]\n')
+    assert main(["fix", "--write", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert "uses options, which open_notes does not have; a block that raises would count as the step for 2" in err
+    assert (tmp_path / "store.py").read_text() == CHAIN_STORE
+
+
+POSITION_REGISTRY = """\
+STEPS = [
+    "CREATE TABLE notes (id INTEGER PRIMARY KEY)",
+    "ALTER TABLE notes ADD COLUMN tags TEXT",
+    '''CREATE INDEX notes_tags
+       ON notes (tags)''',
+]
+
+
+def upgrade(conn):
+    done = conn.execute("PRAGMA user_version").fetchone()[0]
+    for number, sql in enumerate(STEPS[done:], start=done + 1):
+        conn.execute(sql)
+        conn.execute(f"PRAGMA user_version = {number}")
+"""
+
+POSITION_STORE = """\
+OWN_STEPS = ["CREATE TABLE notes (id INTEGER PRIMARY KEY)"]
+
+
+def open_notes(conn):
+    at = conn.execute("PRAGMA user_version").fetchone()[0]
+    for n, sql in enumerate(OWN_STEPS[at:], at + 1):
+        conn.execute(sql)
+        conn.execute("PRAGMA user_version = %d" % n)
+"""
+
+
+def test_a_copy_of_a_list_run_by_position_gets_the_registrys_next_items(tmp_path: Path, capsys) -> None:
+    """The store's own list is the start of the registry's, numbered alike: the items after it
+    are carried over as written, after its last item, so each keeps its number."""
+    (tmp_path / "registry.py").write_text(POSITION_REGISTRY)
+    (tmp_path / "store.py").write_text(POSITION_STORE)
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.bundler]\nversion-record = "user_version"\nrunner = "registry.py:upgrade"\n'
+                      'stores = ["store.py:open_notes"]\n')
+    assert main(["fix", "--write", "--config", str(config)]) == 0, capsys.readouterr()
+    assert (tmp_path / "store.py").read_text().startswith(
+        'OWN_STEPS = ["CREATE TABLE notes (id INTEGER PRIMARY KEY)",\n'
+        '             "ALTER TABLE notes ADD COLUMN tags TEXT",\n'
+        "             '''CREATE INDEX notes_tags\n       ON notes (tags)''']\n")
+
+    (tmp_path / "store.py").write_text(POSITION_STORE.replace('"CREATE TABLE notes (id INTEGER PRIMARY KEY)"',
+                                                              '"CREATE TABLE notes (id INTEGER)"'))
+    capsys.readouterr()
+    assert main(["fix", "--write", "--config", str(config)]) == 1  # not the registry's start: nothing to carry
+    assert "OWN_STEPS is not the start of STEPS, numbered alike: add the registry's step for 2" in capsys.readouterr().err

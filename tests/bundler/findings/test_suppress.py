@@ -155,3 +155,34 @@ def test_a_mistyped_code_in_a_comment_gets_the_nearest(codebase, capsys) -> None
     assert report["findings"][-1]["message"] == (
         "the suppression ignore[missing-migrations] suppresses nothing: missing-migrations is not a finding code"
         " (did you mean 'missing-migration'?)")
+
+
+def test_inside_a_bundle_the_baseline_applies_and_github_and_sarif_name_the_source_file(
+        codebase, capsys, tmp_path) -> None:
+    """The bundle's copy of a file with an accepted finding is accepted too; a finding only the
+    bundle has is named, in GitHub and SARIF output, at the source file it was built from (the
+    file a pull request shows), and in text at the archive and its member."""
+    import zipfile
+
+    from tests.bundler.conftest import PYPROJECT, RUNNER
+
+    root = codebase(store__py=WITHOUT_28, pyproject__toml=PYPROJECT + 'baseline = "bundler-baseline.json"\n')
+    assert main(["check", "--config", str(root / "pyproject.toml"), "--write-baseline",
+                 str(root / "bundler-baseline.json")]) == 0
+    accepted, changed = tmp_path / "accepted.pyz", tmp_path / "changed.pyz"
+    for bundle, store in ((accepted, WITHOUT_28), (changed, WITHOUT_28.replace("        self.m27()\n", ""))):
+        with zipfile.ZipFile(bundle, "w") as archive:
+            archive.writestr("site-packages/runner.py", RUNNER)
+            archive.writestr("site-packages/store.py", store)
+    capsys.readouterr()
+    assert main(["check", "--config", str(root / "pyproject.toml"), "--bundle", str(accepted)]) == 0
+    assert "suppressed" in capsys.readouterr().out
+
+    assert main(["check", "--config", str(root / "pyproject.toml"), "--bundle", str(changed)]) == 1
+    assert f"{changed}!site-packages/store.py:" in capsys.readouterr().out
+    assert main(["check", "--config", str(root / "pyproject.toml"), "--bundle", str(changed), "--format", "github"]) == 1
+    lines = [line for line in capsys.readouterr().out.splitlines() if "version 27" in line]
+    assert lines and all(line.startswith("::error file=store.py,line=") for line in lines), lines
+    assert main(["check", "--config", str(root / "pyproject.toml"), "--bundle", str(changed), "--format", "sarif"]) == 1
+    results = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results} == {"store.py"}
