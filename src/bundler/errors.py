@@ -37,8 +37,9 @@ class UnresolvableError(BundlerError):
     from_parameter = False  # the unknown number came through a parameter (so maybe from a caller)
 
 
-class UnfollowedCall(UnresolvableError):
-    """A call whose target the interpreter cannot know, in code that may apply or record."""
+class MayRecord(UnresolvableError):
+    """Code that may apply or record, which the interpreter cannot read: a call whose target it
+    cannot know, SQL text it cannot read (as against a record whose number it cannot read)."""
 
 
 class BundleError(BundlerError):

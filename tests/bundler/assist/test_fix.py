@@ -77,6 +77,8 @@ OUTCOMES = {
     "chain_unrecorded-copy": ("fixed", None),  # the registry's block for 3, stamp included, carried over
     # the registry's own step records nothing: which number it should stamp is the author's to write
     "chain_unrecorded-unstamped": ("by hand", None),
+    "chain_unrecorded-raising": ("fixed", None),  # the registry's block for 3 written after the raising one
+    "chain_unrecorded-returning": ("by hand", None),  # which of the returning steps should stamp is a choice
     "exclusive_branches-loop": ("by hand", None),  # two migrations of one number: which to renumber is a choice
     "key_value_row-stale": ("fixed", "raised the stamp from 2 to 3"),  # the one line of the script that stamps
     # the package imports a module it does not have: which name was meant is a choice

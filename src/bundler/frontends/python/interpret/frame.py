@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from bundler.errors import UnfollowedCall
+from bundler.errors import MayRecord
 from bundler.frontends.python.records import RecordedVersion
 from bundler.frontends.python.values import UNKNOWN, ClassRef, Evaluation, FunctionRef, Value, derive
 from bundler.frontends.python.interpret.builtin_calls import BuiltinCalls
@@ -100,7 +100,7 @@ class Frame(Statements, Resolution, Calls, BuiltinCalls, Dispatching, Recording,
     def cannot_follow(self, node: cst.CSTNode, why: str, remedy: str, what: str = "calls") -> None:
         if not self.strict:
             return
-        raise UnfollowedCall(
+        raise MayRecord(
             f"{self.function.name} {what} {self.source(node)}, which cannot be followed ({why}); {remedy},"
             f" or, if it applies no migration, list {self.function.name} in [tool.bundler] records-nothing",
             where=self.where(node))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bundler.errors import UnresolvableError
+from bundler.errors import MayRecord, UnresolvableError
 from bundler.frontends.python.records import RecordedVersion
 from bundler.frontends.python.values import FunctionRef, Value, is_number
 from bundler.frontends.python.interpret.objects import BoundMethod, Closure, LambdaRef, Lazy, Raised, Record
@@ -21,10 +21,11 @@ class Recording:
         if not is_number(value) and self.strict:
             detail = version.detail
             advice = ""
-            if "SQL" in detail or "script" in detail or "statement" in detail:
+            unread = "SQL" in detail or "script" in detail or "statement" in detail  # it may not record at all
+            if unread:
                 advice = (f"; if {self.function.name} records no version, list it in [tool.bundler] records-nothing"
                           f" (\"{self.function.module.relpath}:{self.function.name}\")")
-            error = UnresolvableError(
+            error = (MayRecord if unread else UnresolvableError)(
                 f"cannot resolve the version number statically in {self.function.name} ({detail}):"
                 f" {self.source(version.node)}{advice}", where=self.where(version.node))
             error.from_parameter = "parameter" in detail

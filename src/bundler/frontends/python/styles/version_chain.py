@@ -8,7 +8,7 @@ from dataclasses import replace
 import libcst as cst
 
 from bundler.config import StyleOptions
-from bundler.errors import UnfollowedCall
+from bundler.errors import MayRecord
 from bundler.frontends.python.extract import Extractor
 from bundler.model import EntrySpec, Location, Migration, MigrationList
 from bundler.frontends.python.sources import ParsedModule
@@ -32,34 +32,50 @@ def version_chain(extractor: Extractor, spec: EntrySpec, options: StyleOptions) 
     module = extractor.module_for(spec)
     entry = extractor.find_entry(spec).node
     name = str(spec).split(":", 1)[1]
+    blocks = list(chain_blocks(entry, extractor, module, options))
     migrations = [Migration(f"{name} (if version {operator} {bound})", Location(module.display, module.line_of(block)),
                             (number,))
-                  for block, operator, bound, number in chain_blocks(entry, extractor, module, options)]
+                  for block, operator, bound, number in blocks]
     chain = listing(module, name, module.line_of(entry), migrations, extractor.modules.origin.label)
-    return replace(chain, unrecorded=unrecorded(extractor, spec, chain))
+    return replace(chain, unrecorded=unrecorded(extractor, spec, chain, [spans_of(module, b) for b, *_ in blocks]))
 
 
-def unrecorded(extractor: Extractor, spec: EntrySpec, chain: MigrationList) -> tuple[Migration, ...]:
+Span = tuple[int, int, bool]  # a block's first and last line, and whether it ends in a return
+
+
+def spans_of(module: ParsedModule, block: cst.If) -> Span:
+    return module.line_of(block), module.end_line_of(block), ends_in(block, cst.Return)
+
+
+def ends_in(block: cst.If, kind: type) -> bool:
+    """Whether the block's body ends in a ``return`` (or a ``raise``): nothing after it runs."""
+    last = block.body.body[-1] if isinstance(block.body, cst.IndentedBlock) and block.body.body else block.body
+    smalls = last.body if isinstance(last, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) else ()
+    return bool(smalls) and isinstance(smalls[-1], kind)
+
+
+def unrecorded(extractor: Extractor, spec: EntrySpec, chain: MigrationList, spans: list[Span]) -> tuple[Migration, ...]:
     """The steps that, run, record neither their number nor a later one, in a chain that records
     the others itself: after such a step the database still says the number before it (the
     block is read again on every start, and the steps after an ``==`` block never run). A chain
     that records nothing itself leaves its records to its caller (``migrate_schema`` stamping
-    each ``_apply_update``): it has none to miss. A call the interpreter cannot follow leaves
-    this undone (the blocks' numbers stand, as the style reads them); a record whose number it
-    cannot read stops the check."""
+    each ``_apply_update``): it has none to miss. Code the interpreter cannot read that may
+    record (a call it cannot follow, SQL it cannot read) leaves this undone (the blocks' numbers
+    stand, as the style reads them); a record whose number it cannot read stops the check."""
     ran = run_of(extractor, spec)
     if ran is None or not ran.applied():
         return ()
     records = record_lines(ran, chain)
-    return tuple(step for step in chain.migrations if not covered(step, records))
+    return tuple(step for step, span in zip(chain.migrations, spans, strict=True)
+                 if not covered(step, span, spans, records))
 
 
 def run_of(extractor: Extractor, spec: EntrySpec) -> MigrationList | None:
     """What running the chain's function applies, with the line of each record's call; None
-    when the interpreter cannot follow a call in it."""
+    when it runs code the interpreter cannot read that may record."""
     try:
         return extractor.with_call_sites(extractor.migration_list(spec))
-    except UnfollowedCall:
+    except MayRecord:
         return None
 
 
@@ -71,9 +87,13 @@ def record_lines(ran: MigrationList, chain: MigrationList) -> list[tuple[int | N
              and m.call_site.line >= first else None, max(m.versions)) for m in ran.migrations if m.versions]
 
 
-def covered(step: Migration, records: list[tuple[int | None, int]]) -> bool:
-    """Whether a record of the step's number or a later one is made in the step or after it."""
-    return any(line is None or (line >= step.location.line and number >= step.versions[0]) for line, number in records)
+def covered(step: Migration, span: Span, spans: list[Span], records: list[tuple[int | None, int]]) -> bool:
+    """Whether a record of the step's number or a later one is made in the step or after it, before
+    the first step from it on that returns (a run through it returns there)."""
+    start = span[0]
+    limit = min((end for first, end, returns in spans if returns and first >= start), default=None)
+    return any(line is None or (start <= line and (limit is None or line <= limit) and number >= step.versions[0])
+               for line, number in records)
 
 
 def copy_path(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> MigrationList:
@@ -89,12 +109,11 @@ def copy_path(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> M
         return replace(chain, migrations=tuple(m for m in chain.migrations if m not in chain.unrecorded), unrecorded=())
     module = extractor.module_for(spec)
     entry = extractor.find_entry(spec).node
-    spans = [(module.line_of(block), module.end_line_of(block)) for block, *_ in chain_blocks(entry, extractor, module,
-                                                                                              options)]
+    spans = [spans_of(module, block) for block, *_ in chain_blocks(entry, extractor, module, options)]
     records = record_lines(ran, chain)
     merged = list(ran.migrations)
-    for step, (start, end) in zip(chain.migrations, spans, strict=True):
-        if covered(step, records) and step.versions[0] not in ran.by_version \
+    for step, (start, end, returns) in zip(chain.migrations, spans, strict=True):
+        if covered(step, (start, end, returns), spans, records) and step.versions[0] not in ran.by_version \
                 and not any(line is not None and start <= line <= end for line, _ in records):
             after = next((i for i, m in enumerate(merged) if m.call_site is not None and m.call_site.file == step.location.file
                           and m.call_site.line > end), len(merged))
@@ -108,6 +127,8 @@ OPERATORS = {cst.LessThan: "<", cst.LessThanEqual: "<=", cst.Equal: "=="}
 def chain_blocks(entry: cst.CSTNode, extractor: Extractor, module: ParsedModule,
                  options: StyleOptions) -> Iterator[tuple[cst.If, str, int, int]]:
     for node in chain_ifs(entry, extractor, module):
+        if ends_in(node, cst.Raise):
+            continue  # a block that always raises is no step: a version refused, or a step not written
         comparison = node.test.comparisons[0]  # type: ignore[attr-defined]
         operator = OPERATORS[type(comparison.operator)]
         bound = extractor.resolver.resolve(comparison.comparator, module, {})
