@@ -16,6 +16,7 @@ from bundler.errors import ConfigError
 from bundler.model import Code, Finding, Location, Severity, Suppression
 
 # `# bundler: ignore[code] reason` in Python; `// ...` or `/* ... */` in TypeScript and JavaScript
+COMMENT_MARK = "bundler:"  # in every suppression comment: a text without it has none
 COMMENT = re.compile(r"(?:#|//|/\*)\s*bundler:\s*ignore\[([^\]]*)\](.*?)(?:\*/)?\s*$")
 BASELINE_FORMAT = 1
 # file:line references in messages, dropped from fingerprints (Python, zipapps, TypeScript, JavaScript)

@@ -31,6 +31,7 @@ from bundler.config import Config
 from bundler.files import sha256_of
 from bundler.errors import BuildFailed, BundleError, CheckFailed, ConfigError, error_line
 from bundler.model import CheckResult, Finding
+from bundler.packaging.carry_over import Reads, carries_over
 from bundler.packaging.payload import Payload, compile_members, import_payload, payload_of
 from bundler.packaging.project import Packaging, packaging
 from bundler.outputs.report import applied_phrase, counted, summary_line
@@ -197,6 +198,7 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     cancel = threading.Event()
     trees: dict[str, cst.Module] = {}  # the source's parsed texts, reused by the bundle's check
+    reads = Reads()  # what the source's check read: where the archive holds the same, its verdict carries over
     started = time.monotonic()
     try:
         with tempfile.TemporaryDirectory(prefix="bundler-stage-") as stage, ThreadPoolExecutor(1) as pool:
@@ -204,7 +206,7 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
             # Nothing is moved into place unless it passes; a failure stops the build at once.
             zipapp = pool.submit(build_zipapp, config, package, Path(stage), temporary, epoch, progress, cancel)
             try:
-                result = run_check(config, trees=trees)
+                result = run_check(config, trees=trees, journal=reads)
                 if not result.ok:
                     raise CheckFailed(result, "the source")
                 progress(f"check: {summary_line(result)}", time.monotonic() - started)
@@ -213,7 +215,8 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
                 cancel.set()
                 raise
         progress(f"build: zipapp of {temporary.stat().st_size // 1024} KiB; verifying it")
-        versions = verify_bundle(config, package, temporary, display(config, target), progress, trees)
+        versions = verify_bundle(config, package, temporary, display(config, target), progress, trees,
+                                 (result, reads))
         record = BuildRecord(
             bundle=target.name, sha256=sha256_of(temporary), version=bundle_version(temporary),
             versions_applied=versions, source_commit=source_commit(config.root),
@@ -323,10 +326,13 @@ def run_step(what: str, command: list[str], *, cwd: Path, env: dict[str, str] | 
 
 
 def verify_bundle(config: Config, package: Packaging, bundle: Path, shown_as: str, progress: Progress,
-                  trees: dict[str, cst.Module] | None = None) -> list[int]:
+                  trees: dict[str, cst.Module] | None = None,
+                  source: tuple[CheckResult, Reads] | None = None) -> list[int]:
     """Every module in the archive must compile; the stores read from inside it must pass and
     equal the source; the bundle must survive its smoke run. The check and the smoke run go side
-    by side; any failure stops the build. ``shown_as`` is the name the user knows the bundle by."""
+    by side; any failure stops the build. ``shown_as`` is the name the user knows the bundle by;
+    ``source`` is the source's check and what it read, whose verdict stands for the bundle's
+    where the archive holds the same files (bundler.packaging.carry_over)."""
     with tempfile.TemporaryDirectory(prefix="bundler-smoke-") as name, \
             Launcher(config.root, bundle, config.runtime.timeout, entry_arguments=("--version",),
                      label="the new bundle") as launcher:
@@ -336,7 +342,10 @@ def verify_bundle(config: Config, package: Packaging, bundle: Path, shown_as: st
         compiled = compile_members(bundle, shown_as, config.root, config.display_prefix)
         with ThreadPoolExecutor(1) as pool:
             smoke = pool.submit(smoke_run, config, package, bundle, launcher, scratch)
-            result = run_check(config, [bundle], trees, shown_as={bundle: shown_as})
+            if source is not None and carries_over(config, *source, bundle, shown_as):
+                result = source[0]
+            else:
+                result = run_check(config, [bundle], trees, shown_as={bundle: shown_as})
             checked = time.monotonic() - started
             smoke_failure = smoke.exception()
             smoked_in = time.monotonic() - started

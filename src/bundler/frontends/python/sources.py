@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol
 
 from bundler.errors import BundleError, SourceError
-from bundler.findings.suppress import Comment, suppression_comment
+from bundler.findings.suppress import COMMENT_MARK, Comment, suppression_comment
 from bundler.model import Location
 from bundler.files import files_in
 
@@ -325,7 +325,7 @@ def module_name_for(relpath: str) -> str | None:
 
 def comments_in(module: ParsedModule) -> list[Comment]:
     """The suppression comments of a module, read with the tokenizer (a ``#`` inside a string is no comment)."""
-    if "bundler:" not in module.text:  # nearly every module: no tokenizing, no import of it
+    if COMMENT_MARK not in module.text:  # nearly every module: no tokenizing, no import of it
         return []
     import io
     import tokenize

@@ -15,19 +15,21 @@ _LAYOUT_WORDS = ("whitespace", "lpar", "rpar", "comma", "semicolon", "colon", "e
 _NODE_TYPES: dict[type, bool] = {}
 
 
-def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """A node's children in source order, without the layout-only ones (whitespace, commas...)."""
     kind = type(node)
     names = _CHILD_FIELDS.get(kind)
     if names is None:
         names = tuple(f.name for f in dataclasses.fields(kind) if not any(w in f.name for w in _LAYOUT_WORDS))
         _CHILD_FIELDS[kind] = names
+    found: list[cst.CSTNode] = []
     for name in names:
         value = getattr(node, name)
         if type(value) in (tuple, list):
-            yield from (item for item in value if is_node(item))
+            found += [item for item in value if is_node(item)]
         elif is_node(value):
-            yield value
+            found.append(value)
+    return found
 
 
 def is_node(value: object) -> bool:
@@ -48,4 +50,6 @@ def walk(node: cst.CSTNode, *, into_definitions: bool = False) -> Iterator[cst.C
         yield current
         if current is not node and not into_definitions and type(current) in DEFINITIONS:
             continue
-        stack.extend(reversed(list(children(current))))
+        below = children(current)  # a list, not a generator: walks are most of the check's own time
+        below.reverse()
+        stack += below
