@@ -74,10 +74,11 @@ OUTCOMES = {
     # the import fix writes registers the class; the call it adds beside it is needless (fix does not know
     # registration by subclassing yet)
     "subclass_registry-unimported": ("fixed", None),
-    "chain_unrecorded-copy": ("fixed", None),  # the registry's block for 3, stamp included, carried over
+    # the neighbouring step is a call of a helper, not an if block fix can write beside
+    "chain_unrecorded-copy": ("by hand", "the path's neighbouring block is not an if block"),
     # the registry's own step records nothing: which number it should stamp is the author's to write
     "chain_unrecorded-unstamped": ("by hand", None),
-    "chain_unrecorded-raising": ("fixed", None),  # the registry's block for 3 written after the raising one
+    "chain_unrecorded-raising": ("by hand", "the path's neighbouring block is not an if block"),
     "chain_unrecorded-returning": ("by hand", None),  # which of the returning steps should stamp is a choice
     "exclusive_branches-loop": ("by hand", None),  # two migrations of one number: which to renumber is a choice
     "key_value_row-stale": ("fixed", "raised the stamp from 2 to 3"),  # the one line of the script that stamps
