@@ -236,13 +236,16 @@ class ModuleSet:
 
     ``trees`` (text → tree) may be shared between module sets: a bundle's members are mostly
     byte-identical to their sources, and an identical text needs no second parse (libcst trees
-    are immutable, so sharing one is safe)."""
+    are immutable, so sharing one is safe). Within one set, two files of one text (two step
+    modules ``def upgrade(): pass``) get a tree each: what the checker learns of a node (the
+    number a step module's function declares) is the node's, so two modules never share one."""
 
     def __init__(self, origin: Origin, trees: dict[str, cst.Module] | None = None) -> None:
         self.origin = origin
         self.trees: dict[str, cst.Module] = {} if trees is None else trees
         self._by_path: dict[str, ParsedModule | None] = {}
         self._by_name: dict[str, ParsedModule | None] = {}
+        self._texts: set[str] = set()  # the texts of this set's modules
 
     def by_path(self, relpath: str, dotted: str | None = None) -> ParsedModule | None:
         relpath = str(PurePosixPath(relpath))
@@ -272,9 +275,11 @@ class ModuleSet:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise SourceError(f"not UTF-8 text (byte {exc.start})", where=display) from None
-        tree = self.trees.get(text)
+        tree = self.trees.get(text) if text not in self._texts else None
         if tree is None:
-            tree = self.trees[text] = parse_text(text, display)
+            tree = parse_text(text, display)
+            self.trees.setdefault(text, tree)
+        self._texts.add(text)
         return ParsedModule(relpath, display, dotted or module_name_for(relpath), text, tree, self.origin)
 
 

@@ -34,6 +34,34 @@ def test_module_sets_sharing_trees_parse_an_identical_text_once_and_keep_their_o
     assert len(source.trees) == 2
 
 
+def test_two_files_of_one_text_in_one_set_get_a_tree_each() -> None:
+    """What the checker learns of a node (the number a step module's function declares) is that
+    node's: two step modules written alike must not share one."""
+    modules = ModuleSet(InMemory({"steps/a.py": STORE, "steps/b.py": STORE}))
+    first, second = modules.by_path("steps/a.py"), modules.by_path("steps/b.py")
+    assert first is not None and second is not None and first.tree is not second.tree
+
+
+def test_two_step_modules_written_alike_keep_their_own_numbers(tmp_path: Path, capsys) -> None:
+    """A listing of two identical modules, and a path that runs the first item only: the second's
+    number is missing (it was credited through the shared tree)."""
+    from bundler.cli import main
+
+    steps = tmp_path / "app" / "steps"
+    steps.mkdir(parents=True)
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (steps / "__init__.py").write_text(
+        'import importlib\n\nSTEPS = [["first"], ["second"]]\n\n\n'
+        'def run_first():\n    for name in STEPS[0]:\n        importlib.import_module("app.steps." + name).apply()\n')
+    for name in ("first", "second"):
+        (steps / f"{name}.py").write_text("def apply():\n    return None\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.bundler]\nstyle = "records"\nrunner = "app/steps/__init__.py:STEPS"\n'
+        'stores = ["app/steps/__init__.py:run_first"]\n[tool.bundler.styles]\nrecord-number = "position"\n')
+    assert main(["check", "--config", str(tmp_path / "pyproject.toml")]) == 1
+    assert "never applies version 2" in capsys.readouterr().out
+
+
 def test_module_sets_that_share_nothing_parse_their_own_trees() -> None:
     first = ModuleSet(InMemory({"a.py": STORE})).by_path("a.py")
     second = ModuleSet(InMemory({"a.py": STORE})).by_path("a.py")
