@@ -61,13 +61,16 @@ def plan_fixes(config: Config, result: CheckResult) -> Plan:
     """Every edit the findings ask for: the head, calls out of order where that is an error, and
     per source path its wrong numbers, then the steps it still lacks."""
     from bundler.assist.numbers import plan_head, plan_order, renumbered  # they build on this module's Plan
+    from bundler.assist.unlisted import plan_unlisted
     from bundler.findings.verify import missing
 
     plan = Plan()
     prefix = config.display_prefix
     wanted = [f for f in result.findings if f.code is Code.MISSING_MIGRATION and f.version is not None]
-    if any(f.path is None for f in wanted) or any(f.code is Code.UNKNOWN_VERSION and f.path is None
-                                                  for f in result.findings):
+    if any(f.code is Code.UNLISTED_STEP for f in result.findings):
+        plan_unlisted(config, result, plan)  # listed as the next items, the head raised with them
+    elif any(f.path is None for f in wanted) or any(f.code is Code.UNKNOWN_VERSION and f.path is None
+                                                    for f in result.findings):
         plan_head(config, result, plan)  # the registry's own findings: its head disagrees with its steps
     for finding in result.findings:
         if finding.code is Code.OUT_OF_ORDER and finding.severity is Severity.ERROR and finding.version is not None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bundler.assist.fix import Insertion, Plan, parsed, short
@@ -41,16 +41,31 @@ NO_STUB = {style: f"; no stub: {what} would count as the step while it raises" f
     ("modules", "a module (its name numbers it)"))}
 
 
-def plan_head(config: Config, result: CheckResult, plan: Plan) -> None:
-    """The head set to the registry's last step's number, or a note saying why not."""
+@dataclass(frozen=True)
+class HeadValue:
+    """Where the declared head's number is written: a plain literal fix can set."""
+
+    relative: str  # the file, relative to the project
+    lines: list[str]
+    value: ast.Constant
+    name: str
+    shown: str  # file:line, as messages show it
+
+    def set_to(self, number: int, plan: Plan) -> None:
+        line = self.lines[self.value.lineno - 1]
+        text = line[:self.value.col_offset] + str(number) + line[self.value.end_col_offset:]
+        plan.add(self.relative, Insertion(self.value.lineno - 2, 0, text, replaces=1))
+
+
+def head_value(config: Config, plan: Plan, wanted: int) -> HeadValue | None:
+    """The declared head's literal, or None with a note saying to set it to ``wanted`` by hand."""
     head = config.head
-    registered = result.registry.applied()
-    if head is None or not registered:
-        return
+    if head is None:
+        return None
     file = Path(head.target) if Path(head.target).is_absolute() else config.root / head.target
     if not file.is_file() or not file.resolve().is_relative_to(config.root.resolve()):
         plan.notes.append(f"the declared head {head.target}: not a file of the project; set it by hand")
-        return
+        return None
     relative, lines, tree = parsed(config, "", str(file.relative_to(config.root)))
     name = head.method or head.class_name
     owner = tree if not head.method else next(
@@ -62,8 +77,18 @@ def plan_head(config: Config, result: CheckResult, plan: Plan) -> None:
     shown = f"{config.display_prefix}{relative}:{assignment.lineno if assignment else 1}"
     if not (isinstance(value, ast.Constant) and type(value.value) is int) or value.lineno != value.end_lineno:
         plan.notes.append(f"{shown}: the declared head {name} is not a plain number bundler fix can set; set it"
-                          f" to {max(registered)}, the registry's last step, by hand")
+                          f" to {wanted}, the registry's last step, by hand")
+        return None
+    return HeadValue(relative, lines, value, name, shown)
+
+
+def plan_head(config: Config, result: CheckResult, plan: Plan) -> None:
+    """The head set to the registry's last step's number, or a note saying why not."""
+    registered = result.registry.applied()
+    found = head_value(config, plan, max(registered)) if registered else None
+    if found is None:
         return
+    value, name, shown = found.value, found.name, found.shown
     current, last = value.value, max(registered)
     retired = result.registry.retired  # a retired number's empty entry is no gap
     gaps = [v for v in range(min(registered), min(current, last) + 1) if v not in registered and v not in retired]
@@ -80,9 +105,7 @@ def plan_head(config: Config, result: CheckResult, plan: Plan) -> None:
                           f" {stamped[0]} records {current} too (a schema made for {current}?): write the step"
                           f" for {current}; bundler fix does not lower the head under it{NO_STUB.get(config.style, '')}")
         return
-    line = lines[value.lineno - 1]
-    text = line[:value.col_offset] + str(last) + line[value.end_col_offset:]
-    plan.add(relative, Insertion(value.lineno - 2, 0, text, replaces=1))
+    found.set_to(last, plan)
     if current > last:
         plan.notes.append(f"{shown}: lowered the head {name} from {current} to {last}, the registry's last step:"
                           f" no step records {current} (bundler fix writes no migration nobody wrote); to add"
