@@ -29,6 +29,12 @@ def version_chain(extractor: Extractor, spec: EntrySpec, options: StyleOptions) 
     """Each ``if version < N:`` block of the entry (a function, or Class.method) is migration N;
     a ``PRAGMA user_version = M`` inside the block says M instead. Blocks are the chain's own
     ``if``/``elif``s: an ``if`` nested inside a block is part of that step."""
+    chain, spans = read_blocks(extractor, spec, options)
+    return replace(chain, unrecorded=unrecorded(chain, spans, run_of(extractor, spec)))
+
+
+def read_blocks(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> tuple[MigrationList, list[Span]]:
+    """The chain as its blocks declare it, and each block's span."""
     module = extractor.module_for(spec)
     entry = extractor.find_entry(spec).node
     name = str(spec).split(":", 1)[1]
@@ -37,7 +43,7 @@ def version_chain(extractor: Extractor, spec: EntrySpec, options: StyleOptions) 
                             (number,))
                   for block, operator, bound, number in blocks]
     chain = listing(module, name, module.line_of(entry), migrations, extractor.modules.origin.label)
-    return replace(chain, unrecorded=unrecorded(extractor, spec, chain, [spans_of(module, b) for b, *_ in blocks]))
+    return chain, [spans_of(module, block) for block, *_ in blocks]
 
 
 Span = tuple[int, int, bool]  # a block's first and last line, and whether it ends in a return
@@ -54,7 +60,7 @@ def ends_in(block: cst.If, kind: type) -> bool:
     return bool(smalls) and isinstance(smalls[-1], kind)
 
 
-def unrecorded(extractor: Extractor, spec: EntrySpec, chain: MigrationList, spans: list[Span]) -> tuple[Migration, ...]:
+def unrecorded(chain: MigrationList, spans: list[Span], ran: MigrationList | None) -> tuple[Migration, ...]:
     """The steps that, run, record neither their number nor a later one, in a chain that records
     the others itself: after such a step the database still says the number before it (the
     block is read again on every start, and the steps after an ``==`` block never run). A chain
@@ -62,7 +68,6 @@ def unrecorded(extractor: Extractor, spec: EntrySpec, chain: MigrationList, span
     each ``_apply_update``): it has none to miss. Code the interpreter cannot read that may
     record (a call it cannot follow, SQL it cannot read) leaves this undone (the blocks' numbers
     stand, as the style reads them); a record whose number it cannot read stops the check."""
-    ran = run_of(extractor, spec)
     if ran is None or not ran.applied():
         return ()
     records = record_lines(ran, chain)
@@ -100,16 +105,13 @@ def copy_path(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> M
     """A store's own copy of a chain, read as it runs: what running it records, and each of its
     blocks that records nothing itself but is followed by a record of its number or a later one
     (its number declared by its block, as in the registry), unless the run records that number
-    elsewhere (an ``if version == 0:`` guard around a fresh schema is no step of its own). A copy whose run records nothing is
-    read by its blocks; one the interpreter cannot follow, by its blocks less those no record
-    follows."""
-    chain = version_chain(extractor, spec, options)
+    elsewhere (an ``if version == 0:`` guard around a fresh schema is no step of its own). A
+    copy whose run records nothing, or runs code the interpreter cannot read, is read by its
+    blocks."""
+    chain, spans = read_blocks(extractor, spec, options)
     ran = run_of(extractor, spec)
     if ran is None or not ran.applied():
-        return replace(chain, migrations=tuple(m for m in chain.migrations if m not in chain.unrecorded), unrecorded=())
-    module = extractor.module_for(spec)
-    entry = extractor.find_entry(spec).node
-    spans = [spans_of(module, block) for block, *_ in chain_blocks(entry, extractor, module, options)]
+        return chain
     records = record_lines(ran, chain)
     merged = list(ran.migrations)
     for step, (start, end, returns) in zip(chain.migrations, spans, strict=True):
