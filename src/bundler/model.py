@@ -101,6 +101,9 @@ class MigrationList:
     migrations: tuple[Migration, ...]
     origin: str = "source"  # "source", or the bundle's path
     missing_advice: str | None = None  # how to fix a missing {version}, when the style knows better than "add a mirror"
+    # the numbers (lowest, highest; None: no bound) a path builds its steps' names from, when its
+    # loop bounds them (range(current + 1, 29)): a step beyond them is never looked up
+    reach: tuple[int | None, int | None] | None = None
     # methods of the path's class that record numbers the path lacks but that it never calls
     uncalled: tuple[Migration, ...] = ()
     # numbers the registry keeps with no step (a retired migration's empty entry in a listing):

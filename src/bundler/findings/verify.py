@@ -262,7 +262,13 @@ def missing(registry: MigrationList, path: MigrationList, version: int) -> Findi
     else:
         place = ""
     uncalled = next((m for m in path.uncalled if version in m.versions), None)
-    if uncalled is not None:
+    low, high = path.reach or (None, None)
+    if (low is not None and version < low) or (high is not None and version > high):
+        reach = f"from {low} to {high}" if low is not None and high is not None else \
+            f"from {low}" if low is not None else f"up to {high}"
+        advice = (f"it builds the names of its steps only from the numbers {reach} (the bounds of its loop):"
+                  f" widen them to reach {version}")
+    elif uncalled is not None:
         advice = (f"{uncalled.method} ({uncalled.location}) records {version} but is never called:"
                   f" call {short_name(uncalled)}{place}")
     elif path.missing_advice is not None:

@@ -33,22 +33,52 @@ from bundler.frontends.sql.values import (  # noqa: F401 (the values SQL recogni
 )
 
 
-class _AnyInt:
-    """An integer whose value is unknown (``int(row[0])``, an item of ``range(current, 30)``): a
-    name built from it can only hold digits there."""
+@dataclass(frozen=True)
+class SomeInt:
+    """An integer whose value is unknown (``int(row[0])``, an item of ``range(current + 1, 30)``),
+    between the bounds that are known (both included): a name built from it can only hold
+    digits there, and only a number between them (``range(current + 1, 29)`` never reaches 29)."""
+
+    low: int | None = None
+    high: int | None = None
+
+    def admits(self, number: int) -> bool:
+        return (self.low is None or number >= self.low) and (self.high is None or number <= self.high)
+
+    @staticmethod
+    def spanning(first: int | SomeInt, second: int | SomeInt) -> SomeInt:
+        """The least bounds holding both."""
+        ends = [(v, v) if isinstance(v, int) else (v.low, v.high) for v in (first, second)]
+        lows, highs = [low for low, _ in ends], [high for _, high in ends]
+        return SomeInt(None if None in lows else min(lows), None if None in highs else max(highs))  # type: ignore[type-var]
+
+    def shifted(self, by: int) -> SomeInt:
+        return SomeInt(*(None if bound is None else bound + by for bound in (self.low, self.high)))
 
     def __repr__(self) -> str:
-        return "ANY_INT"
+        return "ANY_INT" if self == ANY_INT else f"SomeInt({self.low}..{self.high})"
 
 
-ANY_INT = _AnyInt()
+ANY_INT = SomeInt()
 
 
 @dataclass(frozen=True)
 class Template:
-    """A string with unknown parts, each shown as HOLE."""
+    """A string with unknown parts, each shown as HOLE; ``numbers`` bounds the number its one
+    NUMBER_HOLE stands for, when the integer formatted there was bounded."""
 
     text: str
+    numbers: SomeInt = ANY_INT
+
+
+def with_holes(text: str, parts: Any) -> Value:
+    """The text built from ``parts``: a Template when it has holes, keeping the bounds of the one
+    bounded integer formatted into it."""
+    if not has_hole(text):
+        return text
+    bounds = [p if isinstance(p, SomeInt) else p.numbers for p in parts
+              if isinstance(p, SomeInt) or (isinstance(p, Template) and NUMBER_HOLE in p.text)]
+    return Template(text, bounds[0] if len(bounds) == 1 else ANY_INT)
 
 
 @dataclass(frozen=True)
@@ -667,6 +697,7 @@ class Evaluation:
 
     def _formatted(self, node: cst.FormattedString) -> Value:
         text = ""
+        parts: list[Value] = []
         for part in node.parts:
             if isinstance(part, cst.FormattedStringText):
                 text += fstring_text(part.value, raw="r" in node.prefix.lower())
@@ -674,7 +705,8 @@ class Evaluation:
             value = self.evaluate(part.expression)  # type: ignore[attr-defined]
             plain = part.format_spec is None and part.conversion is None  # type: ignore[attr-defined]
             text += stringify(value) if plain else HOLE
-        return Template(text) if has_hole(text) else text
+            parts.append(value)
+        return with_holes(text, parts)
 
     def _sequence(self, node: cst.Tuple | cst.List | cst.Set) -> Value:
         items: list[Value] = []
@@ -743,7 +775,10 @@ class Evaluation:
                 right = right.keys() if isinstance(right, Mapping) else right
             else:
                 known = is_known(left) and is_known(right)
-            if not known:
+            decided = decided_by_bounds(target.operator, left, right)
+            if decided is not None:
+                result = decided and result if result is not UNKNOWN else (UNKNOWN if decided else False)
+            elif not known:
                 result = UNKNOWN
             elif result is not UNKNOWN:
                 try:
@@ -873,9 +908,9 @@ def binary(operator_node: cst.BaseBinaryOp, left: Value, right: Value) -> Value:
     if isinstance(operator_node, cst.Add) and (text_of(left) is not None or text_of(right) is not None):
         return concatenate(left, right)
     combine = ARITHMETIC.get(type(operator_node))
-    if combine is not None and {type(left), type(right)} <= {int, _AnyInt} and ANY_INT in (left, right) \
-            and not isinstance(operator_node, cst.Power):
-        return ANY_INT
+    if combine is not None and {type(left), type(right)} <= {int, SomeInt} \
+            and (isinstance(left, SomeInt) or isinstance(right, SomeInt)) and not isinstance(operator_node, cst.Power):
+        return some_int_arithmetic(operator_node, left, right)
     if combine is not None and is_known(left) and is_known(right):
         try:
             result = combine(left, right)
@@ -883,6 +918,43 @@ def binary(operator_node: cst.BaseBinaryOp, left: Value, right: Value) -> Value:
             return UNKNOWN
         return result if not isinstance(result, tuple) or len(result) <= MAX_SEQUENCE else UNKNOWN
     return derive(left, right)
+
+
+def decided_by_bounds(operator_node: cst.BaseCompOp, left: Value, right: Value) -> bool | None:
+    """A comparison of a bounded unknown integer with a number that its bounds decide
+    (``version == 29`` where ``version`` is an item of ``range(current + 1, 29)``)."""
+    if isinstance(left, SomeInt) and is_number(right):
+        bounds, number, flipped = left, right, False
+    elif isinstance(right, SomeInt) and is_number(left):
+        bounds, number, flipped = right, left, True
+    else:
+        return None
+    low = bounds.low if bounds.low is not None else -math.inf
+    high = bounds.high if bounds.high is not None else math.inf
+    kind = type(operator_node)
+    if flipped:  # number < n is n > number
+        kind = {cst.LessThan: cst.GreaterThan, cst.GreaterThan: cst.LessThan, cst.LessThanEqual: cst.GreaterThanEqual,
+                cst.GreaterThanEqual: cst.LessThanEqual}.get(kind, kind)
+    answers = {
+        cst.Equal: (False if not low <= number <= high else None),
+        cst.NotEqual: (True if not low <= number <= high else None),
+        cst.LessThan: (True if high < number else False if low >= number else None),
+        cst.LessThanEqual: (True if high <= number else False if low > number else None),
+        cst.GreaterThan: (True if low > number else False if high <= number else None),
+        cst.GreaterThanEqual: (True if low >= number else False if high < number else None),
+    }
+    return answers.get(kind)
+
+
+def some_int_arithmetic(operator_node: cst.BaseBinaryOp, left: int | SomeInt, right: int | SomeInt) -> SomeInt:
+    """``n + 1`` and ``n - 1`` move the bounds of ``n``; other arithmetic loses them."""
+    if isinstance(operator_node, cst.Add) and isinstance(left, SomeInt) and is_number(right):
+        return left.shifted(right)  # type: ignore[arg-type]
+    if isinstance(operator_node, cst.Add) and isinstance(right, SomeInt) and is_number(left):
+        return right.shifted(left)  # type: ignore[arg-type]
+    if isinstance(operator_node, cst.Subtract) and isinstance(left, SomeInt) and is_number(right):
+        return left.shifted(-right)  # type: ignore[operator]
+    return ANY_INT
 
 
 def stringify(value: Value) -> str:
@@ -893,7 +965,7 @@ def stringify(value: Value) -> str:
         return str(value)
     if isinstance(value, Template):
         return value.text
-    if value is ANY_INT:
+    if isinstance(value, SomeInt):
         return NUMBER_HOLE
     return HOLE
 
@@ -905,7 +977,7 @@ def concatenate(left: Value, right: Value) -> Value:
     if isinstance(left, Derived) or isinstance(right, Derived):
         return derive(left, right)
     text = (left_text if left_text is not None else HOLE) + (right_text if right_text is not None else HOLE)
-    return Template(text) if has_hole(text) else text
+    return with_holes(text, (left, right))
 
 
 def _placeholders(values: tuple | list) -> tuple[list[str], bool]:
@@ -932,6 +1004,7 @@ def percent_format(template: Value, arguments: Value) -> Value:
             return text % tuple(items)
         except (TypeError, ValueError, KeyError, OverflowError):
             return derive(template, *items)
+    formatted = tuple(items)
     pieces: list[str] = []
     position = 0
     for match in PERCENT_SPEC.finditer(text):
@@ -956,7 +1029,7 @@ def percent_format(template: Value, arguments: Value) -> Value:
                 continue
             except (TypeError, ValueError, OverflowError):
                 return derive(template, item)
-        if item is ANY_INT or (conversion in "diu" and not isinstance(item, (str, Template, Derived))):
+        if isinstance(item, SomeInt) or (conversion in "diu" and not isinstance(item, (str, Template, Derived))):
             pieces.append(NUMBER_HOLE)  # %d formats only numbers: whatever it is, it is digits
         elif conversion in "sra":
             pieces.append(stringify(item))
@@ -964,7 +1037,8 @@ def percent_format(template: Value, arguments: Value) -> Value:
             pieces.append(HOLE)
     pieces.append(text[position:])
     result = "".join(pieces)
-    return Template(result) if has_hole(result) else result
+    parts = tuple(v for _, v in arguments.items) if keyed else formatted  # type: ignore[union-attr]
+    return with_holes(result, (template, *parts))
 
 
 def text_method(receiver: Value, method: str, positional: list[Value] | None, keywords: dict[str, Value]) -> Value:
@@ -979,14 +1053,14 @@ def text_method(receiver: Value, method: str, positional: list[Value] | None, ke
             result = text.format(*texts, **named)
         except (IndexError, KeyError, ValueError, AttributeError):
             return derive(receiver, *arguments)
-        return Template(result) if has_hole(result) else result
+        return with_holes(result, (receiver, *positional, *keywords.values()))
     if text is not None and method == "join" and positional is not None and len(positional) == 1 \
             and isinstance(positional[0], tuple):
         parts = [stringify(p) if not isinstance(p, Derived) else None for p in positional[0]]
         if any(p is None for p in parts):
             return derive(receiver, *positional[0])
         result = text.join(parts)  # type: ignore[arg-type]
-        return Template(result) if has_hole(result) else result
+        return with_holes(result, (receiver, *positional[0]))
     if isinstance(receiver, str) and method in PURE_TEXT_METHODS and positional is not None \
             and all(isinstance(a, (str, int)) for a in arguments):
         try:

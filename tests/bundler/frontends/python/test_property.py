@@ -3,7 +3,7 @@
 Random registries and stores are rendered to Python source from every recognised way of
 recording numbers (one or several per method, in every SQL spelling) and of applying a
 migration (direct calls, loops, aliases, getattr, super, objects held in attributes, dead code
-that applies nothing); store methods may take a registry method's name with other numbers (a
+that applies nothing, loops whose bound stops short of a step or reaches it); store methods may take a registry method's name with other numbers (a
 superset or a subset of the registry's), or be defined twice. SQL is spelled every way Python
 writes a string (f-strings with escapes and quoted names, raw, implicit concatenation, triple
 quotes); numbers pass through ``*args``, ``**kwargs``, keyword-only parameters, lambdas bound in a module or a class, a prepared-statement
@@ -60,8 +60,17 @@ APPLY_FORMS = (
     "while_false", "after_return", "helper_list", "dispatch", "isinstance_true", "isinstance_false", "type_false",
     "len_true", "in_false", "match_known", "match_miss", "match_unknown", "match_constant", "module_group",
     "abort_skips", "abort_caught", "lazy_unconsumed", "lazy_consumed", "lazy_break", "all_lazy", "any_lazy",
-    "short_and", "short_or", "chosen", "decorated_local", "decorated_factory",
+    "short_and", "short_or", "chosen", "decorated_local", "decorated_factory", "dispatch_below", "dispatch_shifted",
+    "dispatch_equal", "dispatch_beyond",
 )
+# Loops over range(<a number read from the database>, bound): what each reaches at its bound.
+BOUNDED_LOOPS = {
+    "dispatch_below": ("{i}", 'step = getattr(self, f"{p}_bound{i}_{{number}}", None)\nif step is not None:\n    step()'),
+    "dispatch_shifted": ("{i}", 'step = getattr(self, f"{p}_bound{i}_{{number + 1}}", None)\nif step is not None:\n'
+                         "    step()"),
+    "dispatch_equal": ("{i} + 1", "if number == {i}:\n    self.{m}()"),
+    "dispatch_beyond": ("{i}", "if number >= {i}:\n    self.{m}()"),
+}
 INSERT = "INSERT OR REPLACE INTO schema_versions (version, applied_at) VALUES"
 
 # A prepared-statement layer written in the project, as better-sqlite3 users write one, and a
@@ -347,6 +356,12 @@ def apply_lines(mirror: Mirror, method: str, index: int, prefix: str, parts: Ren
                               f'    step = getattr(self, f"{prefix}_step_{{number}}", None)\n'
                               "    if step is not None:\n        step()")
         parts.methods.append(f"def {prefix}_step_{index}(self):\n    self.{method}()")
+    elif form in BOUNDED_LOOPS:
+        bound, body = (text.format(i=index, p=prefix, m=method) for text in BOUNDED_LOOPS[form])
+        parts.body.append(f'for number in range(self.conn.execute("SELECT 0").fetchone()[0], {bound}):\n'
+                          + textwrap.indent(body, "    "))
+        if "getattr" in body:
+            parts.methods.append(f"def {prefix}_bound{index}_{index}(self):\n    self.{method}()")
     elif form == "decorated_local":  # a nested function under a decorator written beside it
         parts.body.append(f"def wrap_{index}(fn):\n    def inner():\n        return fn()\n    return inner\n\n"
                           f"@wrap_{index}\ndef run_{index}():\n    self.{method}()\n\nrun_{index}()")

@@ -8,14 +8,31 @@ import libcst as cst
 
 from bundler.frontends.python.walk import walk
 from bundler.frontends.python.values import (
-    ANY_INT, NUMBER_HOLE, UNKNOWN, Builtin, ClassRef, Mapping, Template, Value, derive, is_builtin_instance,
+    ANY_INT, NUMBER_HOLE, UNKNOWN, Builtin, ClassRef, Mapping, SomeInt, Template, Value, derive, is_builtin_instance,
     is_known, is_number, type_of,
 )
-from bundler.frontends.python.interpret.objects import Dispatch, EXTERNAL, Instance, Lazy, SOME_INTS, Slice
+from bundler.frontends.python.interpret.objects import Dispatch, EXTERNAL, Instance, Lazy, Slice, SomeInts
 from bundler.frontends.python.interpret.statements import MAX_LOOP_ITEMS
 
 # Builtins that run a generator handed to them to its end.
 CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "sorted", "sum", "min", "max", "dict"})
+
+
+def range_bounds(args: list[Value], least_start: int) -> SomeInt:
+    """The bounds of ``range(start, stop, step)``'s items, from the arguments that are known (a
+    bounded unknown integer gives its bound). An unknown start counts up from a version read
+    from the database, never below ``least_start``."""
+    start, stop, step = (0, args[0], 1) if len(args) == 1 else (*args, 1) if len(args) == 2 else args
+    if not is_number(step) or step == 0:
+        return ANY_INT
+    if step < 0:  # type: ignore[operator]
+        low = stop + 1 if is_number(stop) else None  # type: ignore[operator]
+        return SomeInt(low, start if is_number(start) else start.high if isinstance(start, SomeInt) else None)
+    low = start if is_number(start) else start.low if isinstance(start, SomeInt) and start.low is not None \
+        else least_start
+    high = stop - 1 if is_number(stop) else stop.high - 1 if isinstance(stop, SomeInt) and stop.high is not None \
+        else None  # type: ignore[operator]
+    return SomeInt(low, high)  # type: ignore[arg-type]
 
 
 class BuiltinCalls:
@@ -41,9 +58,11 @@ class BuiltinCalls:
         if name == "super":
             return self.super_proxy(args)
         if name == "range" and args and len(args) <= 3 and not all(is_number(a) for a in args):
-            return SOME_INTS  # range() takes integers only: its items are integers
+            items = range_bounds(args, self.least_bound(node.args[0].value) if len(args) > 1 else 0)
+            empty = items.low is not None and items.high is not None and items.low > items.high
+            return () if empty else SomeInts(items)  # range() takes integers only: its items are integers
         if name == "int" and len(args) == 1 and not is_known(args[0]):
-            return ANY_INT
+            return args[0] if isinstance(args[0], SomeInt) else ANY_INT
         if name == "range" and args and all(is_number(a) for a in args) and len(args) <= 3:
             try:
                 span = range(*args)
@@ -67,8 +86,8 @@ class BuiltinCalls:
             return tuple(reversed(known[0]))
         if name == "len" and len(args) == 1 and known[0] is not None:
             return len(known[0])
-        if name == "str" and len(args) == 1 and args[0] is ANY_INT:
-            return Template(NUMBER_HOLE)
+        if name == "str" and len(args) == 1 and isinstance(args[0], SomeInt):
+            return Template(NUMBER_HOLE, args[0])
         if name in ("str", "int", "bool") and len(args) == 1 and is_known(args[0]):
             try:
                 return {"str": str, "int": int, "bool": bool}[name](args[0])
@@ -174,10 +193,10 @@ class BuiltinCalls:
     def item(self, container: Value, key: Value) -> Value:
         """``STEPS[n]`` with ``n`` a number the checker cannot know: every item with a number key
         (of a dict), or every position (of a list), may be the one."""
-        if key is ANY_INT and isinstance(container, Mapping):
-            return Dispatch(tuple(sorted((k, v) for k, v in container.items if is_number(k))))
-        if key is ANY_INT and isinstance(container, tuple):
-            return Dispatch(tuple(enumerate(container)))
+        if isinstance(key, SomeInt) and isinstance(container, Mapping):
+            return Dispatch(tuple(sorted((k, v) for k, v in container.items if is_number(k) and key.admits(k))))
+        if isinstance(key, SomeInt) and isinstance(container, tuple):
+            return Dispatch(tuple((k, v) for k, v in enumerate(container) if key.admits(k)))
         if isinstance(container, Slice):
             return self.item(container.items, key) if not is_number(key) else UNKNOWN
         return super().item(container, key)

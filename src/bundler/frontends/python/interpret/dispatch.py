@@ -75,13 +75,18 @@ class Dispatching:
             return None
         text = text_of(name) or ""
         where = owner.module.dotted if isinstance(owner, ModuleRef) else "self"
-        self.machine.templates.setdefault(f"{where}.{text.replace(NUMBER_HOLE, '{version}').replace(HOLE, '{version}')}", None)
+        numbers = name.numbers if isinstance(name, Template) else None
+        bounded = numbers is not None and (numbers.low is not None or numbers.high is not None)
+        self.machine.templates.setdefault(f"{where}.{text.replace(NUMBER_HOLE, '{version}').replace(HOLE, '{version}')}",
+                                          numbers if bounded else None)
         items = []
         for member in self.member_names(owner):
             match = pattern.fullmatch(member)
             if match:
                 if not match.group(1).isdigit():
                     return None  # it may select a step that carries no number
+                if isinstance(name, Template) and not name.numbers.admits(int(match.group(1))):
+                    continue  # a number the integer formatted there never takes
                 items.append((int(match.group(1)), self.member(owner, member)))
         return Dispatch(tuple(sorted(items, key=lambda item: item[0])))
 
@@ -111,7 +116,7 @@ class Dispatching:
             package, last = text.rsplit(".", 1)
             found = self.resolver.modules.by_name(package)
             if found is not None:
-                dispatch = self.dispatch(ModuleRef(found), Template(last))
+                dispatch = self.dispatch(ModuleRef(found), Template(last, name.numbers))  # type: ignore[union-attr]
                 if dispatch is not None:
                     return dispatch
         if text is not None and has_hole(text):

@@ -14,7 +14,7 @@ from bundler.frontends.python.records import (
     DB_API_METHODS, EXECUTE_METHODS, PREPARED_RUN_METHODS, RecordedVersion, RecordingRules,
 )
 from bundler.frontends.python.sources import ParsedModule
-from bundler.frontends.python.values import UNKNOWN, ClassRef, FunctionRef, ParamRef, Resolver, Value
+from bundler.frontends.python.values import UNKNOWN, ClassRef, FunctionRef, ParamRef, Resolver, SomeInt, Value
 from bundler.frontends.python.interpret.frame import Frame
 from bundler.frontends.python.interpret.objects import Flow, Instance, OBJECTS, Outcome, Record
 from bundler.frontends.python.interpret.syntax import (
@@ -55,7 +55,8 @@ class Machine:
     _depth: int = 0
     _recording_names: dict[str, bool] = field(default_factory=dict)
     _assignments: dict[ClassRef, dict[str, list[cst.BaseExpression]]] = field(default_factory=dict)
-    templates: dict[str, None] = field(default_factory=dict)  # names built from numbers, as seen
+    # names built from numbers, as seen, with the bounds of the numbers built into them when known
+    templates: dict[str, SomeInt | None] = field(default_factory=dict)
 
     def run(self, function: FunctionRef, receiver: Instance | ClassRef | None, env: dict[str, Value],
             strict: bool = True) -> Outcome:

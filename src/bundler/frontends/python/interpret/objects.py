@@ -12,7 +12,7 @@ import libcst as cst
 
 from bundler.frontends.python.records import RecordedVersion
 from bundler.frontends.python.sources import ParsedModule
-from bundler.frontends.python.values import ClassRef, FunctionRef, ModuleRef, Value
+from bundler.frontends.python.values import ClassRef, FunctionRef, ModuleRef, SomeInt, Value
 
 
 @dataclass(frozen=True)
@@ -78,14 +78,12 @@ class _External:
 EXTERNAL = _External()
 
 
-class _SomeInts:
-    """``range(current + 1, head + 1)`` with a bound the checker cannot know: integers, how many unknown."""
+@dataclass(frozen=True)
+class SomeInts:
+    """``range(current + 1, head + 1)`` with a bound the checker cannot know: integers, how many
+    unknown, each between the bounds that are known."""
 
-    def __repr__(self) -> str:
-        return "SOME_INTS"
-
-
-SOME_INTS = _SomeInts()
+    item: SomeInt
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ import libcst as cst
 
 from bundler.frontends.python.walk import walk
 from bundler.frontends.python.values import (
-    ANY_INT, UNKNOWN, Builtin, ClassRef, Derived, FunctionRef, Mapping, ModuleRef, Value, absolute_import, binary,
+    UNKNOWN, Builtin, ClassRef, Derived, FunctionRef, Mapping, ModuleRef, SomeInt, Value, absolute_import, binary,
     derive, dotted_name, is_known, is_number, iterate, plain, truth, type_of,
 )
 from bundler.frontends.python.interpret.dispatch import contiguous
 from bundler.frontends.python.interpret.objects import (
-    CALLABLE, BoundMethod, Closure, Dispatch, EXTERNAL, Flow, Instance, Lazy, Raised, SOME_INTS, Slice, one_of,
+    CALLABLE, BoundMethod, Closure, Dispatch, EXTERNAL, Flow, Instance, Lazy, Raised, Slice, SomeInts, one_of,
 )
 from bundler.frontends.python.interpret.syntax import body_statements, freeze, target_names
 
@@ -41,7 +41,8 @@ def all_of(answers: list[bool | None]) -> bool | None:
 
 def merge(first: dict[str, Value], second: dict[str, Value]) -> dict[str, Value]:
     """Names after either of two paths ran: kept where both agree, a text derived from both
-    where both are texts, a choice where both are project functions, else unknown."""
+    where both are texts, a choice where both are project functions, an integer between both
+    where both are integers, else unknown."""
     merged = {}
     for name in first.keys() | second.keys():
         a, b = first.get(name, UNKNOWN), second.get(name, UNKNOWN)
@@ -51,6 +52,9 @@ def merge(first: dict[str, Value], second: dict[str, Value]) -> dict[str, Value]
             merged[name] = derive(a, b)
         elif isinstance(a, CALLABLE) and isinstance(b, CALLABLE):
             merged[name] = one_of(a, b)
+        elif isinstance(a, (int, SomeInt)) and isinstance(b, (int, SomeInt)) and not isinstance(a, bool) \
+                and not isinstance(b, bool):
+            merged[name] = SomeInt.spanning(a, b)
         else:
             merged[name] = UNKNOWN
     return merged
@@ -142,7 +146,8 @@ class Statements:
                     or any(type(n) is cst.Call for n in walk(other)):
                 continue
             value = self.evaluate(other)
-            if is_number(value) and not isinstance(value, bool) and self.env[name.value] in (UNKNOWN, ANY_INT):
+            if is_number(value) and not isinstance(value, bool) and (self.env[name.value] is UNKNOWN
+                                                                      or isinstance(self.env[name.value], SomeInt)):
                 return {name.value: value}
         return {}
 
@@ -290,7 +295,7 @@ class Statements:
 
     def bind_unread(self, target: cst.BaseExpression, iterable: Value) -> None:
         """A loop target over items that cannot be listed: a piece of a derived text, or unknown."""
-        item = iterable if isinstance(iterable, Derived) else ANY_INT if iterable is SOME_INTS else UNKNOWN
+        item = iterable if isinstance(iterable, Derived) else iterable.item if isinstance(iterable, SomeInts) else UNKNOWN
         for name in target_names(target):
             self.env[name] = item
             if item is UNKNOWN:
