@@ -47,7 +47,8 @@ def run_check(config: Config, bundles: Sequence[Path] = (), trees: dict[str, cst
     runner, stores = config.require_entries()
     if language_of_entries((runner, *stores, *config.fresh_stores)) == TYPESCRIPT:
         return run_typescript_check(config, runner, stores, bundles, runtime=runtime, shown_as=shown_as)
-    source = ModuleSet(ProjectFolder(config.root, prefix=config.display_prefix, journal=journal), trees)
+    source = ModuleSet(ProjectFolder(config.root, prefix=config.display_prefix, journal=journal), trees,
+                       vouched_functions(config.ignore_syntax_errors_in))
     registry, paths, head = extract_lists(source, config, runner, stores)
     findings = verify(registry, paths, config.severity, head, config.base)
     copies: list[ModuleSet] = []
@@ -112,7 +113,7 @@ def extract_lists(
     modules: ModuleSet, config: Config, runner: EntrySpec, stores: Sequence[EntrySpec]
 ) -> tuple[MigrationList, list[MigrationList], Head | None]:
     """The registry, every store path (each by the configured registry style), the head."""
-    extractor = Extractor(modules, recording_rules(config), runner, records_nothing_targets(config.records_nothing))
+    extractor = Extractor(modules, recording_rules(config), runner, vouched_functions(config.records_nothing))
     registry = migration_list(extractor, runner, config)
     if not registry.applied():
         from bundler.frontends.python.suggest import why_nothing_is_recorded
@@ -144,8 +145,8 @@ def with_fix_hints(extractor: Extractor, path: MigrationList, registry: Migratio
     return replace(extractor.with_call_sites(path), uncalled=uncalled)
 
 
-def records_nothing_targets(specs: Sequence[EntrySpec]) -> list[EntrySpec]:
-    """Each function vouched for, named as in the source and as inside a bundle."""
+def vouched_functions(specs: Sequence[EntrySpec]) -> list[EntrySpec]:
+    """Each function the configuration vouches for, named as in the source and as inside a bundle."""
     targets = []
     for spec in specs:
         targets.append(spec)
@@ -240,7 +241,7 @@ def check_bundle(
     bundle: Path, source: ModuleSet, runner: EntrySpec, stores: Sequence[EntrySpec], config: Config,
     shown_as: str | None = None,
 ) -> tuple[ModuleSet, MigrationList, list[MigrationList], Head | None, list[Finding]]:
-    archive = ModuleSet(Archive(bundle, label=shown_as or ""), source.trees)
+    archive = ModuleSet(Archive(bundle, label=shown_as or ""), source.trees, source.unparsed_allowed)
     stale: list[Finding] = []
     for spec in (runner, *stores, *config.fresh_stores):
         if (config.root / spec.target).is_dir():

@@ -20,7 +20,7 @@ from bundler.runtime.calls import CallSpec, parse_call
 KNOWN_KEYS = {
     "style", "styles", "runner", "stores", "version-table", "version-key", "version-record", "severity", "install-dir",
     "restart-command", "runtime", "console-script", "bundle-name", "bundle-packages", "records-nothing",
-    "head", "base", "fresh-stores", "baseline", "bundles",
+    "head", "base", "fresh-stores", "baseline", "bundles", "ignore-syntax-errors-in",
 }
 RUNTIME_KEYS = {"runner", "stores", "upgrade-fixtures", "timeout", "fresh-stores"}
 STYLE_KEYS = {"decorator", "name-pattern", "record-keys", "module-pattern", "record-number", "record-element",
@@ -81,6 +81,9 @@ class Config:
     # Functions the configuration vouches record and apply no migration: the checker does not
     # read them (SQL built from what the database holds, callbacks it cannot follow).
     records_nothing: tuple[EntrySpec, ...] = ()
+    # Functions whose syntax is not this Python's (Python 2 left in a method no path runs): the
+    # checker reads their files without them, and stops if a path runs one.
+    ignore_syntax_errors_in: tuple[EntrySpec, ...] = ()
     # Paths that create the latest schema directly and stamp its version: they apply every
     # registered number up to the one they stamp.
     fresh_stores: tuple[EntrySpec, ...] = ()
@@ -277,6 +280,11 @@ def parse_table(table: dict[str, Any], root: Path, source: str) -> Config:
         config = replace(config, records_nothing=tuple(
             parse_spec(expect_item(v, "records-nothing", str, source), "records-nothing", root, source, strict=False)
             for v in expect(table, "records-nothing", list, source)
+        ))
+    if "ignore-syntax-errors-in" in table:
+        config = replace(config, ignore_syntax_errors_in=tuple(
+            parse_spec(expect_item(v, "ignore-syntax-errors-in", str, source), "ignore-syntax-errors-in", root, source)
+            for v in expect(table, "ignore-syntax-errors-in", list, source)
         ))
     if "baseline" in table:
         config = replace(config, baseline=inside(root, expect(table, "baseline", str, source), "baseline", source))

@@ -20,7 +20,7 @@ import libcst as cst
 from bundler.errors import BundlerError, SourceError, UnresolvableError
 from bundler.findings.fresh import fresh_migration
 from bundler.model import EntrySpec, Head, Location, Migration, MigrationList
-from bundler.frontends.python.interpret.machine import Machine, Options
+from bundler.frontends.python.interpret.machine import Machine, Options, readable
 from bundler.frontends.python.interpret.objects import CallTrace, Delegate, Event, Instance, Record
 from bundler.frontends.python.interpret.syntax import (
     is_classmethod, is_static, parameter_names_of, parameters, self_parameter,
@@ -101,6 +101,9 @@ class Extractor:
 
     def find_entry(self, spec: EntrySpec) -> FunctionRef:
         """``Class.method``, or (``method`` empty) a module-level function."""
+        return readable(self._find_entry(spec))
+
+    def _find_entry(self, spec: EntrySpec) -> FunctionRef:
         module = self.module_for(spec)
         if not spec.method:
             function = self.resolver.module_name(spec.class_name, module)
@@ -363,3 +366,4 @@ def reach_of(templates: dict[str, SomeInt | None]) -> tuple[int | None, int | No
     highs = [b.high for b in templates.values()]  # type: ignore[union-attr]
     return (None if None in lows else min(lows),  # type: ignore[type-var]
             None if None in highs else max(highs))  # type: ignore[type-var]
+

@@ -7,14 +7,17 @@ imported from other modules of the project are found by parsing those modules to
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol
 
 from bundler.errors import BundleError, SourceError
 from bundler.findings.suppress import COMMENT_MARK, Comment, suppression_comment
-from bundler.model import Location
+from bundler.model import EntrySpec, Location
 from bundler.files import files_in
+from bundler.frontends.python.recovery import STUB_MARK, Unreadable, recover
 
 if TYPE_CHECKING:
     import zipfile
@@ -178,6 +181,15 @@ class ParsedModule:
     origin: Origin
     _positions: dict | None = field(default=None, repr=False)
     _definitions: dict | None = field(default=None, repr=False)
+    unreadable: tuple[Unreadable, ...] = ()  # functions read as stubs: their syntax errors (see recovery)
+
+    def stub_of(self, node: cst.FunctionDef) -> Unreadable | None:
+        """The function a stub stands for, when ``node`` is one."""
+        star = node.params.star_arg if self.unreadable else None
+        name = getattr(getattr(star, "name", None), "value", "")
+        if not name.startswith(STUB_MARK) or not name[len(STUB_MARK):].isdigit():
+            return None
+        return self.unreadable[int(name[len(STUB_MARK):])]
 
     def line_of(self, node: cst.CSTNode) -> int:
         """The line a node starts on. Positions cost a full walk, so they are computed only
@@ -240,9 +252,11 @@ class ModuleSet:
     modules ``def upgrade(): pass``) get a tree each: what the checker learns of a node (the
     number a step module's function declares) is the node's, so two modules never share one."""
 
-    def __init__(self, origin: Origin, trees: dict[str, cst.Module] | None = None) -> None:
+    def __init__(self, origin: Origin, trees: dict[str, Parsed] | None = None,
+                 unparsed_allowed: Sequence[EntrySpec] = ()) -> None:
         self.origin = origin
-        self.trees: dict[str, cst.Module] = {} if trees is None else trees
+        self.trees: dict[str, Parsed] = {} if trees is None else trees
+        self.unparsed_allowed = unparsed_allowed  # functions whose syntax errors the configuration accepts
         self._by_path: dict[str, ParsedModule | None] = {}
         self._by_name: dict[str, ParsedModule | None] = {}
         self._texts: set[str] = set()  # the texts of this set's modules
@@ -275,20 +289,38 @@ class ModuleSet:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise SourceError(f"not UTF-8 text (byte {exc.start})", where=display) from None
-        tree = self.trees.get(text) if text not in self._texts else None
-        if tree is None:
-            tree = parse_text(text, display)
-            self.trees.setdefault(text, tree)
+        parsed = self.trees.get(text) if text not in self._texts else None
+        if parsed is None:
+            parsed = parse_text(text, display)
+            self.trees.setdefault(text, parsed)
         self._texts.add(text)
-        return ParsedModule(relpath, display, dotted or module_name_for(relpath), text, tree, self.origin)
+        dotted = dotted or module_name_for(relpath)
+        for stub in parsed[1]:
+            if not any(fnmatchcase(name, spec.target) and stub.name == ".".join(filter(None, (spec.class_name, spec.method)))
+                       for spec in self.unparsed_allowed for name in (relpath, dotted or "")):
+                raise SourceError(f"syntax error: {stub.error}; if no path runs {stub.name} (code for another Python),"
+                                  f" list \"{relpath}:{stub.name}\" in [tool.bundler] ignore-syntax-errors-in",
+                                  where=f"{display}:{stub.error_line}")
+        return ParsedModule(relpath, display, dotted, text, parsed[0], self.origin, unreadable=parsed[1])
 
 
-def parse_text(text: str, display: str) -> cst.Module:
+Parsed = tuple["cst.Module", tuple[Unreadable, ...]]  # a tree, and the functions read as stubs
+
+
+def parse_text(text: str, display: str) -> Parsed:
+    """The module's tree; when its syntax errors all sit inside functions, with those functions
+    read as stubs (see recovery)."""
     import libcst as cst  # here, not at the top: a check answered from the cache parses nothing
 
-    screen_with_python_parser(text, display)
+    readable, unreadable = text, ()
+    error = screen_with_python_parser(text, display)
+    if error is not None:
+        recovered = recover(text, *error)
+        if recovered is None:
+            raise SourceError(f"syntax error: {error[0]}", where=f"{display}:{error[1]}")
+        readable, unreadable = recovered
     try:
-        return cst.parse_module(text)
+        return cst.parse_module(readable), unreadable
     except cst.ParserSyntaxError as exc:
         reason = str(exc).strip().splitlines()[0]
         raise SourceError(f"syntax error: {reason}", where=f"{display}:{exc.raw_line}") from None
@@ -299,20 +331,21 @@ def parse_text(text: str, display: str) -> cst.Module:
 MAX_SOURCE_BYTES = 10 * 1024 * 1024
 
 
-def screen_with_python_parser(text: str, display: str) -> None:
-    """Python's own parser first: it names the mistake and where it is, and it refuses the
-    pathological nesting (thousands of brackets, very long operator chains) on which libcst's
+def screen_with_python_parser(text: str, display: str) -> tuple[str, int] | None:
+    """Python's own parser first: it names the mistake and where it is (returned), and it refuses
+    the pathological nesting (thousands of brackets, very long operator chains) on which libcst's
     native parser crashes the process or takes minutes. A few milliseconds per file."""
     import ast
 
     try:
         ast.parse(text)
     except SyntaxError as error:
-        raise SourceError(f"syntax error: {error.msg}", where=f"{display}:{error.lineno or 1}") from None
+        return error.msg, error.lineno or 1
     except (RecursionError, MemoryError):
         raise SourceError("too deeply nested to analyse", where=display) from None
     except ValueError as error:
         raise SourceError(f"not a Python source file ({error})", where=display) from None
+    return None
 
 
 def module_name_for(relpath: str) -> str | None:

@@ -300,6 +300,9 @@ class ModuleScope:
         self.constants.update(filled)
         for name in (mutated_names(module.tree) & self.constants.keys()) - filled.keys():
             self.constants[name] = None  # changed in place otherwise: its literal is not its value
+        for stub in module.unreadable:  # a function read as a stub may change any name it mentions
+            for name in stub.mentions() & self.constants.keys():
+                self.constants[name] = None
 
     def _index(self, statement: cst.CSTNode) -> None:
         # A later definition replaces an earlier one of the same name, as at run time.

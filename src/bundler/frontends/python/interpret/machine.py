@@ -9,10 +9,11 @@ from fnmatch import fnmatchcase
 
 import libcst as cst
 
-from bundler.errors import UnresolvableError
+from bundler.errors import SourceError, UnresolvableError
 from bundler.frontends.python.records import (
     DB_API_METHODS, EXECUTE_METHODS, PREPARED_RUN_METHODS, RecordedVersion, RecordingRules,
 )
+from bundler.frontends.python.recovery import STUB_MARK
 from bundler.frontends.python.sources import ParsedModule
 from bundler.frontends.python.values import UNKNOWN, ClassRef, FunctionRef, ParamRef, Resolver, SomeInt, Value
 from bundler.frontends.python.interpret.frame import Frame
@@ -41,6 +42,20 @@ class Options:
     # functions whose numbers the registry's style declares (``@migration(28)``, ``m028_...``
     # registered by a decorator), by their definition: running one applies its numbers
     declared: dict[int, tuple[int, ...]] = field(default_factory=dict)
+
+
+# what a stub's method assigns to ``self.x``: an expression that reads as unknown (see recovery)
+UNREADABLE = cst.Name(f"{STUB_MARK}value")
+
+
+def readable(function: FunctionRef) -> FunctionRef:
+    """The function, unless it is a stub for one with a syntax error (see recovery): a check
+    that must read it stops there, naming the error."""
+    stub = function.module.stub_of(function.node) if isinstance(function.node, cst.FunctionDef) else None
+    if stub is not None:
+        raise SourceError(f"syntax error: {stub.error} (in {function.name}, which the check must read; the rest of"
+                          " the file is read without it)", where=f"{function.module.display}:{stub.error_line}")
+    return function
 
 
 @dataclass
@@ -79,6 +94,7 @@ class Machine:
         limit = sys.getrecursionlimit()
         if self._depth == 0 and limit < RECURSION_LIMIT:
             sys.setrecursionlimit(RECURSION_LIMIT)  # for this run only
+        readable(function)
         if key is not None:
             self._active.add(key)
         cycles_before = self._cycles
@@ -106,6 +122,9 @@ class Machine:
                     if isinstance(statement, cst.FunctionDef):
                         for attr, values in self_assignments(statement).items():
                             found.setdefault(attr, []).extend(values)
+                        stub = klass.module.stub_of(statement)
+                        for attr in stub.attributes_of_self() if stub is not None else ():
+                            found.setdefault(attr, []).append(UNREADABLE)  # its value there cannot be read
             self._assignments[cls] = found
         return self._assignments[cls]
 
