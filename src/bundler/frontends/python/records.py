@@ -51,7 +51,7 @@ def versions_in_sql(sql: Value, params: Value | None, node: cst.CSTNode, rules: 
     elif isinstance(sql, (FunctionRef, ClassRef, ModuleRef)):
         return None
     elif isinstance(sql, Derived):
-        if not any(rules.mentioned_in(source) for source in sql.sources):
+        if not any(shared.may_record_anywhere(source, rules) for source in sql.sources):
             return None
         return [RecordedVersion(UNKNOWN, node, "SQL computed from a text that writes the version table")]
     return shared.versions_in_sql(sql, params, node, rules, method)

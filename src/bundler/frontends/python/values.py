@@ -83,8 +83,9 @@ def with_holes(text: str, parts: Any) -> Value:
 
 @dataclass(frozen=True)
 class Derived:
-    """A string computed from these known texts by operations the checker does not model (a
-    split, a loop over lines): it can only hold what they hold."""
+    """A string computed from these texts by operations the checker does not model (a split, a
+    loop over lines, a join of a list of unknown length): it can only hold what they hold. A text
+    with unknown parts keeps them as holes."""
 
     sources: frozenset[str]
 
@@ -267,13 +268,13 @@ def derive(*values: Value) -> Value:
     from them when they are all known texts, else UNKNOWN."""
     sources: set[str] = set()
     for value in values:
-        if isinstance(value, str):
-            sources.add(value)
+        if isinstance(value, (str, Template)):
+            sources.add(text_of(value))  # type: ignore[arg-type]
         elif isinstance(value, Derived):
             sources |= value.sources
-        elif isinstance(value, tuple) and all(isinstance(v, (str, Derived)) for v in value):
+        elif isinstance(value, tuple) and all(isinstance(v, (str, Template, Derived)) for v in value):
             for item in value:
-                sources |= {item} if isinstance(item, str) else item.sources
+                sources |= item.sources if isinstance(item, Derived) else {text_of(item)}  # type: ignore[arg-type]
         elif is_number(value) or value is None:
             continue
         else:
@@ -910,6 +911,9 @@ def binary(operator_node: cst.BaseBinaryOp, left: Value, right: Value) -> Value:
         return percent_format(left, right)
     if isinstance(operator_node, cst.Add) and (text_of(left) is not None or text_of(right) is not None):
         return concatenate(left, right)
+    if isinstance(operator_node, cst.Add) and isinstance(left, tuple) and isinstance(right, tuple) \
+            and len(left) + len(right) <= MAX_SEQUENCE:
+        return left + right  # lists of any items, one after the other
     combine = ARITHMETIC.get(type(operator_node))
     if combine is not None and {type(left), type(right)} <= {int, SomeInt} \
             and (isinstance(left, SomeInt) or isinstance(right, SomeInt)) and not isinstance(operator_node, cst.Power):

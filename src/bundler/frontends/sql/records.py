@@ -64,6 +64,13 @@ def versions_in_sql(sql: Any, params: Any, node: Any, rules: RecordingRules,
     return found or None
 
 
+def may_record_anywhere(text: str, rules: RecordingRules) -> bool:
+    """Whether any statement of a text (with HOLE for unknown parts) may write the version table."""
+    if not has_hole(text):
+        return rules.mentioned_in(text)
+    return any(statement_versions(list(tokens), None, None, rules, many=False) for tokens in statements(text))
+
+
 def statement_versions(tokens: list[Token], params: Any, node: Any, rules: RecordingRules,
                        *, many: bool) -> list[RecordedVersion]:
     if tokens[0].kind == "hole":

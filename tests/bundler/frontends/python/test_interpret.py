@@ -526,3 +526,32 @@ def test_a_record_made_in_another_modules_lambda_is_placed_at_the_call_of_the_la
     extractor = Extractor(ModuleSet(InMemory(files)), RecordingRules(user_version=True))
     listing = extractor.with_call_sites(extractor.migration_list(EntrySpec("store.py", "open_db")))
     assert [(m.versions, m.call_site.line) for m in listing.migrations] == [((4,), 6)]
+
+
+@pytest.mark.parametrize(("body", "numbers"), [
+    ("steps = [self.m27, self.m28]\nsteps.pop()\nfor step in steps:\n    step()", [27]),
+    ("steps = [self.m27, self.m28]\ndel steps[0]\nfor step in steps:\n    step()", [28]),
+    ("steps = {1: self.m27, 2: self.m28}\nsteps[2] = self.m27\nfor key in steps:\n    steps[key]()", [27]),
+    ("steps = {1: self.m27}\nsteps.update({2: self.m28})\nfor key in (1, 2):\n    steps[key]()", [27, 28]),
+    ("steps = [self.m27]\nsteps.append(self.m28)\nsteps.reverse()\nfor step in steps:\n    step()", [28, 27]),
+    ("steps = [self.m27]\nsteps += [self.m28]\nfor step in steps:\n    step()", [27, 28]),
+])
+def test_a_list_or_dict_changed_in_place_runs_what_it_holds_then(body: str, numbers: list[int]) -> None:
+    assert recorded(store(body)) == numbers
+
+
+@pytest.mark.parametrize("body", [
+    "steps = [self.m27, self.m28]\nalias = steps\nsteps.pop()\nfor step in alias:\n    step()",
+    "steps = [self.m27, self.m28]\nrandom.shuffle(steps)\nsteps.pop()\nfor step in steps:\n    step()",
+    "steps = [self.m27, self.m28]\ndrop_last(steps)\nfor step in steps:\n    step()",
+])
+def test_a_list_that_may_be_changed_elsewhere_is_no_longer_known(body: str) -> None:
+    header = "import random\n\n\ndef drop_last(items):\n    items.pop()\n"
+    with pytest.raises(UnresolvableError, match="cannot be followed"):
+        recorded(store(body, header=header))
+
+
+def test_a_list_changed_in_place_where_no_name_of_the_run_holds_it_stops_the_check() -> None:
+    source = store("self.STEPS.pop()\nfor step in self.STEPS:\n    step(self)", methods=METHODS + "\n    STEPS = [m27, m28]\n")
+    with pytest.raises(UnresolvableError, match=r"changes self.STEPS.pop\(\), which cannot be followed"):
+        recorded(source)

@@ -3,7 +3,8 @@
 Random registries and stores are rendered to Python source from every recognised way of
 recording numbers (one or several per method, in every SQL spelling) and of applying a
 migration (direct calls, loops, aliases, getattr, super, objects held in attributes, dead code
-that applies nothing, loops whose bound stops short of a step or reaches it); store methods may take a registry method's name with other numbers (a
+that applies nothing, loops whose bound stops short of a step or reaches it, lists and dicts
+changed in place before they run); store methods may take a registry method's name with other numbers (a
 superset or a subset of the registry's), or be defined twice. SQL is spelled every way Python
 writes a string (f-strings with escapes and quoted names, raw, implicit concatenation, triple
 quotes); numbers pass through ``*args``, ``**kwargs``, keyword-only parameters, lambdas bound in a module or a class, a prepared-statement
@@ -61,7 +62,7 @@ APPLY_FORMS = (
     "len_true", "in_false", "match_known", "match_miss", "match_unknown", "match_constant", "module_group",
     "abort_skips", "abort_caught", "lazy_unconsumed", "lazy_consumed", "lazy_break", "all_lazy", "any_lazy",
     "short_and", "short_or", "chosen", "decorated_local", "decorated_factory", "dispatch_below", "dispatch_shifted",
-    "dispatch_equal", "dispatch_beyond",
+    "dispatch_equal", "dispatch_beyond", "popped", "kept_after_pop", "item_replaced", "item_deleted", "appended",
 )
 # Loops over range(<a number read from the database>, bound): what each reaches at its bound.
 BOUNDED_LOOPS = {
@@ -290,6 +291,11 @@ def method_source(name: str, statements: str) -> str:
 # How the entry applies a method, where one line (or block) of the body does it.
 APPLY_TEMPLATES = {
     "call": "self.{m}()",
+    "popped": "steps_{m} = [self.{m}, self._noop]\nsteps_{m}.pop(0)\nfor step in steps_{m}:\n    step()",
+    "kept_after_pop": "steps_{m} = [self._noop, self.{m}]\nsteps_{m}.pop(0)\nfor step in steps_{m}:\n    step()",
+    "item_replaced": 'steps_{m} = {{"k": self.{m}}}\nsteps_{m}["k"] = self._noop\nsteps_{m}["k"]()',
+    "item_deleted": "steps_{m} = [self._noop, self.{m}]\ndel steps_{m}[1]\nfor step in steps_{m}:\n    step()",
+    "appended": "steps_{m} = []\nsteps_{m}.append(self.{m})\nfor step in steps_{m}:\n    step()",
     "under_if": "if self.conn is not None:\n    self.{m}()",
     "under_try": "try:\n    self.{m}()\nfinally:\n    pass",
     "under_with": "with contextlib.nullcontext():\n    self.{m}()",

@@ -15,8 +15,9 @@ from bundler.frontends.python.interpret.objects import (
     BoundMethod, CallTrace, Closure, Delegate, Dispatch, EXTERNAL, Instance, LambdaRef, Missing, OneOf, Outcome,
     Raised, SuperProxy,
 )
+from bundler.frontends.python.interpret.containers import CONTAINER_MUTATORS, is_container
 from bundler.frontends.python.interpret.resolution import module_function
-from bundler.frontends.python.interpret.syntax import freeze, is_static, parameters, self_parameter
+from bundler.frontends.python.interpret.syntax import changes_parameters, freeze, is_static, parameters, self_parameter
 
 
 class Calls:
@@ -29,6 +30,8 @@ class Calls:
             if isinstance(owner_node, cst.Name) and f"{owner_node.value}.{func.attr.value}" in self.env:
                 return self.call_value(self.env[f"{owner_node.value}.{func.attr.value}"], node)
             receiver = self.evaluate(owner_node)
+            if func.attr.value in CONTAINER_MUTATORS and (is_container(receiver) or isinstance(receiver, Derived)):
+                return self.change_in_place(owner_node, receiver, func.attr.value, node)  # type: ignore[arg-type]
             return self.method_call(receiver, func.attr.value, node)
         return self.call_value(self.evaluate(func), node)
 
@@ -77,6 +80,7 @@ class Calls:
                                      f" and {method} applies migrations elsewhere",
                                "bind it to a project object the checker can read (self.x = Runner(conn))")
         self.check_external_arguments(node, [*(positional or []), *keywords.values()])
+        self.hand_over([a.value for a in node.args])
         return UNKNOWN
 
     def delegates(self, receiver: Instance, method: str) -> bool:
@@ -125,6 +129,7 @@ class Calls:
             return UNKNOWN
         if callee is EXTERNAL or callee is None or isinstance(callee, (str, int, float, tuple, Mapping, Template)):
             self.check_external_arguments(node, [*(positional or []), *keywords.values()])
+            self.hand_over([a.value for a in node.args])
             return UNKNOWN
         if isinstance(node.func, cst.Name) and node.func.value in self.unread_items:
             self.cannot_follow(node, f"{node.func.value} is an item of a loop whose items cannot be read",
@@ -204,6 +209,8 @@ class Calls:
                 error = UnresolvableError(f"{exc.args[0]} (reached from {self.where(node)}: {self.source(node)})")
             error.at_call_site = True
             raise error from None
+        if changes_parameters(function.node):
+            self.hand_over([a.value for a in node.args])
         self.called.add(id(function.node))
         self.called.update(outcome.called)
         if outcome.events:

@@ -1,5 +1,6 @@
 """One running function: its names, what it has done, what it returns. ``Frame`` puts the
-concerns together (statements, resolution, calls, builtins, dispatch, recording, generators)."""
+concerns together (statements, resolution, calls, containers changed in place, builtins, dispatch,
+recording, generators)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from bundler.frontends.python.records import RecordedVersion
 from bundler.frontends.python.values import UNKNOWN, ClassRef, Evaluation, FunctionRef, Value, derive
 from bundler.frontends.python.interpret.builtin_calls import BuiltinCalls
 from bundler.frontends.python.interpret.calls import Calls
+from bundler.frontends.python.interpret.containers import Containers
 from bundler.frontends.python.interpret.dispatch import Dispatching
 from bundler.frontends.python.interpret.generators import Generators, COMPREHENSIONS
 from bundler.frontends.python.interpret.objects import Event, Flow, Instance, LambdaRef, Lazy, Record
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     from bundler.frontends.python.interpret.machine import Machine
 
 
-class Frame(Statements, Resolution, Calls, BuiltinCalls, Dispatching, Recording, Generators, Evaluation):
+class Frame(Statements, Resolution, Calls, Containers, BuiltinCalls, Dispatching, Recording, Generators, Evaluation):
     """One running function: its names, what it has done, what it returns."""
 
     def __init__(self, machine: Machine, function: FunctionRef, receiver: Instance | ClassRef | None,

@@ -41,8 +41,8 @@ def all_of(answers: list[bool | None]) -> bool | None:
 
 def merge(first: dict[str, Value], second: dict[str, Value]) -> dict[str, Value]:
     """Names after either of two paths ran: kept where both agree, a text derived from both
-    where both are texts, a choice where both are project functions, an integer between both
-    where both are integers, else unknown."""
+    where both are texts (or lists of texts), a choice where both are project functions, an
+    integer between both where both are integers, else unknown."""
     merged = {}
     for name in first.keys() | second.keys():
         a, b = first.get(name, UNKNOWN), second.get(name, UNKNOWN)
@@ -50,6 +50,9 @@ def merge(first: dict[str, Value], second: dict[str, Value]) -> dict[str, Value]
             merged[name] = a
         elif isinstance(a, (str, Derived)) and isinstance(b, (str, Derived)):
             merged[name] = derive(a, b)
+        elif isinstance(a, (tuple, Derived)) and isinstance(b, (tuple, Derived)):
+            merged[name] = derive(*(v for side in (a, b) for v in (side if isinstance(side, tuple) else (side,))))
+            # a list of either's texts, how many unknown
         elif isinstance(a, CALLABLE) and isinstance(b, CALLABLE):
             merged[name] = one_of(a, b)
         elif isinstance(a, (int, SomeInt)) and isinstance(b, (int, SomeInt)) and not isinstance(a, bool) \
@@ -111,7 +114,10 @@ class Statements:
         right = self.evaluate(node.value)
         operator = AUGMENTED.get(type(node.operator))
         if isinstance(node.target, cst.Name) and operator is not None:
-            self.env[node.target.value] = binary(operator(), self.env.get(node.target.value, UNKNOWN), right)
+            before = self.env.get(node.target.value, UNKNOWN)
+            if isinstance(before, (tuple, Mapping)):
+                self.forget_aliases(before, node.target.value)  # a list's += changes it in place
+            self.env[node.target.value] = binary(operator(), before, right)
         else:
             self.havoc(target_names(node.target))
         return Flow.NORMAL
@@ -158,7 +164,13 @@ class Statements:
         return Flow.CONTINUE
 
     def _delete(self, node: cst.Del) -> Flow:
-        self.havoc(target_names(node.target))
+        targets = [e.value for e in node.target.elements] if isinstance(node.target, (cst.Tuple, cst.List)) \
+            else [node.target]
+        for target in targets:
+            if isinstance(target, cst.Subscript):
+                self.delete_item(target)
+            else:
+                self.havoc(target_names(target))
         return Flow.NORMAL
 
     def _import(self, node: cst.Import) -> Flow:
@@ -500,8 +512,10 @@ class Statements:
         elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) \
                 and isinstance(self.env.get(target.value.value), Instance):
             self.env[f"{target.value.value}.{target.attr.value}"] = value
+        elif isinstance(target, cst.Subscript):
+            self.set_item(target, value)
         else:
-            self.evaluate(target)  # a subscript or another object's attribute: evaluated, not tracked
+            self.evaluate(target)  # another object's attribute: evaluated, not tracked
 
     def havoc(self, names: Iterable[str]) -> None:
         for name in names:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import libcst as cst
 
 from bundler.frontends.python.walk import walk
-from bundler.frontends.python.values import FunctionRef, Value, dotted_name
+from bundler.frontends.python.values import MUTATORS, FunctionRef, Value, dotted_name
 
 
 def freeze(env: dict[str, Value]) -> tuple[tuple[str, Value], ...]:
@@ -36,12 +36,12 @@ def parameters(node: cst.FunctionDef) -> list[cst.Param]:
     return [*params.posonly_params, *params.params, *params.kwonly_params]
 
 
-_YIELDS: dict[int, bool] = {}
+_YIELDS: dict[cst.FunctionDef, bool] = {}
 
 
 def contains_yield(node: cst.FunctionDef) -> bool:
     """Whether the function is a generator (a ``yield`` in its own body)."""
-    key = id(node)
+    key = node
     if key not in _YIELDS:
         _YIELDS[key] = any(type(n) is cst.Yield for n in walk(node))
     return _YIELDS[key]
@@ -81,12 +81,13 @@ def target_names(target: cst.BaseExpression) -> set[str]:
     return set()
 
 
-_SELF_ASSIGNMENTS: dict[int, dict[str, list[cst.BaseExpression]]] = {}
+# keyed by the node itself, never by id(): an id is reused once its node is freed
+_SELF_ASSIGNMENTS: dict[cst.FunctionDef, dict[str, list[cst.BaseExpression]]] = {}
 
 
 def self_assignments(function: cst.FunctionDef) -> dict[str, list[cst.BaseExpression]]:
     """The values ``self.attr = ...`` assigns in a method (the first parameter being ``self``), by attribute."""
-    key = id(function)
+    key = function
     if key not in _SELF_ASSIGNMENTS:
         names = parameter_names_of(function)
         index: dict[str, list[cst.BaseExpression]] = {}
@@ -127,3 +128,29 @@ def parameter_names_of(node: cst.FunctionDef, stars: bool = False) -> list[str]:
     if stars:
         names += [p.name.value for p in (node.params.star_arg, node.params.star_kwarg) if isinstance(p, cst.Param)]
     return names
+
+
+_CHANGES_PARAMETERS: dict[cst.FunctionDef, bool] = {}
+
+
+def changes_parameters(function: cst.FunctionDef) -> bool:
+    """Whether a function changes one of its parameters in place (``steps.append(x)``,
+    ``steps[k] = x``, ``del steps[k]``, ``steps += [x]``): a caller's list or dict handed to it
+    is then no longer what the caller held."""
+    key = function
+    if key not in _CHANGES_PARAMETERS:
+        names = {p.name.value for p in parameters(function)}
+        found = False
+        for node in walk(function.body, into_definitions=True):
+            kind = type(node)
+            if kind is cst.Attribute and node.attr.value in MUTATORS and isinstance(node.value, cst.Name):  # type: ignore[attr-defined]
+                found = node.value.value in names  # type: ignore[attr-defined]
+            elif kind in (cst.AssignTarget, cst.Del, cst.AugAssign):
+                target = node.target  # type: ignore[attr-defined]
+                found = (isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name)
+                         and target.value.value in names) or (kind is cst.AugAssign and isinstance(target, cst.Name)
+                                                              and target.value in names)
+            if found:
+                break
+        _CHANGES_PARAMETERS[key] = found
+    return _CHANGES_PARAMETERS[key]
