@@ -85,6 +85,9 @@ class Migration:
     # along the way, and where the innermost, the one that records, is defined
     aliases: tuple[str, ...] = field(default=(), compare=False)
     inner: Location | None = field(default=None, compare=False)
+    # a step whose number the registry's style declares (a version module's do_upgrade): it
+    # records nothing itself, so a record of that number inline on the path is its stamp
+    declared: bool = field(default=False, compare=False)
 
     @property
     def identity(self) -> tuple[str, Location]:

@@ -154,7 +154,10 @@ def duplicates(listing: MigrationList, registry: MigrationList, on_path: bool = 
     found = []
     for version in listing.applied():
         # by definition: two functions of one name in two modules are two migrations
-        recorders = {m.identity: m for m in listing.recorders(version) if not m.fresh}
+        steps = [m for m in listing.recorders(version) if not m.fresh]
+        if any(m.declared for m in steps):  # the step records nothing itself: the path's own record is its stamp
+            steps = [m for m in steps if m.declared or not m.method.endswith(" (inline)")]
+        recorders = {m.identity: m for m in steps}
         if len(recorders) > 1:
             first, second = list(recorders.values())[:2]
             found.append(Finding(

@@ -29,6 +29,7 @@ OUTCOMES = {
     "dispatch_getattr-short": ("fixed", None),
     "grouping-bad": ("fixed", None), "method_loop-bad": ("fixed", None), "helpers_deep-bad": ("fixed", None),
     "incident-bad": ("fixed", None), "function_entries-bad": ("fixed", None),
+    "import_time_registry-unregistered": ("by hand", "import the step for 2 by hand"),
     "fresh_schema-stale": ("fixed", "raised the stamp from 2 to 3"), "naming_functions-unlisted": ("fixed", None),
     "naming_functions-folder": ("fixed", None), "styles_decorators-bad": ("fixed", None),
     "styles_modules-bad": ("fixed", None), "styles_naming-bad": ("fixed", None), "styles_records-bad": ("fixed", None),

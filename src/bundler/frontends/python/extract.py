@@ -299,10 +299,11 @@ class Extractor:
                               aliases=(inner_migration.method, *inner_migration.aliases),
                               inner=inner_migration.inner or inner_migration.location, branch=at)]
         step = self._declared_step(call.function)
+        declared = id(call.function.node) in self.options.declared
         if step is not None:  # one of the modules a listing's item names: that item's migration, whichever module
             return [Migration(call.function.name, location_of(call.function), tuple(versions), branch=at,
-                              aliases=(step.method,), inner=step.location)]
-        return [Migration(call.function.name, location_of(call.function), tuple(versions), branch=at)]
+                              aliases=(step.method,), inner=step.location, declared=declared)]
+        return [Migration(call.function.name, location_of(call.function), tuple(versions), branch=at, declared=declared)]
 
     def _declared_step(self, function: FunctionRef) -> Migration | None:
         """The registry's one migration whose number the style declares for ``function`` and for

@@ -82,6 +82,15 @@ def with_holes(text: str, parts: Any) -> Value:
 
 
 @dataclass(frozen=True)
+class Matched:
+    """What ``re.match`` gives on known texts: its groups by position (the whole match first)
+    and by name. A match is always true."""
+
+    groups: tuple[str | None, ...]
+    named: tuple[tuple[str, str | None], ...]
+
+
+@dataclass(frozen=True)
 class Derived:
     """A string computed from these texts by operations the checker does not model (a split, a
     loop over lines, a join of a list of unknown length): it can only hold what they hold. A text
@@ -228,7 +237,7 @@ def truth(value: Value) -> bool | None:
         return bool(value)
     if isinstance(value, Template):
         return True if value.text.replace(HOLE, "").replace(NUMBER_HOLE, "") else None
-    if isinstance(value, (FunctionRef, ClassRef, ModuleRef, Builtin, Prepared)):
+    if isinstance(value, (FunctionRef, ClassRef, ModuleRef, Builtin, Prepared, Matched)):
         return True
     return None
 
@@ -301,6 +310,8 @@ class ModuleScope:
         self.constants.update(filled)
         for name in (mutated_names(module.tree) & self.constants.keys()) - filled.keys():
             self.constants[name] = None  # changed in place otherwise: its literal is not its value
+        for name in assigned_in_blocks(module.tree) & self.constants.keys():
+            self.constants[name] = None  # (re)assigned in a loop, a branch or a try: what running the module leaves
         for stub in module.unreadable:  # a function read as a stub may change any name it mentions
             for name in stub.mentions() & self.constants.keys():
                 self.constants[name] = None
@@ -363,6 +374,33 @@ def mutated_names(tree: cst.Module) -> set[str]:
         elif type(node) is cst.AssignTarget and isinstance(node.target, cst.Subscript) \
                 and isinstance(node.target.value, cst.Name):
             names.add(node.target.value.value)
+    return names
+
+
+def assigned_in_blocks(tree: cst.Module) -> set[str]:
+    """Names the module's top-level loops, branches, ``try`` and ``with`` blocks assign."""
+    names: set[str] = set()
+    for statement in tree.body:
+        if isinstance(statement, (cst.For, cst.While, cst.If, cst.Try, cst.TryStar, cst.With, cst.Match)):
+            for node in walk(statement):
+                if type(node) is cst.AssignTarget and isinstance(node.target, cst.Name):  # type: ignore[attr-defined]
+                    names.add(node.target.value)  # type: ignore[attr-defined]
+                elif type(node) in (cst.AugAssign, cst.AnnAssign, cst.For) and isinstance(node.target, cst.Name):  # type: ignore[attr-defined]
+                    names.add(node.target.value)  # type: ignore[attr-defined]
+    return names
+
+
+def changed_in_definitions(tree: cst.Module) -> set[str]:
+    """Module-level names a function or class of the module may change (in place, or by
+    ``global``): their value once the module is imported is not what importing it left."""
+    names: set[str] = set()
+    for statement in tree.body:
+        if not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        for node in walk(statement, into_definitions=True):
+            if type(node) is cst.Global:
+                names.update(item.name.value for item in node.names)  # type: ignore[attr-defined]
+        names |= mutated_names(cst.Module(body=[statement]))
     return names
 
 
@@ -492,6 +530,8 @@ class Resolver:
         self.importer: ParsedModule | None = None
         self.registrations_read = False  # once one is read, outcomes depend on the importer
         self.registrations_in_run = 0  # reads of one since the path's run began
+        # what running a module's top-level code leaves in one of its names (the interpreter's)
+        self.value_after_import: Callable[[ParsedModule, str], Value] | None = None
         # the registry's list of SQL texts, by (module, name): each position's numbers (see StepText)
         self.step_texts: dict[tuple[str, str], dict[int, tuple[int, ...]]] = {}
 
@@ -534,7 +574,12 @@ class Resolver:
             return UNKNOWN if self.importer is None else registered(self, module, scope.registrations[name], self.importer)
         if name in scope.constants:
             expression = scope.constants[name]
-            value = UNKNOWN if expression is None else Evaluation(self, module, None, {}, depth + 1).evaluate(expression)
+            if expression is not None:
+                value = Evaluation(self, module, None, {}, depth + 1).evaluate(expression)
+            elif self.value_after_import is not None:  # changed by the module's own top-level code
+                value = self.value_after_import(module, name)
+            else:
+                value = UNKNOWN
             steps = self.step_texts.get((module.relpath, name))
             if steps is not None and isinstance(value, tuple):
                 value = tuple(StepText(item, steps[index]) if isinstance(item, str) and index in steps else item
@@ -774,6 +819,8 @@ class Evaluation:
                 compare = operator.eq if isinstance(target.operator, (cst.Is, cst.Equal)) else operator.ne
             elif isinstance(target.operator, (cst.Is, cst.IsNot)):
                 known = (left is None or right is None) and (is_known(left) and is_known(right))
+                if (left is None and truth(right) is True) or (right is None and truth(left) is True):
+                    known, left, right = True, 0, None  # a value that is true is not None
             elif isinstance(target.operator, (cst.In, cst.NotIn)):
                 known = is_known(left) and (is_known(right) or isinstance(right, Mapping))
                 right = right.keys() if isinstance(right, Mapping) else right

@@ -189,10 +189,29 @@ def test_a_number_from_a_call_cannot_be_resolved() -> None:
         applied(source)
 
 
-def test_a_name_assigned_twice_cannot_be_resolved() -> None:
+def test_a_name_assigned_twice_has_what_importing_the_module_leaves() -> None:
     source = f'''
     V = 1
     V = 2
+    for extra in (3, 4):
+        if extra > V:
+            V = extra
+
+    class Store:
+        def __init__(self):
+            self.conn.execute("{RECORD}", (V, 0))
+    '''
+    assert [numbers for _, numbers in applied(source)] == [(4,)]
+
+
+def test_a_name_a_function_may_change_cannot_be_resolved() -> None:
+    source = f'''
+    V = 1
+    V = 2
+
+    def bump():
+        global V
+        V = 3
 
     class Store:
         def __init__(self):

@@ -11,7 +11,8 @@ from bundler.frontends.python.values import (
     ANY_INT, NUMBER_HOLE, UNKNOWN, Builtin, ClassRef, Mapping, SomeInt, Template, Value, derive, is_builtin_instance,
     is_known, is_number, type_of,
 )
-from bundler.frontends.python.interpret.objects import Dispatch, EXTERNAL, Instance, Lazy, Slice, SomeInts
+from bundler.frontends.python.interpret.library import STANDARD_FINDER, standard_finders_have
+from bundler.frontends.python.interpret.objects import Dispatch, EXTERNAL, Instance, Lazy, Repeated, Slice
 from bundler.frontends.python.interpret.statements import MAX_LOOP_ITEMS
 
 # Builtins that run a generator handed to them to its end.
@@ -47,10 +48,19 @@ class BuiltinCalls:
             args = [self.consume(a, node) for a in args]
         if name == "dict" and not args and "**" not in keywords:
             return Mapping(tuple(keywords.items()))
+        if name in ("list", "tuple", "set", "frozenset") and not args and not keywords:
+            return ()
+        if name == "hasattr" and len(args) == 2 and args[0] is STANDARD_FINDER and isinstance(args[1], str):
+            found = standard_finders_have(args[1])
+            return UNKNOWN if found is None else found
+        if name in ("max", "min") and not keywords:
+            numbers = args[0] if len(args) == 1 and isinstance(args[0], tuple) else tuple(args)
+            if numbers and all(is_number(n) for n in numbers):
+                return max(numbers) if name == "max" else min(numbers)  # type: ignore[type-var]
         if name == "getattr" and len(args) >= 2:
             return self.getattr(args, node)
         if name in ("__import__", "import_module"):
-            return self.import_by_template(node, args)
+            return self.import_by_template(node, args, keywords)
         if name == "type" and len(args) == 1:
             return args[0].cls if isinstance(args[0], Instance) else type_of(args[0]) or EXTERNAL
         if name == "isinstance" and len(args) == 2:
@@ -60,7 +70,7 @@ class BuiltinCalls:
         if name == "range" and args and len(args) <= 3 and not all(is_number(a) for a in args):
             items = range_bounds(args, self.least_bound(node.args[0].value) if len(args) > 1 else 0)
             empty = items.low is not None and items.high is not None and items.low > items.high
-            return () if empty else SomeInts(items)  # range() takes integers only: its items are integers
+            return () if empty else Repeated(items)  # range() takes integers only: its items are integers
         if name == "int" and len(args) == 1 and not is_known(args[0]):
             return args[0] if isinstance(args[0], SomeInt) else ANY_INT
         if name == "range" and args and all(is_number(a) for a in args) and len(args) <= 3:

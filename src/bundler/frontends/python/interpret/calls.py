@@ -8,7 +8,7 @@ import libcst as cst
 from bundler.errors import UnresolvableError
 from bundler.frontends.python.records import EXECUTE_METHODS, RecordedVersion, recording_call
 from bundler.frontends.python.values import (
-    UNKNOWN, Builtin, ClassRef, Derived, FunctionRef, Mapping, ModuleRef, Prepared, StepText, Template, Value,
+    UNKNOWN, Builtin, ClassRef, Derived, FunctionRef, Mapping, Matched, ModuleRef, Prepared, StepText, Template, Value,
     text_of, text_method,
 )
 from bundler.frontends.python.interpret.objects import (
@@ -16,6 +16,7 @@ from bundler.frontends.python.interpret.objects import (
     Raised, SuperProxy,
 )
 from bundler.frontends.python.interpret.containers import CONTAINER_MUTATORS, is_container
+from bundler.frontends.python.interpret.library import Library
 from bundler.frontends.python.interpret.resolution import module_function
 from bundler.frontends.python.interpret.syntax import changes_parameters, freeze, is_static, parameters, self_parameter
 
@@ -36,6 +37,11 @@ class Calls:
         return self.call_value(self.evaluate(func), node)
 
     def method_call(self, receiver: Value, method: str, node: cst.Call) -> Value:
+        if isinstance(receiver, Library):
+            return self.call_value(receiver.member(method), node)
+        if isinstance(receiver, Matched):
+            positional, _ = self.arguments(node)
+            return self.match_method(receiver, method, positional)
         if isinstance(receiver, Missing):
             return self.call_value(receiver, node)
         if isinstance(receiver, Dispatch):
@@ -123,6 +129,8 @@ class Calls:
             # The new object keeps what its constructor set on it.
             return Instance(callee, self.run_call(init, Instance(callee), positional, keywords, node).attributes)
         positional, keywords = self.arguments(node)
+        if isinstance(callee, Library):
+            return self.library_call(callee, positional, keywords)
         if isinstance(callee, Missing):
             self.cannot_follow(node, f"{callee.dotted} is imported from the project but is not in it",
                                "check the import, or the project's source folders")

@@ -55,7 +55,7 @@ class Dispatching:
         owner, name = args[0], args[1]
         if isinstance(name, str):
             value = self.member(owner, name)
-            if value is UNKNOWN and isinstance(owner, (Instance, ClassRef)) and self.is_absent(owner, name):
+            if value is UNKNOWN and isinstance(owner, (Instance, ClassRef, ModuleRef)) and self.is_absent(owner, name):
                 if len(args) > 2:
                     return args[2]
                 raise Raised(name)
@@ -101,10 +101,10 @@ class Dispatching:
             names += [*self.resolver.class_methods(klass.node), *self.resolver.class_constants(klass.node)]
         return list(dict.fromkeys(names))
 
-    def import_by_template(self, node: cst.Call, args: list[Value]) -> Value:
+    def import_by_template(self, node: cst.Call, args: list[Value], keywords: dict[str, Value] | None = None) -> Value:
         """``import_module(name)`` and ``__import__(name, globals(), locals(), fromlist)``."""
         name = args[0] if args else UNKNOWN
-        fromlist = args[3] if len(args) > 3 else ()
+        fromlist = args[3] if len(args) > 3 else (keywords or {}).get("fromlist", ())
         if isinstance(name, str):
             found = self.resolver.modules.by_name(name if fromlist or "__import__" not in self.source(node.func)
                                                  else name.split(".")[0])

@@ -1,6 +1,6 @@
 """One running function: its names, what it has done, what it returns. ``Frame`` puts the
-concerns together (statements, resolution, calls, containers changed in place, builtins, dispatch,
-recording, generators)."""
+concerns together (statements, resolution, calls, containers changed in place, builtins, the
+modelled standard library, dispatch, recording, generators)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from bundler.frontends.python.interpret.calls import Calls
 from bundler.frontends.python.interpret.containers import Containers
 from bundler.frontends.python.interpret.dispatch import Dispatching
 from bundler.frontends.python.interpret.generators import Generators, COMPREHENSIONS
+from bundler.frontends.python.interpret.library import LibraryCalls
 from bundler.frontends.python.interpret.objects import Event, Flow, Instance, LambdaRef, Lazy, Record
 from bundler.frontends.python.interpret.recording import Recording
 from bundler.frontends.python.interpret.resolution import Resolution
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
     from bundler.frontends.python.interpret.machine import Machine
 
 
-class Frame(Statements, Resolution, Calls, Containers, BuiltinCalls, Dispatching, Recording, Generators, Evaluation):
+class Frame(Statements, Resolution, Calls, Containers, BuiltinCalls, LibraryCalls, Dispatching, Recording, Generators,
+            Evaluation):
     """One running function: its names, what it has done, what it returns."""
 
     def __init__(self, machine: Machine, function: FunctionRef, receiver: Instance | ClassRef | None,
@@ -46,6 +48,10 @@ class Frame(Statements, Resolution, Calls, Containers, BuiltinCalls, Dispatching
         self.items_unknown = False  # a comprehension being evaluated has items that cannot be read
         self.branch: tuple = ()  # the exclusive branches this point of the run sits in
         self.repeating = 0  # inside a loop body run once for an unknown number of runs
+        # whether the run may differ from one Python takes (a branch or a loop it could not
+        # decide, an exception caught): then what a generator yields is not known in order
+        self.undecided = False
+        self.flow = Flow.NORMAL
         self.lambda_site: cst.CSTNode | None = None  # the call of another module's lambda being run
         self.self_name = self_parameter(function) if isinstance(receiver, Instance) else None
         if self.self_name is not None and isinstance(receiver, Instance):
@@ -67,10 +73,13 @@ class Frame(Statements, Resolution, Calls, Containers, BuiltinCalls, Dispatching
             if match and match.group(1).isdigit():
                 self.events.append(Record(RecordedVersion(int(match.group(1)), self.function.node,
                                                           "the method's name"), self.function))
-        return self.block(self.function.node.body)
+        self.flow = self.block(self.function.node.body)
+        return self.flow
 
     def result(self) -> Value:
         if self.yields or contains_yield(self.function.node):
+            if not self.undecided and self.flow is not Flow.RAISE:
+                return tuple(self.yields)  # a generator run as Python runs it: its items, in order
             return derive(*self.yields) if self.yields else UNKNOWN
         values = self.returns or [None]
         first = values[0]
@@ -89,7 +98,12 @@ class Frame(Statements, Resolution, Calls, Containers, BuiltinCalls, Dispatching
         if kind is cst.Yield:
             value = node.value  # type: ignore[attr-defined]
             if isinstance(value, cst.From):
-                self.yields.append(self.evaluate(value.item))
+                items = self.evaluate(value.item)
+                if isinstance(items, tuple):
+                    self.yields.extend(items)
+                else:
+                    self.yields.append(items)
+                    self.undecided = True  # its items, how many unknown
             else:
                 self.yields.append(self.evaluate(value) if value is not None else None)
             return UNKNOWN

@@ -9,14 +9,17 @@ from fnmatch import fnmatchcase
 
 import libcst as cst
 
-from bundler.errors import SourceError, UnresolvableError
+from bundler.errors import BundlerError, SourceError, UnresolvableError
 from bundler.frontends.python.records import (
     DB_API_METHODS, EXECUTE_METHODS, PREPARED_RUN_METHODS, RecordedVersion, RecordingRules,
 )
 from bundler.frontends.python.recovery import STUB_MARK
 from bundler.frontends.python.sources import ParsedModule
-from bundler.frontends.python.values import UNKNOWN, ClassRef, FunctionRef, ParamRef, Resolver, SomeInt, Value
+from bundler.frontends.python.values import (
+    UNKNOWN, ClassRef, FunctionRef, ParamRef, Resolver, SomeInt, Value, changed_in_definitions,
+)
 from bundler.frontends.python.interpret.frame import Frame
+from bundler.frontends.python.interpret.library import PackagePath
 from bundler.frontends.python.interpret.objects import Flow, Instance, OBJECTS, Outcome, Record
 from bundler.frontends.python.interpret.syntax import (
     freeze, location_text, parameter_names_of, self_assignments, self_parameter,
@@ -72,6 +75,40 @@ class Machine:
     _assignments: dict[ClassRef, dict[str, list[cst.BaseExpression]]] = field(default_factory=dict)
     # names built from numbers, as seen, with the bounds of the numbers built into them when known
     templates: dict[str, SomeInt | None] = field(default_factory=dict)
+    _imported: dict[int, dict[str, Value]] = field(default_factory=dict)  # by id() of a module the run holds
+
+    def __post_init__(self) -> None:
+        self.resolver.value_after_import = self.value_after_import
+
+    def value_after_import(self, module: ParsedModule, name: str) -> Value:
+        """A module-level name the module's own top-level code changes (a loop over its modules
+        filling a dict): its value once the module is imported, from running that code. UNKNOWN
+        when a function or class of the module may change it too, or the run cannot tell."""
+        if name in changed_in_definitions(module.tree) or any(name in stub.mentions() for stub in module.unreadable):
+            return UNKNOWN
+        if id(module) not in self._imported:
+            self._imported[id(module)] = {}  # a name read while the module runs is not known yet
+            self._imported[id(module)] = self.run_module_body(module)
+        return self._imported[id(module)].get(name, UNKNOWN)
+
+    def run_module_body(self, module: ParsedModule) -> dict[str, Value]:
+        """The top-level names after the module's top-level statements ran (definitions and
+        imports are read where they stand, as the resolver reads them)."""
+        statements = [s for s in module.tree.body if not isinstance(s, (cst.FunctionDef, cst.ClassDef))]
+        names = sorted(self.resolver.scope(module).constants)
+        if not names:
+            return {}
+        returned = cst.SimpleStatementLine([cst.Return(cst.Tuple([cst.Element(cst.Name(n)) for n in names]))])
+        body = cst.FunctionDef(cst.Name("__module_body__"), cst.Parameters(), cst.IndentedBlock([*statements, returned]))
+        package = module.relpath.endswith("__init__.py")
+        folder = module.relpath.rsplit("/", 1)[0] if "/" in module.relpath else ""
+        env: dict[str, Value] = {"__name__": module.dotted or UNKNOWN, "__file__": UNKNOWN,
+                                 "__path__": (PackagePath(folder),) if package else UNKNOWN}
+        try:
+            result = self.run(FunctionRef(module, None, body), None, env, strict=False).result
+        except BundlerError:
+            return {}
+        return dict(zip(names, result)) if isinstance(result, tuple) and len(result) == len(names) else {}
 
     def run(self, function: FunctionRef, receiver: Instance | ClassRef | None, env: dict[str, Value],
             strict: bool = True) -> Outcome:

@@ -12,7 +12,7 @@ import libcst as cst
 
 from bundler.frontends.python.records import RecordedVersion
 from bundler.frontends.python.sources import ParsedModule
-from bundler.frontends.python.values import ClassRef, FunctionRef, ModuleRef, SomeInt, Value
+from bundler.frontends.python.values import ClassRef, FunctionRef, ModuleRef, Value
 
 
 @dataclass(frozen=True)
@@ -79,11 +79,12 @@ EXTERNAL = _External()
 
 
 @dataclass(frozen=True)
-class SomeInts:
-    """``range(current + 1, head + 1)`` with a bound the checker cannot know: integers, how many
-    unknown, each between the bounds that are known."""
+class Repeated:
+    """Items, how many unknown, each described by ``item``: ``range(current + 1, head + 1)``
+    with a bound the checker cannot know (integers between the bounds that are known), or the
+    standard import system's finders (``pkgutil.iter_importers()``)."""
 
-    item: SomeInt
+    item: Any
 
 
 @dataclass(frozen=True)

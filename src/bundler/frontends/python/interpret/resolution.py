@@ -8,6 +8,7 @@ import libcst as cst
 from bundler.frontends.python.values import (
     UNKNOWN, ClassRef, Evaluation, FunctionRef, ModuleLambda, ModuleRef, Value, dotted_name, is_known,
 )
+from bundler.frontends.python.interpret.library import Library, library_for
 from bundler.frontends.python.interpret.objects import (
     BoundMethod, Dispatch, EXTERNAL, Instance, LambdaRef, Missing, SuperProxy,
 )
@@ -28,8 +29,17 @@ class Resolution:
             if missing is not None:
                 return missing
             if not self._defined_in_module(node.value):
-                return EXTERNAL
+                return self._library(node.value) or EXTERNAL
         return found
+
+    def _library(self, name: str) -> Library | None:
+        """``pkgutil`` after ``import pkgutil``, ``match`` after ``from re import match``."""
+        scope = self.resolver.scope(self.module)
+        if name in scope.imported_modules:
+            return library_for(scope.imported_modules[name])
+        if name in scope.imported_names:
+            return library_for(".".join(scope.imported_names[name]))
+        return None
 
     def _missing_import(self, name: str) -> Missing | None:
         """An import from one of the project's packages of something the project does not have."""
@@ -70,6 +80,8 @@ class Resolution:
         return self.member(self.evaluate(owner_node), attr)
 
     def member(self, owner: Value, attr: str) -> Value:
+        if isinstance(owner, Library):
+            return owner.member(attr)
         if owner is EXTERNAL or isinstance(owner, Missing):
             return owner
         if isinstance(owner, Dispatch):
@@ -126,9 +138,18 @@ class Resolution:
         value = Evaluation(self.resolver, klass_module, None, {}).evaluate(expression)
         return value if is_known(value) else UNKNOWN
 
-    def is_absent(self, owner: Instance | ClassRef, name: str) -> bool:
+    def is_absent(self, owner: Instance | ClassRef | ModuleRef, name: str) -> bool:
         """Whether Python would certainly raise AttributeError: every class in the order is the
-        project's, none defines the name, none can add attributes the checker does not see."""
+        project's, none defines the name, none can add attributes the checker does not see; or a
+        module that neither defines nor imports the name, has no submodule of that name, and
+        changes no names the checker does not see (``globals()``, ``setattr``, ``__getattr__``)."""
+        if isinstance(owner, ModuleRef):
+            scope = self.resolver.scope(owner.module)
+            tables = (scope.constants, scope.functions, scope.classes, scope.imported_names, scope.imported_modules)
+            dynamic = "globals()" in owner.module.text or "setattr(" in owner.module.text \
+                or "__getattr__" in scope.functions or scope.star_imports or owner.module.unreadable
+            submodule = owner.module.dotted and self.resolver.modules.by_name(f"{owner.module.dotted}.{name}")
+            return not dynamic and not submodule and not any(name in table for table in tables)
         cls = owner.cls if isinstance(owner, Instance) else owner
         order = self.resolver.mro(cls)
         if not self.closed_hierarchy(cls):

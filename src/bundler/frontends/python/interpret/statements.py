@@ -16,8 +16,9 @@ from bundler.frontends.python.values import (
     derive, dotted_name, is_known, is_number, iterate, plain, truth, type_of,
 )
 from bundler.frontends.python.interpret.dispatch import contiguous
+from bundler.frontends.python.interpret.library import library_for
 from bundler.frontends.python.interpret.objects import (
-    CALLABLE, BoundMethod, Closure, Dispatch, EXTERNAL, Flow, Instance, Lazy, Raised, Slice, SomeInts, one_of,
+    CALLABLE, BoundMethod, Closure, Dispatch, EXTERNAL, Flow, Instance, Lazy, Raised, Repeated, Slice, one_of,
 )
 from bundler.frontends.python.interpret.syntax import body_statements, freeze, target_names
 
@@ -178,7 +179,8 @@ class Statements:
             dotted = dotted_name(alias.name)
             local = alias.asname.name.value if alias.asname else dotted.split(".")[0]  # type: ignore[union-attr]
             found = self.resolver.modules.by_name(dotted if alias.asname else dotted.split(".")[0])
-            self.env[local] = ModuleRef(found) if found is not None else EXTERNAL
+            self.env[local] = ModuleRef(found) if found is not None else library_for(dotted if alias.asname else local) \
+                or EXTERNAL
         return Flow.NORMAL
 
     def _import_from(self, node: cst.ImportFrom) -> Flow:
@@ -190,7 +192,7 @@ class Statements:
             name = dotted_name(alias.name)
             local = alias.asname.name.value if alias.asname else name  # type: ignore[union-attr]
             if other is None:
-                self.env[local] = EXTERNAL
+                self.env[local] = library_for(f"{source}.{name}") or EXTERNAL
             else:
                 value = self.resolver.module_name(name, other)
                 if value is UNKNOWN and source is not None:
@@ -247,6 +249,7 @@ class Statements:
         flows: list[Flow] = []
         after: dict[str, Value] | None = None
         outer = self.branch
+        self.undecided = True
         site = next(SITES) if exclusive and not self.repeating else None
         for index, branch in enumerate(branches):
             self.env = dict(before)
@@ -307,7 +310,7 @@ class Statements:
 
     def bind_unread(self, target: cst.BaseExpression, iterable: Value) -> None:
         """A loop target over items that cannot be listed: a piece of a derived text, or unknown."""
-        item = iterable if isinstance(iterable, Derived) else iterable.item if isinstance(iterable, SomeInts) else UNKNOWN
+        item = iterable if isinstance(iterable, Derived) else iterable.item if isinstance(iterable, Repeated) else UNKNOWN
         for name in target_names(target):
             self.env[name] = item
             if item is UNKNOWN:
@@ -322,9 +325,12 @@ class Statements:
         self.strict = False
         bind()
         self.block(body)
+        effect = (len(self.events), len(self.returns), len(self.yields)) != marks[:3]
         del self.events[marks[0]:], self.returns[marks[1]:], self.yields[marks[2]:]
         self.strict = marks[3]
         widened = merge(before, self.env)
+        if effect or any(widened.get(name) != value for name, value in before.items()):
+            self.undecided = True  # a loop that changes nothing it finds leaves the run decided
         self.env = dict(widened)
         bind()
         self.repeating += 1  # one run stands for many: its branches may each be taken by another
@@ -352,6 +358,7 @@ class Statements:
             flow = self.block(node.orelse.body)
         after_body = dict(self.env)
         outcomes = [(flow, after_body)]
+        self.undecided = self.undecided or bool(node.handlers)
         for handler in node.handlers:
             self.env = merge(before, after_body)  # the exception may come at any point
             if handler.type is not None:
