@@ -56,6 +56,7 @@ class Reading:
 
     table: dict[str, object] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
+    project: Project | None = None  # what it was read from: init reads it again where the check stops
 
 
 @dataclass(frozen=True)
@@ -282,7 +283,8 @@ def numbered_names(project: Project) -> Found | None:
 
 def chains(project: Project) -> Found | None:
     """Functions whose ``if`` blocks test the version (two or more, or one in a function named
-    like an upgrade) and that record it, in SQL or through a helper given the number: version chains. The functions calling a chain are its
+    like an upgrade, or one whose block records the number it tests) and that record it, in SQL or
+    through a helper given the number: version chains. The functions calling a chain are its
     paths; a chain nothing calls is its own path (the check still reads its blocks)."""
     found = []
     for source in project.sources:
@@ -290,7 +292,7 @@ def chains(project: Project) -> Found | None:
         recorders = recorders_by_spec(source, functions, lambdas_reached(project, source))
         for spec, c in functions.items():
             bounds = shapes.version_bounds(c.node)
-            if spec in recorders and (len(bounds) >= 2 or (bounds and named(c.name))):  # one step, named so
+            if spec in recorders and (len(bounds) >= 2 or (bounds and (named(c.name) or shapes.stamps_its_bound(c.node)))):
                 found.append((c, bounds))
     if not found:
         return None
@@ -366,11 +368,13 @@ def imported_source(project: Project, source: Source, module: str, level: int) -
 
 
 def creates_fresh(chain: Callable, recorders: set[str]) -> bool:
-    """The chain calls a function of its class or module that records a version without steps."""
+    """The chain calls a function of its class or module that records a version without steps,
+    or that creates a table with a column one of its steps adds (the latest schema, stamped or not)."""
     called = shapes.called_outside_steps(chain.node)
+    added = shapes.added_columns(chain.node)
     return any(c.name in called and c.spec != chain.spec and c.owner == chain.owner
                and len(shapes.version_bounds(c.node)) < 2 and not any("ver" in a.arg.lower() for a in c.node.args.args)
-               for c in shapes.callables_in(chain.source) if c.spec in recorders)
+               for c in shapes.callables_in(chain.source) if c.spec in recorders or shapes.creates_with(c.node, added))
 
 
 def recorders_by_spec(source: Source, functions: dict[str, Callable], known: set[str] = frozenset()) -> set[str]:
@@ -458,12 +462,25 @@ def uses_package(function: shapes.Function, package: str) -> bool:
 
 def callers_of_helper(project: Project, function: Callable) -> list[Callable]:
     """A function given the version (``upgrade(self, version)``) is a helper: its callers in the
-    same class or module are the entries."""
+    same class or module are the entries; else those of other modules calling it on an object of
+    its class (``DatabaseManager(env).upgrade(...)``) or importing it by name (``from .migration
+    import migrate``)."""
     arguments = [a.arg for a in function.node.args.args]
     if not any("version" in a.lower() for a in arguments):
         return [function]
     callers = [c for c in project.callers({function.name}) if c.owner == function.owner]
-    return callers or [function]
+    module, _, klass = function.owner.partition(":")
+    elsewhere = [c for c in project.callers({function.name}) if c.source.relative != module and (
+        any(constructed_then_called(n, klass, function.name) for n in ast.walk(c.node)) if klass
+        else imports_from(c.source, module, {function.name}))]
+    return callers or elsewhere or [function]
+
+
+def constructed_then_called(node: ast.AST, klass: str, method: str) -> bool:
+    """``Klass(...).method(...)``."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method
+            and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, ast.Name)
+            and node.func.value.func.id == klass)
 
 
 def unique(entries: list[Entry]) -> list[Entry]:
@@ -493,7 +510,7 @@ def read_project(root: Path) -> Reading:
     if not found.paths:
         raise ConfigError(f"found one reading of the migrations, {found.registry.spec}, and no other path applying"
                           " them: nothing to compare it with; name the stores by hand (stores = [...])")
-    reading = Reading()
+    reading = Reading(project=project)
     if found.style != "methods":
         reading.table["style"] = found.style
         reading.reasons.append(f"style: {found.style}, no class applies its steps as methods")
@@ -504,8 +521,11 @@ def read_project(root: Path) -> Reading:
     fresh = fresh_schema(project, found)
     if fresh:
         reading.table["fresh-stores"] = [c.spec for c in fresh]
-        reading.reasons += [f"fresh-stores: {c.spec} records a version without a chain of steps, called where"
-                            " the migrations are: it creates the latest schema at once" for c in fresh]
+        reading.reasons += [f"fresh-stores: {c.spec} " + (
+            "records a version without a chain of steps" if shapes.records(shapes.strings_in(c.node)) else
+            "creates a table with a column a step of the chain adds (it stamps no version: the check says what"
+            " that leaves unrecorded)") + ", called where the migrations are: it creates the latest schema at once"
+            for c in fresh]
     if found.styles:
         reading.table["styles"] = found.styles
     version_record(reading, project)
@@ -518,7 +538,7 @@ def say_registry(reading: Reading, found: Found) -> None:
     reading.table["runner"] = registry.spec
     reading.table["stores"] = [entry.spec for entry in found.paths]
     because = "it is named like a registry" if registry.registry_like else "it has the most steps"
-    over = [e.spec for e in (found.others or found.paths)[:3]]
+    over = [e.spec for e in (found.others or found.paths) if e.spec != registry.spec][:3]
     reading.reasons.append(f"runner: {registry.spec} {found.why}; chosen as the registry because {because}"
                            + (f" (over {', '.join(over)})" if over else ""))
     for entry in found.paths:
@@ -530,7 +550,9 @@ def say_registry(reading: Reading, found: Found) -> None:
 
 def fresh_schema(project: Project, found: Found) -> list[Callable]:
     """Functions beside the registry that record a version without testing one step by step,
-    called by a path: they create the latest schema and stamp it."""
+    called by a path: they create the latest schema and stamp it. Beside a version chain, one
+    creating a table with a column a step of the chain adds is one too, stamping or not (when
+    not, the check names what it leaves unrecorded)."""
     file = found.registry.spec.partition(":")[0]
     entries = {found.registry.spec, *(p.spec for p in found.paths)}
     applying = [c for c in project.callables if c.spec in {p.spec for p in found.paths}]
@@ -546,6 +568,9 @@ def fresh_schema(project: Project, found: Found) -> list[Callable]:
         return []
     functions = {c.spec: c for c in shapes.callables_in(source)}
     recording = recorders_by_spec(source, functions, lambdas_reached(project, source))
+    if chain is not None and found.style == "version-chain":
+        added = shapes.added_columns(chain.node)
+        recording |= {spec for spec, c in functions.items() if shapes.creates_with(c.node, added)}
     return [c for spec, c in functions.items() if spec in recording and spec not in entries
             and c.name in called and len(shapes.version_bounds(c.node)) < 2
             and not any("ver" in a.arg.lower() for a in c.node.args.args)]  # a record helper is given the version
@@ -557,7 +582,9 @@ def version_record(reading: Reading, project: Project) -> None:
     themselves: what a dispatcher stamps after them is no step's record, so nothing is written. In
     a folder of numbered modules, the key of a key/value row (``version-key``, which makes the
     check read the row's writes as records) comes only from the modules' own writes, for the same
-    reason: the dispatcher writing the reached version after them would repeat their numbers."""
+    reason: the dispatcher writing the reached version after them would repeat their numbers. A
+    version written through a setter of a key/value table (``set_setting(name='version', value=N)``
+    beside ``INSERT INTO settings(name, value)``) is that table's row."""
     if reading.table.get("style") in ("naming", "decorators"):
         return
     folder = f"{reading.table['runner']}/" if reading.table.get("style") == "modules" else ""
@@ -582,6 +609,11 @@ def version_record(reading: Reading, project: Project) -> None:
         if rows:  # a key/value table: the checker reads the value of the version's row only
             reading.table["version-key"] = rows[0][0]
             reading.reasons.append(f"version-key: {rows[0][0]}, the key of the row the version is written in")
+    elif setter := shapes.setter_row(project.sources, texts):
+        table, key, call = setter
+        reading.table.update({"version-table": table, "version-key": key})
+        reading.reasons.append(f"version-table: {table}, version-key: {key}: the version is written by {call}, and"
+                               f" {table} is a key/value table (its INSERTs name two columns)")
     elif user_version:
         reading.table["version-record"] = "user_version"
         reading.reasons.append("version-record: user_version, since the steps set PRAGMA user_version")
@@ -621,12 +653,18 @@ def toml_table(table: dict[str, object], name: str = "tool.bundler") -> str:
     return f"[{name}]\n{plain}{nested}"
 
 
-def write_table(pyproject: Path, table: dict[str, object]) -> None:
-    """Append the table to pyproject.toml (created if missing); never replace a configuration."""
+def unconfigured(pyproject: Path) -> str:
+    """The text of pyproject.toml ("" when missing); an error when it has a configuration already."""
     text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
     if re.search(r"^\[tool\.bundler(\.|\])", text, re.MULTILINE):
         raise ConfigError("already has a [tool.bundler] table; bundler init --print shows what it would write",
                           where=str(pyproject))
+    return text
+
+
+def write_table(pyproject: Path, table: dict[str, object]) -> None:
+    """Append the table to pyproject.toml (created if missing); never replace a configuration."""
+    text = unconfigured(pyproject)
     separator = "" if not text else "\n" if text.endswith("\n") else "\n\n"
     try:
         pyproject.write_text(text + separator + toml_table(table), encoding="utf-8")

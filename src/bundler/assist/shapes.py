@@ -19,6 +19,12 @@ TABLE_INSERT = re.compile(r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?|REPLACE\s+)INTO\s+[\"
 # UPDATE metadata SET value='2' WHERE key='db_version' (the table, then the row's key).
 KEY_VALUE = re.compile(r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE)\s+[\"`\[]?(\w+)[\"`\]]?\b[^;]*?'(\w*version)'",
                        re.IGNORECASE | re.DOTALL)
+ADDED_COLUMN = re.compile(r"\bALTER\s+TABLE\s+[\"`\[]?(\w+)[\"`\]]?\s+ADD\s+(?:COLUMN\s+)?[\"`\[]?(\w+)", re.IGNORECASE)
+CREATED_TABLE = re.compile(r"\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?[\"`\[]?(\w+)[\"`\]]?\s*\(", re.IGNORECASE)
+KEY_VALUE_TABLE = re.compile(r"\bINTO\s+[\"`\[]?(\w+)[\"`\]]?\s*\(\s*[\"`\[]?\w+[\"`\]]?\s*,\s*[\"`\[]?\w+[\"`\]]?\s*\)",
+                             re.IGNORECASE)  # INSERT INTO settings(name, value): two columns, a key and its value
+VERSION_KEY = re.compile(r"^\w*version$", re.IGNORECASE)
+SETTER = re.compile(r"^_?(?:set|write|put|store|save)_?(\w+)$", re.IGNORECASE)
 USER_VERSION = re.compile(r"\bPRAGMA\s+user_version\s*=", re.IGNORECASE)
 REGISTRY_NAMES = re.compile(r"migrat|runner|upgrad|updat|regist|schema|convert", re.IGNORECASE)
 HEAD_NAME = re.compile(r"(?:version|revision)$", re.IGNORECASE)
@@ -311,3 +317,53 @@ def returned(function: Function) -> int | None:
 def head_rank(name: str, value: int, top: int | None, near: bool) -> tuple:
     """The head is the constant holding the registry's last number, named like a current version, near it."""
     return (value != top, bool(NOT_HEAD_WORDS.search(name)), not near, not HEAD_WORDS.search(name))
+
+
+def stamps_its_bound(function: Function) -> bool:
+    """One ``if`` testing the version whose block records the very number the test names
+    (``if version < 1: ... PRAGMA user_version = 1``): a chain of one step, however it is named."""
+    for node in ast.walk(function):
+        bound = version_bounds(ast.Module(body=[node], type_ignores=[])) if isinstance(node, ast.If) else []
+        text = strings_in(ast.Module(body=node.body, type_ignores=[])) if bound else ""
+        if bound and records(text) and re.search(rf"(?<![\w.]){bound[0]}(?![\w.])", text):
+            return True
+    return False
+
+
+def added_columns(function: Function) -> set[tuple[str, str]]:
+    """(table, column) of every ``ALTER TABLE t ADD COLUMN c`` inside the function's version tests: what its steps add."""
+    blocks = [node for node in ast.walk(function) if isinstance(node, ast.If) and version_test(node)]
+    text = "\n".join(strings_in(ast.Module(body=block.body, type_ignores=[])) for block in blocks)
+    return {(table.lower(), column.lower()) for table, column in ADDED_COLUMN.findall(text)}
+
+
+def creates_with(function: Function, columns: set[tuple[str, str]]) -> bool:
+    """It creates a table with a column a step adds: the latest schema, not the first one."""
+    text = strings_in(function)
+    starts = list(CREATED_TABLE.finditer(text))
+    for match, following in zip(starts, [*starts[1:], None]):
+        body = text[match.end(): following.start() if following else len(text)].lower()
+        if any(table == match.group(1).lower() and re.search(rf"\b{re.escape(column)}\b", body)
+               for table, column in columns):
+            return True
+    return False
+
+
+def setter_row(sources: Iterable[Source], texts: Iterable[str]) -> tuple[str, str, str] | None:
+    """(table, key, the call) where the version is written through a setter given its key as a
+    literal (``set_setting(name='version', value=N)``) and a key/value table is named like the
+    setter's object (``settings(name, value)``)."""
+    tables = {match.group(1) for text in texts for match in KEY_VALUE_TABLE.finditer(text)}
+    for source in sources:
+        for node in ast.walk(source.tree):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Name, ast.Attribute)):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
+            setter = SETTER.match(name)
+            keys = [a.value for a in [*node.args, *(k.value for k in node.keywords)]
+                    if isinstance(a, ast.Constant) and isinstance(a.value, str) and VERSION_KEY.match(a.value)]
+            table = next((t for t in sorted(tables) if setter and t.lower().rstrip("s") == setter.group(1).lower().rstrip("s")),
+                         None)
+            if keys and table:
+                return table, keys[0], f"{name}(..., {keys[0]!r}, ...)"
+    return None
