@@ -283,13 +283,15 @@ def numbered_names(project: Project) -> Found | None:
 
 def chains(project: Project) -> Found | None:
     """Functions whose ``if`` blocks test the version (two or more, or one in a function named
-    like an upgrade, or one whose block records the number it tests) and that record it, in SQL or
-    through a helper given the number: version chains. The functions calling a chain are its
-    paths; a chain nothing calls is its own path (the check still reads its blocks)."""
+    like an upgrade, or one whose block records the number it tests) and that record it, in SQL,
+    through a helper given the number (of the module, a base class, or setting and saving a
+    model's version): version chains. The functions calling a chain (in its module, through a
+    base class, else importing it) are its paths; a chain nothing calls is its own path (the
+    check still reads its blocks)."""
     found = []
     for source in project.sources:
         functions = {c.spec: c for c in shapes.callables_in(source)}
-        recorders = recorders_by_spec(source, functions, lambdas_reached(project, source))
+        recorders = recorders_by_spec(source, functions, lambdas_reached(project, source) | inherited(project, source))
         for spec, c in functions.items():
             bounds = shapes.version_bounds(c.node)
             if spec in recorders and (len(bounds) >= 2 or (bounds and (named(c.name) or shapes.stamps_its_bound(c.node)))):
@@ -299,7 +301,9 @@ def chains(project: Project) -> Found | None:
     found.sort(key=lambda item: (-len(item[1]), not named(item[0].spec), item[0].spec))
     chain, bounds = found[0]
     callers = [c for c in project.callers({chain.name}) if c.source.relative == chain.source.relative]
-    callers = callers or through_base_class(project, chain)
+    callers = callers or through_base_class(project, chain) or [  # a module's chain, imported by name elsewhere
+        c for c in project.callers({chain.name}) if chain.owner == chain.source.relative
+        and imports_from(c.source, chain.source.relative, {chain.name})]
     if creates_fresh(chain, recorders_by_spec(chain.source, {c.spec: c for c in shapes.callables_in(chain.source)},
                                               lambdas_reached(project, chain.source))):
         callers = []  # it creates or upgrades: the whole entry, whoever calls it
@@ -308,6 +312,15 @@ def chains(project: Project) -> Found | None:
     return Found("version-chain", Entry(chain.spec, len(bounds), named(chain.spec)),
                  paths or [Entry(chain.spec, len(bounds), False)], f"is a version chain of {len(bounds)} if-blocks",
                  sorted(set(bounds)), others=[Entry(c.spec, len(b), False) for c, b in found[1:] if c not in mirrors])
+
+
+def inherited(project: Project, source: Source) -> set[str]:
+    """The recording methods the module's classes inherit from base classes of the project
+    (``self.version(v)``, defined in the base ``SQLiteStorage`` as ``UPDATE version SET number = ?``)."""
+    bases = {b.id if isinstance(b, ast.Name) else b.attr for node in source.tree.body if isinstance(node, ast.ClassDef)
+             for b in node.bases if isinstance(b, (ast.Name, ast.Attribute))}
+    return {c.name for c in project.callables if c.owner.rpartition(":")[2] in bases and c.owner != c.source.relative
+            and shapes.records(shapes.strings_in(c.node))}
 
 
 def through_base_class(project: Project, chain: Callable) -> list[Callable]:
@@ -594,17 +607,22 @@ def version_record(reading: Reading, project: Project) -> None:
     texts += [(f, (project.root / f).read_text(encoding="utf-8", errors="replace")) for f in project.files
               if f.endswith(".sql")]
     for relative, text in texts:
-        tables.update(match.group(1) for match in shapes.TABLE_INSERT.finditer(text))
+        tables.update(match.group(1) for pattern in (shapes.TABLE_INSERT, shapes.VERSION_TABLE)
+                      for match in pattern.finditer(text))
         rows = [(match.group(1), match.group(2)) for match in shapes.KEY_VALUE.finditer(text)]
         tables.update(table for table, _ in rows)
         keys.update(rows if relative.startswith(folder) else [])
+    models = {shapes.saved_model(c.node) for c in project.callables} - {None, ""}
+    model_tables = {table for table in (shapes.model_table(project.sources, str(m)) for m in models) if table}
+    tables.update(model_tables)
     texts = [text for _, text in texts]
     user_version = any(shapes.USER_VERSION.search(text) for text in texts)
     if tables:
         table, _ = tables.most_common(1)[0]
         if table != "schema_versions":
             reading.table["version-table"] = table
-        reading.reasons.append(f"version-table: {table}, the table the INSERTs record versions in")
+        reading.reasons.append(f"version-table: {table}, the table the INSERTs record versions in"
+                               + (" (a model's table: its version is set and saved)" if table in model_tables else ""))
         rows = [(key, count) for (named, key), count in keys.most_common() if named == table]
         if rows:  # a key/value table: the checker reads the value of the version's row only
             reading.table["version-key"] = rows[0][0]

@@ -25,6 +25,9 @@ KEY_VALUE_TABLE = re.compile(r"\bINTO\s+[\"`\[]?(\w+)[\"`\]]?\s*\(\s*[\"`\[]?\w+
                              re.IGNORECASE)  # INSERT INTO settings(name, value): two columns, a key and its value
 VERSION_KEY = re.compile(r"^\w*version$", re.IGNORECASE)
 SETTER = re.compile(r"^_?(?:set|write|put|store|save)_?(\w+)$", re.IGNORECASE)
+# A table named like a version holds it, whatever its column: INSERT INTO version VALUES (?), UPDATE version SET number = ?
+VERSION_TABLE = re.compile(r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE)\s+[\"`\[]?(\w*version\w*)[\"`\]]?\s*(?:\([^)]*\)\s*)?(?:VALUES|SET)\b",
+                           re.IGNORECASE)
 USER_VERSION = re.compile(r"\bPRAGMA\s+user_version\s*=", re.IGNORECASE)
 REGISTRY_NAMES = re.compile(r"migrat|runner|upgrad|updat|regist|schema|convert", re.IGNORECASE)
 HEAD_NAME = re.compile(r"(?:version|revision)$", re.IGNORECASE)
@@ -88,7 +91,8 @@ def strings_in(node: ast.AST) -> str:
 
 
 def records(text: str) -> bool:
-    return bool(TABLE_INSERT.search(text) or USER_VERSION.search(text) or KEY_VALUE.search(text))
+    return bool(TABLE_INSERT.search(text) or USER_VERSION.search(text) or KEY_VALUE.search(text)
+                or VERSION_TABLE.search(text))
 
 
 def referenced(node: ast.AST) -> set[str]:
@@ -187,8 +191,10 @@ def recording_lambdas(body: list[ast.stmt]) -> set[str]:
 def recorders_of(functions: dict[str, Function], constants: set[str], known: Iterable[str] = ()) -> set[str]:
     """Functions whose SQL records a version (written there, or a constant holding it, as ``NAME``
     or ``self.NAME``), and those that call one of them, or one of the ``known`` recorders (a
-    recording lambda, imported or not: ``stamp``, ``helpers.stamp``), with a number."""
-    recording = {name for name, function in functions.items() if records(strings_in(function)) or any(
+    recording lambda, imported or not: ``stamp``, ``helpers.stamp``), with a number. A model
+    object's version set and saved (``row.version = n; row.save()``) records too."""
+    recording = {name for name, function in functions.items() if records(strings_in(function))
+                 or saved_model(function) is not None or any(
         (isinstance(n, ast.Name) and n.id in constants) or (isinstance(n, ast.Attribute) and n.attr in constants)
         for n in ast.walk(function))}
     callable_recorders = recording | set(known)
@@ -366,4 +372,34 @@ def setter_row(sources: Iterable[Source], texts: Iterable[str]) -> tuple[str, st
                          None)
             if keys and table:
                 return table, keys[0], f"{name}(..., {keys[0]!r}, ...)"
+    return None
+
+
+def saved_model(function: Function) -> str | None:
+    """The class a function records a version through as an ORM model (peewee, Django):
+    ``schema.version = n`` then ``schema.save()``, ``schema`` annotated with its class; the
+    class's name, or "" when unannotated; None when it does not."""
+    saved = {n.func.value.id for n in ast.walk(function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+             and n.func.attr == "save" and isinstance(n.func.value, ast.Name)}
+    assigned = {t.value.id for n in ast.walk(function) if isinstance(n, ast.Assign) for t in n.targets
+                if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and HEAD_NAME.search(t.attr)}
+    names = saved & assigned
+    if not names:
+        return None
+    annotations = {a.arg: a.annotation for a in [*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs]}
+    annotation = annotations.get(sorted(names)[0])
+    return annotation.id if isinstance(annotation, ast.Name) else getattr(annotation, "attr", "")
+
+
+def model_table(sources: Iterable[Source], name: str) -> str | None:
+    """The table of a model class of the project: its ``Meta.table_name`` (or ``db_table``), else
+    its name in lower case (peewee's default)."""
+    for source in sources:
+        for node in source.tree.body:
+            if isinstance(node, ast.ClassDef) and node.name == name:
+                meta = next((n for n in node.body if isinstance(n, ast.ClassDef) and n.name == "Meta"), None)
+                named = [n.value.value for n in getattr(meta, "body", []) if isinstance(n, ast.Assign)
+                         and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)
+                         and any(isinstance(t, ast.Name) and t.id in ("table_name", "db_table") for t in n.targets)]
+                return named[0] if named else name.lower()
     return None

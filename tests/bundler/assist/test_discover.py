@@ -459,3 +459,93 @@ def test_a_version_written_through_a_setter_of_a_key_value_table_is_that_tables_
     assert '\nversion-table = "settings"\nversion-key = "schema_version"\n' in out
     assert ("version-table: settings, version-key: schema_version: the version is written by set_setting(...,"
             " 'schema_version', ...), and settings is a key/value table (its INSERTs name two columns)") in out
+
+
+INHERITED = {"base.py": '''\
+class Storage:
+    def __init__(self, conn):
+        self.conn = conn
+
+    def set_version(self, number):
+        self.conn.execute("INSERT INTO version (number) VALUES (?)", (number,))
+''', "files.py": '''\
+from base import Storage
+
+
+class FileStorage(Storage):
+    def upgrade(self):
+        current = self.conn.execute("SELECT number FROM version").fetchone()[0]
+        if current < 2:
+            self.conn.execute("ALTER TABLE peers ADD COLUMN phone TEXT")
+            self.set_version(2)
+        if current < 3:
+            self.conn.execute("DELETE FROM peers")
+            self.set_version(3)
+
+    def open(self):
+        self.upgrade()
+'''}
+
+
+def test_a_chain_recording_through_its_base_class_into_a_table_named_version(tmp_path: Path, capsys) -> None:
+    """The steps record through set_version, a method of the base class in another module, whose
+    SQL writes a table named like a version (no column named so): the chain and its table."""
+    for name, text in INHERITED.items():
+        (tmp_path / name).write_text(text)
+    assert main(["init", "--config", str(tmp_path / "pyproject.toml")]) == 0
+    assert tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["bundler"] == {
+        "style": "version-chain", "runner": "files.py:FileStorage.upgrade", "stores": ["files.py:FileStorage.open"],
+        "version-table": "version"}
+    assert capsys.readouterr().out.splitlines()[-1] == "verified: 1 path applies all 2 registered migrations"
+
+
+MODEL_RECORD = {"models.py": '''\
+import peewee as pw
+
+
+class SchemaState(pw.Model):
+    version = pw.IntegerField()
+
+    class Meta:
+        table_name = "schema_state"
+''', "migrations.py": '''\
+from models import SchemaState
+
+
+def _advance(state: SchemaState, version_after: int, *statements: str) -> None:
+    for statement in statements:
+        state._meta.database.execute_sql(statement)
+    state.version = version_after
+    state.save()
+
+
+def run_migrations(state: SchemaState) -> None:
+    if state.version < 2:
+        _advance(state, 2, "ALTER TABLE notes ADD COLUMN tags TEXT")
+    if state.version < 3:
+        _advance(state, 3, "CREATE INDEX notes_tags ON notes(tags)")
+''', "db.py": '''\
+from migrations import run_migrations
+from models import SchemaState
+
+LATEST_VERSION = 3
+
+
+def open_db() -> None:
+    state, created = SchemaState.get_or_create(id=1, defaults={"version": LATEST_VERSION})
+    if not created:
+        run_migrations(state)
+'''}
+
+
+def test_a_chain_recording_by_saving_a_models_version_and_imported_by_its_path(tmp_path: Path, capsys) -> None:
+    """No SQL records the version: a helper sets a model object's version and saves it. The
+    model's table (its Meta.table_name) holds the version; the module importing the chain runs it."""
+    for name, text in MODEL_RECORD.items():
+        (tmp_path / name).write_text(text)
+    assert main(["init", "--config", str(tmp_path / "pyproject.toml")]) == 0
+    assert tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["bundler"] == {
+        "style": "version-chain", "runner": "migrations.py:run_migrations", "stores": ["db.py:open_db"],
+        "version-table": "schema_state", "head": "db.py:LATEST_VERSION"}
+    out = capsys.readouterr().out
+    assert "version-table: schema_state, the table the INSERTs record versions in (a model's table" in out
