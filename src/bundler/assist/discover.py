@@ -510,8 +510,9 @@ READINGS = (method_lists, decorated, step_lists, numbered_names, chains, module_
 ORDER = ("methods", "decorators", "records", "naming", "version-chain", "modules")  # the readings' styles
 
 
-def read_project(root: Path) -> Reading:
-    """The table a careful reader would write for the project in ``root``."""
+def read_project(root: Path) -> list[Reading]:
+    """The tables a careful reader could write for the project in ``root``, the likeliest first
+    (in the readings' order); init takes the first the check can verify."""
     project = read_sources(root)
     readings = [f for f in (reading(project) for reading in READINGS) if f is not None]
     found = readings[0] if readings else None
@@ -523,14 +524,20 @@ def read_project(root: Path) -> Reading:
     if not found.paths:
         raise ConfigError(f"found one reading of the migrations, {found.registry.spec}, and no other path applying"
                           " them: nothing to compare it with; name the stores by hand (stores = [...])")
+    first = reading_of(project, found)
+    first.reasons += [f"also possible: style {other.style} with runner {other.registry.spec} ({other.why});"
+                      f" not chosen, since {found.style} is read first (the order: {', '.join(ORDER)})"
+                      for other in readings[1:] if other.paths]
+    return [first, *(reading_of(project, other) for other in readings[1:] if other.paths)]
+
+
+def reading_of(project: Project, found: Found) -> Reading:
+    """The table one reading of the project gives, and why."""
     reading = Reading(project=project)
     if found.style != "methods":
         reading.table["style"] = found.style
         reading.reasons.append(f"style: {found.style}, no class applies its steps as methods")
     say_registry(reading, found)
-    reading.reasons += [f"also possible: style {other.style} with runner {other.registry.spec} ({other.why});"
-                        f" not chosen, since {found.style} is read first (the order: {', '.join(ORDER)})"
-                        for other in readings[1:] if other.paths]
     fresh = fresh_schema(project, found)
     if fresh:
         reading.table["fresh-stores"] = [c.spec for c in fresh]
@@ -639,12 +646,16 @@ def version_record(reading: Reading, project: Project) -> None:
 
 def head(reading: Reading, project: Project, found: Found) -> None:
     """The constant holding the current version: named like one, holding the registry's last
-    number, nearest the registry."""
+    number, nearest the registry. One holding another number must be the registry's or a path's,
+    or be used there: else it is another registry's (a project may keep several databases)."""
     registry_file = found.registry.spec.partition(":")[0]
     top = max(found.numbers, default=None)
     folder = registry_file if not registry_file.endswith(".py") else None  # a folder of steps
+    files = {registry_file, *(entry.spec.partition(":")[0] for entry in found.paths)}
+    used = set().union(*(shapes.referenced(s.tree) for s in project.sources if s.relative in files))
     heads = [(spec, name, value) for source in project.sources for spec, name, value in shapes.heads_in(source)
-             if folder is None or not source.relative.startswith(folder + "/")]  # a constant of a step module is the step's
+             if (folder is None or not source.relative.startswith(folder + "/"))  # a constant of a step module is the step's
+             and (value == top or source.relative in files or used & set(spec.partition(":")[2].split(".")))]
     if not heads:
         return
     spec, name, value = min(heads, key=lambda h: shapes.head_rank(h[1], h[2], top, h[0].startswith(registry_file)))

@@ -21,13 +21,31 @@ from collections.abc import Callable as Run
 
 from bundler.assist import shapes
 from bundler.assist.discover import Reading
-from bundler.errors import UnresolvableError
+from bundler.errors import BundlerError, UnresolvableError
 from bundler.model import CheckResult
 
 SHAPED = {"modules": "a step module's name", "naming": "a step's name", "decorators": "a step's decorator"}
 IMPORTING = {"import_module", "__import__", "import_string", "load_module", "exec_module", "load_source"}
 READS_FILES = {"open", "read_text", "read_bytes", "listdir", "iterdir", "glob", "resource_string", "read"}
 MAX_ROUNDS = 25  # each round vouches for one function (or every step module at once): a bound, never reached
+
+
+def choose(readings: list[Reading], check: Run[[dict[str, object]], CheckResult]
+           ) -> tuple[Reading, CheckResult | BundlerError]:
+    """The first reading the check can verify (exit 0 or 1), saying why the ones before it were
+    not chosen; else the first, with the check's error."""
+    refused: list[tuple[Reading, BundlerError]] = []
+    for reading in readings:
+        try:
+            result = settle(reading, check)
+        except BundlerError as error:
+            refused.append((reading, error))
+            continue
+        for other, error in refused:
+            reading.reasons.insert(1, f"not style {other.table.get('style', 'methods')} with runner"
+                                      f" {other.table['runner']}, read first: the check could not verify it ({error})")
+        return reading, result
+    return refused[0]
 
 
 def settle(reading: Reading, check: Run[[dict[str, object]], CheckResult]) -> CheckResult:

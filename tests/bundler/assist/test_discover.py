@@ -549,3 +549,59 @@ def test_a_chain_recording_by_saving_a_models_version_and_imported_by_its_path(t
         "version-table": "schema_state", "head": "db.py:LATEST_VERSION"}
     out = capsys.readouterr().out
     assert "version-table: schema_state, the table the INSERTs record versions in (a model's table" in out
+
+
+TWO_DATABASES = {"archive.py": '''\
+from sqlbuilder import count_statement
+
+CURRENT_VERSION = 3
+
+
+class Migration:
+    def __init__(self, conn):
+        self.conn = conn
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for number in range(version + 1, CURRENT_VERSION + 1):
+            getattr(self, f"_migrate_{number}")()
+            conn.execute(f"PRAGMA user_version = {number}")
+
+    def _migrate_1(self):
+        self.conn.execute("CREATE TABLE messages (id INTEGER PRIMARY KEY, body TEXT)")
+
+    def _migrate_2(self):
+        self.conn.execute(count_statement("messages"))
+
+    def _migrate_3(self):
+        self.conn.execute("CREATE INDEX messages_body ON messages(body)")
+''', "keys.py": '''\
+class KeyStore:
+    def __init__(self, conn):
+        self.conn = conn
+        self.upgrade()
+
+    def upgrade(self):
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version < 1:
+            self.conn.execute("CREATE TABLE keys (id INTEGER PRIMARY KEY, key BLOB)")
+            self.conn.execute("PRAGMA user_version = 1")
+        if version < 2:
+            self.conn.execute("ALTER TABLE keys ADD COLUMN trust INTEGER")
+            self.conn.execute("PRAGMA user_version = 2")
+'''}
+
+
+def test_the_first_reading_the_check_can_verify_is_chosen_and_another_registrys_head_is_left(
+        tmp_path: Path, capsys) -> None:
+    """Two databases: the archive's numbered methods are read first, but one of its steps runs SQL
+    built outside the project (never vouched for: it is a step), so the check cannot verify that
+    reading; the key store's chain it can. The archive's CURRENT_VERSION (3, not the chain's last
+    number, and not used beside the chain) is the archive's head, not the key store's."""
+    for name, text in TWO_DATABASES.items():
+        (tmp_path / name).write_text(text)
+    assert main(["init", "--config", str(tmp_path / "pyproject.toml")]) == 0
+    assert tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["bundler"] == {
+        "style": "version-chain", "runner": "keys.py:KeyStore.upgrade", "stores": ["keys.py:KeyStore.__init__"],
+        "version-record": "user_version"}
+    out = capsys.readouterr().out
+    assert ("init: not style naming with runner archive.py:Migration, read first: the check could not verify it"
+            " (archive.py:18: cannot resolve the version number statically in Migration._migrate_2") in out
