@@ -368,6 +368,20 @@ def lambdas_reached(project: Project, source: Source) -> set[str]:
     return found
 
 
+def imports_of(project: Project, source: Source) -> list[Source | None]:
+    """The project's modules ``source`` imports, anywhere in it (``from trac import db_default``: the module)."""
+    found = []
+    for node in ast.walk(source.tree):
+        if isinstance(node, ast.Import):
+            found += [imported_source(project, source, alias.name, 0) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            found.append(imported_source(project, source, base, node.level))
+            found += [imported_source(project, source, f"{base}.{alias.name}".lstrip("."), node.level)
+                      for alias in node.names]
+    return found
+
+
 def imported_source(project: Project, source: Source, module: str, level: int) -> Source | None:
     """The project's module an import names (relative to ``source`` for ``from .x import``)."""
     if level:
@@ -413,7 +427,8 @@ def recorders_by_spec(source: Source, functions: dict[str, Callable], known: set
 def step_lists(project: Project) -> Found | None:
     """Module lists named like a registry holding numbered steps (``[(27, up_27), ...]``,
     ``[Record(from_version=27, ...)]``), or steps a function indexes by the version (their
-    position is the number): the list is the registry, the functions reading it are its paths."""
+    position is the number): the list is the registry, the functions reading it are its paths
+    (through their callers, when a reader is a helper given the version)."""
     found = []
     for source in project.sources:
         for name, value in shapes.module_lists(source.tree):
@@ -429,7 +444,7 @@ def step_lists(project: Project) -> Found | None:
         return None
     registry, numbers, styles, readers = found[0]
     mirrors = [item[0] for item in found[1:] if sorted(item[1]) == sorted(numbers)]  # the same steps again
-    paths = [Entry(c.spec, 0, False) for c in readers] + mirrors
+    paths = unique([Entry(c.spec, 0, False) for r in readers for c in callers_of_helper(project, r)]) + mirrors
     return Found("records", registry, paths, f"lists {registry.steps} numbered steps", numbers, styles,
                  [item[0] for item in found[1:] if item[0] not in mirrors])
 
@@ -569,8 +584,8 @@ def say_registry(reading: Reading, found: Found) -> None:
 
 
 def fresh_schema(project: Project, found: Found) -> list[Callable]:
-    """Functions beside the registry that record a version without testing one step by step,
-    called by a path: they create the latest schema and stamp it. Beside a version chain, one
+    """Functions beside the registry or a path that record a version without testing one step by
+    step, called by a path: they create the latest schema and stamp it. Beside a version chain, one
     creating a table with a column a step of the chain adds is one too, stamping or not (when
     not, the check names what it leaves unrecorded)."""
     file = found.registry.spec.partition(":")[0]
@@ -583,11 +598,14 @@ def fresh_schema(project: Project, found: Found) -> list[Callable]:
                    if isinstance(block, ast.If) and shapes.version_test(block) and isinstance(block.test.ops[0], ast.Eq)
                    and any(shapes.whole(side) == 0 for side in (block.test.left, *block.test.comparators))
                    for n in ast.walk(block) if isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute))}
-    source = next((s for s in project.sources if s.relative == file), None)
-    if source is None or found.style == "methods":
+    if found.style == "methods":
         return []
-    functions = {c.spec: c for c in shapes.callables_in(source)}
-    recording = recorders_by_spec(source, functions, lambdas_reached(project, source))
+    files = {file, *(p.spec.partition(":")[0] for p in found.paths)}
+    functions, recording = {}, set()
+    for source in (s for s in project.sources if s.relative in files):
+        beside = {c.spec: c for c in shapes.callables_in(source)}
+        functions.update(beside)
+        recording |= recorders_by_spec(source, beside, lambdas_reached(project, source))
     if chain is not None and found.style == "version-chain":
         added = shapes.added_columns(chain.node)
         recording |= {spec for spec, c in functions.items() if shapes.creates_with(c.node, added)}
@@ -646,16 +664,21 @@ def version_record(reading: Reading, project: Project) -> None:
 
 def head(reading: Reading, project: Project, found: Found) -> None:
     """The constant holding the current version: named like one, holding the registry's last
-    number, nearest the registry. One holding another number must be the registry's or a path's,
-    or be used there: else it is another registry's (a project may keep several databases)."""
+    number, nearest the registry. One holding another number must be in the registry's or a
+    path's module, or in a module they import or that imports them: else it is another
+    database's head (a project may keep several)."""
     registry_file = found.registry.spec.partition(":")[0]
     top = max(found.numbers, default=None)
     folder = registry_file if not registry_file.endswith(".py") else None  # a folder of steps
     files = {registry_file, *(entry.spec.partition(":")[0] for entry in found.paths)}
-    used = set().union(*(shapes.referenced(s.tree) for s in project.sources if s.relative in files))
+
+    def ours(source: Source) -> bool:  # the registry's or a path's module, one they import, or one importing them
+        return source.relative in files or any(
+            imported is not None and {s.relative, imported.relative} & files and source.relative in (
+                s.relative, imported.relative) for s in project.sources for imported in imports_of(project, s))
     heads = [(spec, name, value) for source in project.sources for spec, name, value in shapes.heads_in(source)
              if (folder is None or not source.relative.startswith(folder + "/"))  # a constant of a step module is the step's
-             and (value == top or source.relative in files or used & set(spec.partition(":")[2].split(".")))]
+             and (value == top or ours(source))]
     if not heads:
         return
     spec, name, value = min(heads, key=lambda h: shapes.head_rank(h[1], h[2], top, h[0].startswith(registry_file)))

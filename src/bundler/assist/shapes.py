@@ -358,12 +358,19 @@ def creates_with(function: Function, columns: set[tuple[str, str]]) -> bool:
 def setter_row(sources: Iterable[Source], texts: Iterable[str]) -> tuple[str, str, str] | None:
     """(table, key, the call) where the version is written through a setter given its key as a
     literal (``set_setting(name='version', value=N)``) and a key/value table is named like the
-    setter's object (``settings(name, value)``)."""
+    setter's object (``settings(name, value)``), or as the key parameter of that table's INSERT
+    (``execute("INSERT INTO settings(name, value) VALUES(?, ?)", ('version', n))``)."""
     tables = {match.group(1) for text in texts for match in KEY_VALUE_TABLE.finditer(text)}
     for source in sources:
         for node in ast.walk(source.tree):
             if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Name, ast.Attribute)):
                 continue
+            sql, parameters = (node.args + [None, None])[:2]
+            into = KEY_VALUE_TABLE.search(sql.value) if isinstance(sql, ast.Constant) and isinstance(sql.value, str) \
+                else None
+            first = parameters.elts[0] if isinstance(parameters, (ast.Tuple, ast.List)) and parameters.elts else None
+            if into and isinstance(first, ast.Constant) and isinstance(first.value, str) and VERSION_KEY.match(first.value):
+                return into.group(1), first.value, f"INSERT INTO {into.group(1)} with the key {first.value!r}"
             name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
             setter = SETTER.match(name)
             keys = [a.value for a in [*node.args, *(k.value for k in node.keywords)]

@@ -449,16 +449,21 @@ def upgrade(db, current):
 '''}
 
 
-def test_a_version_written_through_a_setter_of_a_key_value_table_is_that_tables_row(tmp_path: Path, capsys) -> None:
-    """No SQL names the version: the store calls set_setting("schema_version", n), and the only
-    two-column INSERT is into settings: the version is settings' schema_version row."""
+@pytest.mark.parametrize(("written", "said"), [
+    ('db.set_setting("schema_version", number)', "set_setting(..., 'schema_version', ...)"),
+    ('db.conn.execute("INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", ("schema_version", number))',
+     "INSERT INTO settings with the key 'schema_version'")])
+def test_a_version_written_as_a_key_value_tables_row_without_sql_naming_it(tmp_path: Path, capsys, written: str,
+                                                                            said: str) -> None:
+    """No SQL names the version: the store calls set_setting("schema_version", n), or passes that
+    key to the two-column INSERT into settings: the version is settings' schema_version row."""
     for name, text in SETTINGS.items():
-        (tmp_path / name).write_text(text)
+        (tmp_path / name).write_text(text.replace('db.set_setting("schema_version", number)', written))
     main(["init", "--print", "--config", str(tmp_path / "pyproject.toml")])
     out = capsys.readouterr().out
     assert '\nversion-table = "settings"\nversion-key = "schema_version"\n' in out
-    assert ("version-table: settings, version-key: schema_version: the version is written by set_setting(...,"
-            " 'schema_version', ...), and settings is a key/value table (its INSERTs name two columns)") in out
+    assert (f"version-table: settings, version-key: schema_version: the version is written by {said}, and settings"
+            " is a key/value table (its INSERTs name two columns)") in out
 
 
 INHERITED = {"base.py": '''\
@@ -605,3 +610,51 @@ def test_the_first_reading_the_check_can_verify_is_chosen_and_another_registrys_
     out = capsys.readouterr().out
     assert ("init: not style naming with runner archive.py:Migration, read first: the check could not verify it"
             " (archive.py:18: cannot resolve the version number statically in Migration._migrate_2") in out
+
+
+POSITIONAL = {"steps.py": '''\
+UPGRADES = [
+    "CREATE TABLE feeds (id INTEGER PRIMARY KEY, url TEXT)",
+    "ALTER TABLE feeds ADD COLUMN title TEXT",
+]
+
+
+def apply_upgrades(conn, from_version, to_version):
+    for script in UPGRADES[from_version:to_version]:
+        conn.executescript(script)
+    conn.execute(f"PRAGMA user_version = {to_version}")
+''', "store.py": '''\
+import os
+import sqlite3
+
+from steps import apply_upgrades
+
+
+class FeedStore:
+    VERSION = 2
+
+    def __init__(self, path):
+        new = not os.path.exists(path)
+        self.conn = sqlite3.connect(path)
+        if new:
+            self._create()
+        current = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        apply_upgrades(self.conn, current, FeedStore.VERSION)
+
+    def _create(self):
+        self.conn.executescript("CREATE TABLE feeds (id INTEGER PRIMARY KEY, url TEXT, title TEXT);"
+                                " PRAGMA user_version = 2;")
+'''}
+
+
+def test_a_list_read_by_a_helper_given_the_versions_is_applied_by_the_module_importing_it(
+        tmp_path: Path, capsys) -> None:
+    """The list's only reader takes the versions as arguments: a helper. The store importing and
+    calling it is the path, and the store's own function stamping the version on a new file
+    (beside the path, not the list) creates the latest schema."""
+    for name, text in POSITIONAL.items():
+        (tmp_path / name).write_text(text)
+    assert main(["init", "--config", str(tmp_path / "pyproject.toml")]) == 0
+    table = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["bundler"]
+    assert (table["stores"], table["fresh-stores"]) == (["store.py:FeedStore.__init__"], ["store.py:FeedStore._create"])
+    assert capsys.readouterr().out.splitlines()[-1] == "verified: 2 paths apply all 2 registered migrations"
