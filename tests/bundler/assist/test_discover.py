@@ -91,7 +91,7 @@ def test_init_without_anything_recording_a_version_stops_and_says_what_it_looked
 
 
 CHECKER_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "checker"
-# The checker's fixtures whose configuration init finds as written (27 of 37, measured with
+# The checker's fixtures whose configuration init finds as written (27 of 43, measured with
 # ignore=*_bad.py as below; decorators_named and modules_runtime_sql are among them, but their
 # folders hold a failing variant the check reads too; the others: steps numbered in the loop that
 # applies them, a method recording several numbers, a list of SQL run by position, a chain of one
@@ -658,3 +658,13 @@ def test_a_list_read_by_a_helper_given_the_versions_is_applied_by_the_module_imp
     table = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["bundler"]
     assert (table["stores"], table["fresh-stores"]) == (["store.py:FeedStore.__init__"], ["store.py:FeedStore._create"])
     assert capsys.readouterr().out.splitlines()[-1] == "verified: 2 paths apply all 2 registered migrations"
+
+
+def test_a_head_behind_the_chain_is_taken_from_a_module_the_chains_module_imports(tmp_path: Path, capsys) -> None:
+    """The same two databases, the key store importing the archive's module: its CURRENT_VERSION
+    is then the key store's head too (3, past its last step: the check says so)."""
+    for name, text in TWO_DATABASES.items():
+        (tmp_path / name).write_text(("import archive  # noqa: F401\n\n\n" if name == "keys.py" else "") + text)
+    assert main(["init", "--config", str(tmp_path / "pyproject.toml")]) == 1
+    assert tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["bundler"]["head"] == "archive.py:CURRENT_VERSION"
+    assert "missing-migration: the declared head archive.py:CURRENT_VERSION is 3" in capsys.readouterr().out
