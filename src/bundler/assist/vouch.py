@@ -41,8 +41,9 @@ def choose(readings: list[Reading], check: Run[[dict[str, object]], CheckResult]
         except BundlerError as error:
             refused.append((reading, error))
             continue
+        after_style = int(bool(reading.reasons) and reading.reasons[0].startswith("style: "))
         for other, error in refused:
-            reading.reasons.insert(1, f"not style {other.table.get('style', 'methods')} with runner"
+            reading.reasons.insert(after_style, f"not style {other.table.get('style', 'methods')} with runner"
                                       f" {other.table['runner']}, read first: the check could not verify it ({error})")
         return reading, result
     return refused[0]
