@@ -283,23 +283,30 @@ def provenance_for(fmt: str, config: Config | None) -> Provenance | None:
 def command_init(args: argparse.Namespace) -> int:
     """Read the project, say what was chosen and why, write (or print) the table, check once."""
     from bundler.config import parse_table
-    from bundler.assist.discover import read_project, toml_table, write_table
+    from bundler.assist.discover import read_project, toml_table, unconfigured, write_table
+    from bundler.assist.vouch import choose
 
     pyproject = Path(args.config) if args.config else Path.cwd() / "pyproject.toml"
     root = pyproject.resolve().parent
-    reading = read_project(root)
+    readings = read_project(root)
+    if not args.print:
+        unconfigured(pyproject)  # refused before any check runs when a configuration is there
+
+    def check(table: dict[str, object]) -> CheckResult:
+        return run_check(with_repository(parse_table(table, root, "bundler init"), None))
+    # the first reading the check verifies, with records-nothing for the code it cannot read where init can tell
+    reading, outcome = choose(readings, check)
     for reason in reading.reasons:
         progress(f"init: {reason}")
     if args.print:
         sys.stdout.write(toml_table(reading.table))
-        config = parse_table(reading.table, root, "bundler init")
     else:
         write_table(pyproject, reading.table)
         progress(f"init: wrote [tool.bundler] into {relative_to_cwd(pyproject.resolve())}")
-        config = load_config(str(pyproject))
-    result = run_check(with_repository(config, None))
-    TERMINAL.report(result)
-    return EXIT_OK if result.ok else EXIT_FINDINGS
+    if isinstance(outcome, BundlerError):
+        raise outcome
+    TERMINAL.report(outcome)
+    return EXIT_OK if outcome.ok else EXIT_FINDINGS
 
 
 def command_fix(args: argparse.Namespace) -> int:

@@ -35,6 +35,7 @@ class UnresolvableError(BundlerError):
 
     at_call_site = False  # set once the message points at the call that passes the unknown
     from_parameter = False  # the unknown number came through a parameter (so maybe from a caller)
+    unread: str | None = None  # file.py:function whose code cannot be read and may record (records-nothing vouches)
 
 
 class MayRecord(UnresolvableError):

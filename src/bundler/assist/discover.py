@@ -56,6 +56,7 @@ class Reading:
 
     table: dict[str, object] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
+    project: Project | None = None  # what it was read from: init reads it again where the check stops
 
 
 @dataclass(frozen=True)
@@ -282,22 +283,27 @@ def numbered_names(project: Project) -> Found | None:
 
 def chains(project: Project) -> Found | None:
     """Functions whose ``if`` blocks test the version (two or more, or one in a function named
-    like an upgrade) and that record it, in SQL or through a helper given the number: version chains. The functions calling a chain are its
-    paths; a chain nothing calls is its own path (the check still reads its blocks)."""
+    like an upgrade, or one whose block records the number it tests) and that record it, in SQL,
+    through a helper given the number (of the module, a base class, or setting and saving a
+    model's version): version chains. The functions calling a chain (in its module, through a
+    base class, else importing it) are its paths; a chain nothing calls is its own path (the
+    check still reads its blocks)."""
     found = []
     for source in project.sources:
         functions = {c.spec: c for c in shapes.callables_in(source)}
-        recorders = recorders_by_spec(source, functions, lambdas_reached(project, source))
+        recorders = recorders_by_spec(source, functions, lambdas_reached(project, source) | inherited(project, source))
         for spec, c in functions.items():
             bounds = shapes.version_bounds(c.node)
-            if spec in recorders and (len(bounds) >= 2 or (bounds and named(c.name))):  # one step, named so
+            if spec in recorders and (len(bounds) >= 2 or (bounds and (named(c.name) or shapes.stamps_its_bound(c.node)))):
                 found.append((c, bounds))
     if not found:
         return None
     found.sort(key=lambda item: (-len(item[1]), not named(item[0].spec), item[0].spec))
     chain, bounds = found[0]
     callers = [c for c in project.callers({chain.name}) if c.source.relative == chain.source.relative]
-    callers = callers or through_base_class(project, chain)
+    callers = callers or through_base_class(project, chain) or [  # a module's chain, imported by name elsewhere
+        c for c in project.callers({chain.name}) if chain.owner == chain.source.relative
+        and imports_from(c.source, chain.source.relative, {chain.name})]
     if creates_fresh(chain, recorders_by_spec(chain.source, {c.spec: c for c in shapes.callables_in(chain.source)},
                                               lambdas_reached(project, chain.source))):
         callers = []  # it creates or upgrades: the whole entry, whoever calls it
@@ -306,6 +312,15 @@ def chains(project: Project) -> Found | None:
     return Found("version-chain", Entry(chain.spec, len(bounds), named(chain.spec)),
                  paths or [Entry(chain.spec, len(bounds), False)], f"is a version chain of {len(bounds)} if-blocks",
                  sorted(set(bounds)), others=[Entry(c.spec, len(b), False) for c, b in found[1:] if c not in mirrors])
+
+
+def inherited(project: Project, source: Source) -> set[str]:
+    """The recording methods the module's classes inherit from base classes of the project
+    (``self.version(v)``, defined in the base ``SQLiteStorage`` as ``UPDATE version SET number = ?``)."""
+    bases = {b.id if isinstance(b, ast.Name) else b.attr for node in source.tree.body if isinstance(node, ast.ClassDef)
+             for b in node.bases if isinstance(b, (ast.Name, ast.Attribute))}
+    return {c.name for c in project.callables if c.owner.rpartition(":")[2] in bases and c.owner != c.source.relative
+            and shapes.records(shapes.strings_in(c.node))}
 
 
 def through_base_class(project: Project, chain: Callable) -> list[Callable]:
@@ -353,6 +368,20 @@ def lambdas_reached(project: Project, source: Source) -> set[str]:
     return found
 
 
+def imports_of(project: Project, source: Source) -> list[Source | None]:
+    """The project's modules ``source`` imports, anywhere in it (``from trac import db_default``: the module)."""
+    found = []
+    for node in ast.walk(source.tree):
+        if isinstance(node, ast.Import):
+            found += [imported_source(project, source, alias.name, 0) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            found.append(imported_source(project, source, base, node.level))
+            found += [imported_source(project, source, f"{base}.{alias.name}".lstrip("."), node.level)
+                      for alias in node.names]
+    return found
+
+
 def imported_source(project: Project, source: Source, module: str, level: int) -> Source | None:
     """The project's module an import names (relative to ``source`` for ``from .x import``)."""
     if level:
@@ -366,11 +395,13 @@ def imported_source(project: Project, source: Source, module: str, level: int) -
 
 
 def creates_fresh(chain: Callable, recorders: set[str]) -> bool:
-    """The chain calls a function of its class or module that records a version without steps."""
+    """The chain calls a function of its class or module that records a version without steps,
+    or that creates a table with a column one of its steps adds (the latest schema, stamped or not)."""
     called = shapes.called_outside_steps(chain.node)
+    added = shapes.added_columns(chain.node)
     return any(c.name in called and c.spec != chain.spec and c.owner == chain.owner
                and len(shapes.version_bounds(c.node)) < 2 and not any("ver" in a.arg.lower() for a in c.node.args.args)
-               for c in shapes.callables_in(chain.source) if c.spec in recorders)
+               for c in shapes.callables_in(chain.source) if c.spec in recorders or shapes.creates_with(c.node, added))
 
 
 def recorders_by_spec(source: Source, functions: dict[str, Callable], known: set[str] = frozenset()) -> set[str]:
@@ -396,7 +427,8 @@ def recorders_by_spec(source: Source, functions: dict[str, Callable], known: set
 def step_lists(project: Project) -> Found | None:
     """Module lists named like a registry holding numbered steps (``[(27, up_27), ...]``,
     ``[Record(from_version=27, ...)]``), or steps a function indexes by the version (their
-    position is the number): the list is the registry, the functions reading it are its paths."""
+    position is the number): the list is the registry, the functions reading it are its paths
+    (through their callers, when a reader is a helper given the version)."""
     found = []
     for source in project.sources:
         for name, value in shapes.module_lists(source.tree):
@@ -412,7 +444,7 @@ def step_lists(project: Project) -> Found | None:
         return None
     registry, numbers, styles, readers = found[0]
     mirrors = [item[0] for item in found[1:] if sorted(item[1]) == sorted(numbers)]  # the same steps again
-    paths = [Entry(c.spec, 0, False) for c in readers] + mirrors
+    paths = unique([Entry(c.spec, 0, False) for r in readers for c in callers_of_helper(project, r)]) + mirrors
     return Found("records", registry, paths, f"lists {registry.steps} numbered steps", numbers, styles,
                  [item[0] for item in found[1:] if item[0] not in mirrors])
 
@@ -458,12 +490,25 @@ def uses_package(function: shapes.Function, package: str) -> bool:
 
 def callers_of_helper(project: Project, function: Callable) -> list[Callable]:
     """A function given the version (``upgrade(self, version)``) is a helper: its callers in the
-    same class or module are the entries."""
+    same class or module are the entries; else those of other modules calling it on an object of
+    its class (``DatabaseManager(env).upgrade(...)``) or importing it by name (``from .migration
+    import migrate``)."""
     arguments = [a.arg for a in function.node.args.args]
     if not any("version" in a.lower() for a in arguments):
         return [function]
     callers = [c for c in project.callers({function.name}) if c.owner == function.owner]
-    return callers or [function]
+    module, _, klass = function.owner.partition(":")
+    elsewhere = [c for c in project.callers({function.name}) if c.source.relative != module and (
+        any(constructed_then_called(n, klass, function.name) for n in ast.walk(c.node)) if klass
+        else imports_from(c.source, module, {function.name}))]
+    return callers or elsewhere or [function]
+
+
+def constructed_then_called(node: ast.AST, klass: str, method: str) -> bool:
+    """``Klass(...).method(...)``."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method
+            and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, ast.Name)
+            and node.func.value.func.id == klass)
 
 
 def unique(entries: list[Entry]) -> list[Entry]:
@@ -480,8 +525,9 @@ READINGS = (method_lists, decorated, step_lists, numbered_names, chains, module_
 ORDER = ("methods", "decorators", "records", "naming", "version-chain", "modules")  # the readings' styles
 
 
-def read_project(root: Path) -> Reading:
-    """The table a careful reader would write for the project in ``root``."""
+def read_project(root: Path) -> list[Reading]:
+    """The tables a careful reader could write for the project in ``root``, the likeliest first
+    (in the readings' order); init takes the first the check can verify."""
     project = read_sources(root)
     readings = [f for f in (reading(project) for reading in READINGS) if f is not None]
     found = readings[0] if readings else None
@@ -493,19 +539,28 @@ def read_project(root: Path) -> Reading:
     if not found.paths:
         raise ConfigError(f"found one reading of the migrations, {found.registry.spec}, and no other path applying"
                           " them: nothing to compare it with; name the stores by hand (stores = [...])")
-    reading = Reading()
+    first = reading_of(project, found)
+    first.reasons += [f"also possible: style {other.style} with runner {other.registry.spec} ({other.why});"
+                      f" not chosen, since {found.style} is read first (the order: {', '.join(ORDER)})"
+                      for other in readings[1:] if other.paths]
+    return [first, *(reading_of(project, other) for other in readings[1:] if other.paths)]
+
+
+def reading_of(project: Project, found: Found) -> Reading:
+    """The table one reading of the project gives, and why."""
+    reading = Reading(project=project)
     if found.style != "methods":
         reading.table["style"] = found.style
         reading.reasons.append(f"style: {found.style}, no class applies its steps as methods")
     say_registry(reading, found)
-    reading.reasons += [f"also possible: style {other.style} with runner {other.registry.spec} ({other.why});"
-                        f" not chosen, since {found.style} is read first (the order: {', '.join(ORDER)})"
-                        for other in readings[1:] if other.paths]
     fresh = fresh_schema(project, found)
     if fresh:
         reading.table["fresh-stores"] = [c.spec for c in fresh]
-        reading.reasons += [f"fresh-stores: {c.spec} records a version without a chain of steps, called where"
-                            " the migrations are: it creates the latest schema at once" for c in fresh]
+        reading.reasons += [f"fresh-stores: {c.spec} " + (
+            "records a version without a chain of steps" if shapes.records(shapes.strings_in(c.node)) else
+            "creates a table with a column a step of the chain adds (it stamps no version: the check says what"
+            " that leaves unrecorded)") + ", called where the migrations are: it creates the latest schema at once"
+            for c in fresh]
     if found.styles:
         reading.table["styles"] = found.styles
     version_record(reading, project)
@@ -518,7 +573,7 @@ def say_registry(reading: Reading, found: Found) -> None:
     reading.table["runner"] = registry.spec
     reading.table["stores"] = [entry.spec for entry in found.paths]
     because = "it is named like a registry" if registry.registry_like else "it has the most steps"
-    over = [e.spec for e in (found.others or found.paths)[:3]]
+    over = [e.spec for e in (found.others or found.paths) if e.spec != registry.spec][:3]
     reading.reasons.append(f"runner: {registry.spec} {found.why}; chosen as the registry because {because}"
                            + (f" (over {', '.join(over)})" if over else ""))
     for entry in found.paths:
@@ -529,8 +584,10 @@ def say_registry(reading: Reading, found: Found) -> None:
 
 
 def fresh_schema(project: Project, found: Found) -> list[Callable]:
-    """Functions beside the registry that record a version without testing one step by step,
-    called by a path: they create the latest schema and stamp it."""
+    """Functions beside the registry or a path that record a version without testing one step by
+    step, called by a path: they create the latest schema and stamp it. Beside a version chain, one
+    creating a table with a column a step of the chain adds is one too, stamping or not (when
+    not, the check names what it leaves unrecorded)."""
     file = found.registry.spec.partition(":")[0]
     entries = {found.registry.spec, *(p.spec for p in found.paths)}
     applying = [c for c in project.callables if c.spec in {p.spec for p in found.paths}]
@@ -541,11 +598,17 @@ def fresh_schema(project: Project, found: Found) -> list[Callable]:
                    if isinstance(block, ast.If) and shapes.version_test(block) and isinstance(block.test.ops[0], ast.Eq)
                    and any(shapes.whole(side) == 0 for side in (block.test.left, *block.test.comparators))
                    for n in ast.walk(block) if isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute))}
-    source = next((s for s in project.sources if s.relative == file), None)
-    if source is None or found.style == "methods":
+    if found.style == "methods":
         return []
-    functions = {c.spec: c for c in shapes.callables_in(source)}
-    recording = recorders_by_spec(source, functions, lambdas_reached(project, source))
+    files = {file, *(p.spec.partition(":")[0] for p in found.paths)}
+    functions, recording = {}, set()
+    for source in (s for s in project.sources if s.relative in files):
+        beside = {c.spec: c for c in shapes.callables_in(source)}
+        functions.update(beside)
+        recording |= recorders_by_spec(source, beside, lambdas_reached(project, source))
+    if chain is not None and found.style == "version-chain":
+        added = shapes.added_columns(chain.node)
+        recording |= {spec for spec, c in functions.items() if shapes.creates_with(c.node, added)}
     return [c for spec, c in functions.items() if spec in recording and spec not in entries
             and c.name in called and len(shapes.version_bounds(c.node)) < 2
             and not any("ver" in a.arg.lower() for a in c.node.args.args)]  # a record helper is given the version
@@ -557,7 +620,9 @@ def version_record(reading: Reading, project: Project) -> None:
     themselves: what a dispatcher stamps after them is no step's record, so nothing is written. In
     a folder of numbered modules, the key of a key/value row (``version-key``, which makes the
     check read the row's writes as records) comes only from the modules' own writes, for the same
-    reason: the dispatcher writing the reached version after them would repeat their numbers."""
+    reason: the dispatcher writing the reached version after them would repeat their numbers. A
+    version written through a setter of a key/value table (``set_setting(name='version', value=N)``
+    beside ``INSERT INTO settings(name, value)``) is that table's row."""
     if reading.table.get("style") in ("naming", "decorators"):
         return
     folder = f"{reading.table['runner']}/" if reading.table.get("style") == "modules" else ""
@@ -567,21 +632,31 @@ def version_record(reading: Reading, project: Project) -> None:
     texts += [(f, (project.root / f).read_text(encoding="utf-8", errors="replace")) for f in project.files
               if f.endswith(".sql")]
     for relative, text in texts:
-        tables.update(match.group(1) for match in shapes.TABLE_INSERT.finditer(text))
+        tables.update(match.group(1) for pattern in (shapes.TABLE_INSERT, shapes.VERSION_TABLE)
+                      for match in pattern.finditer(text))
         rows = [(match.group(1), match.group(2)) for match in shapes.KEY_VALUE.finditer(text)]
         tables.update(table for table, _ in rows)
         keys.update(rows if relative.startswith(folder) else [])
+    models = {shapes.saved_model(c.node) for c in project.callables} - {None, ""}
+    model_tables = {table for table in (shapes.model_table(project.sources, str(m)) for m in models) if table}
+    tables.update(model_tables)
     texts = [text for _, text in texts]
     user_version = any(shapes.USER_VERSION.search(text) for text in texts)
     if tables:
         table, _ = tables.most_common(1)[0]
         if table != "schema_versions":
             reading.table["version-table"] = table
-        reading.reasons.append(f"version-table: {table}, the table the INSERTs record versions in")
+        reading.reasons.append(f"version-table: {table}, the table the INSERTs record versions in"
+                               + (" (a model's table: its version is set and saved)" if table in model_tables else ""))
         rows = [(key, count) for (named, key), count in keys.most_common() if named == table]
         if rows:  # a key/value table: the checker reads the value of the version's row only
             reading.table["version-key"] = rows[0][0]
             reading.reasons.append(f"version-key: {rows[0][0]}, the key of the row the version is written in")
+    elif setter := shapes.setter_row(project.sources, texts):
+        table, key, call = setter
+        reading.table.update({"version-table": table, "version-key": key})
+        reading.reasons.append(f"version-table: {table}, version-key: {key}: the version is written by {call}, and"
+                               f" {table} is a key/value table (its INSERTs name two columns)")
     elif user_version:
         reading.table["version-record"] = "user_version"
         reading.reasons.append("version-record: user_version, since the steps set PRAGMA user_version")
@@ -589,12 +664,21 @@ def version_record(reading: Reading, project: Project) -> None:
 
 def head(reading: Reading, project: Project, found: Found) -> None:
     """The constant holding the current version: named like one, holding the registry's last
-    number, nearest the registry."""
+    number, nearest the registry. One holding another number must be in the registry's or a
+    path's module, or in a module they import or that imports them: else it is another
+    database's head (a project may keep several)."""
     registry_file = found.registry.spec.partition(":")[0]
     top = max(found.numbers, default=None)
     folder = registry_file if not registry_file.endswith(".py") else None  # a folder of steps
+    files = {registry_file, *(entry.spec.partition(":")[0] for entry in found.paths)}
+
+    def ours(source: Source) -> bool:  # the registry's or a path's module, one they import, or one importing them
+        return source.relative in files or any(
+            imported is not None and {s.relative, imported.relative} & files and source.relative in (
+                s.relative, imported.relative) for s in project.sources for imported in imports_of(project, s))
     heads = [(spec, name, value) for source in project.sources for spec, name, value in shapes.heads_in(source)
-             if folder is None or not source.relative.startswith(folder + "/")]  # a constant of a step module is the step's
+             if (folder is None or not source.relative.startswith(folder + "/"))  # a constant of a step module is the step's
+             and (value == top or ours(source))]
     if not heads:
         return
     spec, name, value = min(heads, key=lambda h: shapes.head_rank(h[1], h[2], top, h[0].startswith(registry_file)))
@@ -621,12 +705,18 @@ def toml_table(table: dict[str, object], name: str = "tool.bundler") -> str:
     return f"[{name}]\n{plain}{nested}"
 
 
-def write_table(pyproject: Path, table: dict[str, object]) -> None:
-    """Append the table to pyproject.toml (created if missing); never replace a configuration."""
+def unconfigured(pyproject: Path) -> str:
+    """The text of pyproject.toml ("" when missing); an error when it has a configuration already."""
     text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
     if re.search(r"^\[tool\.bundler(\.|\])", text, re.MULTILINE):
         raise ConfigError("already has a [tool.bundler] table; bundler init --print shows what it would write",
                           where=str(pyproject))
+    return text
+
+
+def write_table(pyproject: Path, table: dict[str, object]) -> None:
+    """Append the table to pyproject.toml (created if missing); never replace a configuration."""
+    text = unconfigured(pyproject)
     separator = "" if not text else "\n" if text.endswith("\n") else "\n\n"
     try:
         pyproject.write_text(text + separator + toml_table(table), encoding="utf-8")

@@ -19,6 +19,15 @@ TABLE_INSERT = re.compile(r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?|REPLACE\s+)INTO\s+[\"
 # UPDATE metadata SET value='2' WHERE key='db_version' (the table, then the row's key).
 KEY_VALUE = re.compile(r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE)\s+[\"`\[]?(\w+)[\"`\]]?\b[^;]*?'(\w*version)'",
                        re.IGNORECASE | re.DOTALL)
+ADDED_COLUMN = re.compile(r"\bALTER\s+TABLE\s+[\"`\[]?(\w+)[\"`\]]?\s+ADD\s+(?:COLUMN\s+)?[\"`\[]?(\w+)", re.IGNORECASE)
+CREATED_TABLE = re.compile(r"\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?[\"`\[]?(\w+)[\"`\]]?\s*\(", re.IGNORECASE)
+KEY_VALUE_TABLE = re.compile(r"\bINTO\s+[\"`\[]?(\w+)[\"`\]]?\s*\(\s*[\"`\[]?\w+[\"`\]]?\s*,\s*[\"`\[]?\w+[\"`\]]?\s*\)",
+                             re.IGNORECASE)  # INSERT INTO settings(name, value): two columns, a key and its value
+VERSION_KEY = re.compile(r"^\w*version$", re.IGNORECASE)
+SETTER = re.compile(r"^_?(?:set|write|put|store|save)_?(\w+)$", re.IGNORECASE)
+# A table named like a version holds it, whatever its column: INSERT INTO version VALUES (?), UPDATE version SET number = ?
+VERSION_TABLE = re.compile(r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE)\s+[\"`\[]?(\w*version\w*)[\"`\]]?\s*(?:\([^)]*\)\s*)?(?:VALUES|SET)\b",
+                           re.IGNORECASE)
 USER_VERSION = re.compile(r"\bPRAGMA\s+user_version\s*=", re.IGNORECASE)
 REGISTRY_NAMES = re.compile(r"migrat|runner|upgrad|updat|regist|schema|convert", re.IGNORECASE)
 HEAD_NAME = re.compile(r"(?:version|revision)$", re.IGNORECASE)
@@ -82,7 +91,8 @@ def strings_in(node: ast.AST) -> str:
 
 
 def records(text: str) -> bool:
-    return bool(TABLE_INSERT.search(text) or USER_VERSION.search(text) or KEY_VALUE.search(text))
+    return bool(TABLE_INSERT.search(text) or USER_VERSION.search(text) or KEY_VALUE.search(text)
+                or VERSION_TABLE.search(text))
 
 
 def referenced(node: ast.AST) -> set[str]:
@@ -181,8 +191,10 @@ def recording_lambdas(body: list[ast.stmt]) -> set[str]:
 def recorders_of(functions: dict[str, Function], constants: set[str], known: Iterable[str] = ()) -> set[str]:
     """Functions whose SQL records a version (written there, or a constant holding it, as ``NAME``
     or ``self.NAME``), and those that call one of them, or one of the ``known`` recorders (a
-    recording lambda, imported or not: ``stamp``, ``helpers.stamp``), with a number."""
-    recording = {name for name, function in functions.items() if records(strings_in(function)) or any(
+    recording lambda, imported or not: ``stamp``, ``helpers.stamp``), with a number. A model
+    object's version set and saved (``row.version = n; row.save()``) records too."""
+    recording = {name for name, function in functions.items() if records(strings_in(function))
+                 or saved_model(function) is not None or any(
         (isinstance(n, ast.Name) and n.id in constants) or (isinstance(n, ast.Attribute) and n.attr in constants)
         for n in ast.walk(function))}
     callable_recorders = recording | set(known)
@@ -311,3 +323,90 @@ def returned(function: Function) -> int | None:
 def head_rank(name: str, value: int, top: int | None, near: bool) -> tuple:
     """The head is the constant holding the registry's last number, named like a current version, near it."""
     return (value != top, bool(NOT_HEAD_WORDS.search(name)), not near, not HEAD_WORDS.search(name))
+
+
+def stamps_its_bound(function: Function) -> bool:
+    """One ``if`` testing the version whose block records the very number the test names
+    (``if version < 1: ... PRAGMA user_version = 1``): a chain of one step, however it is named."""
+    for node in ast.walk(function):
+        bound = version_bounds(ast.Module(body=[node], type_ignores=[])) if isinstance(node, ast.If) else []
+        text = strings_in(ast.Module(body=node.body, type_ignores=[])) if bound else ""
+        if bound and records(text) and re.search(rf"(?<![\w.]){bound[0]}(?![\w.])", text):
+            return True
+    return False
+
+
+def added_columns(function: Function) -> set[tuple[str, str]]:
+    """(table, column) of every ``ALTER TABLE t ADD COLUMN c`` inside the function's version tests: what its steps add."""
+    blocks = [node for node in ast.walk(function) if isinstance(node, ast.If) and version_test(node)]
+    text = "\n".join(strings_in(ast.Module(body=block.body, type_ignores=[])) for block in blocks)
+    return {(table.lower(), column.lower()) for table, column in ADDED_COLUMN.findall(text)}
+
+
+def creates_with(function: Function, columns: set[tuple[str, str]]) -> bool:
+    """It creates a table with a column a step adds: the latest schema, not the first one."""
+    text = strings_in(function)
+    starts = list(CREATED_TABLE.finditer(text))
+    for match, following in zip(starts, [*starts[1:], None]):
+        body = text[match.end(): following.start() if following else len(text)].lower()
+        if any(table == match.group(1).lower() and re.search(rf"\b{re.escape(column)}\b", body)
+               for table, column in columns):
+            return True
+    return False
+
+
+def setter_row(sources: Iterable[Source], texts: Iterable[str]) -> tuple[str, str, str] | None:
+    """(table, key, the call) where the version is written through a setter given its key as a
+    literal (``set_setting(name='version', value=N)``) and a key/value table is named like the
+    setter's object (``settings(name, value)``), or as the key parameter of that table's INSERT
+    (``execute("INSERT INTO settings(name, value) VALUES(?, ?)", ('version', n))``)."""
+    tables = {match.group(1) for text in texts for match in KEY_VALUE_TABLE.finditer(text)}
+    for source in sources:
+        for node in ast.walk(source.tree):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Name, ast.Attribute)):
+                continue
+            sql, parameters = (node.args + [None, None])[:2]
+            into = KEY_VALUE_TABLE.search(sql.value) if isinstance(sql, ast.Constant) and isinstance(sql.value, str) \
+                else None
+            first = parameters.elts[0] if isinstance(parameters, (ast.Tuple, ast.List)) and parameters.elts else None
+            if into and isinstance(first, ast.Constant) and isinstance(first.value, str) and VERSION_KEY.match(first.value):
+                return into.group(1), first.value, f"INSERT INTO {into.group(1)} with the key {first.value!r}"
+            name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
+            setter = SETTER.match(name)
+            keys = [a.value for a in [*node.args, *(k.value for k in node.keywords)]
+                    if isinstance(a, ast.Constant) and isinstance(a.value, str) and VERSION_KEY.match(a.value)]
+            table = next((t for t in sorted(tables) if setter and t.lower().rstrip("s") == setter.group(1).lower().rstrip("s")),
+                         None)
+            if keys and table:
+                return table, keys[0], f"{name}(..., {keys[0]!r}, ...)"
+    return None
+
+
+def saved_model(function: Function) -> str | None:
+    """The class a function records a version through as an ORM model (peewee, Django):
+    ``schema.version = n`` then ``schema.save()``, ``schema`` annotated with its class; the
+    class's name, or "" when unannotated; None when it does not."""
+    saved = {n.func.value.id for n in ast.walk(function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+             and n.func.attr == "save" and isinstance(n.func.value, ast.Name)}
+    assigned = {t.value.id for n in ast.walk(function) if isinstance(n, ast.Assign) for t in n.targets
+                if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and HEAD_NAME.search(t.attr)}
+    names = saved & assigned
+    if not names:
+        return None
+    annotations = {a.arg: a.annotation for a in [*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs]}
+    annotation = annotations.get(sorted(names)[0])
+    return annotation.id if isinstance(annotation, ast.Name) else getattr(annotation, "attr", "")
+
+
+def model_table(sources: Iterable[Source], name: str) -> str | None:
+    """The table of a model class of the project: its ``Meta.table_name`` (or ``db_table``), else
+    its name in lower case (peewee's default)."""
+    for source in sources:
+        for node in source.tree.body:
+            if isinstance(node, ast.ClassDef) and node.name == name:
+                meta = next((n for n in node.body if isinstance(n, ast.ClassDef) and n.name == "Meta"), None)
+                named = [n.value.value for n in getattr(meta, "body", []) if isinstance(n, ast.Assign)
+                         and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)
+                         and any(isinstance(t, ast.Name) and t.id in ("table_name", "db_table") for t in n.targets)]
+                return named[0] if named else name.lower()
+    return None

@@ -10,7 +10,8 @@ number after), the way the path writes its neighbours.
 - decorators: the decorator, numbered like its neighbour's, on the function doing the step (or
   the registry's function carried over, when the path has none);
 - a folder of modules: the registry's module under the name the path's template reaches, or,
-  where the path imports each step in an ``if``/``elif`` chain, the branch importing it.
+  where the path imports each step in an ``if``/``elif`` chain, the branch importing it;
+- registration by subclassing: the import of the step's module only (subclass_import.py).
 
 Where the step uses names the path does not have, the fix writes nothing and says why: these
 styles number a step by its shape (a chain's test, a list's position, a record's or a decorator's
@@ -31,6 +32,7 @@ from bundler.model import Finding, Migration, MigrationList
 
 from bundler.assist.fix import Insertion, Plan, bound_names, parsed, place_of_names
 from bundler.assist.shapes import whole
+from bundler.assist.subclass_import import registered_import
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -44,6 +46,8 @@ def plan_other_style(config: Config, prefix: str, registry: MigrationList, path:
     if not origins:
         return (f"no migration of the registry records {version} (a declared head beyond its last step?):"
                 " write the step, or correct the head")
+    if config.style == "subclasses":  # a class registers when its module is imported: the import is the step
+        return registered_import(config, registry, origins[0], path, plan)
     planner = {"version-chain": chain_block, "records": record_entry, "decorators": decorated_step,
                "modules": module_file}.get(config.style)
     if planner is decorated_step and path.name.endswith("__init__.py"):  # what importing the package registers

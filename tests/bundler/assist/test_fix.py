@@ -74,9 +74,8 @@ OUTCOMES = {
     "listed_modules-bumped": ("fixed", "lowered the head BUMPED from 6 to 5"),  # 1 and 3 retired: no gap
     # a module no item names: listed as the next item, the head raised with it
     "listed_modules-unlisted": ("fixed", "listed drop_legacy as item 5 of UPGRADES"),
-    # the import fix writes registers the class; the call it adds beside it is needless (fix does not know
-    # registration by subclassing yet)
-    "subclass_registry-unimported": ("fixed", None),
+    # a class registers when its module is imported: the import only, beside the neighbours' (no call)
+    "subclass_registry-unimported": ("fixed", "imported app.upgrades.search, which registers IndexBodies"),
     # the neighbouring step is a call of a helper, not an if block fix can write beside
     "chain_unrecorded-copy": ("by hand", "the path's neighbouring block is not an if block"),
     # the registry's own step records nothing: which number it should stamp is the author's to write

@@ -215,6 +215,7 @@ class Calls:
                     f" {self.source(node)} (recorded at {exc.where})", where=self.where(node))
             else:
                 error = UnresolvableError(f"{exc.args[0]} (reached from {self.where(node)}: {self.source(node)})")
+                error.unread = exc.unread
             error.at_call_site = True
             raise error from None
         if changes_parameters(function.node):

@@ -116,10 +116,12 @@ class Frame(Statements, Resolution, Calls, Containers, BuiltinCalls, LibraryCall
     def cannot_follow(self, node: cst.CSTNode, why: str, remedy: str, what: str = "calls") -> None:
         if not self.strict:
             return
-        raise MayRecord(
+        error = MayRecord(
             f"{self.function.name} {what} {self.source(node)}, which cannot be followed ({why}); {remedy},"
             f" or, if it applies no migration, list {self.function.name} in [tool.bundler] records-nothing",
             where=self.where(node))
+        error.unread = f"{self.function.module.relpath}:{self.function.name}"
+        raise error
 
     def source(self, node: cst.CSTNode) -> str:
         """The node's code on one line, shortened for a message."""

@@ -29,6 +29,7 @@ class Recording:
                 f"cannot resolve the version number statically in {self.function.name} ({detail}):"
                 f" {self.source(version.node)}{advice}", where=self.where(version.node))
             error.from_parameter = "parameter" in detail
+            error.unread = f"{self.function.module.relpath}:{self.function.name}" if unread else None
             raise error
         self.events.append(Record(version, self.function, self.branch, self.lambda_site))
 
