@@ -307,7 +307,7 @@ BOUNDED_LOOPS = (
     " if (n === {last} + 1) this.m3(); this[`m${{n + 2 - 2}}`](); }}",
     "const steps = [() => this.m1(), () => this.m2(), () => this.m3()];"
     " for (let n = this.current(); n < {last}; n++) {{ steps[n](); }}",
-    "for (let n = this.current() + 1; n < {stop}; n++) {{ if (n > {last}) break; this[`m${{n}}`](); }}",
+    "for (let n = LAST; n > this.current(); n--) {{ this[`m${{n}}`](); }}",
 )
 
 
