@@ -5,6 +5,7 @@ but never beyond its loop's bound, so a step name built from it never names a st
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 # ``n < 5`` read from the other side: ``5 > n``.
@@ -58,3 +59,14 @@ class SomeInt:
 
 
 ANY_INT = SomeInt()
+
+
+def reach_of(built: Collection[SomeInt | None]) -> tuple[int | None, int | None] | None:
+    """The numbers a path's built names can take (lowest, highest; None: no bound), when every
+    loop building them bounds them (None for a name built from an unbounded number)."""
+    if not built or any(bounds is None or bounds == ANY_INT for bounds in built):
+        return None
+    lows = [b.low for b in built]  # type: ignore[union-attr]
+    highs = [b.high for b in built]  # type: ignore[union-attr]
+    return (None if None in lows else min(lows),  # type: ignore[type-var]
+            None if None in highs else max(highs))  # type: ignore[type-var]

@@ -674,6 +674,7 @@ class Machine:
     project: Project
     options: Options
     called: set[int] = field(default_factory=set)  # every function run (by node), for fix hints
+    built: list[SomeInt] = field(default_factory=list)  # the bounds of each number a step name was built from
     _active: list[int] = field(default_factory=list)
     _may_record: dict[tuple[int, int], tuple[Any, bool]] = field(default_factory=dict)
 
@@ -1182,6 +1183,7 @@ class Run:
         name = stringify(name) if isinstance(name, SomeInt) else name
         if not isinstance(name, str) or name.count(HOLE) + name.count(DATA_HOLE) != 1:
             return None
+        self.machine.built.append(numbers)
         digits_only = DATA_HOLE in name
         before, after = name.split(DATA_HOLE if digits_only else HOLE)
         items = []
