@@ -1165,7 +1165,9 @@ class Run:
         if isinstance(owner, (tuple, Mapping)) and isinstance(index, SomeInt):  # STEPS[n] of a counter
             items = enumerate(owner) if isinstance(owner, tuple) else ((key, value) for key, value in owner.items
                                                                           if str(key).isdigit())
-            return Dispatch(tuple(sorted((int(key), value) for key, value in items if index.admits(int(key)))))
+            steps = tuple(sorted((int(key), value) for key, value in items if index.admits(int(key))))
+            if all(isinstance(step, FunctionValue) for _, step in steps):  # calling it runs the one it is
+                return Dispatch(steps)
         if isinstance(owner, Mapping) and is_known(index):
             return owner.get(index if isinstance(index, str) else stringify(index), None)
         if isinstance(owner, (Instance, ClassValue)):

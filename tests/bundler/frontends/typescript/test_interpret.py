@@ -322,6 +322,14 @@ def test_a_counter_from_an_unknown_start_builds_names_only_within_its_bound(tmp_
         assert "(the bounds of its loop): widen them to reach 3" in report["findings"][0]["message"]
 
 
+def test_texts_picked_by_a_counter_are_not_steps_to_call(tmp_path, capsys) -> None:
+    sql = "const SQL = ['INSERT INTO schema_versions (version) VALUES (1)'];\n"
+    call = "for (let n = this.current(); n < 1; n++) { this.db.exec(SQL[n]); }"
+    code, error = check(tmp_path, capsys, sql + numbered_store(call))
+    assert code == 2
+    assert "SQL text that cannot be read statically): this.db.exec(SQL[n]);" in error
+
+
 def test_a_counter_already_past_its_bound_never_runs_its_body(tmp_path, capsys) -> None:
     call = ("for (let n = 1; n < this.current(); n++) {"
             " for (let k = n + 5; k < 4; k++) { this.stray(); } this[`m${n}`](); }")  # k starts at 6 at least
