@@ -577,6 +577,17 @@ def counter_step(loop: Any, name: str, initial: Any) -> int | None:
     return by if target.type == "identifier" and text(target) == name and by else None
 
 
+def assigns(body: Any, name: str) -> bool:
+    """Whether code assigns a name (``n = 0``, ``n -= 2``, ``n--``) anywhere in it."""
+    for node in walk(body):
+        target = node.child_by_field_name("left") if node.type in ("assignment_expression",
+                                                                   "augmented_assignment_expression") \
+            else node.child_by_field_name("argument") if node.type == "update_expression" else None
+        if target is not None and target.type == "identifier" and text(target) == name:
+            return True
+    return False
+
+
 def is_integer(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -1014,12 +1025,13 @@ class Run:
 
     def counter_bounds(self, loop: Any, name: str, step: int, inner: Frame) -> SomeInt:
         """The numbers a counter whose start or bound is unknown may hold when the body runs: never
-        past its start against its step, and within what its condition allows (``v < 29``: 28 at
-        most), as Python's ``range(current + 1, 29)``."""
+        past its start against its step (unless the body sets it back), and within what its
+        condition allows (``v < 29``: 28 at most), as Python's ``range(current + 1, 29)``."""
         start = inner.names.get(name)
         low, high = (start, start) if is_integer(start) else (start.low, start.high) if isinstance(start, SomeInt) \
             else (None, None)
-        low, high = (low, None) if step > 0 else (None, high)
+        low, high = (None, None) if assigns(loop.child_by_field_name("body"), name) \
+            else (low, None) if step > 0 else (None, high)
         test = self.counter_test(loop, name, inner)
         operator, bound = test if test is not None else ("", None)
         bounds = SomeInt(bound, bound) if is_integer(bound) else bound if isinstance(bound, SomeInt) else ANY_INT

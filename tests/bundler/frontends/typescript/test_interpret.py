@@ -322,6 +322,15 @@ def test_a_counter_from_an_unknown_start_builds_names_only_within_its_bound(tmp_
         assert "(the bounds of its loop): widen them to reach 3" in report["findings"][0]["message"]
 
 
+def test_a_counter_its_body_sets_back_may_go_below_its_start(tmp_path, capsys) -> None:
+    call = ("for (let n = 2; n < this.current(); n++) {"
+            " this[`m${n}`](); if (this.db.pragma('redo')) { n = 0; } }")  # the next round runs m1
+    code, report = check(tmp_path, capsys, numbered_store(call))
+    assert (code, applied(report)) == (0, [1, 2, 3])
+    code, report = check(tmp_path, capsys, numbered_store(call.replace("n = 0", "this.db.pragma('x')")))
+    assert (code, applied(report)) == (1, [2, 3])  # from 2 upwards: m1 never runs
+
+
 def test_texts_picked_by_a_counter_are_not_steps_to_call(tmp_path, capsys) -> None:
     sql = "const SQL = ['INSERT INTO schema_versions (version) VALUES (1)'];\n"
     call = "for (let n = this.current(); n < 1; n++) { this.db.exec(SQL[n]); }"
