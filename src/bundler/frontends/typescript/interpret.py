@@ -1012,16 +1012,17 @@ class Run:
 
     def counter_test(self, loop: Any, name: str, inner: Frame) -> tuple[str, Any] | None:
         """A loop's condition when it compares its counter with a bound (``n < LAST``): the
-        operator and the bound's value; None otherwise."""
+        operator and the bound's value; None otherwise, or when the body assigns the bound (it
+        is read once here, but each round there)."""
         condition = loop.child_by_field_name("condition")
         condition = unwrapped(condition) if condition is not None else None
         if condition is None or condition.type != "binary_expression":
             return None
-        left = condition.child_by_field_name("left")
-        if left.type != "identifier" or text(left) != name:
+        left, right = condition.child_by_field_name("left"), unwrapped(condition.child_by_field_name("right"))
+        if left.type != "identifier" or text(left) != name \
+                or right.type == "identifier" and assigns(loop.child_by_field_name("body"), text(right)):
             return None
-        bound = self.evaluate(condition.child_by_field_name("right"), inner)
-        return text(condition.child_by_field_name("operator")), bound
+        return text(condition.child_by_field_name("operator")), self.evaluate(right, inner)
 
     def counter_bounds(self, loop: Any, name: str, step: int, inner: Frame) -> SomeInt:
         """The numbers a counter whose start or bound is unknown may hold when the body runs: never

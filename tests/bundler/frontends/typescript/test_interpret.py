@@ -322,13 +322,16 @@ def test_a_counter_from_an_unknown_start_builds_names_only_within_its_bound(tmp_
         assert "(the bounds of its loop): widen them to reach 3" in report["findings"][0]["message"]
 
 
-def test_a_counter_its_body_sets_back_may_go_below_its_start(tmp_path, capsys) -> None:
+def test_a_counter_or_a_bound_the_body_assigns_bounds_nothing_by_its_first_value(tmp_path, capsys) -> None:
     call = ("for (let n = 2; n < this.current(); n++) {"
             " this[`m${n}`](); if (this.db.pragma('redo')) { n = 0; } }")  # the next round runs m1
     code, report = check(tmp_path, capsys, numbered_store(call))
     assert (code, applied(report)) == (0, [1, 2, 3])
     code, report = check(tmp_path, capsys, numbered_store(call.replace("n = 0", "this.db.pragma('x')")))
     assert (code, applied(report)) == (1, [2, 3])  # from 2 upwards: m1 never runs
+    call = "let last = 2; for (let n = this.current() + 1; n < last; n++) { this[`m${n}`](); last = 4; }"
+    code, report = check(tmp_path, capsys, numbered_store(call))
+    assert (code, applied(report)) == (0, [1, 2, 3])  # the bound it meets in the second round is 4
 
 
 def test_texts_picked_by_a_counter_are_not_steps_to_call(tmp_path, capsys) -> None:
