@@ -20,6 +20,7 @@ import libcst as cst
 from bundler.errors import BundlerError, SourceError, UnresolvableError
 from bundler.findings.fresh import fresh_migration
 from bundler.model import EntrySpec, Head, Location, Migration, MigrationList
+from bundler.frontends.bounds import reach_of
 from bundler.frontends.python.interpret.machine import Machine, Options, readable
 from bundler.frontends.python.interpret.objects import CallTrace, Delegate, Event, Instance, Record
 from bundler.frontends.python.interpret.syntax import (
@@ -28,7 +29,7 @@ from bundler.frontends.python.interpret.syntax import (
 from bundler.frontends.python.records import RecordingRules
 from bundler.frontends.python.sources import ModuleSet, ParsedModule
 from bundler.frontends.python.suggest import class_hint, class_names, did_you_mean, top_level
-from bundler.frontends.python.values import UNKNOWN, ClassRef, FunctionRef, Resolver, SomeInt, Value, is_number
+from bundler.frontends.python.values import UNKNOWN, ClassRef, FunctionRef, Resolver, Value, is_number
 
 Function = FunctionRef  # a function or method of the project, as the styles see it
 
@@ -171,7 +172,7 @@ class Extractor:
                       " no module that imports it: import it there")
         return MigrationList(name=entry.name, location=location_of(entry), migrations=tuple(migrations),
                              origin=self.modules.origin.label, missing_advice=advice,
-                             reach=reach_of(self.machine.templates))
+                             reach=reach_of(self.machine.templates.values()))
 
     def entry_binding(self, entry: FunctionRef, named: ClassRef | None = None) -> tuple[Instance | ClassRef | None, dict[str, Value]]:
         """An entry runs on an object of the class it was named on (``Store.init`` inherited from
@@ -356,15 +357,3 @@ class Extractor:
             return False
         probe = self.machine.probe(call.function, call.receiver, dict(call.env))  # its parameters unbound
         return versions_of(probe.events, self._registry) != bound_versions
-
-
-
-def reach_of(templates: dict[str, SomeInt | None]) -> tuple[int | None, int | None] | None:
-    """The numbers a path's built names can take, when every loop building them bounds them."""
-    if not templates or any(bounds is None for bounds in templates.values()):
-        return None
-    lows = [b.low for b in templates.values()]  # type: ignore[union-attr]
-    highs = [b.high for b in templates.values()]  # type: ignore[union-attr]
-    return (None if None in lows else min(lows),  # type: ignore[type-var]
-            None if None in highs else max(highs))  # type: ignore[type-var]
-

@@ -25,41 +25,13 @@ from typing import Any, Union
 
 import libcst as cst
 
+from bundler.frontends.bounds import ANY_INT, FLIPPED, SomeInt  # noqa: F401 (re-exported)
 from bundler.frontends.python.sources import ModuleSet, ParsedModule
 from bundler.frontends.python.subclasses import registered, registrations
 from bundler.frontends.python.walk import walk
 from bundler.frontends.sql.values import (  # noqa: F401 (the values SQL recognition reads, shared by every front end)
     HOLE, NUMBER_HOLE, UNKNOWN, Mapping, ParamRef, Prepared, Unknown as _Unknown, has_hole,
 )
-
-
-@dataclass(frozen=True)
-class SomeInt:
-    """An integer whose value is unknown (``int(row[0])``, an item of ``range(current + 1, 30)``),
-    between the bounds that are known (both included): a name built from it can only hold
-    digits there, and only a number between them (``range(current + 1, 29)`` never reaches 29)."""
-
-    low: int | None = None
-    high: int | None = None
-
-    def admits(self, number: int) -> bool:
-        return (self.low is None or number >= self.low) and (self.high is None or number <= self.high)
-
-    @staticmethod
-    def spanning(first: int | SomeInt, second: int | SomeInt) -> SomeInt:
-        """The least bounds holding both."""
-        ends = [(v, v) if isinstance(v, int) else (v.low, v.high) for v in (first, second)]
-        lows, highs = [low for low, _ in ends], [high for _, high in ends]
-        return SomeInt(None if None in lows else min(lows), None if None in highs else max(highs))  # type: ignore[type-var]
-
-    def shifted(self, by: int) -> SomeInt:
-        return SomeInt(*(None if bound is None else bound + by for bound in (self.low, self.high)))
-
-    def __repr__(self) -> str:
-        return "ANY_INT" if self == ANY_INT else f"SomeInt({self.low}..{self.high})"
-
-
-ANY_INT = SomeInt()
 
 
 @dataclass(frozen=True)
@@ -974,30 +946,20 @@ def binary(operator_node: cst.BaseBinaryOp, left: Value, right: Value) -> Value:
     return derive(left, right)
 
 
+# The comparisons a bounded integer's bounds may decide, by the symbol ``SomeInt.compared`` reads.
+BOUNDED_COMPARISONS = {cst.Equal: "==", cst.NotEqual: "!=", cst.LessThan: "<", cst.LessThanEqual: "<=",
+               cst.GreaterThan: ">", cst.GreaterThanEqual: ">="}
+
+
 def decided_by_bounds(operator_node: cst.BaseCompOp, left: Value, right: Value) -> bool | None:
     """A comparison of a bounded unknown integer with a number that its bounds decide
     (``version == 29`` where ``version`` is an item of ``range(current + 1, 29)``)."""
-    if isinstance(left, SomeInt) and is_number(right):
-        bounds, number, flipped = left, right, False
-    elif isinstance(right, SomeInt) and is_number(left):
-        bounds, number, flipped = right, left, True
-    else:
-        return None
-    low = bounds.low if bounds.low is not None else -math.inf
-    high = bounds.high if bounds.high is not None else math.inf
-    kind = type(operator_node)
-    if flipped:  # number < n is n > number
-        kind = {cst.LessThan: cst.GreaterThan, cst.GreaterThan: cst.LessThan, cst.LessThanEqual: cst.GreaterThanEqual,
-                cst.GreaterThanEqual: cst.LessThanEqual}.get(kind, kind)
-    answers = {
-        cst.Equal: (False if not low <= number <= high else None),
-        cst.NotEqual: (True if not low <= number <= high else None),
-        cst.LessThan: (True if high < number else False if low >= number else None),
-        cst.LessThanEqual: (True if high <= number else False if low > number else None),
-        cst.GreaterThan: (True if low > number else False if high <= number else None),
-        cst.GreaterThanEqual: (True if low >= number else False if high < number else None),
-    }
-    return answers.get(kind)
+    symbol = BOUNDED_COMPARISONS.get(type(operator_node))
+    if symbol is not None and isinstance(left, SomeInt) and is_number(right):
+        return left.compared(symbol, right)  # type: ignore[arg-type]
+    if symbol is not None and isinstance(right, SomeInt) and is_number(left):
+        return right.compared(FLIPPED.get(symbol, symbol), left)  # type: ignore[arg-type]
+    return None
 
 
 def some_int_arithmetic(operator_node: cst.BaseBinaryOp, left: int | SomeInt, right: int | SomeInt) -> SomeInt:

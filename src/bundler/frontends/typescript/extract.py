@@ -30,6 +30,7 @@ from bundler.config import Config
 from bundler.errors import BundleError, BundlerError, ConfigError, SourceError, UnresolvableError
 from bundler.findings.fresh import fresh_migration, fresh_schema
 from bundler.findings.suppress import Comment, suppression_comment
+from bundler.frontends.bounds import reach_of
 from bundler.frontends.sql.records import RecordingRules
 from bundler.frontends.typescript.interpret import (
     CLASS_NODES, CallTrace, Event, Machine, Options, Project, Record, text, walk,
@@ -152,10 +153,11 @@ class Extractor:
         parameters = function.node.child_by_field_name("parameters")
         count = len([p for p in parameters.named_children if p.type != "comment"]) if parameters is not None else 0
         self.machine.called.clear()
+        self.machine.built.clear()
         events, _, _ = self.machine.call(function, [UNKNOWN] * count, function.node, this=receiver)
         migrations = tuple(self.expand(events, function))
         listing = MigrationList(name=function.name, location=location_of(function), migrations=migrations,
-                                origin=origin)
+                                origin=origin, reach=reach_of(self.machine.built))
         if registry is not None and set(registry.applied()) - set(listing.applied()):
             listing = replace(listing, uncalled=self.uncalled_recorders(function, receiver))
         return listing

@@ -30,8 +30,8 @@ from bundler.errors import UnresolvableError
 from bundler.frontends.sql.records import RecordedVersion, RecordingRules, versions_in_sql
 from bundler.frontends.typescript.parse import Source, text
 from bundler.frontends.typescript.values import (
-    ANY_INTEGER, DATA_HOLE, EXTERNAL, HOLE, UNKNOWN, Choice, ClassValue, Dispatch, Dynamic, Subset, FunctionValue,
-    Instance, Mapping, Missing, Prepared, is_known, source_text, stringify, truth,
+    ANY_INT, DATA_HOLE, EXTERNAL, FLIPPED, HOLE, UNKNOWN, Choice, ClassValue, Dispatch, Dynamic, Subset, FunctionValue,
+    Instance, Mapping, Missing, Prepared, SomeInt, Template, is_known, source_text, stringify, truth, with_holes,
 )
 
 MAX_CALL_DEPTH = 48
@@ -483,16 +483,17 @@ def literal_value(node: Any, evaluate: Callable[[Any], Any]) -> Any:
     if kind == "string":
         return string_value(node)
     if kind == "template_string":
-        parts = []
+        parts, values = [], []
         for child in node.named_children:
             if child.type == "template_substitution":
                 inner = child.named_children[0] if child.named_children else None
-                parts.append(stringify(evaluate(inner)) if inner is not None else HOLE)
+                values.append(evaluate(inner) if inner is not None else UNKNOWN)
+                parts.append(stringify(values[-1]))
             elif child.type == "escape_sequence":
                 parts.append(unescape(text(child)))
             else:
                 parts.append(text(child))
-        return "".join(parts)
+        return with_holes("".join(parts), values)
     if kind == "true":
         return True
     if kind == "false":
@@ -560,7 +561,7 @@ def counter_step(loop: Any, name: str, initial: Any) -> int | None:
     """How much a for loop moves its variable each time when it is a whole number counter: it
     starts at an integer, or at a value the checker cannot know, and the loop steps it by
     ``++``, ``--`` or ``+=``/``-=`` an integer. None when it is not one."""
-    if not (initial is UNKNOWN or initial is ANY_INTEGER or is_integer(initial)):
+    if not (initial is UNKNOWN or isinstance(initial, SomeInt) or is_integer(initial)):
         return None
     step = loop.child_by_field_name("increment")
     if step is not None and step.type == "update_expression":
@@ -576,6 +577,17 @@ def counter_step(loop: Any, name: str, initial: Any) -> int | None:
     return by if target.type == "identifier" and text(target) == name and by else None
 
 
+def assigns(body: Any, name: str) -> bool:
+    """Whether code assigns a name (``n = 0``, ``n -= 2``, ``n--``) anywhere in it."""
+    for node in walk(body):
+        target = node.child_by_field_name("left") if node.type in ("assignment_expression",
+                                                                   "augmented_assignment_expression") \
+            else node.child_by_field_name("argument") if node.type == "update_expression" else None
+        if target is not None and target.type == "identifier" and text(target) == name:
+            return True
+    return False
+
+
 def is_integer(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -585,10 +597,36 @@ def plus(left: Any, right: Any) -> Any:
             and not isinstance(left, bool) and not isinstance(right, bool):
         return left + right
     if isinstance(left, str) or isinstance(right, str):
-        return stringify(left) + stringify(right)
-    if (left is ANY_INTEGER or right is ANY_INTEGER) and all(v is ANY_INTEGER or is_integer(v) for v in (left, right)):
-        return ANY_INTEGER  # n + 1 of a counter
+        return with_holes(stringify(left) + stringify(right), (left, right))
+    if isinstance(left, SomeInt) and is_integer(right):
+        return left.shifted(right)  # n + 1 of a counter: its bounds move with it
+    if isinstance(right, SomeInt) and is_integer(left):
+        return right.shifted(left)
+    if isinstance(left, SomeInt) and isinstance(right, SomeInt):
+        return ANY_INT
     return UNKNOWN
+
+
+# Comparisons the bounds of an integer may decide, by the symbol ``SomeInt.compared`` reads.
+COMPARED = {"===": "==", "==": "==", "!==": "!=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+def bounded(operator: str, left: Any, right: Any) -> Any:
+    """An operation on a counter with known bounds: ``n - 1`` moves them, ``n === 29`` or
+    ``n < 29`` is decided when they decide it for every number between them."""
+    if operator == "-" and isinstance(left, SomeInt) and is_integer(right):
+        return left.shifted(-right)
+    symbol = COMPARED.get(operator)
+    decided = None
+    if symbol is not None and isinstance(left, SomeInt) and is_number(right):
+        decided = left.compared(symbol, right)
+    elif symbol is not None and isinstance(right, SomeInt) and is_number(left):
+        decided = right.compared(FLIPPED.get(symbol, symbol), left)
+    return UNKNOWN if decided is None else decided
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def unwrapped(node: Any) -> Any:
@@ -647,6 +685,7 @@ class Machine:
     project: Project
     options: Options
     called: set[int] = field(default_factory=set)  # every function run (by node), for fix hints
+    built: list[SomeInt] = field(default_factory=list)  # the bounds of each number a step name was built from
     _active: list[int] = field(default_factory=list)
     _may_record: dict[tuple[int, int], tuple[Any, bool]] = field(default_factory=dict)
 
@@ -926,6 +965,7 @@ class Run:
                 return Flow.NORMAL
             self.bind(target, UNKNOWN, inner, declare=True)
             return self.unknown_items(node, body, inner, frame)
+        counters: dict[str, Any] = {}  # what a for loop's variables hold when its body runs
         if node.type == "for_statement":
             initializer = node.child_by_field_name("initializer")
             if initializer is not None:
@@ -937,12 +977,13 @@ class Run:
                         values = self.counted(node, name, step, inner) if step is not None and len(names) == 1 else None
                         if values is not None:  # from a known start to a known bound: each number in turn
                             return self.each(values, lambda value: inner.names.__setitem__(name, value), body, inner)
-                        inner.names[name] = ANY_INTEGER if step is not None else UNKNOWN
+                        counters[name] = self.counter_bounds(node, name, step, inner) if step is not None else UNKNOWN
                 else:
                     self.evaluate(initializer, inner)
         condition = node.child_by_field_name("condition")
-        if condition is not None:
-            self.evaluate(condition, inner)
+        if condition is not None and truth(self.evaluate(condition, inner)) is False and node.type != "do_statement":
+            return Flow.NORMAL  # false from the start (a counter already past its bound): the body never runs
+        inner.names.update(counters)
         return self.unknown_items(node, body, inner, frame)
 
     def each(self, items: Any, bind: Callable[[Any], None], body: Any, inner: Frame) -> Flow:
@@ -959,19 +1000,49 @@ class Run:
     def counted(self, loop: Any, name: str, step: int, inner: Frame) -> range | None:
         """The numbers a counter takes (``for (let n = 1; n <= 3; n++)``), when its start and its
         bound are known and it moves towards the bound; None otherwise."""
-        start, condition = inner.names.get(name), unwrapped(loop.child_by_field_name("condition"))
-        if not is_integer(start) or condition.type != "binary_expression":
+        start, test = inner.names.get(name), self.counter_test(loop, name, inner)
+        if not is_integer(start) or test is None or not is_integer(test[1]):
             return None
-        left = condition.child_by_field_name("left")
-        bound = self.evaluate(condition.child_by_field_name("right"), inner)
-        operator = text(condition.child_by_field_name("operator"))
-        if left.type != "identifier" or text(left) != name or not is_integer(bound):
-            return None
+        operator, bound = test
         stop = {"<": bound, "<=": bound + 1, ">": bound, ">=": bound - 1}.get(operator)
         if stop is None or (step > 0) != (operator in ("<", "<=")):
             return None
         values = range(start, stop, step)
         return values if len(values) <= MAX_LOOP_ITEMS else None
+
+    def counter_test(self, loop: Any, name: str, inner: Frame) -> tuple[str, Any] | None:
+        """A loop's condition when it compares its counter with a bound (``n < LAST``): the
+        operator and the bound's value; None otherwise, or when the body assigns the bound (it
+        is read once here, but each round there)."""
+        condition = loop.child_by_field_name("condition")
+        condition = unwrapped(condition) if condition is not None else None
+        if condition is None or condition.type != "binary_expression":
+            return None
+        left, right = condition.child_by_field_name("left"), unwrapped(condition.child_by_field_name("right"))
+        if left.type != "identifier" or text(left) != name \
+                or right.type == "identifier" and assigns(loop.child_by_field_name("body"), text(right)):
+            return None
+        return text(condition.child_by_field_name("operator")), self.evaluate(right, inner)
+
+    def counter_bounds(self, loop: Any, name: str, step: int, inner: Frame) -> SomeInt:
+        """The numbers a counter whose start or bound is unknown may hold when the body runs: never
+        past its start against its step (unless the body sets it back), and within what its
+        condition allows (``v < 29``: 28 at most), as Python's ``range(current + 1, 29)``."""
+        start = inner.names.get(name)
+        low, high = (start, start) if is_integer(start) else (start.low, start.high) if isinstance(start, SomeInt) \
+            else (None, None)
+        low, high = (None, None) if assigns(loop.child_by_field_name("body"), name) \
+            else (low, None) if step > 0 else (None, high)
+        test = self.counter_test(loop, name, inner)
+        operator, bound = test if test is not None else ("", None)
+        bounds = SomeInt(bound, bound) if is_integer(bound) else bound if isinstance(bound, SomeInt) else ANY_INT
+        if operator in ("<", "<=") and bounds.high is not None:
+            edge = bounds.high - (operator == "<")
+            high = edge if high is None else min(high, edge)
+        if operator in (">", ">=") and bounds.low is not None:
+            edge = bounds.low + (operator == ">")
+            low = edge if low is None else max(low, edge)
+        return SomeInt(low, high)
 
     def unknown_items(self, node: Any, body: Any, inner: Frame, frame: Frame) -> Flow:
         """A loop whose items or count the checker cannot know: its body runs once, as a may
@@ -1104,6 +1175,12 @@ class Run:
         index = self.evaluate(node.child_by_field_name("index"), frame)
         if isinstance(owner, tuple) and isinstance(index, int) and 0 <= index < len(owner):
             return owner[index]
+        if isinstance(owner, (tuple, Mapping)) and isinstance(index, SomeInt):  # STEPS[n] of a counter
+            items = enumerate(owner) if isinstance(owner, tuple) else ((key, value) for key, value in owner.items
+                                                                          if str(key).isdigit())
+            steps = tuple(sorted((int(key), value) for key, value in items if index.admits(int(key))))
+            if all(isinstance(step, FunctionValue) for _, step in steps):  # calling it runs the one it is
+                return Dispatch(steps)
         if isinstance(owner, Mapping) and is_known(index):
             return owner.get(index if isinstance(index, str) else stringify(index), None)
         if isinstance(owner, (Instance, ClassValue)):
@@ -1114,12 +1191,14 @@ class Run:
 
     def dispatch(self, owner: Instance | ClassValue, name: Any, node: Any) -> Dispatch | None:
         """The members a name with one unknown part fits (``m${n}``), each by the number there:
-        a counter's digits fit members with a number there and no others; a value of unknown
+        a counter's digits fit members with a number there, within its bounds, and no others; a value of unknown
         kind may select any member the template fits, so each must carry a number (as the
         Python front end's ``getattr``). None when the name cannot be read so."""
-        name = stringify(ANY_INTEGER) if name is ANY_INTEGER else name
+        numbers = name if isinstance(name, SomeInt) else name.numbers if isinstance(name, Template) else ANY_INT
+        name = stringify(name) if isinstance(name, SomeInt) else name
         if not isinstance(name, str) or name.count(HOLE) + name.count(DATA_HOLE) != 1:
             return None
+        self.machine.built.append(numbers)
         digits_only = DATA_HOLE in name
         before, after = name.split(DATA_HOLE if digits_only else HOLE)
         items = []
@@ -1127,8 +1206,10 @@ class Run:
             middle = member[len(before):len(member) - len(after)] if len(member) > len(before) + len(after) else ""
             if not (middle and member.startswith(before) and member.endswith(after)):
                 continue
-            if middle.isdigit():
+            if middle.isdigit() and numbers.admits(int(middle)):
                 items.append((int(middle), self.attribute(owner, member, node)))
+            elif middle.isdigit():
+                continue  # a number the counter built into the name never takes
             elif not digits_only:
                 return None  # it may select a member that carries no number
         return Dispatch(tuple(sorted(items, key=lambda item: item[0])))
@@ -1152,6 +1233,8 @@ class Run:
         right = self.evaluate(right_node, frame)
         if operator == "+":
             return plus(left, right)
+        if isinstance(left, SomeInt) or isinstance(right, SomeInt):
+            return bounded(operator, left, right)
         if operator in ("===", "!==", "==", "!=") and is_known(left) and is_known(right):
             equal = left == right and type(left) is type(right) if operator in ("===", "!==") else left == right
             return equal if operator in ("===", "==") else not equal
@@ -1415,6 +1498,12 @@ def quoted(sql: str, index: int) -> bool:
 
 
 def same(left: Any, right: Any) -> bool:
+    """Whether two values a name holds after two branches are one (a counter's bounds included)."""
+    if isinstance(left, Template) or isinstance(right, Template):
+        return isinstance(left, Template) and isinstance(right, Template) \
+            and (left, left.numbers) == (right, right.numbers)
+    if isinstance(left, SomeInt):
+        return left == right
     return left is right or (type(left) is type(right) and is_known(left) and left == right)
 
 

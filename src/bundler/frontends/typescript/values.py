@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bundler.frontends.bounds import ANY_INT, FLIPPED, SomeInt  # noqa: F401 (re-exported)
 from bundler.frontends.sql.values import HOLE, NUMBER_HOLE, UNKNOWN, Mapping, Prepared  # noqa: F401 (re-exported)
 from bundler.frontends.typescript.parse import Source, text
 
@@ -56,15 +57,26 @@ class Missing:
     specifier: str
 
 
-class _AnyInteger:
-    """A whole number the checker cannot know: a loop's counter (``for (let n = v + 1; ...;
-    n++)``). In a template it is digits, as Python's ``f"m{n}"`` of an int."""
+class Template(str):
+    """A text with one DATA_HOLE standing for an integer's digits, ``numbers`` bounding that
+    integer (``m${v}`` in ``for (let v = current + 1; v < 29; v++)``: never ``m29``). It is a
+    str, as every text here (SQL reads it as before), that keeps the bounds for ``dispatch``."""
 
-    def __repr__(self) -> str:
-        return "ANY_INTEGER"
+    numbers: SomeInt
+
+    def __new__(cls, text: str, numbers: SomeInt) -> Template:
+        made = super().__new__(cls, text)
+        made.numbers = numbers
+        return made
 
 
-ANY_INTEGER = _AnyInteger()
+def with_holes(text: str, parts: tuple | list) -> str:
+    """The text built from ``parts``: a Template when one part puts digits into it, an integer
+    (or a text) with bounds, and no other part does."""
+    numbered = [part for part in parts if DATA_HOLE in stringify(part)]
+    bounds = numbered[0] if len(numbered) == 1 else None
+    bounds = bounds.numbers if isinstance(bounds, Template) else bounds
+    return Template(text, bounds) if isinstance(bounds, SomeInt) and bounds != ANY_INT else text
 
 
 @dataclass(frozen=True)
@@ -138,6 +150,6 @@ def stringify(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, Choice) and not any(";" in option or "'" in option for option in value.options) \
-            or value is ANY_INTEGER:
+            or isinstance(value, SomeInt):
         return DATA_HOLE
     return HOLE

@@ -1,5 +1,6 @@
 """A generated family of JavaScript workers (numbers dropped, renumbered and added at random, in
-every recording shape), each checked and then executed by node on a fake database: the checker's
+every recording shape; the store's numbered steps called by name or by a loop from the version the
+database holds, whose bound may stop short of the last), each checked and then executed by node on a fake database: the checker's
 missing and unknown numbers must be exactly what running the registry and the store records."""
 
 from __future__ import annotations
@@ -54,6 +55,18 @@ console.log(JSON.stringify(results));
 """
 
 
+# A loop from the version the database holds (none in a fresh one) that looks each step up by a name
+# built from its counter: {bound} is the last number it reaches, {shift} what the name adds to it.
+LOOPS = (
+    "for (let v = this.current() + 1; v <= {bound}; v++) {{ this[`m${{v}}`]?.(); }}",
+    "for (let v = this.current() + 1; v < {bound} + 1; v += 1) {{ this['m' + v]?.(); }}",
+    "for (let v = this.current(); v < {bound}; v++) {{ const name = `m${{v + 1}}`; this[name]?.(); }}",
+    "for (let v = {bound}; v > this.current(); v--) {{ this[`m${{v - 1 + 1}}`]?.(); }}",
+)
+CURRENT = ("  current() {\n    const row = this.db.prepare('SELECT MAX(version) AS v FROM schema_versions').get();\n"
+           "    return row ? row.v : 0;\n  }\n")
+
+
 def method(name: str, number: int, rng: random.Random) -> str:
     return f"  {name}() {{\n    {rng.choice(SHAPES).format(n=number)}\n  }}\n"
 
@@ -74,12 +87,16 @@ def generated(rng: random.Random) -> str:
             store.insert(rng.randrange(len(store) + 1), (f"extra{rng.randint(0, 999)}", rng.randint(1, 45)))
     names = list(dict.fromkeys(name for name, _ in store))
     numbered = dict(store)
-    calls = "".join(f"    this.{name}();\n" for name in names)
+    looped = [int(name[1:]) for name in names if name.startswith("m")] if rng.random() < 0.5 else []
+    calls = "".join(f"    this.{name}();\n" for name in names if not looped or not name.startswith("m"))
+    if looped:  # the bound reaches the last step, or stops short of some
+        bound = rng.choice((max(looped), rng.randint(1, max(looped))))
+        calls += "    " + rng.choice(LOOPS).format(bound=bound) + "\n"
     return (HELPER
             + "class Runner {\n  constructor(db) { this.db = db; }\n  runAll() {\n"
             + "".join(f"    this.{name}();\n" for name, _ in runner) + "  }\n"
             + "".join(method(name, n, rng) for name, n in runner) + "}\n"
-            + "class Store {\n  constructor(db) {\n    this.db = db;\n" + calls + "  }\n"
+            + "class Store {\n  constructor(db) {\n    this.db = db;\n" + calls + "  }\n" + CURRENT
             + "".join(method(name, numbered[name], rng) for name in names) + "}\n"
             + "module.exports = { Runner, Store };\n")
 

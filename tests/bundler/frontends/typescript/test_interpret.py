@@ -296,6 +296,59 @@ def test_a_counter_built_into_a_method_name_applies_every_numbered_method(tmp_pa
     assert (code, applied(report)) == verdict  # migrateAll fits m... but carries no number: a counter never builds it
 
 
+# A counter from a number read from the database stops at its loop's bound: m3 runs only when the
+# bound reaches it (one short, 3 is missing), however the name or the bound is built.
+BOUNDED_LOOPS = (
+    "for (let n = this.current() + 1; n < {stop}; n++) {{ this[`m${{n}}`](); }}",
+    "for (let n = this.current() + 1; n <= {last}; n++) {{ this['m' + n](); }}",
+    "for (let n = this.current() + 1; n <= LAST; n++) {{ const name = `m${{n}}`; this[name](); }}",
+    "for (let n = this.current(); n < {last}; n++) {{ this[`m${{n + 1}}`](); }}",
+    "for (let n = this.current(); n <= {last}; n += 1) {{"
+    " if (n === {last} + 1) this.m3(); this[`m${{n + 2 - 2}}`](); }}",
+    "const steps = [() => this.m1(), () => this.m2(), () => this.m3()];"
+    " for (let n = this.current(); n < {last}; n++) {{ steps[n](); }}",
+    "for (let n = LAST; n > this.current(); n--) {{ this[`m${{n}}`](); }}",
+)
+
+
+@pytest.mark.parametrize("loop", BOUNDED_LOOPS)
+@pytest.mark.parametrize(("last", "verdict"), [(3, (0, [1, 2, 3])), (2, (1, [1, 2]))])
+def test_a_counter_from_an_unknown_start_builds_names_only_within_its_bound(tmp_path, capsys, loop, last,
+                                                                           verdict) -> None:
+    store = f"const LAST = {last};\n" + numbered_store(loop.format(stop=last + 1, last=last))
+    code, report = check(tmp_path, capsys, store)
+    assert (code, applied(report)) == verdict
+    if code == 1 and "steps" not in loop:  # the fix is at the loop's bound, not a call of m3
+        assert "(the bounds of its loop): widen them to reach 3" in report["findings"][0]["message"]
+
+
+def test_a_counter_or_a_bound_the_body_assigns_bounds_nothing_by_its_first_value(tmp_path, capsys) -> None:
+    call = ("for (let n = 2; n < this.current(); n++) {"
+            " this[`m${n}`](); if (this.db.pragma('redo')) { n = 0; } }")  # the next round runs m1
+    code, report = check(tmp_path, capsys, numbered_store(call))
+    assert (code, applied(report)) == (0, [1, 2, 3])
+    code, report = check(tmp_path, capsys, numbered_store(call.replace("n = 0", "this.db.pragma('x')")))
+    assert (code, applied(report)) == (1, [2, 3])  # from 2 upwards: m1 never runs
+    call = "let last = 2; for (let n = this.current() + 1; n < last; n++) { this[`m${n}`](); last = 4; }"
+    code, report = check(tmp_path, capsys, numbered_store(call))
+    assert (code, applied(report)) == (0, [1, 2, 3])  # the bound it meets in the second round is 4
+
+
+def test_texts_picked_by_a_counter_are_not_steps_to_call(tmp_path, capsys) -> None:
+    sql = "const SQL = ['INSERT INTO schema_versions (version) VALUES (1)'];\n"
+    call = "for (let n = this.current(); n < 1; n++) { this.db.exec(SQL[n]); }"
+    code, error = check(tmp_path, capsys, sql + numbered_store(call))
+    assert code == 2
+    assert "SQL text that cannot be read statically): this.db.exec(SQL[n]);" in error
+
+
+def test_a_counter_already_past_its_bound_never_runs_its_body(tmp_path, capsys) -> None:
+    call = ("for (let n = 1; n < this.current(); n++) {"
+            " for (let k = n + 5; k < 4; k++) { this.stray(); } this[`m${n}`](); }")  # k starts at 6 at least
+    code, report = check(tmp_path, capsys, numbered_store(call, extra=f"  stray(): void {{ {RECORD.format(n=9)} }}\n"))
+    assert (code, applied(report)) == (0, [1, 2, 3])
+
+
 def test_a_value_of_unknown_kind_built_into_a_name_selects_among_numbered_methods(tmp_path, capsys) -> None:
     call = "const version = this.db.pragma('user_version'); this[`m${version}`]();"
     code, report = check(tmp_path, capsys, numbered_store(call).replace("  migrateAll(): void {}\n", ""))
