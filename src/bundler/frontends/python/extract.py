@@ -214,7 +214,7 @@ class Extractor:
             line_module = found[0]
         else:
             value = self.resolver.module_name(spec.class_name, module)
-            expression = scope.constants.get(spec.class_name)
+            expression = scope.constant(spec.class_name)
             line_module = module
         if isinstance(value, FunctionRef):  # get_current_revision(): what calling it returns
             line_module, expression, value = value.module, value.node, self.returned_by(value)

@@ -20,7 +20,7 @@ import re
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Union
 
 import libcst as cst
@@ -268,8 +268,22 @@ class ModuleScope:
                               if name in self.constants and found.base in self.classes}
         filled = appended_lists(module.tree, self.constants, self.functions)
         self.constants.update(filled)
-        for name in (mutated_names(module.tree) & self.constants.keys()) - filled.keys():
-            self.constants[name] = None  # changed in place otherwise: its literal is not its value
+        self._filled = filled.keys()
+
+    def constant(self, name: str) -> cst.BaseExpression | None:
+        """A constant's literal; None when it is no literal, or when the module changes it in
+        place otherwise than by filling it as it is imported (its literal is not its value). A
+        string or a number cannot change in place: the module is not searched for changes."""
+        expression = self.constants.get(name)
+        if expression is None or type(expression) in UNCHANGEABLE_LITERALS or name in self._filled \
+                or name not in self.changed_in_place:
+            return expression
+        return None
+
+    @cached_property
+    def changed_in_place(self) -> set[str]:
+        """Looked for once a constant's value is read: most modules' never are, and this walks all."""
+        return mutated_names(self.module.tree)
 
     def _index(self, statement: cst.CSTNode) -> None:
         # A later definition replaces an earlier one of the same name, as at run time.
@@ -314,6 +328,7 @@ class ModuleScope:
                     self.imported_modules[name.split(".")[0]] = name.split(".")[0]
 
 
+UNCHANGEABLE_LITERALS = frozenset({cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary})
 MUTATORS = frozenset({"append", "extend", "insert", "update", "setdefault", "add", "pop", "remove", "clear",
                       "sort", "reverse", "__setitem__"})
 
@@ -499,7 +514,7 @@ class Resolver:
             self.registrations_in_run += 1
             return UNKNOWN if self.importer is None else registered(self, module, scope.registrations[name], self.importer)
         if name in scope.constants:
-            expression = scope.constants[name]
+            expression = scope.constant(name)
             value = UNKNOWN if expression is None else Evaluation(self, module, None, {}, depth + 1).evaluate(expression)
             steps = self.step_texts.get((module.relpath, name))
             if steps is not None and isinstance(value, tuple):

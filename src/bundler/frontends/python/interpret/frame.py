@@ -68,7 +68,7 @@ class Frame(Statements, Resolution, Calls, BuiltinCalls, Dispatching, Recording,
         return self.block(self.function.node.body)
 
     def result(self) -> Value:
-        if self.yields or contains_yield(self.function.node):
+        if self.yields or contains_yield(self.function.node, self.function.module.text):
             return derive(*self.yields) if self.yields else UNKNOWN
         values = self.returns or [None]
         first = values[0]
