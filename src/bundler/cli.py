@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -63,6 +62,7 @@ class ArgumentParser(argparse.ArgumentParser):
             elsewhere = self.commands_taking(bad)
             if elsewhere:  # not "did you mean '--format'" for the very option typed
                 return f"; {bad} is an option of {' and '.join(f'bundler {name}' for name in elsewhere)} only"
+        import difflib  # here: only a mistake needs it (a check starts faster without)
         nearest = difflib.get_close_matches(bad, options, n=1)
         return f"; did you mean '{nearest[0]}'?" if nearest else ""
 
