@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dataclasses import replace
@@ -63,6 +62,7 @@ class ArgumentParser(argparse.ArgumentParser):
             elsewhere = self.commands_taking(bad)
             if elsewhere:  # not "did you mean '--format'" for the very option typed
                 return f"; {bad} is an option of {' and '.join(f'bundler {name}' for name in elsewhere)} only"
+        import difflib  # here: only a mistake needs it (a check starts faster without)
         nearest = difflib.get_close_matches(bad, options, n=1)
         return f"; did you mean '{nearest[0]}'?" if nearest else ""
 
@@ -80,7 +80,9 @@ class ArgumentParser(argparse.ArgumentParser):
         return names
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``only``, that command's parser alone (all a command line
+    starting with it needs): each command's parser costs a check about 1%."""
     parser = ArgumentParser(prog="bundler", description="Prove every migration path applies every migration; ship the project.")
     parser.add_argument("--version", action="version", version=f"bundler {__version__}")
     # The common options go before the command (bundler -v check) or after it (bundler check -v).
@@ -96,12 +98,27 @@ def build_parser() -> argparse.ArgumentParser:
         holder.add_argument("--color", choices=COLOR_CHOICES, default=default or "auto",
                             help="colour: auto (a terminal, unless NO_COLOR; FORCE_COLOR forces it), always, never")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
+    for name, (summary, examples, add_options) in COMMANDS.items():
+        if only in (None, name):
+            add_options(commands.add_parser(
+                name, parents=[common], help=summary, description=summary, epilog=f"example:\n{examples}",
+                formatter_class=argparse.RawDescriptionHelpFormatter))
+    return parser
 
-    def command(name: str, summary: str, examples: str) -> argparse.ArgumentParser:
-        return commands.add_parser(name, parents=[common], help=summary, description=summary,
-                                   epilog=f"example:\n{examples}", formatter_class=argparse.RawDescriptionHelpFormatter)
 
-    check = command("check", "statically verify every store path against the migration registry", CHECK_EXAMPLES)
+def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The arguments. A command line that starts with a command is all that command's, and its
+    parser alone reads it; a mistake is told by the whole parser (it knows every option)."""
+    words = sys.argv[1:] if argv is None else list(argv)
+    if words and words[0] in COMMANDS:
+        try:
+            return build_parser(only=words[0]).parse_args(words)
+        except ConfigError:
+            pass
+    return build_parser().parse_args(words)
+
+
+def add_check_command_options(check: argparse.ArgumentParser) -> None:
     add_check_options(check)
     check.add_argument("--bundle", action="append", type=Path, default=[], help="also verify the stores inside this zipapp")
     check.add_argument("--format", choices=FORMATS, default="text")
@@ -113,32 +130,41 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--list-codes", action="store_true", help="list the finding codes and exit")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even when findings fail the check (2 still means it could not verify)")
-    explain = command("explain", "what a finding code means: what triggers it, an example, the fix",
-                      "  bundler explain missing-migration")
+
+
+def add_explain_options(explain: argparse.ArgumentParser) -> None:
     explain.add_argument("code", help="a finding code (bundler check --list-codes lists them)")
 
-    init = command("init", "find the registry and the paths, write [tool.bundler], run the check once",
-                   "  bundler init\n  bundler init --print   # show the table, write nothing")
+
+def add_init_options(init: argparse.ArgumentParser) -> None:
     init.add_argument("--print", action="store_true", help="print the table instead of writing it into pyproject.toml")
-    fix = command("fix", "write the steps, numbers and heads that findings ask for (a diff unless --write)",
-                  "  bundler fix           # print the diff\n  bundler fix --write   # apply it, then check")
+
+
+def add_fix_options(fix: argparse.ArgumentParser) -> None:
     fix.add_argument("--write", action="store_true", help="apply the fixes, then run the check")
     add_check_options(fix)
-    build = command("build", "check, build build/<bundle> with shiv, verify and smoke-run it", "  bundler build")
+
+
+def add_build_options(build: argparse.ArgumentParser) -> None:
     build.add_argument("--force", action="store_true", help="build even when nothing changed")
-    sync = command("sync", "install the built bundle atomically, keeping the previous one",
-                   "  bundler sync --to ~/.local/share/notes/bundle")
-    sync.add_argument("--to", help=INSTALL_DIR_HELP)
+
+
+def add_sync_options(sync: argparse.ArgumentParser) -> None:
+    add_install_dir_option(sync)
     sync.add_argument("--bundle", type=Path, help="the bundle to install (default: build/<bundle-name>)")
-    rollback = command("rollback", "make the previously installed bundle current again", "  bundler rollback")
-    rollback.add_argument("--to", help=INSTALL_DIR_HELP)
-    both = command("build-and-sync", "check, build, verify and install in one go", "  bundler build-and-sync")
-    both.add_argument("--to", help=INSTALL_DIR_HELP)
-    both.add_argument("--force", action="store_true", help="build even when nothing changed")
-    bump = command("version-bump", "bump the version (refused while the check fails)",
-                   "  bundler version-bump patch   # then: bundler build")
+
+
+def add_install_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--to", help=INSTALL_DIR_HELP)
+
+
+def add_build_and_sync_options(both: argparse.ArgumentParser) -> None:
+    add_install_dir_option(both)
+    add_build_options(both)
+
+
+def add_version_bump_options(bump: argparse.ArgumentParser) -> None:
     bump.add_argument("part", choices=("patch", "minor", "major"))
-    return parser
 
 
 def add_check_options(parser: argparse.ArgumentParser) -> None:
@@ -153,6 +179,27 @@ def add_check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ignore", action="append", metavar="CODE", help="do not check these codes (repeatable)")
     parser.add_argument("--no-cache", action="store_true",
                         help="check from scratch: neither answer from build/bundler-cache nor store in it")
+
+
+# Each command: its one-line summary, its examples (the end of its help), and its options.
+COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = {
+    "check": ("statically verify every store path against the migration registry", CHECK_EXAMPLES,
+              add_check_command_options),
+    "explain": ("what a finding code means: what triggers it, an example, the fix",
+                "  bundler explain missing-migration", add_explain_options),
+    "init": ("find the registry and the paths, write [tool.bundler], run the check once",
+             "  bundler init\n  bundler init --print   # show the table, write nothing", add_init_options),
+    "fix": ("write the steps, numbers and heads that findings ask for (a diff unless --write)",
+            "  bundler fix           # print the diff\n  bundler fix --write   # apply it, then check", add_fix_options),
+    "build": ("check, build build/<bundle> with shiv, verify and smoke-run it", "  bundler build", add_build_options),
+    "sync": ("install the built bundle atomically, keeping the previous one",
+             "  bundler sync --to ~/.local/share/notes/bundle", add_sync_options),
+    "rollback": ("make the previously installed bundle current again", "  bundler rollback", add_install_dir_option),
+    "build-and-sync": ("check, build, verify and install in one go", "  bundler build-and-sync",
+                       add_build_and_sync_options),
+    "version-bump": ("bump the version (refused while the check fails)",
+                     "  bundler version-bump patch   # then: bundler build", add_version_bump_options),
+}
 
 
 def command_check(args: argparse.Namespace) -> int:
@@ -438,7 +485,7 @@ def main(argv: Sequence[str] | None = None, *, recording: Recording | None = Non
     TERMINAL = Terminal()
     try:
         try:
-            args = build_parser().parse_args(argv)
+            args = parse_arguments(argv)
         except ConfigError as exc:
             write_usage_error(exc, sys.argv[1:] if argv is None else list(argv))
             raise

@@ -5,10 +5,10 @@ Command-line flags override the file. Paths are relative to the folder holding t
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -223,8 +223,8 @@ def parse_table(table: dict[str, Any], root: Path, source: str) -> Config:
     if "style" in table:
         style = expect(table, "style", str, source)
         if style not in STYLES:
-            nearest = difflib.get_close_matches(style, STYLES, n=1)
-            hint = f"; did you mean '{nearest[0]}'?" if nearest else f"; one of {', '.join(STYLES)}"
+            near = nearest(style, STYLES)
+            hint = f"; did you mean '{near}'?" if near else f"; one of {', '.join(STYLES)}"
             raise ConfigError(f"[tool.bundler] style: unknown style {style!r}{hint}", where=source)
         config = replace(config, style=style)
     if "styles" in table:
@@ -371,8 +371,8 @@ def parse_runtime(table: dict[str, Any], root: Path, source: str) -> RuntimeConf
 def check_keys(table: dict[str, Any], known: set[str], name: str, source: str) -> None:
     for key in table:
         if key not in known:
-            nearest = difflib.get_close_matches(key, sorted(known), n=1)
-            hint = f"; did you mean '{nearest[0]}'?" if nearest else f"; valid keys: {', '.join(sorted(known))}"
+            near = nearest(key, sorted(known))
+            hint = f"; did you mean '{near}'?" if near else f"; valid keys: {', '.join(sorted(known))}"
             raise ConfigError(f"[{name}] unknown key '{key}'{hint}", where=source)
 
 
@@ -455,8 +455,8 @@ def named_codes(values: list[str] | None, flag: str) -> set[Code]:
     codes = set()
     for name in (part.strip() for value in values or () for part in value.split(",")):
         if name not in known:
-            nearest = difflib.get_close_matches(name, known, n=1)
-            hint = f"; did you mean '{nearest[0]}'?" if nearest else "; bundler check --list-codes lists them"
+            near = nearest(name, known)
+            hint = f"; did you mean '{near}'?" if near else "; bundler check --list-codes lists them"
             raise ConfigError(f"{name!r} is not a finding code{hint}", where=flag)
         codes.add(Code(name))
     return codes
@@ -476,3 +476,12 @@ def apply_overrides(config: Config, runner: str | None, stores: list[str] | None
     if stores:
         config = replace(config, stores=tuple(from_flag(s, "--store") for s in stores))
     return config
+
+
+def nearest(word: str, words: Sequence[str]) -> str | None:
+    """The closest of ``words`` to a mistyped one, if any is close (difflib is imported here:
+    only a mistake needs it, and a check starts faster without it)."""
+    import difflib
+
+    found = difflib.get_close_matches(word, words, n=1)
+    return found[0] if found else None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bundler.cli import main
+from bundler.cli import build_parser, main, parse_arguments
 
 from .conftest import STORE
 
@@ -197,6 +197,17 @@ def test_an_option_of_another_command_says_whose_it_is(capsys) -> None:
                                        " --format is an option of bundler check only\n")
     assert main(["build", "--no-cache"]) == 2
     assert "--no-cache is an option of bundler check and bundler fix only" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "--no-cache", "-q", "--format", "json", "--bundle", "a.pyz", "--bundle", "b.pyz"],
+    ["build", "--force", "--color", "never"], ["sync", "--to", "x", "--bundle", "y.pyz"], ["fix", "--write", "--store", "s.py:S.m"],
+    ["version-bump", "minor"], ["explain", "missing-migration"], ["build-and-sync", "-v", "--to", "x"],
+])
+def test_a_command_line_starting_with_its_command_reads_as_the_whole_parser_reads_it(args) -> None:
+    """The parser of the command alone (all a check builds) gives what the whole one gives."""
+    assert parse_arguments(args) == build_parser().parse_args(args)
+    assert len(build_parser(only=args[0])._subparsers._group_actions[0].choices) == 1  # type: ignore[union-attr]
 
 
 def test_a_mistyped_method_gets_the_nearest_one(codebase, capsys) -> None:

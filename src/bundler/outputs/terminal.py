@@ -30,7 +30,7 @@ def wants_colour(stream: TextIO, choice: str = "auto") -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # compared by identity: only __init__ is generated (compiled at import)
 class Terminal:
     quiet: bool = False
     verbose: bool = False

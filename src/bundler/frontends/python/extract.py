@@ -11,7 +11,6 @@ base class's ``__init__`` calling an overridden method) is that migration under 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -123,6 +122,7 @@ class Extractor:
             where = f"{class_module.display}:{class_module.line_of_definition(spec.class_name)}"
             methods = [n for klass in self.resolver.mro(ClassRef(class_module, class_def))
                        for n in self.resolver.class_methods(klass.node)]
+            import difflib  # here: only a mistake needs it (a check starts faster without)
             nearest = difflib.get_close_matches(spec.method, methods, n=1, cutoff=0.5) or [
                 m for m in methods if m.startswith(spec.method)][:1]
             hint = f"; did you mean '{nearest[0]}'?" if nearest else ""
@@ -218,7 +218,7 @@ class Extractor:
             line_module = found[0]
         else:
             value = self.resolver.module_name(spec.class_name, module)
-            expression = scope.constants.get(spec.class_name)
+            expression = scope.constant(spec.class_name)
             line_module = module
         if isinstance(value, FunctionRef):  # get_current_revision(): what calling it returns
             line_module, expression, value = value.module, value.node, self.returned_by(value)

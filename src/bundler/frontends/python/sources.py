@@ -51,7 +51,7 @@ class ReadJournal(Protocol):
     def listed(self, path: Path, names: list[str] | None) -> None: ...
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # compared by identity: only __init__ is generated (compiled at import)
 class ProjectFolder:
     root: Path
     label: str = "source"
@@ -94,7 +94,7 @@ def read_file(path: Path, display: str) -> bytes | None:
         raise SourceError(f"cannot read: {exc.strerror}", where=display) from None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # compared by identity: only __init__ is generated (compiled at import)
 class InMemory:
     """Module texts given directly (path → text): extraction on inline snippets, without files."""
 
@@ -116,14 +116,14 @@ class InMemory:
         return sorted(names) if names else None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # compared by identity: only __init__ is generated (compiled at import)
 class Archive:
     """A shiv zipapp: modules live under ``site-packages/``. Nothing is extracted."""
 
     path: Path
     label: str = ""  # how reports name it: the name the user knows (a build reads a temporary file)
-    _zip: "zipfile.ZipFile | None" = field(default=None, repr=False)
-    _members: dict = field(default_factory=dict, repr=False)  # name → every member of that name
+    _zip: "zipfile.ZipFile | None" = None
+    _members: dict = field(default_factory=dict)  # name → every member of that name
 
     def __post_init__(self) -> None:
         import zipfile  # only bundles need it
@@ -169,7 +169,7 @@ class Archive:
         return [f"{stem}.py", f"{stem}/__init__.py"]
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # compared by identity: only __init__ is generated (compiled at import)
 class ParsedModule:
     """One parsed file: its text, its tree, and lazily its node positions."""
 
@@ -179,8 +179,8 @@ class ParsedModule:
     text: str
     tree: cst.Module
     origin: Origin
-    _positions: dict | None = field(default=None, repr=False)
-    _definitions: dict | None = field(default=None, repr=False)
+    _positions: dict | None = None
+    _definitions: dict | None = None
     unreadable: tuple[Unreadable, ...] = ()  # functions read as stubs: their syntax errors (see recovery)
 
     def stub_of(self, node: cst.FunctionDef) -> Unreadable | None:

@@ -7,11 +7,11 @@ They read the file with Python's own parser, which the check runs first on every
 from __future__ import annotations
 
 import ast
-import difflib
 
 
 def did_you_mean(name: str, names: list[str]) -> str:
     """``; did you mean 'X'?`` for the closest name, else nothing."""
+    import difflib  # here: only a mistake needs it (a check starts faster without)
     found = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     return f"; did you mean '{found[0]}'?" if found else ""
 

@@ -20,7 +20,7 @@ import re
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Union
 
 import libcst as cst
@@ -280,13 +280,27 @@ class ModuleScope:
                               if name in self.constants and found.base in self.classes}
         filled = appended_lists(module.tree, self.constants, self.functions)
         self.constants.update(filled)
-        for name in (mutated_names(module.tree) & self.constants.keys()) - filled.keys():
-            self.constants[name] = None  # changed in place otherwise: its literal is not its value
-        for name in assigned_in_blocks(module.tree) & self.constants.keys():
+        for name in assigned_in_blocks(module.tree) - self.functions.keys() - self.classes.keys():
             self.constants[name] = None  # (re)assigned in a loop, a branch or a try: what running the module leaves
         for stub in module.unreadable:  # a function read as a stub may change any name it mentions
             for name in stub.mentions() & self.constants.keys():
                 self.constants[name] = None
+        self._filled = filled.keys()
+
+    def constant(self, name: str) -> cst.BaseExpression | None:
+        """A constant's literal; None when it is no literal, or when the module changes it in
+        place otherwise than by filling it as it is imported (its literal is not its value). A
+        string or a number cannot change in place: the module is not searched for changes."""
+        expression = self.constants.get(name)
+        if expression is None or type(expression) in UNCHANGEABLE_LITERALS or name in self._filled \
+                or name not in self.changed_in_place:
+            return expression
+        return None
+
+    @cached_property
+    def changed_in_place(self) -> set[str]:
+        """Looked for once a constant's value is read: most modules' never are, and this walks all."""
+        return mutated_names(self.module.tree)
 
     def _index(self, statement: cst.CSTNode) -> None:
         # A later definition replaces an earlier one of the same name, as at run time.
@@ -331,6 +345,7 @@ class ModuleScope:
                     self.imported_modules[name.split(".")[0]] = name.split(".")[0]
 
 
+UNCHANGEABLE_LITERALS = frozenset({cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary})
 MUTATORS = frozenset({"append", "extend", "insert", "update", "setdefault", "add", "pop", "remove", "clear",
                       "sort", "reverse", "__setitem__"})
 
@@ -545,10 +560,10 @@ class Resolver:
             self.registrations_in_run += 1
             return UNKNOWN if self.importer is None else registered(self, module, scope.registrations[name], self.importer)
         if name in scope.constants:
-            expression = scope.constants[name]
+            expression = scope.constant(name)
             if expression is not None:
                 value = Evaluation(self, module, None, {}, depth + 1).evaluate(expression)
-            elif self.value_after_import is not None:  # changed by the module's own top-level code
+            elif name in scope.constants and self.value_after_import is not None:  # what its own top-level code leaves
                 value = self.value_after_import(module, name)
             else:
                 value = UNKNOWN

@@ -60,6 +60,15 @@ def test_a_list_changed_any_other_way_is_not_its_literal(source: str) -> None:
     assert not isinstance(module_value(source), tuple)
 
 
+@pytest.mark.parametrize(("source", "value"), [
+    ("SQL = 'INSERT'\nSQL[0] = 'x'\n", "INSERT"),  # a string cannot change in place: that line raises
+    ("N = 7\ndef later():\n    N.append(8)\n", 7),
+])
+def test_a_string_or_number_constant_is_its_literal_whatever_is_done_with_its_name(source: str, value: object) -> None:
+    name = source.split(" ", 1)[0]
+    assert module_value(source, name) == value
+
+
 # --- percent formatting as Python does it, with holes only where a value is unknown ---------------
 
 @pytest.mark.parametrize(("source", "text"), [

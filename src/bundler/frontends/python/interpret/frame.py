@@ -77,7 +77,7 @@ class Frame(Statements, Resolution, Calls, Containers, BuiltinCalls, LibraryCall
         return self.flow
 
     def result(self) -> Value:
-        if self.yields or contains_yield(self.function.node):
+        if self.yields or contains_yield(self.function.node, self.function.module.text):
             if not self.undecided and self.flow is not Flow.RAISE:
                 return tuple(self.yields)  # a generator run as Python runs it: its items, in order
             return derive(*self.yields) if self.yields else UNKNOWN

@@ -31,7 +31,7 @@ MAX_CALL_DEPTH = 48
 RECURSION_LIMIT = 20_000  # each interpreted call is some twenty Python frames
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # compared by identity: only __init__ is generated (compiled at import)
 class Options:
     """What the configuration tells the interpreter."""
 
@@ -61,7 +61,7 @@ def readable(function: FunctionRef) -> FunctionRef:
     return function
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # compared by identity: only __init__ is generated (compiled at import)
 class Machine:
     """Runs functions abstractly and remembers each (function, receiver, arguments) outcome."""
 

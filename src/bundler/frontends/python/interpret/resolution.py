@@ -160,7 +160,7 @@ class Resolution:
             for statement in klass.node.body.body:
                 if isinstance(statement, cst.FunctionDef) and (
                         statement.name.value in (name, "__getattr__", "__getattribute__")
-                        or name in self_assignments(statement) or mentions_setattr(statement)):
+                        or name in self_assignments(statement) or mentions_setattr(statement, klass.module.text)):
                     return False
         return True
 

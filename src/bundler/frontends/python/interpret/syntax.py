@@ -39,8 +39,11 @@ def parameters(node: cst.FunctionDef) -> list[cst.Param]:
 _YIELDS: dict[cst.FunctionDef, bool] = {}
 
 
-def contains_yield(node: cst.FunctionDef) -> bool:
-    """Whether the function is a generator (a ``yield`` in its own body)."""
+def contains_yield(node: cst.FunctionDef, text: str) -> bool:
+    """Whether the function is a generator (a ``yield`` in its own body). ``text`` is its
+    module's source: where the keyword is nowhere in it, no function of the module is walked."""
+    if "yield" not in text:
+        return False
     key = node
     if key not in _YIELDS:
         _YIELDS[key] = any(type(n) is cst.Yield for n in walk(node))
@@ -107,8 +110,11 @@ def self_assignments(function: cst.FunctionDef) -> dict[str, list[cst.BaseExpres
     return _SELF_ASSIGNMENTS[key]
 
 
-def mentions_setattr(function: cst.FunctionDef) -> bool:
-    """``setattr(...)`` or ``....__dict__``: attributes the checker cannot list."""
+def mentions_setattr(function: cst.FunctionDef, text: str) -> bool:
+    """``setattr(...)`` or ``....__dict__``: attributes the checker cannot list. ``text`` is the
+    function's module's source: where neither word is in it, nothing is walked."""
+    if "setattr" not in text and "__dict__" not in text:
+        return False
     return any((type(n) is cst.Name and n.value == "setattr")  # type: ignore[attr-defined]
                or (type(n) is cst.Attribute and n.attr.value == "__dict__")  # type: ignore[attr-defined]
                for n in walk(function))

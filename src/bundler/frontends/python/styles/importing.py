@@ -17,7 +17,7 @@ from bundler.frontends.python.values import Resolver, absolute_import, dotted_na
 from bundler.frontends.python.walk import walk
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # compared by identity: only __init__ is generated (compiled at import)
 class ImportRun:
     """The modules an import ran, in order, and the import that raised, if one did."""
 

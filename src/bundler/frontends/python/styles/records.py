@@ -27,7 +27,7 @@ def records(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> Mig
     if not spec.class_name:
         raise SourceError("the records style needs file.py:NAME, the name of the list, tuple or dict",
                           where=module.display)
-    expression = scope.constants.get(spec.class_name)
+    expression = scope.constant(spec.class_name)
     if expression is None:
         raise SourceError(f"no single module-level assignment to {spec.class_name}", where=module.display)
     entries = list(record_entries(extractor, module, spec.class_name, expression, options))
