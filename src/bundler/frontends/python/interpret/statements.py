@@ -133,8 +133,10 @@ class Statements:
         return Flow.RAISE
 
     def _assert(self, node: cst.Assert) -> Flow:
-        if truth(self.evaluate(node.test)) is False:
+        holds = truth(self.evaluate(node.test))
+        if holds is False:
             return Flow.RAISE
+        self.undecided = self.undecided or holds is None  # it may stop the run here
         self.env.update(self.narrowed(node.test, holds=True))
         return Flow.NORMAL
 
@@ -384,7 +386,10 @@ class Statements:
             if item.asname is not None:
                 self.havoc(target_names(item.asname.name))  # type: ignore[arg-type]
         flow = self.block(node.body)
-        return Flow.NORMAL if flow is Flow.RAISE else flow  # a context manager may swallow it
+        if flow is Flow.RAISE:
+            self.undecided = True  # a context manager may swallow it
+            return Flow.NORMAL
+        return flow
 
     def _match(self, node: cst.Match) -> Flow:
         return self.match_cases(self.evaluate(node.subject), tuple(node.cases))
