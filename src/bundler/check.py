@@ -188,8 +188,9 @@ def path_list(extractor: Extractor, spec: EntrySpec, config: Config, registry: M
         return migration_list(extractor, spec, config)
     calls_registry = bool(set(interpreted.migrations) & set(registry.migrations))
     # a module's number is in its file name: a modules-style path applies what running the
-    # modules' step function applies; one that runs none is read (or refused) by the style
-    if calls_registry or (config.style != "modules" and not styles.written_in_style(extractor, spec, config.style)) \
+    # modules' step function applies; one that runs none is read by the style when it imports
+    # the modules by a built name, and otherwise applies none
+    if calls_registry or not styles.written_in_style(extractor, spec, config.style) \
             or (config.style == "modules" and interpreted.applied()):
         return interpreted
     if config.style == "version-chain":

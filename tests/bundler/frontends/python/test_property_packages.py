@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib
 import itertools
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -23,6 +22,8 @@ from hypothesis import strategies as st
 
 from bundler.check import run_check
 from bundler.config import load_config
+
+from .importable import importable
 
 EXAMPLES = max(1, int(os.environ.get("BUNDLER_PROPERTY_EXAMPLES", "2000")) // 10)
 IMPORT_FORMS = ("from_list", "from_one", "from_function", "import_dotted")
@@ -81,18 +82,13 @@ def write_codebase(folder: Path, package: str, scenario: dict) -> None:
 
 
 def registered_by_importing(folder: Path, package: str) -> set[int]:
-    sys.path.insert(0, str(folder))
-    try:
+    with importable(folder, "steps_table", package):
         table = importlib.import_module("steps_table")
         try:
             importlib.import_module(package)
         except ImportError:
             pass  # what was imported before the missing module stays registered
         return {int(function.__name__.split("_")[1]) for function in table.TABLE.added}
-    finally:
-        sys.path.remove(str(folder))
-        for name in [n for n in sys.modules if n == "steps_table" or n == package or n.startswith(f"{package}.")]:
-            del sys.modules[name]
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

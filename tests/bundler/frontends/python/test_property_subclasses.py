@@ -15,7 +15,6 @@ import itertools
 import os
 import re
 import sqlite3
-import sys
 import tempfile
 from pathlib import Path
 
@@ -24,6 +23,8 @@ from hypothesis import strategies as st
 
 from bundler.check import run_check
 from bundler.config import load_config
+
+from .importable import importable
 
 EXAMPLES = max(1, int(os.environ.get("BUNDLER_PROPERTY_EXAMPLES", "2000")) // 10)
 STAMP = re.compile(r"PRAGMA user_version\s*=\s*(\d+)", re.IGNORECASE)
@@ -117,8 +118,7 @@ def write_codebase(folder: Path, scenario: dict) -> str:
 
 def stamped(folder: Path, package: str) -> set[int]:
     """What importing the store and running it stamps on a fresh database."""
-    sys.path.insert(0, str(folder))
-    try:
+    with importable(folder, package):
         store = importlib.import_module(f"{package}.store")
         conn = sqlite3.connect(":memory:")
         seen: list[str] = []
@@ -126,10 +126,6 @@ def stamped(folder: Path, package: str) -> set[int]:
         store.open_db(conn)
         conn.close()
         return {int(m.group(1)) for sql in seen for m in STAMP.finditer(sql)}
-    finally:
-        sys.path.remove(str(folder))
-        for name in [n for n in sys.modules if n == package or n.startswith(f"{package}.")]:
-            del sys.modules[name]
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -62,7 +62,8 @@ def write(root: Path, files: dict[str, str]) -> Path:
          "m.py:1: UPGRADES is not a list, tuple or dict literal"),
         ({"pyproject.toml": '[tool.bundler]\nstyle = "modules"\nrunner = "src/app/up"\nstores = ["src/app/r.py:R.run"]\n',
           "src/app/up/db1.py": "", "src/app/r.py": "class R:\n    def run(self, n):\n        __import__(name_of(n))\n"},
-         "src/app/r.py: finds no import of a constructed module name"),
+         "src/app/r.py:3: R.run imports __import__(name_of(n)), which cannot be followed (a module name the checker"
+         " cannot build)"),
         ({"pyproject.toml": '[tool.bundler]\nstyle = "naming"\nrunner = "s.py:Missing"\nstores = ["s.py:S.up"]\n',
           "s.py": "class S:\n    def up(self):\n        pass\n"},
          "s.py: class Missing not found"),

@@ -119,7 +119,7 @@ class Dispatching:
                 dispatch = self.dispatch(ModuleRef(found), Template(last, name.numbers))  # type: ignore[union-attr]
                 if dispatch is not None:
                     return dispatch
-        if text is not None and has_hole(text):
+        if text is None or has_hole(text):  # it may import a step module of the project
             self.cannot_follow(node, "a module name the checker cannot build", "build the name from one number"
                                " (import_module(f\"app.upgrades.db{version}\"))", what="imports")
         return UNKNOWN
