@@ -8,7 +8,6 @@ from dataclasses import replace
 import libcst as cst
 
 from bundler.config import StyleOptions
-from bundler.errors import MayRecord
 from bundler.frontends.python.extract import Extractor
 from bundler.model import EntrySpec, Location, Migration, MigrationList
 from bundler.frontends.python.sources import ParsedModule
@@ -60,28 +59,25 @@ def ends_in(block: cst.If, kind: type) -> bool:
     return bool(smalls) and isinstance(smalls[-1], kind)
 
 
-def unrecorded(chain: MigrationList, spans: list[Span], ran: MigrationList | None) -> tuple[Migration, ...]:
+def unrecorded(chain: MigrationList, spans: list[Span], ran: MigrationList) -> tuple[Migration, ...]:
     """The steps that, run, record neither their number nor a later one, in a chain that records
     the others itself: after such a step the database still says the number before it (the
     block is read again on every start, and the steps after an ``==`` block never run). A chain
     that records nothing itself leaves its records to its caller (``migrate_schema`` stamping
     each ``_apply_update``): it has none to miss. Code the interpreter cannot read that may
-    record (a call it cannot follow, SQL it cannot read) leaves this undone (the blocks' numbers
-    stand, as the style reads them); a record whose number it cannot read stops the check."""
-    if ran is None or not ran.applied():
+    record (a call it cannot follow, SQL it cannot read) stops the check, as a record whose
+    number it cannot read does: the blocks' numbers alone would credit a step that may record
+    nothing."""
+    if not ran.applied():
         return ()
     records = record_lines(ran, chain)
     return tuple(step for step, span in zip(chain.migrations, spans, strict=True)
                  if not covered(step, span, spans, records))
 
 
-def run_of(extractor: Extractor, spec: EntrySpec) -> MigrationList | None:
-    """What running the chain's function applies, with the line of each record's call; None
-    when it runs code the interpreter cannot read that may record."""
-    try:
-        return extractor.with_call_sites(extractor.migration_list(spec))
-    except MayRecord:
-        return None
+def run_of(extractor: Extractor, spec: EntrySpec) -> MigrationList:
+    """What running the chain's function applies, with the line of each record's call."""
+    return extractor.with_call_sites(extractor.migration_list(spec))
 
 
 def record_lines(ran: MigrationList, chain: MigrationList) -> list[tuple[int | None, int]]:
@@ -106,11 +102,10 @@ def copy_path(extractor: Extractor, spec: EntrySpec, options: StyleOptions) -> M
     blocks that records nothing itself but is followed by a record of its number or a later one
     (its number declared by its block, as in the registry), unless the run records that number
     elsewhere (an ``if version == 0:`` guard around a fresh schema is no step of its own). A
-    copy whose run records nothing, or runs code the interpreter cannot read, is read by its
-    blocks."""
+    copy whose run records nothing is read by its blocks."""
     chain, spans = read_blocks(extractor, spec, options)
     ran = run_of(extractor, spec)
-    if ran is None or not ran.applied():
+    if not ran.applied():
         return chain
     records = record_lines(ran, chain)
     merged = list(ran.migrations)
