@@ -23,3 +23,25 @@ def files_in(folder: str | os.PathLike[str]) -> list[str] | None:
         return None
     with os.scandir(folder) as entries:
         return sorted(entry.name for entry in entries if entry.is_file())
+
+
+# Folders that hold no module of the project: tools' and version control's own (hidden), caches,
+# installed or built copies, JavaScript packages, and tests (their doubles never run in the code
+# a store is given).
+NOT_THE_PROJECT = {"__pycache__", "node_modules", "site-packages", "build", "dist", "tests", "test"}
+
+
+def python_files_under(root: str | os.PathLike[str]) -> list[str]:
+    """The project's Python modules below ``root``, as POSIX paths relative to it in a fixed order: every
+    ``.py`` file but those in hidden folders, virtual environments, caches, build output and
+    tests (``test_*.py``, ``*_test.py``, ``conftest.py``, and the ``tests`` folders)."""
+    found: list[str] = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(name for name in subfolders if not (
+            name.startswith(".") or name in NOT_THE_PROJECT or name.endswith(".egg-info")
+            or os.path.isfile(os.path.join(folder, name, "pyvenv.cfg"))))
+        relative = os.path.relpath(folder, root).replace(os.sep, "/")
+        found += [name if relative == "." else f"{relative}/{name}" for name in sorted(names)
+                  if name.endswith(".py") and not (name.startswith("test_") or name.endswith("_test.py")
+                                                   or name == "conftest.py")]
+    return found

@@ -22,7 +22,7 @@ from typing import Any
 import bundler
 from bundler.cache.replay import PARSERS
 from bundler.config import Config
-from bundler.files import files_in, sha256_of
+from bundler.files import files_in, python_files_under, sha256_of
 
 # A file modified this recently may change again within the clock's resolution without its
 # modification time moving: its size and time prove nothing, its content is hashed every time
@@ -76,6 +76,7 @@ class Dependencies:
 
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     folders: dict[str, list[str] | None] = field(default_factory=dict)
+    trees: dict[str, list[str]] = field(default_factory=dict)  # root → the project's modules found below it
 
     def read(self, path: Path, data: bytes | None) -> None:
         self.files[str(path.absolute())] = state_of(path, None if data is None else digest(data))
@@ -83,26 +84,31 @@ class Dependencies:
     def listed(self, path: Path, names: list[str] | None) -> None:
         self.folders[str(path.absolute())] = names
 
+    def walked(self, root: Path, relpaths: list[str]) -> None:
+        self.trees[str(root.absolute())] = relpaths
+
     def opened(self, path: Path) -> None:
         self.files[str(path.absolute())] = state_on_disk(path)
 
     def as_json(self) -> dict[str, Any]:
-        return {"files": self.files, "folders": self.folders}
+        return {"files": self.files, "folders": self.folders, "trees": self.trees}
 
     def still_hold(self) -> bool:
-        """Nothing read has changed, nothing missed has appeared, no folder listed has changed."""
+        """Nothing read has changed, nothing missed has appeared, no folder listed has changed, no
+        module has appeared in or left a tree walked."""
         try:
             return all(unchanged(Path(path), state) for path, state in self.files.items()) and \
-                all(files_in(Path(folder)) == names for folder, names in self.folders.items())
+                all(files_in(Path(folder)) == names for folder, names in self.folders.items()) and \
+                all(python_files_under(root) == relpaths for root, relpaths in self.trees.items())
         except OSError:
             return False
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Dependencies:
-        files, folders = data["files"], data["folders"]
-        if not isinstance(files, dict) or not isinstance(folders, dict):
+        files, folders, trees = data["files"], data["folders"], data["trees"]
+        if not isinstance(files, dict) or not isinstance(folders, dict) or not isinstance(trees, dict):
             raise TypeError("malformed dependencies")
-        return cls(files, folders)
+        return cls(files, folders, trees)
 
 
 def cache_key(config: Config, bundles: list[Path]) -> str:

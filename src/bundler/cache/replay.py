@@ -6,8 +6,8 @@ and exit code are kept with every one of those inputs; the next identical invoca
 all as they were (by size and time) and prints the same output without importing the command
 line, the configuration or a parser. Any doubt is a miss, and the full command line runs.
 
-What the output depends on, beyond the files the check read, the files it looked for and the
-folders it listed (``Dependencies``): the command line, the folder it runs in, the environment
+What the output depends on, beyond the files the check read, the files it looked for, the
+folders it listed and the project's modules it looked among (``Dependencies``): the command line, the folder it runs in, the environment
 the colour reads, whether each stream is a terminal, the Python and its path, the tool's own
 files, the parsers' installed versions, and how the configuration was found (the pyproject.toml
 files looked for, where it really is, the ``.git`` that fixes the repository root, whether each
@@ -24,7 +24,7 @@ import sys
 import time
 
 from bundler.cache.entries import CACHE_FOLDER, read_stored, store
-from bundler.files import files_in
+from bundler.files import files_in, python_files_under
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -135,6 +135,8 @@ def observed(kind: str, path: str) -> str:
     if kind == "files":  # a folder's files, as the check lists them (a name holds no "/")
         names = files_in(path)
         return "-" if names is None else "+" + "/".join(names)
+    if kind == "tree":  # the project's modules below a folder, as the check found them
+        return "+" + "/".join(python_files_under(path)) if os.path.isdir(path) else "-"
     if kind == "names":  # everything in a folder (installed distributions)
         return "+" + "/".join(sorted(os.listdir(path))) if os.path.isdir(path) else "-"
     if kind == "exists":
@@ -220,6 +222,7 @@ class Recording:
                 seen_as(path, state, self.settled_before) for path, state in dependencies.files.items()]
             probes += [("files", folder, "-" if names is None else "+" + "/".join(names))
                        for folder, names in dependencies.folders.items()]
+            probes += [("tree", root, "+" + "/".join(relpaths)) for root, relpaths in dependencies.trees.items()]
             self.probes = probes + configuration_probes(args, config)
         except (Unsettled, OSError):
             return

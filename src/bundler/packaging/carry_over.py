@@ -28,12 +28,16 @@ class Reads:
 
     files: dict[Path, bytes | None] = field(default_factory=dict)
     folders: dict[Path, list[str] | None] = field(default_factory=dict)
+    trees: dict[Path, list[str]] = field(default_factory=dict)
 
     def read(self, path: Path, data: bytes | None) -> None:
         self.files[path] = data
 
     def listed(self, path: Path, names: list[str] | None) -> None:
         self.folders[path] = names
+
+    def walked(self, root: Path, relpaths: list[str]) -> None:
+        self.trees[root] = relpaths
 
 
 def carries_over(config: Config, result: CheckResult, reads: Reads, bundle: Path, shown_as: str) -> bool:
@@ -52,7 +56,8 @@ def carries_over(config: Config, result: CheckResult, reads: Reads, bundle: Path
         return False
     try:
         return all(same_file(archive, relative(config, path), data) for path, data in reads.files.items()) and \
-            all(same_folder(archive, relative(config, path), names) for path, names in reads.folders.items())
+            all(same_folder(archive, relative(config, path), names) for path, names in reads.folders.items()) and \
+            all(same_tree(archive, relpaths) for relpaths in reads.trees.values())
     except BundleError:  # an ambiguous or corrupt member: the full check says which
         return False
 
@@ -72,3 +77,10 @@ def same_file(archive: Archive, relpath: str, data: bytes | None) -> bool:
 
 def same_folder(archive: Archive, relpath: str, names: list[str] | None) -> bool:
     return relpath.startswith(SOURCE_FOLDER) and archive.list_folder(relpath) == names
+
+
+def same_tree(archive: Archive, relpaths: list[str]) -> bool:
+    """The project's modules found in the source are the archive's, one for one (their texts are
+    among the files read)."""
+    return all(path.startswith(SOURCE_FOLDER) for path in relpaths) and \
+        sorted(ARCHIVE_PACKAGES + path[len(SOURCE_FOLDER):] for path in relpaths) == archive.python_files()

@@ -154,6 +154,24 @@ def test_a_new_version_module_in_a_folder_of_them_gives_the_cold_answer(tmp_path
     assert after != before and '"version": 30' in after[1]
 
 
+def test_a_module_that_appears_anywhere_in_the_project_gives_the_cold_answer(tmp_path, capsys) -> None:
+    """A method called on an object the checker cannot know may be any method of that name in the
+    project: a new module defining a recording one, in a folder nothing imports, turns the pass
+    into a stop."""
+    root = tmp_path / "injected"
+    shutil.copytree(CHECKER_FIXTURES / "injected_object", root)
+    (root / "app" / "tagging.py").unlink()
+    (root / "app" / "service.py").unlink()
+    before = cached_answer_is_the_cold_one(capsys, root, "--config", str(root / "injected.toml"))
+    assert before[0] == 0
+    (root / "app" / "plugins").mkdir()
+    (root / "app" / "plugins" / "tags.py").write_text(
+        "class Tagger:\n    def add_tags(self, conn):\n        conn.execute(\"INSERT OR IGNORE INTO schema_versions"
+        " (version, applied_at) VALUES (2, 'now')\")\n")
+    after = cached_answer_is_the_cold_one(capsys, root, "--config", str(root / "injected.toml"))
+    assert after[0] == 2 and "app/plugins/tags.py:Tagger.add_tags" in after[2]
+
+
 def test_a_change_that_keeps_the_size_and_the_time_is_seen_while_the_time_is_recent(project, capsys) -> None:
     """A file rewritten within the clock's resolution keeps its time: recent files are hashed."""
     helpers = project / "helpers.py"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -17,7 +18,7 @@ from bundler import __main__ as entry
 from bundler.cache import replay
 from bundler.cache.entries import cache_folder
 
-from .test_cache import BREAK_HELPER, CHANGES, HELPERS, STORE, project  # noqa: F401 (a fixture)
+from .test_cache import BREAK_HELPER, CHANGES, CHECKER_FIXTURES, HELPERS, STORE, project  # noqa: F401 (a fixture)
 
 PAST = itertools.count(1_000_000_000, 100)  # each settling another time long past
 
@@ -121,6 +122,23 @@ def test_a_file_where_a_module_was_not_found_a_new_folder_entry_or_a_bundle_is_a
     full_run(capsys, monkeypatch, project)
     os.utime(bundle, (next(PAST),) * 2)
     assert replayed(capsys, project) is not None and replayed(capsys, project, "--bundle", str(bundle)) is None
+
+
+def test_a_module_added_anywhere_in_the_project_is_a_miss_when_the_check_looked_among_them(capsys, monkeypatch, tmp_path) -> None:
+    """The check looked for every add_tags of the project (a method called on an object it cannot
+    know): a new module defining one, in a new folder, changes the answer."""
+    root = tmp_path / "injected"
+    shutil.copytree(CHECKER_FIXTURES / "injected_object", root)
+    (root / "app" / "tagging.py").unlink()
+    (root / "app" / "service.py").unlink()
+    (root / "pyproject.toml").write_text((root / "injected.toml").read_text())
+    settle(root)
+    assert full_run(capsys, monkeypatch, root)[0] == 0
+    assert replayed(capsys, root) is not None
+    (root / "app" / "plugins").mkdir()
+    (root / "app" / "plugins" / "notes.py").write_text("def add_notes_again():\n    pass\n")
+    settle(root)
+    assert replayed(capsys, root) is None
 
 
 def test_how_the_configuration_is_found_is_part_of_the_answer(project, capsys, monkeypatch) -> None:  # noqa: F811

@@ -6,8 +6,11 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from bundler.check import run_check
 from bundler.config import load_config
+from bundler.errors import UnresolvableError
 from bundler.model import Code, Finding, Location, Severity
 from bundler.packaging.carry_over import Reads, carries_over
 from tests.newapp import write_app
@@ -89,3 +92,21 @@ def test_an_archive_that_cannot_be_read_is_checked_in_full(tmp_path: Path) -> No
     broken = tmp_path / "broken.pyz"
     broken.write_bytes(b"not a zip")
     assert not carries_over(config, result, reads, broken, "broken.pyz")
+
+
+def test_a_module_the_source_lacks_is_checked_in_full_when_the_check_looked_among_the_modules(tmp_path: Path) -> None:
+    """The store calls a method on an object it is given: the check looked for that method in
+    every module of the project and found none. An archive holding one more module, defining a
+    recording method of that name, would stop its check: its verdict is not the source's."""
+    root = write_app(tmp_path / "notes")
+    store = root / "src/notes/store.py"
+    store.write_text(store.read_text().replace("def __init__(self, path):", "def __init__(self, path, events=None):")
+                     .replace("        self.add_tags()\n", "        self.add_tags()\n        events.opened(self.conn)\n", 1))
+    config, result, reads = checked(root)
+    assert result.ok and reads.trees
+    assert carries_over(config, result, reads, archive_of(root, tmp_path / "same.pyz"), "same.pyz")
+    plugin = "class Plugin:\n    def opened(self, conn):\n        conn.execute('INSERT INTO schema_versions (version) VALUES (3)')\n"
+    bundle = archive_of(root, tmp_path / "more.pyz", extra={"site-packages/notes/plugin.py": plugin})
+    assert not carries_over(config, result, reads, bundle, "more.pyz")
+    with pytest.raises(UnresolvableError, match="notes/plugin.py:Plugin.opened"):
+        run_check(config, [bundle])

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from bundler.errors import BundleError, SourceError
 from bundler.findings.suppress import COMMENT_MARK, Comment, suppression_comment
 from bundler.model import EntrySpec, Location
-from bundler.files import files_in
+from bundler.files import files_in, python_files_under
 from bundler.frontends.python.recovery import STUB_MARK, Unreadable, recover
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import libcst as cst
 
 ARCHIVE_PACKAGES = "site-packages/"
+DEFINED_NAME = re.compile(rb"^[ \t]*(?:async[ \t]+)?def[ \t]+([^\s(:]+)", re.MULTILINE)  # in any file's bytes
 
 
 class Origin(Protocol):
@@ -40,15 +41,20 @@ class Origin(Protocol):
 
     def list_folder(self, relpath: str) -> list[str] | None: ...
 
+    def python_files(self) -> list[str]: ...
+
 
 class ReadJournal(Protocol):
     """Told of every file a check reads, every one it looks for and does not find (``None``: a
     module lookup's miss, which a new file would turn into a hit) and every folder it lists:
-    what a cached verdict depends on (bundler/cache)."""
+    and every tree it walked for the project's modules: what a cached verdict depends on
+    (bundler/cache)."""
 
     def read(self, path: Path, data: bytes | None) -> None: ...
 
     def listed(self, path: Path, names: list[str] | None) -> None: ...
+
+    def walked(self, root: Path, relpaths: list[str]) -> None: ...
 
 
 @dataclass(eq=False, repr=False)  # compared by identity: only __init__ is generated (compiled at import)
@@ -74,6 +80,12 @@ class ProjectFolder:
         if self.journal is not None:
             self.journal.listed(folder, names)
         return names
+
+    def python_files(self) -> list[str]:
+        found = python_files_under(self.root)
+        if self.journal is not None:
+            self.journal.walked(self.root, found)
+        return found
 
     def module_candidates(self, dotted: str) -> list[str]:
         parts = dotted.split(".")
@@ -114,6 +126,9 @@ class InMemory:
         prefix = relpath.rstrip("/") + "/"
         names = [name[len(prefix):] for name in self.files if name.startswith(prefix) and "/" not in name[len(prefix):]]
         return sorted(names) if names else None
+
+    def python_files(self) -> list[str]:
+        return sorted(name for name in self.files if name.endswith(".py"))
 
 
 @dataclass(eq=False, repr=False)  # compared by identity: only __init__ is generated (compiled at import)
@@ -163,6 +178,10 @@ class Archive:
         prefix = ARCHIVE_PACKAGES + (dotted or "").replace(".", "/") + "/"
         names = [name[len(prefix):] for name in self._members if name.startswith(prefix) and "/" not in name[len(prefix):]]
         return sorted(names) if names else None
+
+    def python_files(self) -> list[str]:
+        """The project's modules the archive holds (the build keeps only the project's packages)."""
+        return sorted(name for name in self._members if name.startswith(ARCHIVE_PACKAGES) and name.endswith(".py"))
 
     def module_candidates(self, dotted: str) -> list[str]:
         stem = ARCHIVE_PACKAGES + dotted.replace(".", "/")
@@ -260,6 +279,7 @@ class ModuleSet:
         self._by_path: dict[str, ParsedModule | None] = {}
         self._by_name: dict[str, ParsedModule | None] = {}
         self._texts: set[str] = set()  # the texts of this set's modules
+        self._definitions: dict[str, list[str]] | None = None  # function name → the files defining one
 
     def by_path(self, relpath: str, dotted: str | None = None) -> ParsedModule | None:
         relpath = str(PurePosixPath(relpath))
@@ -271,6 +291,18 @@ class ModuleSet:
     def loaded(self) -> list[ParsedModule]:
         """The modules parsed so far (everything the check has reached)."""
         return [module for module in self._by_path.values() if module is not None]
+
+    def defining(self, name: str) -> list[ParsedModule]:
+        """Every module of the project with a function or method of this name, parsed, whether or
+        not the code under check imports it: an object the checker cannot know may be of a class
+        that only its caller's module imports. The files are found by their text, which is read
+        once for all names."""
+        if self._definitions is None:
+            self._definitions = {}
+            for relpath in self.origin.python_files():
+                for found in set(DEFINED_NAME.findall(self.origin.read(relpath) or b"")):
+                    self._definitions.setdefault(found.decode("utf-8", "replace"), []).append(relpath)
+        return [module for relpath in self._definitions.get(name, ()) if (module := self.by_path(relpath)) is not None]
 
     def by_name(self, dotted: str) -> ParsedModule | None:
         if dotted not in self._by_name:  # the interpreter asks for the same names often

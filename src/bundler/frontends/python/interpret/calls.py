@@ -80,11 +80,17 @@ class Calls:
             return UNKNOWN
         if method == "prepare" and positional:
             return Prepared(positional[0])
-        if receiver is UNKNOWN and self.strict and (method in self.machine.options.migration_names
-                                                     or self.machine.records_somewhere(method)):
+        if receiver is UNKNOWN and self.strict and method in self.machine.options.migration_names:
             self.cannot_follow(node, f"the object {self.source(node.func)} is called on cannot be known statically,"
                                      f" and {method} applies migrations elsewhere",
                                "bind it to a project object the checker can read (self.x = Runner(conn))")
+        if receiver is UNKNOWN and self.strict and (recorders := self.machine.recorders_of(method)):
+            named = ", ".join(recorders[:3]) + (f" and {len(recorders) - 3} more" if len(recorders) > 3 else "")
+            self.cannot_follow(node, f"the object {self.source(node.func)} is called on cannot be known statically,"
+                                     f" and a method of that name may record versions ({named})",
+                               "bind it to a project object the checker can read (self.x = Runner(conn)), or,"
+                               f" if {'it records' if len(recorders) == 1 else 'they record'} no version,"
+                               f" list {'it' if len(recorders) == 1 else 'them'} in [tool.bundler] records-nothing")
         self.check_external_arguments(node, [*(positional or []), *keywords.values()])
         self.hand_over([a.value for a in node.args])
         return UNKNOWN

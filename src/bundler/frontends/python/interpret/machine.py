@@ -71,7 +71,7 @@ class Machine:
     _active: set[tuple] = field(default_factory=set)
     _cycles: int = 0
     _depth: int = 0
-    _recording_names: dict[str, bool] = field(default_factory=dict)
+    _recorders: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _assignments: dict[ClassRef, dict[str, list[cst.BaseExpression]]] = field(default_factory=dict)
     # names built from numbers, as seen, with the bounds of the numbers built into them when known
     templates: dict[str, SomeInt | None] = field(default_factory=dict)
@@ -165,24 +165,30 @@ class Machine:
             self._assignments[cls] = found
         return self._assignments[cls]
 
-    def records_somewhere(self, method: str) -> bool:
-        """Whether a method of this name, in a class of the modules read so far, may record: then
-        calling it on an object the checker cannot know may apply a migration. The DB-API's
-        names are read as the database's (a wrapper's ``execute`` forwards to it)."""
+    def recorders_of(self, method: str) -> tuple[str, ...]:
+        """The functions of this name, in a class of any module of the project (read so far or
+        not: the object's class may be one only a caller imports), that may record, as
+        ``file:Class.method``: calling a method of that name on an object the checker cannot
+        know may run one of them. The DB-API's names are read as the database's (a wrapper's
+        ``execute`` forwards to it); functions vouched for by ``records-nothing`` record nothing."""
         if method in EXECUTE_METHODS or method in PREPARED_RUN_METHODS or method in DB_API_METHODS \
                 or method.startswith("__"):
-            return False
-        if method not in self._recording_names:
-            modules = self.resolver.modules.loaded()
-            self._recording_names[method] = any(
-                self.may_record_method(ClassRef(module, class_def), statement)
-                for module in modules
-                for class_def in self.resolver.scope(module).classes.values()
-                for statement in class_def.body.body
-                if isinstance(statement, cst.FunctionDef) and statement.name.value == method) or any(
-                self.may_record_method(None, self.resolver.scope(module).functions[method], module)
-                for module in modules if method in self.resolver.scope(module).functions)
-        return self._recording_names[method]
+            return ()
+        if method not in self._recorders:
+            modules = list(dict.fromkeys([*self.resolver.modules.loaded(), *self.resolver.modules.defining(method)]))
+            candidates = [FunctionRef(module, class_def, statement)
+                          for module in modules
+                          for class_def in self.resolver.scope(module).classes.values()
+                          for statement in class_def.body.body
+                          if isinstance(statement, cst.FunctionDef) and statement.name.value == method]
+            candidates += [FunctionRef(module, None, self.resolver.scope(module).functions[method])
+                           for module in modules if method in self.resolver.scope(module).functions]
+            self._recorders[method] = tuple(
+                f"{function.module.relpath}:{function.name}" for function in candidates
+                if not self.is_records_nothing(function)
+                and self.may_record_method(ClassRef(function.module, function.class_def) if function.class_def else None,
+                                           function.node, function.module))
+        return self._recorders[method]
 
     def may_record_method(self, cls: ClassRef | None, node: cst.FunctionDef, module: ParsedModule | None = None) -> bool:
         """Whether a method (or, without a class, a module function) records anything."""
