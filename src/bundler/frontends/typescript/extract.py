@@ -29,6 +29,7 @@ from typing import Any
 from bundler.config import Config
 from bundler.errors import BundleError, BundlerError, ConfigError, SourceError, UnresolvableError
 from bundler.findings.fresh import fresh_migration, fresh_schema
+from bundler.files import typescript_files_under
 from bundler.findings.suppress import Comment, suppression_comment
 from bundler.frontends.bounds import reach_of
 from bundler.frontends.sql.records import RecordingRules
@@ -65,6 +66,7 @@ class Reader:
         self.root = root
         self.prefix = prefix
         self._parsed: dict[str, Source | None] = {}
+        self._texts: dict[str, bytes] | None = None  # every TypeScript module of the project, once asked
 
     def __call__(self, relpath: str) -> Source | None:
         if relpath not in self._parsed:
@@ -81,6 +83,19 @@ class Reader:
 
     def parsed(self) -> list[Source]:
         return [source for source in self._parsed.values() if source is not None]
+
+    def mentioning(self, name: str) -> list[str]:
+        """The project's TypeScript modules (bundler.files.typescript_files_under) whose text holds
+        ``name`` as a word: where a function of that name may be defined."""
+        if self._texts is None:
+            self._texts = {}
+            for relpath in typescript_files_under(self.root):
+                try:
+                    self._texts[relpath] = (self.root / relpath).read_bytes()
+                except OSError as exc:
+                    raise SourceError(f"cannot read: {exc.strerror}", where=self.prefix + relpath) from None
+        word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
+        return [relpath for relpath, data in self._texts.items() if word.search(data)]
 
 
 def versions_of(events: Iterable[Event]) -> list[int]:
@@ -290,7 +305,7 @@ def check_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec],
                 bundles: dict[Path, Callable[[], Source]]
                 ) -> tuple[MigrationList, list[MigrationList], list[BundledCopy], list[Comment], Head | None]:
     reader = Reader(config.root, config.display_prefix)
-    project = Project(reader, path_aliases(config.root))
+    project = Project(reader, path_aliases(config.root), reader.mentioning)
     extractor = Extractor(project, rules_of(config), config.records_nothing)
     registry = extractor.migration_list(runner)
     if not registry.applied():

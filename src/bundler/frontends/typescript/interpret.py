@@ -116,10 +116,11 @@ class Frame:
 class Project:
     """The files of the project (or one bundle), parsed on demand, and what their names mean."""
 
-    def __init__(self, read: Callable[[str], Source | None], aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
-                 ) -> None:
+    def __init__(self, read: Callable[[str], Source | None], aliases: tuple[tuple[str, tuple[str, ...]], ...] = (),
+                 mentioning: Callable[[str], list[str]] = lambda name: []) -> None:
         self.read = read
         self.aliases = aliases  # tsconfig's paths, as (pattern, targets) relative to the project folder
+        self.mentioning = mentioning  # name → the project's modules whose text holds it (none for a bundle)
         self._values: dict[Any, Any] = {}
         self._names: dict[tuple[int, str], Any] = {}
         self._scopes: dict[int, dict[str, Any]] = {}
@@ -349,6 +350,35 @@ class Project:
                         return False
             current = current.parent
         return True
+
+    def defining(self, name: str) -> list[FunctionValue]:
+        """Every function of the project named ``name``: a method of a class or of an object
+        literal, a function field, a function declaration, a variable bound to a function; each
+        method with a fresh object of its class as ``this``."""
+        found = []
+        for relpath in self.mentioning(name):
+            source = self.read(relpath)
+            for node in walk(source.root) if source is not None else ():
+                function = self.definition(node, name, source)
+                if function is not None:
+                    found.append(function)
+        return found
+
+    def definition(self, node: Any, name: str, source: Source) -> FunctionValue | None:
+        """``node`` as the function ``name`` it defines, if it defines one."""
+        key = node.child_by_field_name("name") or node.child_by_field_name("property")
+        if key is None or text(key) != name:
+            return None
+        value = node if node.type in ("method_definition", "function_declaration", "generator_function_declaration") \
+            else node.child_by_field_name("value")
+        if value is None or (value is not node and value.type not in FUNCTION_NODES):
+            return None
+        owner = node.parent.parent if node.parent is not None and node.parent.type == "class_body" else None
+        if owner is None:
+            return FunctionValue(value, source, name, None, None)
+        cls = ClassValue(owner, source, text(owner.child_by_field_name("name")) if owner.child_by_field_name("name")
+                         is not None else "(class)")
+        return FunctionValue(value, source, f"{cls.name}.{name}", None, Instance(cls), cls)
 
     def class_member(self, cls: ClassValue, name: str, receiver: Any) -> Any:
         """A method (bound to ``receiver``) or a field's value, along the class's bases."""
@@ -688,6 +718,7 @@ class Machine:
     built: list[SomeInt] = field(default_factory=list)  # the bounds of each number a step name was built from
     _active: list[int] = field(default_factory=list)
     _may_record: dict[tuple[int, int], tuple[Any, bool]] = field(default_factory=dict)
+    _recorders: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def call(self, function: FunctionValue, arguments: list[Any], node: Any, *, strict: bool = True,
              this: Any = None) -> tuple[tuple[Event, ...], Any, bool]:
@@ -711,6 +742,19 @@ class Machine:
             return tuple(run.events), result, throws
         finally:
             self._active.pop()
+
+    def recorders_of(self, method: str) -> tuple[str, ...]:
+        """The project's functions of this name that may record, as ``file:Class.method``: calling a
+        method of that name on an object the checker cannot know may run one of them (its class
+        may be one only the caller imports). The SQLite libraries' names are read as theirs."""
+        if method in PREPARE_METHODS or method in SCRIPT_METHODS or method == "transaction":
+            return ()
+        if method not in self._recorders:
+            self._recorders[method] = tuple(
+                f"{function.source.relpath}:{function.name}" for function in self.project.defining(method)
+                if (function.source.relpath, function.name) not in self.options.records_nothing
+                and self.may_record(function))
+        return self._recorders[method]
 
     def may_record(self, function: FunctionValue) -> bool:
         """Whether a function records anything (run with its parameters unknown, forgivingly);
@@ -1399,6 +1443,13 @@ class Run:
             self.cannot_follow(node, f"the object it is called on cannot be known statically, and {method} applies"
                                      " migrations elsewhere", "call it on this, or on an object built from a"
                                                               " project class (new Runner(db))")
+        if receiver is UNKNOWN and self.strict and (recorders := self.machine.recorders_of(method)):
+            listed = ", ".join(recorders[:3]) + (f" and {len(recorders) - 3} more" if len(recorders) > 3 else "")
+            self.cannot_follow(node, "the object it is called on cannot be known statically, and a method of that"
+                                     f" name may record versions ({listed})",
+                               "call it on this, or on an object built from a project class (new Runner(db)), or, if"
+                               f" {'it records' if len(recorders) == 1 else 'they record'} no version, list"
+                               f" {'it' if len(recorders) == 1 else 'them'} in [tool.bundler] records-nothing")
         return self.external_call(node, arguments, receiver, method)
 
     def external_call(self, node: Any, arguments: list[Any], receiver: Any, method: str) -> Any:
