@@ -33,7 +33,7 @@ def files_in(folder: str | os.PathLike[str]) -> list[str] | None:
 # installed or built copies, JavaScript packages, and tests (their doubles never run in the code
 # a store is given).
 NOT_THE_PROJECT = {"__pycache__", "node_modules", "site-packages", "build", "dist", "tests", "test", "__tests__"}
-TYPESCRIPT_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")
+SCRIPT_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
 
 
 def python_files_under(root: str | os.PathLike[str]) -> list[str]:
@@ -43,12 +43,12 @@ def python_files_under(root: str | os.PathLike[str]) -> list[str]:
         name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"))
 
 
-def typescript_files_under(root: str | os.PathLike[str]) -> list[str]:
-    """The project's TypeScript modules below ``root``: no declaration files (``.d.ts``), no tests
-    (``*.test.ts``, ``*.spec.ts``), nothing in the folders that are not the project's. Built
-    JavaScript (a bundle is a copy of the source) is not among them."""
-    return project_files_under(root, lambda name: name.endswith(TYPESCRIPT_SUFFIXES) and not (
-        ".d." in name or ".test." in name or ".spec." in name))
+def script_files_under(root: str | os.PathLike[str]) -> list[str]:
+    """The project's TypeScript and JavaScript modules below ``root``: no declaration files
+    (``.d.ts``), tests (``*.test.ts``, ``*.spec.js``), minified files (``*.min.js``), nothing in the
+    folders that are not the project's."""
+    return project_files_under(root, lambda name: name.endswith(SCRIPT_SUFFIXES) and not (
+        ".d." in name or ".test." in name or ".spec." in name or ".min." in name))
 
 
 def project_files_under(root: str | os.PathLike[str], wanted: Callable[[str], bool]) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bundler.files import python_files_under, typescript_files_under
+from bundler.files import python_files_under, script_files_under
 
 
 def test_the_project_modules_are_every_python_file_but_tests_tools_and_installed_copies(tmp_path: Path) -> None:
@@ -21,10 +21,11 @@ def test_the_project_modules_are_every_python_file_but_tests_tools_and_installed
                                             "scripts/migrate.py"]
 
 
-def test_the_typescript_modules_are_the_sources_without_declarations_tests_or_built_javascript(tmp_path: Path) -> None:
-    for relpath in ("src/store.ts", "src/view.tsx", "src/lib/db.mts", "src/types.d.ts", "src/store.test.ts",
-                    "src/store.spec.ts", "src/__tests__/fake.ts", "plugin/worker.cjs", "dist/store.js",
-                    "node_modules/pkg/index.ts", "scripts/migrate.ts"):
+def test_the_script_modules_are_the_sources_without_declarations_tests_or_minified_copies(tmp_path: Path) -> None:
+    for relpath in ("src/store.ts", "src/view.tsx", "src/lib/db.mts", "src/legacy.js", "src/types.d.ts",
+                    "src/store.test.ts", "src/store.spec.js", "src/__tests__/fake.ts", "vendor/lib.min.js",
+                    "dist/store.js", "node_modules/pkg/index.ts", "scripts/migrate.cjs"):
         (tmp_path / relpath).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relpath).write_text("")
-    assert typescript_files_under(tmp_path) == ["scripts/migrate.ts", "src/store.ts", "src/view.tsx", "src/lib/db.mts"]
+    assert script_files_under(tmp_path) == ["scripts/migrate.cjs", "src/legacy.js", "src/store.ts", "src/view.tsx",
+                                            "src/lib/db.mts"]

@@ -29,7 +29,7 @@ from typing import Any
 from bundler.config import Config
 from bundler.errors import BundleError, BundlerError, ConfigError, SourceError, UnresolvableError
 from bundler.findings.fresh import fresh_migration, fresh_schema
-from bundler.files import typescript_files_under
+from bundler.files import script_files_under
 from bundler.findings.suppress import Comment, suppression_comment
 from bundler.frontends.bounds import reach_of
 from bundler.frontends.sql.records import RecordingRules
@@ -58,15 +58,33 @@ def require_supported(config: Config) -> None:
             raise ConfigError(f"[tool.bundler] {key}: {what} are read from Python only, not yet from"
                               " TypeScript or JavaScript", where=config.source)
 
+# What follows a name written where a function may be defined: its parameters (``name(``,
+# ``name<T>(``: a method or a function, a bare call too), or a function bound to it
+# (``name = (db) =>``, ``name: function``, ``name = async db =>``).
+DEFINITION_FOLLOWS = re.compile(
+    rb"\s*(?:<[^<>(){};]*>)?\s*\(|\s*[:=]\s*(?:async\b\s*)?(?:function\b|\(|[A-Za-z_$][\w$]*\s*=>)")
+
+
+def defines(data: bytes, name: bytes) -> bool:
+    """Whether ``name`` is written in ``data`` where a function of that name may be defined (not
+    after a dot or inside a longer name). A search for the name, then a look around each place."""
+    at = data.find(name)
+    while at != -1:
+        before = data[at - 1:at]
+        if not (before.isalnum() or before in (b".", b"_", b"$")) and DEFINITION_FOLLOWS.match(data, at + len(name)):
+            return True
+        at = data.find(name, at + 1)
+    return False
 
 class Reader:
     """Source files of one project folder, each parsed once."""
 
-    def __init__(self, root: Path, prefix: str) -> None:
+    def __init__(self, root: Path, prefix: str, built: Sequence[Path] = ()) -> None:
         self.root = root
         self.prefix = prefix
+        self.built = {path.resolve() for path in built}  # bundles: copies of the modules, not modules
         self._parsed: dict[str, Source | None] = {}
-        self._texts: dict[str, bytes] | None = None  # every TypeScript module of the project, once asked
+        self._texts: dict[str, bytes] | None = None  # every module of the project, once asked
 
     def __call__(self, relpath: str) -> Source | None:
         if relpath not in self._parsed:
@@ -85,17 +103,18 @@ class Reader:
         return [source for source in self._parsed.values() if source is not None]
 
     def mentioning(self, name: str) -> list[str]:
-        """The project's TypeScript modules (bundler.files.typescript_files_under) whose text holds
-        ``name`` as a word: where a function of that name may be defined."""
+        """The project's modules (bundler.files.script_files_under, but the bundles checked) where
+        ``name`` is written as a function may be defined: not after a dot (a call of a method),
+        followed by its parameters, or bound to a function. Every module is read once for all names."""
         if self._texts is None:
             self._texts = {}
-            for relpath in typescript_files_under(self.root):
-                try:
-                    self._texts[relpath] = (self.root / relpath).read_bytes()
-                except OSError as exc:
-                    raise SourceError(f"cannot read: {exc.strerror}", where=self.prefix + relpath) from None
-        word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
-        return [relpath for relpath, data in self._texts.items() if word.search(data)]
+            for relpath in script_files_under(self.root):
+                if (self.root / relpath).resolve() not in self.built:
+                    try:
+                        self._texts[relpath] = (self.root / relpath).read_bytes()
+                    except OSError as exc:
+                        raise SourceError(f"cannot read: {exc.strerror}", where=self.prefix + relpath) from None
+        return [relpath for relpath, data in self._texts.items() if defines(data, name.encode())]
 
 
 def versions_of(events: Iterable[Event]) -> list[int]:
@@ -298,13 +317,14 @@ def extract_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec]
     # tree-sitter releases the GIL while it parses: a bundle of megabytes is read while the source is checked
     with ThreadPoolExecutor(max_workers=max(1, len(labels))) as pool:
         parsed = {bundle: pool.submit(read_bundle, bundle, label) for bundle, label in labels.items()}
-        return check_lists(config, runner, stores, {bundle: future.result for bundle, future in parsed.items()})
+        return check_lists(config, runner, stores, {bundle: future.result for bundle, future in parsed.items()},
+                           built=(*config.bundles, *bundles))
 
 
 def check_lists(config: Config, runner: EntrySpec, stores: Sequence[EntrySpec],
-                bundles: dict[Path, Callable[[], Source]]
+                bundles: dict[Path, Callable[[], Source]], built: Sequence[Path] = ()
                 ) -> tuple[MigrationList, list[MigrationList], list[BundledCopy], list[Comment], Head | None]:
-    reader = Reader(config.root, config.display_prefix)
+    reader = Reader(config.root, config.display_prefix, built)
     project = Project(reader, path_aliases(config.root), reader.mentioning)
     extractor = Extractor(project, rules_of(config), config.records_nothing)
     registry = extractor.migration_list(runner)

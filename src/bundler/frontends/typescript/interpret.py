@@ -44,6 +44,9 @@ FUNCTION_NODES = {"arrow_function", "function_expression", "function", "generato
 CLASS_NODES = {"class_declaration", "class", "abstract_class_declaration"}
 SCOPE_NODES = {"program", "statement_block", "class_body", "switch_body"}
 # Statement objects of the SQLite libraries (bun:sqlite, better-sqlite3, node:sqlite):
+FUNCTION_DECLARATIONS = {"method_definition", "function_declaration", "generator_function_declaration"}
+# What declares a name as a function: the above, and a field, a variable or an object's key bound to one.
+DEFINITIONS = FUNCTION_DECLARATIONS | {"public_field_definition", "field_definition", "variable_declarator", "pair"}
 PREPARE_METHODS = {"prepare", "query"}
 STATEMENT_RUN_METHODS = {"run", "get", "all", "values", "iterate"}
 SCRIPT_METHODS = {"run", "exec"}
@@ -353,31 +356,34 @@ class Project:
 
     def defining(self, name: str) -> list[FunctionValue]:
         """Every function of the project named ``name``: a method of a class or of an object
-        literal, a function field, a function declaration, a variable bound to a function; each
-        method with a fresh object of its class as ``this``."""
+        literal, a function field, a function declaration, a variable or a key bound to a
+        function; each method with a fresh object of its class as ``this``. Only the places
+        where the name is written are looked at, not every node of every file."""
+        word = re.compile(rb"(?<![\w$])" + re.escape(name.encode()) + rb"(?![\w$])")
         found = []
         for relpath in self.mentioning(name):
             source = self.read(relpath)
-            for node in walk(source.root) if source is not None else ():
-                function = self.definition(node, name, source)
-                if function is not None:
-                    found.append(function)
+            for match in word.finditer(source.data) if source is not None and source.tree is not None else ():
+                written = source.node_at(match.start(), match.end())
+                if written.parent is not None and written.parent.type in DEFINITIONS:
+                    function = self.definition(written.parent, name, source)
+                    if function is not None:
+                        found.append(function)
         return found
 
     def definition(self, node: Any, name: str, source: Source) -> FunctionValue | None:
         """``node`` as the function ``name`` it defines, if it defines one."""
-        key = node.child_by_field_name("name") or node.child_by_field_name("property")
+        key = node.child_by_field_name("name") or node.child_by_field_name("property") or node.child_by_field_name("key")
         if key is None or text(key) != name:
             return None
-        value = node if node.type in ("method_definition", "function_declaration", "generator_function_declaration") \
-            else node.child_by_field_name("value")
+        value = node if node.type in FUNCTION_DECLARATIONS else node.child_by_field_name("value")
         if value is None or (value is not node and value.type not in FUNCTION_NODES):
             return None
         owner = node.parent.parent if node.parent is not None and node.parent.type == "class_body" else None
         if owner is None:
             return FunctionValue(value, source, name, None, None)
-        cls = ClassValue(owner, source, text(owner.child_by_field_name("name")) if owner.child_by_field_name("name")
-                         is not None else "(class)")
+        label = owner.child_by_field_name("name")
+        cls = ClassValue(owner, source, text(label) if label is not None else "(class)")
         return FunctionValue(value, source, f"{cls.name}.{name}", None, Instance(cls), cls)
 
     def class_member(self, cls: ClassValue, name: str, receiver: Any) -> Any:

@@ -13,6 +13,7 @@ import pytest
 
 from bundler.cli import main
 from bundler.frontends.typescript import parse
+from bundler.frontends.typescript.extract import defines
 
 WORKER = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "typescript" / "worker"
 
@@ -125,3 +126,18 @@ def test_what_typescript_does_not_read_yet_is_refused_by_name(tmp_path: Path, ca
 def test_runtime_parity_is_refused_for_typescript(capsys) -> None:
     assert main(["check", "--config", str(WORKER / "pyproject.toml"), "--runtime"]) == 2
     assert "--runtime runs Python paths only" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("code", "defined"), [
+    ("class T {\n  addTags(db: Database): void {}\n}", True),
+    ("class T {\n  async addTags<D>(db: D) {}\n}", True),
+    ("export function addTags(db) {}", True),
+    ("const addTags = (db) => db.run('x');", True),
+    ("class T {\n  addTags = async db => {};\n}", True),
+    ("export default { addTags: function (db) {} };", True),
+    ("this.tagger.addTags(this.db);", False),  # a call of a method: after a dot
+    ("const addTagsLater = 1; readdTags(db);", False),  # inside longer names
+    ("const label = 'addTags';", False),
+])
+def test_a_name_is_looked_for_only_where_it_may_define_a_function(code: str, defined: bool) -> None:
+    assert defines(code.encode(), b"addTags") is defined
