@@ -9,11 +9,12 @@ import os
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
 from bundler.errors import ConfigError
+from bundler.frozen import frozen
 from bundler.model import DEFAULT_SEVERITY, Code, EntrySpec, Severity
 from bundler.runtime.calls import CallSpec, parse_call
 
@@ -30,7 +31,7 @@ RECORD_NUMBERS = ("element", "position", "name")
 STYLES = ("methods", "decorators", "records", "naming", "modules", "version-chain", "subclasses")
 
 
-@dataclass(frozen=True)
+@frozen
 class StyleOptions:
     """How registries that are not method lists are described (``[tool.bundler.styles]``)."""
 
@@ -50,7 +51,7 @@ class StyleOptions:
 VERSION_RECORDS = ("table", "user_version")
 
 
-@dataclass(frozen=True)
+@frozen
 class RuntimeConfig:
     runner: str | None = None
     stores: tuple[str, ...] = ()
@@ -60,7 +61,7 @@ class RuntimeConfig:
     timeout: float = 60.0
 
 
-@dataclass(frozen=True)
+@frozen
 class Config:
     root: Path
     source: str  # the file the configuration came from, for messages

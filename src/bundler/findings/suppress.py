@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from bundler.errors import ConfigError
+from bundler.frozen import frozen
 from bundler.model import Code, Finding, Location, Severity, Suppression
 
 # `# bundler: ignore[code] reason` in Python; `// ...` or `/* ... */` in TypeScript and JavaScript
@@ -24,7 +25,7 @@ LINE_REFERENCE = re.compile("|".join(rf"(?<=\.{suffix}):\d+" for suffix in (
     "py", "pyz", "ts", "tsx", "mts", "cts", "js", "jsx", "cjs", "mjs")))
 
 
-@dataclass(frozen=True)
+@frozen
 class BaselineEntry:
     """One accepted finding of the baseline file, and where the file holds it (for a stale entry)."""
 
@@ -35,7 +36,7 @@ class BaselineEntry:
     location: Location  # the entry's line in the baseline file
 
 
-@dataclass(frozen=True)
+@frozen
 class Comment:
     codes: tuple[str, ...]
     reason: str
