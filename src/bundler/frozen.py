@@ -1,18 +1,22 @@
-"""``@frozen``: ``@dataclass(frozen=True)`` with its ``==``, ``hash`` and ``repr`` made at no cost.
+"""``@frozen``: ``@dataclass(frozen=True)`` with most of its methods made at no cost.
 
 The dataclass decorator writes each method it adds as source text and compiles it, for every
-class, at every start: a cold ``bundler check`` spent 54 M of its instructions (3%) compiling
-``__eq__``, ``__hash__`` and ``__repr__`` for its frozen classes. Here the three are closures over
-the class's fields, compiled once with this module; they return what the generated ones return
-(the same tuples compared and hashed, the same text). ``__init__`` and the frozen ``__setattr__``
-and ``__delattr__`` are still the decorator's. Methods a class defines itself are kept, as the
-decorator keeps them.
+class, at every start: a cold ``bundler check`` spent about 110 M of its instructions (6%)
+compiling methods of its frozen classes. Here only ``__init__`` is the decorator's; ``==``,
+``hash``, ``repr`` and the refusal to assign or delete a field are closures over the class's
+fields, compiled once with this module, that answer as the generated ones do (the same tuples
+compared and hashed, the same text, the same ``FrozenInstanceError``). Methods a class defines
+itself are kept, as the decorator keeps them.
+
+The one difference: ``__init__`` assigns the fields through ``__setattr__`` (the decorator's
+frozen ``__init__`` goes around it), so each field may be assigned once, while it is still
+unset; every field is set by ``__init__``, so none can be assigned afterwards.
 """
 
 from __future__ import annotations
 
 from _thread import get_ident
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, FrozenInstanceError, dataclass, field, fields
 from operator import attrgetter
 from typing import Any, Callable, TypeVar, dataclass_transform
 
@@ -24,9 +28,17 @@ def frozen(cls: type[T] | None = None, /, *, eq: bool = True) -> Any:
     """``@dataclass(frozen=True)`` (``eq=False``: compared by identity, as ``@dataclass(frozen=True,
     eq=False)``)."""
     def wrap(cls: type[T]) -> type[T]:
-        cls = dataclass(frozen=True, eq=False, repr=False)(cls)
-        listed = fields(cls)  # type: ignore[arg-type]
         own = cls.__dict__
+        if "__setattr__" in own or "__delattr__" in own:
+            raise TypeError(f"Cannot overwrite attribute __setattr__ or __delattr__ in class {cls.__name__}")
+        cls = dataclass(eq=False, repr=False)(cls)
+        listed = fields(cls)  # type: ignore[arg-type]
+        unset = [f.name for f in listed if not f.init and f.default is MISSING and f.default_factory is MISSING]
+        if unset:  # __init__ leaves it unset: it could be assigned later
+            raise TypeError(f"{cls.__qualname__}.{unset[0]}: a field without a value from __init__ cannot be @frozen")
+        names = frozenset(f.name for f in listed)
+        method(cls, assignment(cls, names))
+        method(cls, deletion(cls, names))
         if "__repr__" not in own:
             method(cls, representation([f.name for f in listed if f.repr]))
         if not eq:
@@ -48,6 +60,27 @@ def frozen(cls: type[T] | None = None, /, *, eq: bool = True) -> Any:
 def method(cls: type, function: Callable[..., Any]) -> None:
     function.__qualname__ = f"{cls.__qualname__}.{function.__name__}"
     setattr(cls, function.__name__, function)
+
+
+def assignment(cls: type, names: frozenset[str]) -> Callable[[object, str, Any], None]:
+    def __setattr__(self: object, name: str, value: Any) -> None:
+        if name in names and name not in self.__dict__:  # __init__, setting a field
+            object.__setattr__(self, name, value)
+        elif type(self) is cls or name in names:
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        else:
+            super(cls, self).__setattr__(name, value)  # type: ignore[misc]
+
+    return __setattr__
+
+
+def deletion(cls: type, names: frozenset[str]) -> Callable[[object, str], None]:
+    def __delattr__(self: object, name: str) -> None:
+        if type(self) is cls or name in names:
+            raise FrozenInstanceError(f"cannot delete field {name!r}")
+        super(cls, self).__delattr__(name)  # type: ignore[misc]
+
+    return __delattr__
 
 
 def values_of(names: list[str]) -> Callable[[object], tuple[Any, ...]]:

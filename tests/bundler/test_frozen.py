@@ -94,3 +94,35 @@ def test_compared_by_identity() -> None:
 
     node = Node(1)
     assert node == node and Node(1) != Node(1) and repr(node).endswith("Node(a=1)")
+
+
+def refusals(cls):  # type: ignore[no-untyped-def]
+    """What assigning and deleting answer, on the class and on a plain subclass of it."""
+    class Sub(cls):  # type: ignore[misc, valid-type]
+        pass
+
+    answers = []
+    for value in (cls(1), Sub(1)):
+        for name in ("a", "other"):
+            for change in (lambda: setattr(value, name, 2), lambda: delattr(value, name)):
+                try:
+                    change()
+                    answers.append(("done", vars(value).get(name)))
+                except (FrozenInstanceError, AttributeError) as error:
+                    answers.append((type(error).__name__, str(error)))
+    return answers
+
+
+def test_assigning_and_deleting_answer_as_the_dataclass_decorator() -> None:
+    def kind(decorate):  # type: ignore[no-untyped-def]
+        @decorate
+        class Value:
+            a: int
+            b: list = field(default_factory=list)
+            c: int = field(default=3, init=False)
+
+        return Value
+
+    generated, ours = kind(dataclass(frozen=True)), kind(frozen)
+    assert refusals(ours) == refusals(generated)
+    assert (ours(1).a, ours(1).b, ours(1).c) == (1, [], 3)
