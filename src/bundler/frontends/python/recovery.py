@@ -11,9 +11,9 @@ import re
 import tokenize
 from dataclasses import replace
 
+from bundler.frontends.python.sources import STUB_MARK
 from bundler.frozen import frozen
 
-STUB_MARK = "__bundler_unreadable_"  # the stub's ``*args`` is named this and its index
 MAX_STUBS = 64
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

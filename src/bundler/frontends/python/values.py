@@ -1016,7 +1016,7 @@ def _placeholders(values: tuple | list) -> tuple[list[str], bool]:
     return texts, any(has_hole(t) for t in texts)
 
 
-PERCENT_SPEC = re.compile(r"%(?:\(([^)]*)\))?[-+ #0]*(?:[0-9]+|\*)?(?:\.(?:[0-9]+|\*))?[hlL]?([diouxXeEfFgGcrsa%])")
+PERCENT_SPEC = r"%(?:\(([^)]*)\))?[-+ #0]*(?:[0-9]+|\*)?(?:\.(?:[0-9]+|\*))?[hlL]?([diouxXeEfFgGcrsa%])"  # compiled on first use (re caches it): few checks meet a % format
 
 
 def percent_format(template: Value, arguments: Value) -> Value:
@@ -1024,7 +1024,7 @@ def percent_format(template: Value, arguments: Value) -> Value:
     is known, else with holes (an unknown formatted by ``%d`` is an unknown number)."""
     text = text_of(template)
     assert text is not None
-    keyed = any(match.group(1) is not None for match in PERCENT_SPEC.finditer(text))
+    keyed = any(match.group(1) is not None for match in re.finditer(PERCENT_SPEC, text))
     if keyed and not isinstance(arguments, Mapping):  # a mapping the checker cannot read: every value unknown
         arguments = Mapping(()) if arguments is UNKNOWN else arguments
         if not isinstance(arguments, Mapping):
@@ -1038,7 +1038,7 @@ def percent_format(template: Value, arguments: Value) -> Value:
     formatted = tuple(items)
     pieces: list[str] = []
     position = 0
-    for match in PERCENT_SPEC.finditer(text):
+    for match in re.finditer(PERCENT_SPEC, text):
         pieces.append(text[position:match.start()])
         position = match.end()
         key, conversion = match.groups()
