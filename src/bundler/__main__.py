@@ -32,17 +32,21 @@ def main() -> int:
 
 def run() -> None:
     """The console script: the command, then its exit (``main`` returns the code, for callers in
-    the same process)."""
-    exit_now(main())
+    the same process). A check exits at once; the packager's commands, which write archives and
+    install folders, the ordinary way."""
+    code = main()
+    if "check" in sys.argv[1:]:
+        exit_now(code)
+    sys.exit(code)
 
 
 def exit_now(code: int) -> None:
     """Exit without tearing the interpreter down: freeing every module, class and parsed tree one
     by one, with the collector's passes over them, costs a cold check 4% of its instructions for
-    nothing (mypy exits the same way). Every file the command wrote is closed by now; the
-    standard streams are flushed here. Where that or anything else is in doubt (a stream that
-    cannot take the rest, another thread still running, an exit handler registered), the
-    ordinary exit runs."""
+    nothing (mypy exits the same way). Every file a check writes (report, baseline, cache entry)
+    is closed by now; the standard streams are flushed here. Where that or anything else is in
+    doubt (a stream that cannot take the rest, another thread still running, an exit handler
+    registered), the ordinary exit runs."""
     try:
         sys.stdout.flush()
         sys.stderr.flush()
