@@ -4,6 +4,7 @@ imported (bundler.cache.replay); anything else runs the command line (bundler.cl
 from __future__ import annotations
 
 import gc
+import os
 import sys
 
 from bundler.cache.replay import Recording, replayed
@@ -29,5 +30,39 @@ def main() -> int:
     return code
 
 
+def run() -> None:
+    """The console script: the command, then its exit (``main`` returns the code, for callers in
+    the same process). A check exits at once; the packager's commands, which write archives and
+    install folders, the ordinary way."""
+    code = main()
+    if "check" in sys.argv[1:]:
+        exit_now(code)
+    sys.exit(code)
+
+
+def exit_now(code: int) -> None:
+    """Exit without tearing the interpreter down: freeing every module, class and parsed tree one
+    by one, with the collector's passes over them, costs a cold check 4% of its instructions for
+    nothing (mypy exits the same way). Every file a check writes (report, baseline, cache entry)
+    is closed by now; the standard streams are flushed here. Where that or anything else is in
+    doubt (a stream that cannot take the rest, another thread still running, an exit handler
+    registered), the ordinary exit runs."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:
+        sys.exit(code)
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1 or exit_handlers():
+        sys.exit(code)
+    os._exit(code)
+
+
+def exit_handlers() -> int:
+    import atexit
+
+    return atexit._ncallbacks()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -9,13 +9,16 @@ import os
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bundler.errors import ConfigError
+from bundler.frozen import frozen
 from bundler.model import DEFAULT_SEVERITY, Code, EntrySpec, Severity
-from bundler.runtime.calls import CallSpec, parse_call
+
+if TYPE_CHECKING:
+    from bundler.runtime.calls import CallSpec
 
 KNOWN_KEYS = {
     "style", "styles", "runner", "stores", "version-table", "version-key", "version-record", "severity", "install-dir",
@@ -30,7 +33,7 @@ RECORD_NUMBERS = ("element", "position", "name")
 STYLES = ("methods", "decorators", "records", "naming", "modules", "version-chain", "subclasses")
 
 
-@dataclass(frozen=True)
+@frozen
 class StyleOptions:
     """How registries that are not method lists are described (``[tool.bundler.styles]``)."""
 
@@ -50,7 +53,7 @@ class StyleOptions:
 VERSION_RECORDS = ("table", "user_version")
 
 
-@dataclass(frozen=True)
+@frozen
 class RuntimeConfig:
     runner: str | None = None
     stores: tuple[str, ...] = ()
@@ -60,7 +63,7 @@ class RuntimeConfig:
     timeout: float = 60.0
 
 
-@dataclass(frozen=True)
+@frozen
 class Config:
     root: Path
     source: str  # the file the configuration came from, for messages
@@ -358,7 +361,7 @@ def parse_runtime(table: dict[str, Any], root: Path, source: str) -> RuntimeConf
                     for v in expect(table, "upgrade-fixtures", list, source)]
         runtime = replace(runtime, upgrade_fixtures=tuple(
             inside(root, f, "runtime.upgrade-fixtures", source) if f.endswith(".sql") or ":" not in f
-            else parse_call(f, source) for f in fixtures))
+            else fixture_call(f, source) for f in fixtures))
     if "timeout" in table:
         timeout = table["timeout"]
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600:
@@ -366,6 +369,12 @@ def parse_runtime(table: dict[str, Any], root: Path, source: str) -> RuntimeConf
                               where=source)
         runtime = replace(runtime, timeout=float(timeout))
     return runtime
+
+
+def fixture_call(text: str, source: str) -> CallSpec:
+    from bundler.runtime.calls import parse_call  # here: a project whose fixtures are SQL files never needs it
+
+    return parse_call(text, source)
 
 
 def check_keys(table: dict[str, Any], known: set[str], name: str, source: str) -> None:

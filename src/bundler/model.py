@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from functools import cached_property
+
+from bundler.frozen import frozen
 
 
 class Severity(str, Enum):
@@ -32,7 +34,7 @@ DEFAULT_SEVERITY: dict[Code, Severity] = {code: Severity.ERROR for code in Code}
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class EntrySpec:
     """Where a list of migrations starts: ``path/to/file.py:Class.method`` or ``pkg.mod:Class.method``.
 
@@ -54,7 +56,7 @@ class EntrySpec:
         return f"{self.target}:{qualified}" if qualified else self.target
 
 
-@dataclass(frozen=True)
+@frozen
 class Location:
     file: str  # as shown to users: relative to the project, or "archive.pyz!member"
     line: int
@@ -63,7 +65,7 @@ class Location:
         return f"{self.file}:{self.line}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Migration:
     """One applied migration: a method reached from an entry and the numbers it records."""
 
@@ -95,7 +97,7 @@ class Migration:
         return (self.aliases[-1], self.inner) if self.aliases and self.inner else (self.method, self.location)
 
 
-@dataclass(frozen=True)
+@frozen
 class MigrationList:
     """What an entry applies, in order. The registry is one; every store path is another."""
 
@@ -140,7 +142,7 @@ class MigrationList:
         return {version: tuple(found) for version, found in index.items()}
 
 
-@dataclass(frozen=True)
+@frozen
 class Head:
     """A declared current version (``db_version = 43``): every number from the base up to it
     must have a step, and none may lie beyond it."""
@@ -150,7 +152,7 @@ class Head:
     location: Location  # the assignment
 
 
-@dataclass(frozen=True)
+@frozen
 class Suppression:
     """Why a finding is accepted: a ``# bundler: ignore[code] reason`` comment, or the baseline."""
 
@@ -159,7 +161,7 @@ class Suppression:
     location: Location | None = None  # the comment
 
 
-@dataclass(frozen=True)
+@frozen
 class BuiltFrom:
     """A finding inside a bundle as it reads against the source files its members were built
     from: how the baseline knows it, and where GitHub and SARIF place it (a file that exists in
@@ -169,7 +171,7 @@ class BuiltFrom:
     message: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Finding:
     code: Code
     severity: Severity
@@ -186,7 +188,7 @@ class Finding:
         return self.built_from.location if self.built_from is not None else self.location
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckResult:
     registry: MigrationList
     paths: tuple[MigrationList, ...]

@@ -23,12 +23,13 @@ from pathlib import Path
 from bundler.assist import shapes
 from bundler.assist.shapes import Callable, Source
 from bundler.errors import ConfigError
+from bundler.frozen import frozen
 
 Referencing = collections.abc.Callable[[shapes.Function], list[str]]  # what a step's body names: self.m, or m
 SKIPPED = {"tests", "test", "build", "dist", "venv", "node_modules", "site-packages", "__pycache__", "docs"}
 
 
-@dataclass(frozen=True)
+@frozen
 class Entry:
     """A registry or a path: its spec, how many steps it applies, and whether it is named like a registry."""
 
@@ -37,7 +38,7 @@ class Entry:
     registry_like: bool
 
 
-@dataclass(frozen=True)
+@frozen
 class Found:
     """A registry one reading found, with the paths that apply it."""
 
@@ -59,7 +60,7 @@ class Reading:
     project: Project | None = None  # what it was read from: init reads it again where the check stops
 
 
-@dataclass(frozen=True)
+@frozen
 class Project:
     root: Path
     sources: list[Source]

@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 
 from bundler.assist.shapes import records
 from bundler.config import Config
+from bundler.frozen import frozen
 from bundler.model import CheckResult, Code, Finding, Migration, MigrationList, Severity
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
-@dataclass(frozen=True)
+@frozen
 class Insertion:
     after_line: int  # 0-based index of the line the text goes after (-1: the top)
     rank: int  # the registry's order, for several insertions at one place

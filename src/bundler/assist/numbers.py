@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from bundler.assist.fix import Insertion, Plan, parsed, short
 from bundler.config import Config
+from bundler.frozen import frozen
 from bundler.model import CheckResult, Code, MigrationList
 
 
@@ -41,7 +42,7 @@ NO_STUB = {style: f"; no stub: {what} would count as the step while it raises" f
     ("modules", "a module (its name numbers it)"))}
 
 
-@dataclass(frozen=True)
+@frozen
 class HeadValue:
     """Where the declared head's number is written: a plain literal fix can set."""
 

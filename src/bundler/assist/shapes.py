@@ -11,7 +11,8 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+
+from bundler.frozen import frozen
 
 TABLE_INSERT = re.compile(r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?|REPLACE\s+)INTO\s+[\"`\[]?(\w+)[\"`\]]?\s*\(\s*[\"`\[]?(\w*version\w*)",
                           re.IGNORECASE)
@@ -39,13 +40,13 @@ Function = ast.FunctionDef | ast.AsyncFunctionDef
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-@dataclass(frozen=True)
+@frozen
 class Source:
     relative: str  # the file, relative to the project folder
     tree: ast.Module
 
 
-@dataclass(frozen=True)
+@frozen
 class Callable:
     spec: str  # file.py:Class.method or file.py:function
     node: Function
@@ -57,7 +58,7 @@ class Callable:
         return self.node.name
 
 
-@dataclass(frozen=True)
+@frozen
 class Numbered:
     """Names that carry a step's number the same way: ``upgrade_version_3``, ``migrate_1to2``."""
 

@@ -25,9 +25,9 @@ import ast
 import json
 import re
 import textwrap
-from dataclasses import dataclass
 
 from bundler.config import Config
+from bundler.frozen import frozen
 from bundler.model import Finding, Migration, MigrationList
 
 from bundler.assist.fix import Insertion, Plan, bound_names, parsed, place_of_names
@@ -222,7 +222,7 @@ def inline_block(config: Config, prefix: str, origin: Migration, path: Migration
             f" beside: write the step for {version} by hand")
 
 
-@dataclass(frozen=True)
+@frozen
 class Enumerated:
     """``for n, step in enumerate(STEPS[done:], done + 1)``: the list, and how it numbers its items."""
 
@@ -341,7 +341,7 @@ def block_for(function: ast.AST, version: int) -> ast.If | None:
     return found[0] if len(found) == 1 else None
 
 
-@dataclass(frozen=True)
+@frozen
 class Chain:
     """A file holding a chain of ``if`` blocks: its path (relative), lines, tree, and the function."""
 

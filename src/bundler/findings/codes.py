@@ -3,16 +3,16 @@ rules' help and the README's finding-code sections are all read from here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from bundler.errors import ConfigError
+from bundler.frozen import frozen
 from bundler.model import DEFAULT_SEVERITY, Code
 
 REPOSITORY_URI = "https://github.com/memory-worker/memory-worker"
 README_URI = f"{REPOSITORY_URI}#readme"
 
 
-@dataclass(frozen=True)
+@frozen
 class CodeDoc:
     summary: str  # one sentence
     trigger: str  # what makes the checker report it

@@ -9,22 +9,23 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from bundler.errors import ConfigError
+from bundler.frozen import frozen
 from bundler.model import Code, Finding, Location, Severity, Suppression
 
 # `# bundler: ignore[code] reason` in Python; `// ...` or `/* ... */` in TypeScript and JavaScript
 COMMENT_MARK = "bundler:"  # in every suppression comment: a text without it has none
-COMMENT = re.compile(r"(?:#|//|/\*)\s*bundler:\s*ignore\[([^\]]*)\](.*?)(?:\*/)?\s*$")
+COMMENT = r"(?:#|//|/\*)\s*bundler:\s*ignore\[([^\]]*)\](.*?)(?:\*/)?\s*$"
 BASELINE_FORMAT = 1
 # file:line references in messages, dropped from fingerprints (Python, zipapps, TypeScript, JavaScript)
-LINE_REFERENCE = re.compile("|".join(rf"(?<=\.{suffix}):\d+" for suffix in (
-    "py", "pyz", "ts", "tsx", "mts", "cts", "js", "jsx", "cjs", "mjs")))
+LINE_REFERENCE = "|".join(rf"(?<=\.{suffix}):\d+" for suffix in (
+    "py", "pyz", "ts", "tsx", "mts", "cts", "js", "jsx", "cjs", "mjs"))
 
 
-@dataclass(frozen=True)
+@frozen
 class BaselineEntry:
     """One accepted finding of the baseline file, and where the file holds it (for a stale entry)."""
 
@@ -35,7 +36,7 @@ class BaselineEntry:
     location: Location  # the entry's line in the baseline file
 
 
-@dataclass(frozen=True)
+@frozen
 class Comment:
     codes: tuple[str, ...]
     reason: str
@@ -45,7 +46,7 @@ class Comment:
 
 def suppression_comment(text: str, location: Location, module: str) -> Comment | None:
     """The suppression a comment's text holds, if it holds one."""
-    match = COMMENT.search(text)
+    match = re.search(COMMENT, text)  # compiled on first use (re caches it): most checks meet none
     if match is None:
         return None
     codes = tuple(code.strip() for code in match.group(1).split(",") if code.strip())
@@ -59,7 +60,7 @@ def fingerprint(finding: Finding) -> str:
 
     built_from = finding.built_from  # inside a bundle: known as the source's own finding is
     file, text = (built_from.location.file, built_from.message) if built_from else (finding.location.file, finding.message)
-    message = LINE_REFERENCE.sub("", text)
+    message = re.sub(LINE_REFERENCE, "", text)  # compiled on first use (re caches it)
     key = "\0".join((finding.code.value, file, str(finding.version), finding.path or "", message))
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 

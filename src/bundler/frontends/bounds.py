@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
-from dataclasses import dataclass
+
+from bundler.frozen import frozen
 
 # ``n < 5`` read from the other side: ``5 > n``.
 FLIPPED = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
 
 
-@dataclass(frozen=True)
+@frozen
 class SomeInt:
     """An integer whose value is unknown (``int(row[0])``, an item of ``range(current + 1, 30)``),
     between the bounds that are known (both included): a name built from it can only hold

@@ -10,6 +10,7 @@ from typing import Any
 
 from bundler import __version__
 from bundler.errors import BundlerError
+from bundler.frozen import frozen
 from bundler.model import DEFAULT_SEVERITY, CheckResult, Code, Finding, Severity
 from bundler.outputs.report import error_location
 from bundler.findings.suppress import fingerprint
@@ -18,7 +19,7 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 ROOT_BASE_ID = "REPOROOT"  # every artifact URI is relative to the repository root
 
 
-@dataclass(frozen=True)
+@frozen
 class Provenance:
     """Where the checked code lives, for SARIF: the repository folder and, in git, its state."""
 

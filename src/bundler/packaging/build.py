@@ -20,7 +20,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from bundler.check import run_check
 from bundler.config import Config
 from bundler.files import sha256_of
 from bundler.errors import BuildFailed, BundleError, CheckFailed, ConfigError, error_line
+from bundler.frozen import frozen
 from bundler.model import CheckResult, Finding
 from bundler.packaging.carry_over import Reads, carries_over
 from bundler.packaging.payload import Payload, compile_members, import_payload, payload_of
@@ -50,7 +51,7 @@ STAGED_TOP_FILES = ("pyproject.toml", "README.md", "LICENSE", "setup.cfg", "setu
 IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
 
 
-@dataclass(frozen=True)
+@frozen
 class BuildRecord:
     """What a build produced, kept beside the bundle: the up-to-date test and the manifest read it."""
 

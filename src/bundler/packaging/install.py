@@ -21,9 +21,10 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
+from bundler.frozen import frozen
 from bundler.packaging.build import (
     bundle_path, bundle_version, read_record, record_path, sha256_of, write_json_atomically,
 )
@@ -38,7 +39,7 @@ LOCK_FILE = ".lock"
 LOCK_WAIT = 60.0  # seconds a sync or rollback waits for another one on the same directory
 
 
-@dataclass(frozen=True)
+@frozen
 class Manifest:
     bundle: str
     version: str
@@ -49,7 +50,7 @@ class Manifest:
     project: str = ""  # the [project] name; manifests written before it was recorded have none
 
 
-@dataclass(frozen=True)
+@frozen
 class Installed:
     directory: Path
     manifest: Manifest

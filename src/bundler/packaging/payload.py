@@ -14,10 +14,10 @@ import os
 import subprocess
 import sys
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from bundler.errors import BuildFailed, BundleError, error_line
+from bundler.frozen import frozen
 from bundler.packaging.project import normalized
 from bundler.frontends.python.sources import ARCHIVE_PACKAGES, module_name_for
 
@@ -35,7 +35,7 @@ for name in sys.stdin.read().split():
 """
 
 
-@dataclass(frozen=True)
+@frozen
 class Payload:
     """The project's own modules inside the bundle (dependencies are not the project's)."""
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from bundler.config import COMMAND_LINE, Config, read_pyproject
 from bundler.errors import ConfigError
+from bundler.frozen import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Packaging:
     project: str  # the [project] name, which the manifest records and sync compares
     script: str  # the console script the zipapp runs

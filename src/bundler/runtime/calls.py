@@ -9,9 +9,9 @@ commits and closes it, as the application that goes on using it would.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from bundler.errors import ConfigError
+from bundler.frozen import frozen
 
 ARGUMENTS = {
     "path": "the database file's path",
@@ -20,7 +20,7 @@ ARGUMENTS = {
 _CALL = re.compile(r"^\s*(?P<module>[^:()]+):(?P<function>[^:()]+?)\s*(?:\((?P<arguments>[^()]*)\))?\s*$")
 
 
-@dataclass(frozen=True)
+@frozen
 class CallSpec:
     """One configured callable: ``text`` as written (findings name it), and what to call it with."""
 

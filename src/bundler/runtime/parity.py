@@ -27,6 +27,7 @@ from typing import Any
 
 from bundler.config import Config
 from bundler.errors import BundleError, ConfigError, error_line
+from bundler.frozen import frozen
 from bundler.model import Code, Finding, Location, Severity
 from bundler.runtime.calls import CallRefused, CallSpec, parse_call
 from bundler.runtime.schema import (
@@ -94,7 +95,7 @@ def python_modules(names: list[str]) -> int:
     return sum(1 for name in names if name.startswith(ARCHIVE_PACKAGES) and name.endswith(".py"))
 
 
-@dataclass(frozen=True)
+@frozen
 class PathRun:
     """One path run on one database: its schema afterwards, or why it failed."""
 

@@ -12,11 +12,11 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bundler.frontends.sql.records import KEY_COLUMNS, VALUE_COLUMNS
+from bundler.frozen import frozen
 
 Snapshot = dict[str, Any]
 TableRows = dict[str, tuple[tuple[str, ...], Counter]]  # table → (columns, multiset of rows)
@@ -38,7 +38,7 @@ def partial_clause(sql: str | None) -> str | None:
     return match.group(1).strip() if match else None
 
 
-@dataclass(frozen=True)
+@frozen
 class VersionRecord:
     """Where a database keeps its version, as ``[tool.bundler]`` says (``version-table``,
     ``version-key``, ``version-record``). Those rows are the paths' bookkeeping, never user data:

@@ -9,14 +9,16 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-STUB_MARK = "__bundler_unreadable_"  # the stub's ``*args`` is named this and its index
+from bundler.frontends.python.sources import STUB_MARK
+from bundler.frozen import frozen
+
 MAX_STUBS = 64
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-@dataclass(frozen=True)
+@frozen
 class Unreadable:
     """A function read as a stub: where it is, and the syntax error inside it."""
 
@@ -34,7 +36,7 @@ class Unreadable:
         return set(re.findall(r"\bself\.([A-Za-z_][A-Za-z0-9_]*)", self.text))
 
 
-@dataclass(frozen=True)
+@frozen
 class Definition:
     name: str  # qualified: ``Environment.system_info``
     first: int  # the ``def`` line
@@ -117,7 +119,7 @@ def definitions(text: str) -> list[Definition] | None:
     return found
 
 
-@dataclass(frozen=True)
+@frozen
 class Opened:
     """A class or function whose body the tokens are in."""
 

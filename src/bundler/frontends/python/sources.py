@@ -17,15 +17,17 @@ from bundler.errors import BundleError, SourceError
 from bundler.findings.suppress import COMMENT_MARK, Comment, suppression_comment
 from bundler.model import EntrySpec, Location
 from bundler.files import files_in, python_files_under
-from bundler.frontends.python.recovery import STUB_MARK, Unreadable, recover
 
 if TYPE_CHECKING:
     import zipfile
 
     import libcst as cst
 
+    from bundler.frontends.python.recovery import Unreadable
+
 ARCHIVE_PACKAGES = "site-packages/"
 DEFINED_NAME = re.compile(rb"^[ \t]*(?:async[ \t]+)?def[ \t]+([^\s(:]+)", re.MULTILINE)  # in any file's bytes
+STUB_MARK = "__bundler_unreadable_"  # a function read as a stub (see recovery): its ``*args`` is named this and its index
 
 
 class Origin(Protocol):
@@ -336,7 +338,7 @@ class ModuleSet:
         return ParsedModule(relpath, display, dotted, text, parsed[0], self.origin, unreadable=parsed[1])
 
 
-Parsed = tuple["cst.Module", tuple[Unreadable, ...]]  # a tree, and the functions read as stubs
+Parsed = tuple["cst.Module", "tuple[Unreadable, ...]"]  # a tree, and the functions read as stubs
 
 
 def parse_text(text: str, display: str) -> Parsed:
@@ -347,6 +349,8 @@ def parse_text(text: str, display: str) -> Parsed:
     readable, unreadable = text, ()
     error = screen_with_python_parser(text, display)
     if error is not None:
+        from bundler.frontends.python.recovery import recover  # here: only a syntax error needs it
+
         recovered = recover(text, *error)
         if recovered is None:
             raise SourceError(f"syntax error: {error[0]}", where=f"{display}:{error[1]}")

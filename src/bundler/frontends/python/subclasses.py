@@ -7,7 +7,6 @@ Python runs them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -15,12 +14,13 @@ import libcst as cst
 from bundler.errors import UnresolvableError
 from bundler.frontends.python.sources import ParsedModule
 from bundler.frontends.sql.values import Mapping
+from bundler.frozen import frozen
 
 if TYPE_CHECKING:
     from bundler.frontends.python.values import ClassRef, Resolver, Value
 
 
-@dataclass(frozen=True)
+@frozen
 class Registration:
     """A module-level container a class of the same module fills from ``__init_subclass__``."""
 

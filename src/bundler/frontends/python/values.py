@@ -19,7 +19,6 @@ import operator
 import re
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any, Union
 
@@ -32,9 +31,10 @@ from bundler.frontends.python.walk import walk
 from bundler.frontends.sql.values import (  # noqa: F401 (the values SQL recognition reads, shared by every front end)
     HOLE, NUMBER_HOLE, UNKNOWN, Mapping, ParamRef, Prepared, Unknown as _Unknown, has_hole,
 )
+from bundler.frozen import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Template:
     """A string with unknown parts, each shown as HOLE; ``numbers`` bounds the number its one
     NUMBER_HOLE stands for, when the integer formatted there was bounded."""
@@ -53,7 +53,7 @@ def with_holes(text: str, parts: Any) -> Value:
     return Template(text, bounds[0] if len(bounds) == 1 else ANY_INT)
 
 
-@dataclass(frozen=True)
+@frozen
 class Matched:
     """What ``re.match`` gives on known texts: its groups by position (the whole match first)
     and by name. A match is always true."""
@@ -62,7 +62,7 @@ class Matched:
     named: tuple[tuple[str, str | None], ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Derived:
     """A string computed from these texts by operations the checker does not model (a split, a
     loop over lines, a join of a list of unknown length): it can only hold what they hold. A text
@@ -85,7 +85,7 @@ class ByIdentity:
         return hash(self.identity())
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class FunctionRef(ByIdentity):
     """A function or method of the project, as a value (``self.m``, ``migrate_1to2``)."""
 
@@ -102,7 +102,7 @@ class FunctionRef(ByIdentity):
         return owner + self.node.name.value
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class ClassRef(ByIdentity):
     """A class of the project, as a value."""
 
@@ -117,7 +117,7 @@ class ClassRef(ByIdentity):
         return self.node.name.value
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class ModuleRef(ByIdentity):
     """A module of the project, as a value (``from worker.store import schema_steps as steps``)."""
 
@@ -127,7 +127,7 @@ class ModuleRef(ByIdentity):
         return (id(self.module),)
 
 
-@dataclass(frozen=True)
+@frozen
 class Builtin:
     """A builtin the interpreter models (``getattr``, ``range``, ``super``...)."""
 
@@ -683,7 +683,7 @@ def string_value(source: str) -> str | bytes:
     return ast.literal_eval(source)
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class ModuleLambda:
     """A lambda bound at a module's or a class's top level (``data_dir = lambda: ...``): a
     function of that module (a method of that class), whose body the interpreter runs when it
@@ -1016,7 +1016,7 @@ def _placeholders(values: tuple | list) -> tuple[list[str], bool]:
     return texts, any(has_hole(t) for t in texts)
 
 
-PERCENT_SPEC = re.compile(r"%(?:\(([^)]*)\))?[-+ #0]*(?:[0-9]+|\*)?(?:\.(?:[0-9]+|\*))?[hlL]?([diouxXeEfFgGcrsa%])")
+PERCENT_SPEC = r"%(?:\(([^)]*)\))?[-+ #0]*(?:[0-9]+|\*)?(?:\.(?:[0-9]+|\*))?[hlL]?([diouxXeEfFgGcrsa%])"  # compiled on first use (re caches it): few checks meet a % format
 
 
 def percent_format(template: Value, arguments: Value) -> Value:
@@ -1024,7 +1024,7 @@ def percent_format(template: Value, arguments: Value) -> Value:
     is known, else with holes (an unknown formatted by ``%d`` is an unknown number)."""
     text = text_of(template)
     assert text is not None
-    keyed = any(match.group(1) is not None for match in PERCENT_SPEC.finditer(text))
+    keyed = any(match.group(1) is not None for match in re.finditer(PERCENT_SPEC, text))
     if keyed and not isinstance(arguments, Mapping):  # a mapping the checker cannot read: every value unknown
         arguments = Mapping(()) if arguments is UNKNOWN else arguments
         if not isinstance(arguments, Mapping):
@@ -1038,7 +1038,7 @@ def percent_format(template: Value, arguments: Value) -> Value:
     formatted = tuple(items)
     pieces: list[str] = []
     position = 0
-    for match in PERCENT_SPEC.finditer(text):
+    for match in re.finditer(PERCENT_SPEC, text):
         pieces.append(text[position:match.start()])
         position = match.end()
         key, conversion = match.groups()

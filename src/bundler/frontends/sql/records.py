@@ -14,23 +14,23 @@ table is unknown) is a record of an unknown number: the checker stops there rath
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from bundler.frontends.sql.text import Token, parenthesised, split_top_level, statements
 from bundler.frontends.sql.values import UNKNOWN, Mapping, ParamRef, Prepared, has_hole
+from bundler.frozen import frozen
 
 NOT_SQL = (Prepared, int, float, bool, type(None))
 
 
-@dataclass(frozen=True)
+@frozen
 class RecordedVersion:
     value: Any  # an int when resolved; ParamRef when it comes from the caller; else UNKNOWN
     node: Any  # the front end's node of the call, for its location
     detail: str  # what carried the number, for messages
 
 
-@dataclass(frozen=True)
+@frozen
 class RecordingRules:
     version_table: str = "schema_versions"
     user_version: bool = False  # the project stamps versions with PRAGMA user_version

@@ -4,8 +4,9 @@ mappings of named parameters."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+from bundler.frozen import frozen
 
 HOLE = "\x00"  # stands for an unknown part of a string
 NUMBER_HOLE = "\x01"  # stands for the decimal digits of an integer whose value is unknown
@@ -30,21 +31,21 @@ class Unknown:
 UNKNOWN = Unknown()
 
 
-@dataclass(frozen=True)
+@frozen
 class ParamRef:
     """A method parameter not bound yet: the method records whatever its caller passes."""
 
     name: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Prepared:
     """``db.prepare(SQL)``: a statement whose ``.run(...)`` supplies the parameters."""
 
     sql: Any
 
 
-@dataclass(frozen=True)
+@frozen
 class Mapping:
     """A dict (or object) literal, hashable (values are keys of the interpreters' caches)."""
 

@@ -22,7 +22,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -38,12 +38,13 @@ from bundler.frontends.typescript.interpret import (
 )
 from bundler.frontends.typescript.parse import PartialParseError, Source, parse_source
 from bundler.frontends.typescript.values import UNKNOWN, ClassValue, FunctionValue, Instance
+from bundler.frozen import frozen
 from bundler.model import EntrySpec, Head, Location, Migration, MigrationList
 
 UNSUPPORTED = (("style", lambda c: c.style != "methods", "registry styles other than method lists"),)
 
 
-@dataclass(frozen=True)
+@frozen
 class BundledCopy:
     """A bundle's copies of the configured stores, each beside the source path it was built from."""
 

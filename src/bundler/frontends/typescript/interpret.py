@@ -33,6 +33,7 @@ from bundler.frontends.typescript.values import (
     ANY_INT, DATA_HOLE, EXTERNAL, FLIPPED, HOLE, UNKNOWN, Choice, ClassValue, Dispatch, Dynamic, Subset, FunctionValue,
     Instance, Mapping, Missing, Prepared, SomeInt, Template, is_known, source_text, stringify, truth, with_holes,
 )
+from bundler.frozen import frozen
 
 MAX_CALL_DEPTH = 48
 MAX_LOOP_ITEMS = 1_000
@@ -62,13 +63,13 @@ class Flow(Enum):
     CONTINUE = "continue"
 
 
-@dataclass(frozen=True)
+@frozen
 class Record:
     version: RecordedVersion
     function: FunctionValue  # where the recording statement is
 
 
-@dataclass(frozen=True)
+@frozen
 class CallTrace:
     """A call of a project function and everything it did, in order."""
 

@@ -10,6 +10,7 @@ from typing import Any
 from bundler.frontends.bounds import ANY_INT, FLIPPED, SomeInt  # noqa: F401 (re-exported)
 from bundler.frontends.sql.values import HOLE, NUMBER_HOLE, UNKNOWN, Mapping, Prepared  # noqa: F401 (re-exported)
 from bundler.frontends.typescript.parse import Source, text
+from bundler.frozen import frozen
 
 
 class _External:
@@ -23,14 +24,14 @@ class _External:
 EXTERNAL = _External()
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class ClassValue:
     node: Any  # class_declaration or class
     source: Source
     name: str  # as declared, or as the configuration names a bundle's minified copy
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class FunctionValue:
     """A function, method or arrow function, with what it sees: its captured frame and ``this``."""
 
@@ -50,7 +51,7 @@ class Instance:
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@frozen
 class Missing:
     """An import of a project file that is not there: what it would call cannot be read."""
 
@@ -79,7 +80,7 @@ def with_holes(text: str, parts: tuple | list) -> str:
     return Template(text, bounds) if isinstance(bounds, SomeInt) and bounds != ANY_INT else text
 
 
-@dataclass(frozen=True)
+@frozen
 class Dispatch:
     """``this[`m${n}`]`` with ``n`` unknown: every member whose name the template fits, by the
     number in its name (as Python's ``getattr(self, f"m{n}")``). Calling it runs each."""
@@ -87,21 +88,21 @@ class Dispatch:
     items: tuple[tuple[int, Any], ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Dynamic:
     """A member whose name cannot be built (``this[name]``): calling it cannot be followed."""
 
     code: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Choice:
     """One of some known strings, which one unknown (``has(c) ? 'c' : 'NULL'`` in a template)."""
 
     options: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Subset:
     """Some items of a known array, which ones unknown (``names.filter(n => has(n))``): a loop
     over it may run for each."""

@@ -7,11 +7,11 @@ standard library stays outside the project (``EXTERNAL``)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from bundler.frontends.python.values import UNKNOWN, Mapping, Matched, Value, is_number
 from bundler.frontends.python.interpret.objects import EXTERNAL, Repeated
+from bundler.frozen import frozen
 
 MODELLED = {
     "pkgutil": {"iter_modules", "iter_importers"},
@@ -20,7 +20,7 @@ MODELLED = {
 MAX_MATCHED_TEXT = 1_000  # longer texts (or patterns) are not matched: a pattern may take very long
 
 
-@dataclass(frozen=True)
+@frozen
 class Library:
     """A modelled standard-library module, or one of its functions (``pkgutil.iter_modules``)."""
 
@@ -33,7 +33,7 @@ class Library:
         return EXTERNAL
 
 
-@dataclass(frozen=True)
+@frozen
 class PackagePath:
     """A package's ``__path__``: the folder its modules are found in."""
 

@@ -13,8 +13,7 @@ from bundler.errors import BundlerError, SourceError, UnresolvableError
 from bundler.frontends.python.records import (
     DB_API_METHODS, EXECUTE_METHODS, PREPARED_RUN_METHODS, RecordedVersion, RecordingRules,
 )
-from bundler.frontends.python.recovery import STUB_MARK
-from bundler.frontends.python.sources import ParsedModule
+from bundler.frontends.python.sources import STUB_MARK, ParsedModule
 from bundler.frontends.python.values import (
     UNKNOWN, ClassRef, FunctionRef, ParamRef, Resolver, SomeInt, Value, changed_in_definitions,
 )

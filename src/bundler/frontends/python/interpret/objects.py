@@ -4,7 +4,7 @@ methods, lambdas and closures, generators, steps looked up by a built name, and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from typing import Any, Union
 
@@ -13,9 +13,10 @@ import libcst as cst
 from bundler.frontends.python.records import RecordedVersion
 from bundler.frontends.python.sources import ParsedModule
 from bundler.frontends.python.values import ClassRef, FunctionRef, ModuleRef, Value
+from bundler.frozen import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Instance:
     """An object of a project class (``self``, ``MigrationRunner(conn)``), with the attributes
     its constructor set (``Statement(conn, sql)`` keeps its ``sql``)."""
@@ -24,13 +25,13 @@ class Instance:
     attributes: tuple[tuple[str, Any], ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class BoundMethod:
     function: FunctionRef
     receiver: Instance | ClassRef  # what ``self`` (or ``cls``) is inside
 
 
-@dataclass(frozen=True)
+@frozen
 class SuperProxy:
     """``super()``: attributes looked up after ``after`` in the receiver's class order."""
 
@@ -38,7 +39,7 @@ class SuperProxy:
     after: ClassRef
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class LambdaRef:
     """A lambda, with the names it sees where it was written (and the module it was written in,
     when that is not the caller's)."""
@@ -49,7 +50,7 @@ class LambdaRef:
     receiver: Any = None  # a class attribute's lambda read on an object: called with it first
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class Lazy:
     """A generator expression: its first iterable ran where it was written; the rest runs only
     as it is consumed, and only by as much as it is consumed."""
@@ -59,7 +60,7 @@ class Lazy:
     frame: int  # the frame that made it (its names are that frame's)
 
 
-@dataclass(frozen=True)
+@frozen
 class Closure:
     """A function defined inside another, with the names it sees from there."""
 
@@ -78,7 +79,7 @@ class _External:
 EXTERNAL = _External()
 
 
-@dataclass(frozen=True)
+@frozen
 class Repeated:
     """Items, how many unknown, each described by ``item``: ``range(current + 1, head + 1)``
     with a bound the checker cannot know (integers between the bounds that are known), or the
@@ -87,7 +88,7 @@ class Repeated:
     item: Any
 
 
-@dataclass(frozen=True)
+@frozen
 class Missing:
     """An import from one of the project's packages that the project does not have: what it
     would call cannot be read."""
@@ -95,7 +96,7 @@ class Missing:
     dotted: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Dispatch:
     """A name built from a number the checker cannot know (``getattr(self, f"upgrade_{n}")``,
     ``import_module(f"app.upgrades.db{n}")``): every existing name the template fits, by its
@@ -105,7 +106,7 @@ class Dispatch:
     may_be_absent: bool = False  # getattr(..., default): for a number with no step it is the default
 
 
-@dataclass(frozen=True)
+@frozen
 class OneOf:
     """A name bound to different project functions on paths that may each have run (``if
     current == 1: from .m1 import step`` ... ``elif current == 2: ...``): calling it may call any."""
@@ -126,7 +127,7 @@ def one_of(first: Any, second: Any) -> OneOf:
     return OneOf(tuple(choices))
 
 
-@dataclass(frozen=True)
+@frozen
 class Slice:
     """Some consecutive items of a known tuple, which ones unknown: a loop over it may run any."""
 
@@ -134,7 +135,7 @@ class Slice:
     first: int = 0  # the position of items[0] in the whole tuple
 
 
-@dataclass(frozen=True)
+@frozen
 class Record:
     version: RecordedVersion
     function: FunctionRef  # where the recording statement is
@@ -144,7 +145,7 @@ class Record:
     site: Any = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
+@frozen
 class CallTrace:
     """A call of a project function and everything it did, in order."""
 
@@ -157,7 +158,7 @@ class CallTrace:
     repeats: bool = field(default=False, compare=False)  # made in a loop body run once for many runs
 
 
-@dataclass(frozen=True)
+@frozen
 class Delegate:
     """A call of the registry's entry on a registry object: applies everything it applies."""
 
@@ -169,7 +170,7 @@ class Delegate:
 Event = Union[Record, CallTrace, Delegate]
 
 
-@dataclass(frozen=True)
+@frozen
 class Outcome:
     events: tuple[Event, ...]
     result: Value
