@@ -9,6 +9,8 @@ import sys
 
 from bundler.cache.replay import Recording, replayed
 
+BROKEN_PIPE = 2  # the check did not finish telling its verdict
+
 
 def main() -> int:
     argv = sys.argv[1:]
@@ -34,7 +36,11 @@ def run() -> None:
     """The console script: the command, then its exit (``main`` returns the code, for callers in
     the same process). A check exits at once; the packager's commands, which write archives and
     install folders, the ordinary way."""
-    code = main()
+    try:
+        code = main()
+    except BrokenPipeError:  # the report's reader went away (`bundler check | head -1`): nothing is left to tell it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the interpreter's last flush must not fail
+        sys.exit(BROKEN_PIPE)
     if "check" in sys.argv[1:]:
         exit_now(code)
     sys.exit(code)

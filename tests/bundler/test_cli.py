@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import zipfile
 from dataclasses import replace
@@ -162,6 +163,20 @@ def test_the_console_script_runs_as_a_subprocess(codebase, python, subprocess_en
                             env=subprocess_env, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("verified:")
+
+
+def test_a_report_whose_reader_went_away_ends_without_a_traceback(codebase, python, subprocess_env) -> None:
+    """`bundler check | head -0`: the pipe is closed before the report is written."""
+    root = codebase()
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        result = subprocess.run([python, "-m", "bundler", "check", "--no-cache"], cwd=root, stdout=write,
+                                stderr=subprocess.PIPE, text=True, env=subprocess_env, timeout=60)
+    finally:
+        os.close(write)
+    assert result.returncode == 2
+    assert result.stderr == ""
 
 
 def test_the_worker_this_repository_ships_passes_its_own_check(worker_project, monkeypatch, capsys) -> None:
