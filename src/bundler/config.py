@@ -55,6 +55,8 @@ VERSION_RECORDS = ("table", "user_version")
 
 @frozen
 class RuntimeConfig:
+    """[tool.bundler.runtime]: the callables run against real SQLite by ``--runtime``, and its fixtures."""
+
     runner: str | None = None
     stores: tuple[str, ...] = ()
     fresh_stores: tuple[str, ...] = ()  # create the latest schema at once: compared on a fresh database only
@@ -65,6 +67,8 @@ class RuntimeConfig:
 
 @frozen
 class Config:
+    """[tool.bundler] as loaded and checked: every later step reads the project from this, never the file."""
+
     root: Path
     source: str  # the file the configuration came from, for messages
     style: str = "methods"

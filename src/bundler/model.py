@@ -58,6 +58,8 @@ class EntrySpec:
 
 @frozen
 class Location:
+    """Where a finding points: a file as users know it and a line."""
+
     file: str  # as shown to users: relative to the project, or "archive.pyz!member"
     line: int
 
@@ -173,6 +175,8 @@ class BuiltFrom:
 
 @frozen
 class Finding:
+    """One thing the check reports: its code, severity, message, place and, where it has one, its number and path."""
+
     code: Code
     severity: Severity
     message: str
@@ -190,6 +194,8 @@ class Finding:
 
 @frozen
 class CheckResult:
+    """A whole check: the registry, every path, and the findings that count and those accepted."""
+
     registry: MigrationList
     paths: tuple[MigrationList, ...]
     findings: tuple[Finding, ...] = field(default_factory=tuple)  # the ones that count

@@ -14,6 +14,8 @@ README_URI = f"{REPOSITORY_URI}#readme"
 
 @frozen
 class CodeDoc:
+    """What ``bundler explain CODE``, the README and SARIF say of one finding code."""
+
     summary: str  # one sentence
     trigger: str  # what makes the checker report it
     example: str  # a small code base, or configuration, that triggers it

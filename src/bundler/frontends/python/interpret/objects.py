@@ -27,6 +27,8 @@ class Instance:
 
 @frozen
 class BoundMethod:
+    """``self.m`` taken without calling it: calling it later runs ``m`` with this receiver."""
+
     function: FunctionRef
     receiver: Instance | ClassRef  # what ``self`` (or ``cls``) is inside
 
@@ -137,6 +139,8 @@ class Slice:
 
 @frozen
 class Record:
+    """A recording statement that ran: the number it recorded and the function it ran in."""
+
     version: RecordedVersion
     function: FunctionRef  # where the recording statement is
     branch: tuple = field(default=(), compare=False)  # which branches it sits in (see Frame.either)
@@ -172,6 +176,8 @@ Event = Union[Record, CallTrace, Delegate]
 
 @frozen
 class Outcome:
+    """What running a function did, as its callers need it: cached by function, receiver and arguments."""
+
     events: tuple[Event, ...]
     result: Value
     attributes: tuple[tuple[str, Any], ...] = ()  # what the run left set on ``self``
