@@ -20,6 +20,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -49,6 +50,8 @@ PACKAGER_TOOLS = ("shiv", "setuptools")  # the `build` extra
 DEFAULT_SOURCE_DATE_EPOCH = 315532800  # 1980-01-01, the earliest date a zip can hold
 STAGED_TOP_FILES = ("pyproject.toml", "README.md", "LICENSE", "setup.cfg", "setup.py", "MANIFEST.in")
 IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
+MEMORY_FOLDER = Path("/dev/shm")  # a folder in memory on Linux (see memory_folder)
+MEMORY_MARGIN = 256 * 1024 * 1024  # what the smoke run's databases may take, and room left to others
 
 
 @frozen
@@ -202,28 +205,29 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
     reads = Reads()  # what the source's check read: where the archive holds the same, its verdict carries over
     started = time.monotonic()
     try:
-        with tempfile.TemporaryDirectory(prefix="bundler-stage-") as stage, ThreadPoolExecutor(1) as pool:
-            # Staging and shiv mostly wait on subprocesses: the check of the source runs meanwhile.
-            # Nothing is moved into place unless it passes; a failure stops the build at once.
-            zipapp = pool.submit(build_zipapp, config, package, Path(stage), temporary, epoch, progress, cancel)
-            try:
-                result = run_check(config, trees=trees, journal=reads)
-                if not result.ok:
-                    raise CheckFailed(result, "the source")
-                progress(f"check: {summary_line(result)}", time.monotonic() - started)
-                zipapp.result()
-            except BaseException:  # a failed check, or Ctrl-C: stop the staging's subprocess at once
-                cancel.set()
-                raise
-        progress(f"build: zipapp of {temporary.stat().st_size // 1024} KiB; verifying it")
-        versions = verify_bundle(config, package, temporary, display(config, target), progress, trees,
-                                 (result, reads))
-        record = BuildRecord(
-            bundle=target.name, sha256=sha256_of(temporary), version=bundle_version(temporary),
-            versions_applied=versions, source_commit=source_commit(config.root),
-            built_at=datetime.fromtimestamp(epoch, timezone.utc).isoformat(), inputs=inputs,
-        )
-        os.replace(temporary, target)
+        with ThreadPoolExecutor(1) as remover:  # leaving it waits until the scratch folders are gone
+            with scratch_folder("bundler-stage-", remover) as stage, ThreadPoolExecutor(1) as pool:
+                # Staging and shiv mostly wait on subprocesses: the check of the source runs meanwhile.
+                # Nothing is moved into place unless it passes; a failure stops the build at once.
+                zipapp = pool.submit(build_zipapp, config, package, stage, temporary, epoch, progress, cancel)
+                try:
+                    result = run_check(config, trees=trees, journal=reads)
+                    if not result.ok:
+                        raise CheckFailed(result, "the source")
+                    progress(f"check: {summary_line(result)}", time.monotonic() - started)
+                    zipapp.result()
+                except BaseException:  # a failed check, or Ctrl-C: stop the staging's subprocess at once
+                    cancel.set()
+                    raise
+            progress(f"build: zipapp of {temporary.stat().st_size // 1024} KiB; verifying it")
+            versions = verify_bundle(config, package, temporary, display(config, target), progress, trees,
+                                     (result, reads), remover)
+            record = BuildRecord(
+                bundle=target.name, sha256=sha256_of(temporary), version=bundle_version(temporary),
+                versions_applied=versions, source_commit=source_commit(config.root),
+                built_at=datetime.fromtimestamp(epoch, timezone.utc).isoformat(), inputs=inputs,
+            )
+            os.replace(temporary, target)
     except OSError as exc:  # a full TMPDIR or build folder: one line, nothing moved into place
         raise BuildFailed(f"{exc.filename or temporary}: {exc.strerror or exc}; nothing was moved into place") from None
     finally:
@@ -232,6 +236,39 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
     progress(f"build: {display(config, target)} sha256 {record.sha256[:12]}, {package.project} {record.version}",
              time.monotonic() - started)  # the whole build's duration
     return record
+
+
+@contextmanager
+def scratch_folder(prefix: str, remover: ThreadPoolExecutor | None, parent: Path | None = None) -> Iterator[Path]:
+    """A temporary folder (in ``parent`` if given), handed to ``remover`` once left (without one,
+    removed at once): removing a file costs milliseconds on some disks, and the build has other
+    work meanwhile (the bundle's verification after the staging, the record after the smoke
+    run). Whoever owns ``remover`` waits for it before returning."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    try:
+        yield folder
+    finally:
+        if remover is None:
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            remover.submit(shutil.rmtree, folder, ignore_errors=True)
+
+
+def memory_folder(bundle: Path) -> Path | None:
+    """Where the smoke run's scratch goes: ``/dev/shm`` when ``TMPDIR`` names no folder of its
+    own and the memory there has room for the bundle's extraction with plenty to spare, else
+    None (the temporary folder). The extraction and the paths' databases are scratch, and on a
+    disk every file shiv writes and every commit the paths sync costs milliseconds (about
+    30 ms a path on the build machine); what they prove does not depend on where they are."""
+    if os.environ.get("TMPDIR") or not MEMORY_FOLDER.is_dir() or not os.access(MEMORY_FOLDER, os.W_OK | os.X_OK):
+        return None
+    try:
+        with zipfile.ZipFile(bundle) as archive:
+            extracted = sum(info.file_size for info in archive.infolist())
+        free = shutil.disk_usage(MEMORY_FOLDER).free
+    except (OSError, zipfile.BadZipFile):
+        return None
+    return MEMORY_FOLDER if free > 3 * extracted + MEMORY_MARGIN else None
 
 
 def display(config: Config, path: Path) -> str:
@@ -328,16 +365,17 @@ def run_step(what: str, command: list[str], *, cwd: Path, env: dict[str, str] | 
 
 def verify_bundle(config: Config, package: Packaging, bundle: Path, shown_as: str, progress: Progress,
                   trees: dict[str, cst.Module] | None = None,
-                  source: tuple[CheckResult, Reads] | None = None) -> list[int]:
+                  source: tuple[CheckResult, Reads] | None = None,
+                  remover: ThreadPoolExecutor | None = None) -> list[int]:
     """Every module in the archive must compile; the stores read from inside it must pass and
     equal the source; the bundle must survive its smoke run. The check and the smoke run go side
     by side; any failure stops the build. ``shown_as`` is the name the user knows the bundle by;
     ``source`` is the source's check and what it read, whose verdict stands for the bundle's
-    where the archive holds the same files (bundler.packaging.carry_over)."""
-    with tempfile.TemporaryDirectory(prefix="bundler-smoke-") as name, \
+    where the archive holds the same files (bundler.packaging.carry_over); ``remover`` removes
+    the smoke run's scratch folder (see scratch_folder)."""
+    with scratch_folder("bundler-smoke-", remover, memory_folder(bundle)) as scratch, \
             Launcher(config.root, bundle, config.runtime.timeout, entry_arguments=("--version",),
                      label="the new bundle") as launcher:
-        scratch = Path(name)
         started = time.monotonic()
         launcher.start(scratch)  # first: shiv's extraction is the smoke run's longest step
         compiled = compile_members(bundle, shown_as, config.root, config.display_prefix)
@@ -389,7 +427,9 @@ def smoke_run(config: Config, package: Packaging, bundle: Path, launcher: Launch
             launcher.prepare(scratch)
             assert launcher.extracted is not None  # prepared
             imported = pool.submit(import_payload, payload, launcher.extracted, scratch, config.runtime.timeout)
-            findings = runtime_findings(config, launcher=launcher) if config.runtime.runner else []
+            databases = scratch / "runtime"
+            databases.mkdir()
+            findings = runtime_findings(config, launcher=launcher, scratch=databases) if config.runtime.runner else []
             started = launcher.started()
         except BundleError as error:
             raise BuildFailed(f"the bundle fails to start: {error}") from None

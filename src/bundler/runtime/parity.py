@@ -257,56 +257,59 @@ def path_calls(config: Config) -> tuple[list[CallSpec], list[CallSpec]]:
             [parse_call(spec, config.source) for spec in runtime.fresh_stores])
 
 
-def runtime_findings(config: Config, bundle: Path | None = None, *, launcher: Launcher | None = None) -> list[Finding]:
+def runtime_findings(config: Config, bundle: Path | None = None, *, launcher: Launcher | None = None,
+                     scratch: Path | None = None) -> list[Finding]:
     """schema-drift and data-loss findings for every configured path (from ``bundle`` if given,
-    or as ``launcher`` runs them).
+    or as ``launcher`` runs them), with the databases in ``scratch`` if given (its owner removes
+    it), else in a temporary folder.
 
     Every run is independent (its own database), so they run side by side; the fixtures are
     loaded while the bundle is extracted."""
     if launcher is None:
         with Launcher(config.root, bundle, config.runtime.timeout) as own:
-            return runtime_findings(config, launcher=own)
+            return runtime_findings(config, launcher=own, scratch=scratch)
+    if scratch is None:
+        with tempfile.TemporaryDirectory(prefix="bundler-runtime-") as name:
+            return runtime_findings(config, launcher=launcher, scratch=Path(name))
     try:
-        return apply_severity(parity_findings(config, launcher), config.severity)
+        return apply_severity(parity_findings(config, launcher, scratch), config.severity)
     except CallRefused as refused:
         raise ConfigError(str(refused), where=config.source) from None
 
 
-def parity_findings(config: Config, launcher: Launcher) -> list[Finding]:
+def parity_findings(config: Config, launcher: Launcher, scratch: Path) -> list[Finding]:
     calls, fresh_only = path_calls(config)  # fresh stores run on new files only, never on old ones
     fixtures = config.runtime.upgrade_fixtures
     record = version_record(config)
     findings: list[Finding] = []
-    with tempfile.TemporaryDirectory(prefix="bundler-runtime-") as name:
-        scratch = Path(name)
-        fresh_paths = [scratch / f"fresh-{i}" / "db.sqlite" for i in range(len(calls) + len(fresh_only))]
-        upgrades = [(fixture, i, scratch / f"upgrade-{n}-{i}" / "db.sqlite")
-                    for n, fixture in enumerate(fixtures) for i in range(len(calls))]
-        jobs = [(call, [fresh_paths[i], *[db for _, j, db in upgrades if j == i]]) for i, call in enumerate(calls)]
-        jobs += [(call, [fresh_paths[len(calls) + i]]) for i, call in enumerate(fresh_only)]
-        with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
-            extraction = pool.submit(launcher.prepare, scratch)
-            for path in fresh_paths:
-                path.parent.mkdir(parents=True)
-            before = load_fixtures(config, upgrades)
-            extraction.result()
-            outcomes = list(pool.map(lambda job: launcher.run(*job), jobs))
-        runs = {db: path_run(call.text, db, outcome[db], record)
-                for (call, dbs), outcome in zip(jobs, outcomes, strict=True) for db in dbs}
-        fresh = {call.text: runs[db] for call, db in zip([*calls, *fresh_only], fresh_paths, strict=True)}
-        reference = fresh[calls[0].text]
-        inside = f" inside {launcher.label or launcher.bundle}" if launcher.bundle is not None else ""
-        findings += [f for call in [*calls, *fresh_only]
-                     if (f := failure_finding(config, fresh[call.text], f"a fresh database{inside}"))]
-        if reference.snapshot is None:
-            return findings
-        for call in [*calls[1:], *fresh_only]:
-            if fresh[call.text].snapshot is not None:
-                findings += drift_findings(config, reference, fresh[call.text], f"on a fresh database{inside}",
-                                           stamped=call in fresh_only)
-        for fixture, i, db in upgrades:
-            findings += upgrade_findings(config, calls[i].text, f"upgrading {fixture_name(fixture)}{inside}",
-                                         reference, runs[db], before[db], db, record)
+    fresh_paths = [scratch / f"fresh-{i}" / "db.sqlite" for i in range(len(calls) + len(fresh_only))]
+    upgrades = [(fixture, i, scratch / f"upgrade-{n}-{i}" / "db.sqlite")
+                for n, fixture in enumerate(fixtures) for i in range(len(calls))]
+    jobs = [(call, [fresh_paths[i], *[db for _, j, db in upgrades if j == i]]) for i, call in enumerate(calls)]
+    jobs += [(call, [fresh_paths[len(calls) + i]]) for i, call in enumerate(fresh_only)]
+    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
+        extraction = pool.submit(launcher.prepare, scratch)
+        for path in fresh_paths:
+            path.parent.mkdir(parents=True)
+        before = load_fixtures(config, upgrades)
+        extraction.result()
+        outcomes = list(pool.map(lambda job: launcher.run(*job), jobs))
+    runs = {db: path_run(call.text, db, outcome[db], record)
+            for (call, dbs), outcome in zip(jobs, outcomes, strict=True) for db in dbs}
+    fresh = {call.text: runs[db] for call, db in zip([*calls, *fresh_only], fresh_paths, strict=True)}
+    reference = fresh[calls[0].text]
+    inside = f" inside {launcher.label or launcher.bundle}" if launcher.bundle is not None else ""
+    findings += [f for call in [*calls, *fresh_only]
+                 if (f := failure_finding(config, fresh[call.text], f"a fresh database{inside}"))]
+    if reference.snapshot is None:
+        return findings
+    for call in [*calls[1:], *fresh_only]:
+        if fresh[call.text].snapshot is not None:
+            findings += drift_findings(config, reference, fresh[call.text], f"on a fresh database{inside}",
+                                       stamped=call in fresh_only)
+    for fixture, i, db in upgrades:
+        findings += upgrade_findings(config, calls[i].text, f"upgrading {fixture_name(fixture)}{inside}",
+                                     reference, runs[db], before[db], db, record)
     return findings
 
 
