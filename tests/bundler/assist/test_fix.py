@@ -35,6 +35,7 @@ OUTCOMES = {
     "styles_modules-bad": ("fixed", None), "styles_naming-bad": ("fixed", None), "styles_records-bad": ("fixed", None),
     "styles_register-bad": ("fixed", None), "styles_version_chain-bad": ("fixed", None),
     "appended_list-bad": ("fixed", None),  # listed in the path's own list, not the registry's file
+    "rebound_global-missing": ("fixed", None),
     # the registry's step reached through an object it builds, taking the connection as an argument
     "injected_object-missing": ("stub", "Tagger.add_tags could not be carried over into NoteStore (it uses arguments"
                                 " besides self, which NoteStore does not have): wrote NoteStore.add_tags as a stub"

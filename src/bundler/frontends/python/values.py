@@ -288,14 +288,26 @@ class ModuleScope:
         self._filled = filled.keys()
 
     def constant(self, name: str) -> cst.BaseExpression | None:
-        """A constant's literal; None when it is no literal, or when the module changes it in
-        place otherwise than by filling it as it is imported (its literal is not its value). A
-        string or a number cannot change in place: the module is not searched for changes."""
+        """A constant's literal; None when it is no literal, when a function of the module rebinds
+        it (``global NAME``: ``SETTINGS_DIR = None`` until a setup function sets it), or when the
+        module changes it in place otherwise than by filling it as it is imported (its literal
+        is not its value). A string or a number cannot change in place: the module is searched
+        for that only when the literal is a container."""
         expression = self.constants.get(name)
-        if expression is None or type(expression) in UNCHANGEABLE_LITERALS or name in self._filled \
-                or name not in self.changed_in_place:
+        if expression is None or name in self.rebound:
+            return None
+        if type(expression) in UNCHANGEABLE_LITERALS or name in self._filled or name not in self.changed_in_place:
             return expression
         return None
+
+    @cached_property
+    def rebound(self) -> set[str]:
+        """The module-level names its functions and classes declare ``global`` (walked only when
+        the module's text has the word)."""
+        if "global" not in self.module.text:
+            return set()
+        return {item.name.value for node in walk(self.module.tree, into_definitions=True) if type(node) is cst.Global
+                for item in node.names}  # type: ignore[attr-defined]
 
     @cached_property
     def changed_in_place(self) -> set[str]:

@@ -11,7 +11,7 @@ quotes); numbers pass through ``*args``, ``**kwargs``, keyword-only parameters, 
 layer written in the project and helpers both lists share; calls sit under conditions on
 ``len``/``isinstance``/``type``/``in`` of known values, in ``match`` statements, module-level
 grouping functions, under nested functions' decorators, through a name bound on either branch, after helpers that always raise, in generators consumed or not, and behind
-short-circuits. The truth is obtained by running the generated registry and store against
+short-circuits, after a check of a setting a start-up function rebinds (``global``). The truth is obtained by running the generated registry and store against
 SQLite and reading ``schema_versions`` (and, for ``duplicate-version`` and ``version-conflict``,
 which methods ran). ``BUNDLER_PROPERTY_EXAMPLES`` sets the number of examples
 (2,000 in ``make test``). A declared head, when drawn, must leave exactly the numbers between the
@@ -63,6 +63,7 @@ APPLY_FORMS = (
     "abort_skips", "abort_caught", "lazy_unconsumed", "lazy_consumed", "lazy_break", "all_lazy", "any_lazy",
     "short_and", "short_or", "chosen", "decorated_local", "decorated_factory", "dispatch_below", "dispatch_shifted",
     "dispatch_equal", "dispatch_beyond", "popped", "kept_after_pop", "item_replaced", "item_deleted", "appended",
+    "after_setup",
 )
 # Loops over range(<a number read from the database>, bound): what each reaches at its bound.
 BOUNDED_LOOPS = {
@@ -73,6 +74,8 @@ BOUNDED_LOOPS = {
     "dispatch_beyond": ("{i}", "if number >= {i}:\n    self.{m}()"),
 }
 INSERT = "INSERT OR REPLACE INTO schema_versions (version, applied_at) VALUES"
+# A setting the application's start-up sets (``global``): its module's literal None is not its value.
+SETUP = "READY = None\n\n\ndef configure():\n    global READY\n    READY = True\n"
 
 # A prepared-statement layer written in the project, as better-sqlite3 users write one, and a
 # recording helper that the registry and the store both call.
@@ -313,6 +316,8 @@ APPLY_TEMPLATES = {
     "isinstance_false": 'if isinstance("7", (int, dict)):\n    self.{m}()',
     "type_false": 'if type({{"k": 1}}) is list:\n    self.{m}()',
     "len_true": 'if len(("{m}", 2)) == 2:\n    self.{m}()',
+    # a module-level name set by a setup function (global) before any store runs: not its literal None
+    "after_setup": 'if version_numbers.READY is None:\n    raise RuntimeError("configure() first")\nself.{m}()',
     "in_false": 'if "{m}" in ("other", "names"):\n    self.{m}()',
     "match_known": "match 4:\n    case 3:\n        pass\n    case 4 | 5:\n        self.{m}()\n    case _:\n        pass",
     "match_miss": ('match (4, "x"):\n    case (4, "y"):\n        self.{m}()\n'
@@ -447,6 +452,7 @@ def recorded_by_running(folder: Path, module: str, cls: str, entry_is_init: bool
         for name in MODULES:
             sys.modules.pop(name, None)
         klass = getattr(load(folder, module), cls)
+        sys.modules["versions"].configure()  # the application's start-up, before any store opens
         sys.setprofile(lambda frame, event, _: called.add(f"{Path(frame.f_code.co_filename).stem}:{frame.f_code.co_qualname}")
                        if event == "call" else None)
         if entry_is_init:
@@ -553,7 +559,7 @@ def write_codebase(folder: Path, scenario: tuple[list[Mirror], tuple[int, ...], 
     registry, inline, store, delegate, head = scenario
     all_versions = sorted({v for m in registry + store for v in m.versions} | set(inline))
     (folder / "versions.py").write_text("".join(f"V_{v} = {v}\n" for v in all_versions)
-                                        + (f"HEAD = {head}\n" if head is not None else ""))
+                                        + (f"HEAD = {head}\n" if head is not None else "") + SETUP)
     (folder / "dbshim.py").write_text(SHIM)
     (folder / "runner.py").write_text(render_class("MigrationRunner", "run_all_migrations", "migration", registry,
                                                    inline=inline))
