@@ -668,3 +668,19 @@ def test_a_head_behind_the_chain_is_taken_from_a_module_the_chains_module_import
     assert main(["init", "--config", str(tmp_path / "pyproject.toml")]) == 1
     assert tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["bundler"]["head"] == "archive.py:CURRENT_VERSION"
     assert "missing-migration: the declared head archive.py:CURRENT_VERSION is 3" in capsys.readouterr().out
+
+
+def test_a_method_of_another_module_named_like_one_called_on_an_unknown_object_is_vouched_when_it_records_nothing(
+        tmp_path: Path, capsys) -> None:
+    """The chain calls update() on a set it cannot know (a defaultdict's item); the project's only
+    update runs the SQL it is given (the check cannot read it) and names no version: init lists it."""
+    files = {"db/store.py": "from collections import defaultdict\n\n\n"
+             "class Store:\n    def __init__(self, con):\n        self.con = con\n        self.migrate()\n\n"
+             "    def migrate(self):\n        seen = defaultdict(set)\n        version = self.con.execute('PRAGMA user_version')"
+             ".fetchone()[0]\n        if version < 1:\n            self.con.execute('CREATE TABLE t (id)')\n"
+             "            self.con.execute('PRAGMA user_version = 1')\n        if version < 2:\n"
+             "            seen[1].update({1})\n            self.con.execute('PRAGMA user_version = 2')\n",
+             "db/rows.py": "class Rows:\n    def update(self, con, statement, values):\n"
+             "        con.execute(statement, values)\n"}
+    table = found_table(tmp_path, files, capsys)
+    assert table["records-nothing"] == ["db/rows.py:Rows.update"]
