@@ -27,6 +27,7 @@ from pathlib import PurePosixPath
 from typing import Any, Callable, Union
 
 from bundler.errors import UnresolvableError
+from bundler.frontends.recorders import may_record, vouch_for
 from bundler.frontends.sql.records import RecordedVersion, RecordingRules, versions_in_sql
 from bundler.frontends.typescript.parse import Source, text
 from bundler.frontends.typescript.values import (
@@ -1451,12 +1452,10 @@ class Run:
                                      " migrations elsewhere", "call it on this, or on an object built from a"
                                                               " project class (new Runner(db))")
         if receiver is UNKNOWN and self.strict and (recorders := self.machine.recorders_of(method)):
-            listed = ", ".join(recorders[:3]) + (f" and {len(recorders) - 3} more" if len(recorders) > 3 else "")
-            self.cannot_follow(node, "the object it is called on cannot be known statically, and a method of that"
-                                     f" name may record versions ({listed})",
-                               "call it on this, or on an object built from a project class (new Runner(db)), or, if"
-                               f" {'it records' if len(recorders) == 1 else 'they record'} no version, list"
-                               f" {'it' if len(recorders) == 1 else 'them'} in [tool.bundler] records-nothing")
+            self.cannot_follow(node, "the object it is called on cannot be known statically, and"
+                                     f" {may_record(recorders)}",
+                               "call it on this, or on an object built from a project class (new Runner(db)), or,"
+                               f" {vouch_for(recorders)}")
         return self.external_call(node, arguments, receiver, method)
 
     def external_call(self, node: Any, arguments: list[Any], receiver: Any, method: str) -> Any:

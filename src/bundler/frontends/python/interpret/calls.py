@@ -6,6 +6,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bundler.errors import MayRecord, UnresolvableError
+from bundler.frontends.recorders import may_record, vouch_for
 from bundler.frontends.python.records import EXECUTE_METHODS, RecordedVersion, recording_call
 from bundler.frontends.python.values import (
     UNKNOWN, Builtin, ClassRef, Derived, FunctionRef, Mapping, Matched, ModuleRef, Prepared, StepText, Template, Value,
@@ -85,13 +86,11 @@ class Calls:
                                      f" and {method} applies migrations elsewhere",
                                "bind it to a project object the checker can read (self.x = Runner(conn))")
         if receiver is UNKNOWN and self.strict and (recorders := self.machine.recorders_of(method)):
-            named = ", ".join(recorders[:3]) + (f" and {len(recorders) - 3} more" if len(recorders) > 3 else "")
             try:
                 self.cannot_follow(node, f"the object {self.source(node.func)} is called on cannot be known"
-                                         f" statically, and a method of that name may record versions ({named})",
-                                   "bind it to a project object the checker can read (self.x = Runner(conn)), or,"
-                                   f" if {'it records' if len(recorders) == 1 else 'they record'} no version,"
-                                   f" list {'it' if len(recorders) == 1 else 'them'} in [tool.bundler] records-nothing")
+                                         f" statically, and {may_record(recorders)}",
+                                   "bind it to a project object the checker can read (self.x = Runner(conn)),"
+                                   f" or, {vouch_for(recorders)}")
             except MayRecord as error:  # what records-nothing would vouch for (bundler init asks): the one recorder
                 error.unread = recorders[0] if len(recorders) == 1 else error.unread
                 raise
