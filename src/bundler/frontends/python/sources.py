@@ -50,8 +50,8 @@ class Origin(Protocol):
 
 class ReadJournal(Protocol):
     """Told of every file a check reads, every one it looks for and does not find (``None``: a
-    module lookup's miss, which a new file would turn into a hit) and every folder it lists:
-    and every tree it walked for the project's modules: what a cached verdict depends on
+    module lookup's miss, which a new file would turn into a hit), every folder it lists and
+    every tree it walks for the project's modules: what a cached verdict depends on
     (bundler/cache)."""
 
     def read(self, path: Path, data: bytes | None) -> None: ...
