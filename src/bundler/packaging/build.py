@@ -20,7 +20,6 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,12 +31,13 @@ from bundler.config import Config
 from bundler.files import sha256_of
 from bundler.errors import BuildFailed, BundleError, CheckFailed, ConfigError, error_line
 from bundler.frozen import frozen
-from bundler.model import CheckResult, Finding
+from bundler.model import CheckResult
 from bundler.packaging.carry_over import Reads, carries_over
-from bundler.packaging.payload import Payload, compile_members, import_payload, payload_of
+from bundler.packaging.payload import Payload, compile_members
 from bundler.packaging.project import Packaging, packaging
 from bundler.outputs.report import applied_phrase, counted, summary_line
-from bundler.runtime.parity import Launcher, runtime_findings
+from bundler.runtime.parity import Launcher
+from bundler.packaging.smoke import SmokeRun, archived_as_staged, scratch_folder
 from bundler.packaging.vcs import git
 
 Progress = Callable[..., None]  # progress(line, seconds=None): one line per step, with its own duration
@@ -50,8 +50,6 @@ PACKAGER_TOOLS = ("shiv", "setuptools")  # the `build` extra
 DEFAULT_SOURCE_DATE_EPOCH = 315532800  # 1980-01-01, the earliest date a zip can hold
 STAGED_TOP_FILES = ("pyproject.toml", "README.md", "LICENSE", "setup.cfg", "setup.py", "MANIFEST.in")
 IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
-MEMORY_FOLDER = Path("/dev/shm")  # a folder in memory on Linux (see memory_folder)
-MEMORY_MARGIN = 256 * 1024 * 1024  # what the smoke run's databases may take, and room left to others
 
 
 @frozen
@@ -205,23 +203,28 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
     reads = Reads()  # what the source's check read: where the archive holds the same, its verdict carries over
     started = time.monotonic()
     try:
-        with ThreadPoolExecutor(1) as remover:  # leaving it waits until the scratch folders are gone
+        with ThreadPoolExecutor(1) as remover, \
+                SmokeRun(config, package, temporary, remover, lambda folder: keep_only(folder, config.bundle_packages)) \
+                as smoke:
+            # leaving them waits for the smoke run's processes, then until the scratch folders are gone
             with scratch_folder("bundler-stage-", remover) as stage, ThreadPoolExecutor(1) as pool:
-                # Staging and shiv mostly wait on subprocesses: the check of the source runs meanwhile.
-                # Nothing is moved into place unless it passes; a failure stops the build at once.
-                zipapp = pool.submit(build_zipapp, config, package, stage, temporary, epoch, progress, cancel)
+                # Staging and shiv mostly wait on subprocesses: the check of the source runs meanwhile,
+                # then the smoke run, on the wheel's files, beside pip and shiv. Nothing is moved into
+                # place unless it passes; a failure stops the build at once.
+                zipapp = pool.submit(build_zipapp, config, package, stage, temporary, epoch, progress, cancel, smoke)
                 try:
                     result = run_check(config, trees=trees, journal=reads)
                     if not result.ok:
                         raise CheckFailed(result, "the source")
+                    smoke.checked()
                     progress(f"check: {summary_line(result)}", time.monotonic() - started)
                     zipapp.result()
                 except BaseException:  # a failed check, or Ctrl-C: stop the staging's subprocess at once
                     cancel.set()
                     raise
             progress(f"build: zipapp of {temporary.stat().st_size // 1024} KiB; verifying it")
-            versions = verify_bundle(config, package, temporary, display(config, target), progress, trees,
-                                     (result, reads), remover)
+            versions = verify_bundle(config, package, temporary, display(config, target), progress, smoke, trees,
+                                     (result, reads))
             record = BuildRecord(
                 bundle=target.name, sha256=sha256_of(temporary), version=bundle_version(temporary),
                 versions_applied=versions, source_commit=source_commit(config.root),
@@ -238,39 +241,6 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
     return record
 
 
-@contextmanager
-def scratch_folder(prefix: str, remover: ThreadPoolExecutor | None, parent: Path | None = None) -> Iterator[Path]:
-    """A temporary folder (in ``parent`` if given), handed to ``remover`` once left (without one,
-    removed at once): removing a file costs milliseconds on some disks, and the build has other
-    work meanwhile (the bundle's verification after the staging, the record after the smoke
-    run). Whoever owns ``remover`` waits for it before returning."""
-    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-    try:
-        yield folder
-    finally:
-        if remover is None:
-            shutil.rmtree(folder, ignore_errors=True)
-        else:
-            remover.submit(shutil.rmtree, folder, ignore_errors=True)
-
-
-def memory_folder(bundle: Path) -> Path | None:
-    """Where the smoke run's scratch goes: ``/dev/shm`` when ``TMPDIR`` names no folder of its
-    own and the memory there has room for the bundle's extraction with plenty to spare, else
-    None (the temporary folder). The extraction and the paths' databases are scratch, and on a
-    disk every file shiv writes and every commit the paths sync costs milliseconds (about
-    30 ms a path on the build machine); what they prove does not depend on where they are."""
-    if os.environ.get("TMPDIR") or not MEMORY_FOLDER.is_dir() or not os.access(MEMORY_FOLDER, os.W_OK | os.X_OK):
-        return None
-    try:
-        with zipfile.ZipFile(bundle) as archive:
-            extracted = sum(info.file_size for info in archive.infolist())
-        free = shutil.disk_usage(MEMORY_FOLDER).free
-    except (OSError, zipfile.BadZipFile):
-        return None
-    return MEMORY_FOLDER if free > 3 * extracted + MEMORY_MARGIN else None
-
-
 def display(config: Config, path: Path) -> str:
     """A path as reports show paths: relative to the repository."""
     try:
@@ -280,15 +250,22 @@ def display(config: Config, path: Path) -> str:
 
 
 def build_zipapp(config: Config, package: Packaging, stage: Path, output: Path, epoch: int,
-                 progress: Progress = silent, cancel: threading.Event | None = None) -> None:
-    site_packages = stage_install(config, package, stage, cancel, progress)
+                 progress: Progress = silent, cancel: threading.Event | None = None,
+                 smoke: SmokeRun | None = None) -> None:
+    """Stage the project's site-packages, telling ``smoke`` when its wheel is built and when
+    it is installed (its smoke run starts on them), then archive it."""
+    site_packages = stage_install(config, package, stage, cancel, progress,
+                                  built=smoke.wheel_built if smoke is not None else None)
+    if smoke is not None:
+        smoke.staged(site_packages)
     progress(f"build: building the zipapp with shiv {SHIV_VERSION}")
     run_shiv(package, site_packages, output, epoch, cancel, progress)
 
 
 def stage_install(config: Config, package: Packaging, stage: Path, cancel: threading.Event | None = None,
-                  progress: Progress = silent) -> Path:
-    """Copy the project, build its wheel, install it (no bytecode, no scripts) into site-packages."""
+                  progress: Progress = silent, built: Callable[[Path], None] | None = None) -> Path:
+    """Copy the project, build its wheel (handed to ``built`` in its folder), install it (no
+    bytecode, no scripts) into site-packages."""
     project = stage / "project"
     for relative in staged_files(config.root):
         destination = project / relative
@@ -300,6 +277,8 @@ def stage_install(config: Config, package: Packaging, stage: Path, cancel: threa
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "--quiet", "--no-cache-dir"]
     run_step("building the wheel", [*pip, "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(wheels),
                                     str(project)], cwd=stage, cancel=cancel, progress=progress)
+    if built is not None:
+        built(wheels)
     run_step("installing the wheel", [*pip, "install", "--no-deps", "--no-compile", "--no-index", "--find-links",
                                       str(wheels), "--target", str(site_packages), package.project], cwd=stage,
              cancel=cancel,
@@ -364,38 +343,40 @@ def run_step(what: str, command: list[str], *, cwd: Path, env: dict[str, str] | 
 
 
 def verify_bundle(config: Config, package: Packaging, bundle: Path, shown_as: str, progress: Progress,
-                  trees: dict[str, cst.Module] | None = None,
-                  source: tuple[CheckResult, Reads] | None = None,
-                  remover: ThreadPoolExecutor | None = None) -> list[int]:
+                  smoke: SmokeRun, trees: dict[str, cst.Module] | None = None,
+                  source: tuple[CheckResult, Reads] | None = None) -> list[int]:
     """Every module in the archive must compile; the stores read from inside it must pass and
-    equal the source; the bundle must survive its smoke run. The check and the smoke run go side
-    by side; any failure stops the build. ``shown_as`` is the name the user knows the bundle by;
-    ``source`` is the source's check and what it read, whose verdict stands for the bundle's
-    where the archive holds the same files (bundler.packaging.carry_over); ``remover`` removes
-    the smoke run's scratch folder (see scratch_folder)."""
-    with scratch_folder("bundler-smoke-", remover, memory_folder(bundle)) as scratch, \
-            Launcher(config.root, bundle, config.runtime.timeout, entry_arguments=("--version",),
-                     label="the new bundle") as launcher:
+    equal the source; the bundle must start, and its smoke run (started on the staged files,
+    which the archive must hold byte for byte) must pass. The bundle starts while the rest is
+    verified; any failure stops the build. ``shown_as`` is the name the user knows the bundle
+    by; ``source`` is the source's check and what it read, whose verdict stands for the bundle's
+    where the archive holds the same files (bundler.packaging.carry_over)."""
+    assert smoke.scratch is not None, "the build stages before it verifies"
+    with Launcher(config.root, bundle, config.runtime.timeout, entry_arguments=("--version",),
+                  label="the new bundle") as launcher:
         started = time.monotonic()
-        launcher.start(scratch)  # first: shiv's extraction is the smoke run's longest step
+        launcher.start(smoke.scratch)  # first: shiv's extraction is the longest step left
         compiled = compile_members(bundle, shown_as, config.root, config.display_prefix)
-        with ThreadPoolExecutor(1) as pool:
-            smoke = pool.submit(smoke_run, config, package, bundle, launcher, scratch)
-            if source is not None and carries_over(config, *source, bundle, shown_as):
-                result = source[0]
-            else:
-                result = run_check(config, [bundle], trees, shown_as={bundle: shown_as})
-            checked = time.monotonic() - started
-            smoke_failure = smoke.exception()
-            smoked_in = time.monotonic() - started
+        archived_as_staged(bundle, smoke.digests, shown_as)
+        if source is not None and carries_over(config, *source, bundle, shown_as):
+            result = source[0]
+        else:
+            result = run_check(config, [bundle], trees, shown_as={bundle: shown_as})
+        checked = time.monotonic() - started
+        try:
+            launcher.prepare(smoke.scratch)
+            start = launcher.started()
+        except BundleError as error:
+            raise BuildFailed(f"the bundle fails to start: {error}") from None
     if not result.ok:
         raise CheckFailed(result, "the bundle")
     applied = result.applied_by_every_path()
     progress(f"verify: {counted(compiled, 'module')} in the bundle compile; its stores equal the source and apply"
              f" {applied_phrase(result)}", checked)
-    if smoke_failure is not None:
-        raise smoke_failure
+    if start is not None and start.returncode != 0:
+        raise BuildFailed(f"the bundle fails to start: {error_line(start.stderr) or f'exit code {start.returncode}'}")
     findings, payload = smoke.result()
+    smoked_in = time.monotonic() - started
     smoked = CheckResult(registry=result.registry, paths=(), findings=tuple(findings))
     if not smoked.ok:
         raise CheckFailed(smoked, "the bundle's smoke run")
@@ -412,31 +393,6 @@ def smoke_phrase(config: Config, package: Packaging, payload: Payload) -> str:
         said += (f"; a fresh database and {counted(fixtures, 'upgrade fixture')} reach the full schema from it,"
                  " every row kept")
     return said
-
-
-def smoke_run(config: Config, package: Packaging, bundle: Path, launcher: Launcher,
-              scratch: Path) -> tuple[list[Finding], Payload]:
-    """The bundle starts (``launcher``'s first start is ``--version``, which is also shiv's
-    extraction), every module of the project's packages imports from it, and (with runtime
-    paths configured) every path inside it builds the full schema, keeping every row: returns
-    the runtime findings and what was imported. The imports run beside the paths' runs, once
-    the bundle is extracted: both only read the extraction."""
-    payload = payload_of(bundle, package.project, config.bundle_packages)
-    with ThreadPoolExecutor(1) as pool:
-        try:
-            launcher.prepare(scratch)
-            assert launcher.extracted is not None  # prepared
-            imported = pool.submit(import_payload, payload, launcher.extracted, scratch, config.runtime.timeout)
-            databases = scratch / "runtime"
-            databases.mkdir()
-            findings = runtime_findings(config, launcher=launcher, scratch=databases) if config.runtime.runner else []
-            started = launcher.started()
-        except BundleError as error:
-            raise BuildFailed(f"the bundle fails to start: {error}") from None
-        if started is not None and started.returncode != 0:
-            raise BuildFailed(f"the bundle fails to start: {error_line(started.stderr) or f'exit code {started.returncode}'}")
-        imported.result()
-    return findings, payload
 
 
 def bundle_version(bundle: Path) -> str:

@@ -3,7 +3,7 @@
 Running ``--version`` proves only the modules it imports (issue 21: a syntax error in the
 worker's ``http_api.py`` shipped, and ``serve`` died on it). The build byte-compiles every
 ``.py`` member of the archive, and the smoke run imports every module of the payload's packages
-from the extracted bundle. A module named ``__main__`` is compiled but not imported: importing
+from the files the archive holds (bundler.packaging.smoke). A module named ``__main__`` is compiled but not imported: importing
 it runs the program.
 """
 
@@ -22,7 +22,7 @@ from bundler.packaging.project import normalized
 from bundler.frontends.python.sources import ARCHIVE_PACKAGES, module_name_for
 
 # Imports each module named on standard input into a plain interpreter (-S) that sees the
-# extracted site-packages only; the first failure is printed as [module, last line] and ends it.
+# bundle's site-packages only; the first failure is printed as [module, last line] and ends it.
 IMPORT_SCRIPT = """
 import importlib, json, site, sys, traceback
 site.addsitedir(sys.argv[1])
@@ -72,30 +72,29 @@ def built_from(member: str, source: Path) -> str | None:
     return relative.as_posix() if (source / relative).is_file() else None
 
 
-def payload_of(bundle: Path, project: str, packages: tuple[str, ...]) -> Payload:
-    """The modules the project's own distribution installed (its RECORD), limited to
-    ``packages`` when bundle-packages names them."""
-    with zipfile.ZipFile(bundle) as archive:
-        present = set(archive.namelist())
-        records = [name for name in present if name.count("/") == 2 and name.endswith(".dist-info/RECORD")
-                   and normalized(name.split("/")[1].split("-")[0]) == normalized(project)]
-        listed = archive.read(records[0]).decode("utf-8", "replace").splitlines() if records else []
+def payload_in(site_packages: Path, project: str, packages: tuple[str, ...]) -> Payload:
+    """The modules the project's own distribution installed into a staged site-packages (its
+    RECORD), limited to ``packages`` when bundle-packages names them."""
+    records = [path for path in site_packages.glob("*.dist-info/RECORD")
+               if normalized(path.parent.name.split("-")[0]) == normalized(project)]
+    listed = records[0].read_text("utf-8", "replace").splitlines() if records else []
     modules = []
     for line in listed:
-        member = ARCHIVE_PACKAGES + line.split(",", 1)[0]
-        dotted = module_name_for(member) if member.endswith(".py") and member in present else None
+        relative = line.split(",", 1)[0]
+        dotted = module_name_for(ARCHIVE_PACKAGES + relative) if relative.endswith(".py") \
+            and not relative.startswith("../") and (site_packages / relative).is_file() else None
         if dotted and dotted.rpartition(".")[2] != "__main__" and (not packages or dotted.split(".")[0] in packages):
             modules.append(dotted)
     tops = tuple(dict.fromkeys(name.split(".")[0] for name in modules))
     return Payload(tops, tuple(modules))
 
 
-def import_payload(payload: Payload, extracted: Path, scratch: Path, timeout: float) -> None:
-    """Import every payload module from the extracted bundle, in one interpreter that sees
+def import_payload(payload: Payload, site_packages: Path, scratch: Path, timeout: float) -> None:
+    """Import every payload module from the bundle's site-packages, in one interpreter that sees
     nothing installed here; the first that fails stops the build, named with its error."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHIV_") and k != "PYTHONPATH"}
     try:
-        result = subprocess.run([sys.executable, "-S", "-c", IMPORT_SCRIPT, str(extracted)], input="\n".join(
+        result = subprocess.run([sys.executable, "-S", "-c", IMPORT_SCRIPT, str(site_packages)], input="\n".join(
             payload.modules), capture_output=True, text=True, env=env, cwd=scratch, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise BuildFailed(f"importing the bundle's modules did not finish within {timeout:g} s") from None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bundler.packaging.build import build, bundle_path, memory_folder, sha256_of, silent, source_date_epoch
+from bundler.packaging.build import build, bundle_path, sha256_of, silent, source_date_epoch
 from bundler.cli import main
 from bundler.config import load_config
 
@@ -332,21 +332,3 @@ def test_a_number_accepted_as_missing_is_not_claimed_as_applied(built_app: Path,
     assert json.loads((target / "manifest.json").read_text())["versions_applied"] == [1]
     assert json.loads((project / "build" / "notes.pyz.json").read_text())["versions_applied"] == [1]
 
-
-def test_the_smoke_run_works_in_memory_only_when_tmpdir_names_no_folder_and_there_is_room(
-        built_project: Path, tmp_path: Path, monkeypatch) -> None:
-    bundle = built_project / "build" / "worker-service.pyz"
-    memory = tmp_path / "memory"
-    memory.mkdir()
-    monkeypatch.setattr("bundler.packaging.build.MEMORY_FOLDER", memory)
-    monkeypatch.delenv("TMPDIR", raising=False)
-    monkeypatch.setattr("bundler.packaging.build.MEMORY_MARGIN", 0)
-    assert memory_folder(bundle) == memory
-    monkeypatch.setattr("bundler.packaging.build.MEMORY_MARGIN", shutil.disk_usage(memory).free)
-    assert memory_folder(bundle) is None  # no room to spare
-    monkeypatch.setattr("bundler.packaging.build.MEMORY_MARGIN", 0)
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
-    assert memory_folder(bundle) is None  # the user's temporary folder is used
-    monkeypatch.delenv("TMPDIR")
-    monkeypatch.setattr("bundler.packaging.build.MEMORY_FOLDER", tmp_path / "absent")
-    assert memory_folder(bundle) is None
