@@ -39,6 +39,7 @@ from bundler.outputs.report import applied_phrase, counted, summary_line
 from bundler.runtime.parity import Launcher
 from bundler.packaging.smoke import SmokeRun, archived_as_staged, scratch_folder
 from bundler.packaging.vcs import git
+from bundler.frontends.python.sources import ARCHIVE_PACKAGES
 
 Progress = Callable[..., None]  # progress(line, seconds=None): one line per step, with its own duration
 
@@ -204,8 +205,8 @@ def build(config: Config, progress: Progress, *, force: bool = False) -> BuildRe
     started = time.monotonic()
     try:
         with ThreadPoolExecutor(1) as remover, \
-                SmokeRun(config, package, temporary, remover, lambda folder: keep_only(folder, config.bundle_packages)) \
-                as smoke:
+                SmokeRun(config, package, temporary, display(config, target), remover,
+                         lambda folder: keep_only(folder, config.bundle_packages)) as smoke:
             # leaving them waits for the smoke run's processes, then until the scratch folders are gone
             with scratch_folder("bundler-stage-", remover) as stage, ThreadPoolExecutor(1) as pool:
                 # Staging and shiv mostly wait on subprocesses: the check of the source runs meanwhile,
@@ -356,7 +357,8 @@ def verify_bundle(config: Config, package: Packaging, bundle: Path, shown_as: st
                   label="the new bundle") as launcher:
         started = time.monotonic()
         launcher.start(smoke.scratch)  # first: shiv's extraction is the longest step left
-        compiled = compile_members(bundle, shown_as, config.root, config.display_prefix)
+        compiled = compile_members(bundle, shown_as, config.root, config.display_prefix, skip=ARCHIVE_PACKAGES) \
+            + smoke.compiled()  # the smoke run compiled those, and the archive holds them byte for byte
         archived_as_staged(bundle, smoke.digests, shown_as)
         if source is not None and carries_over(config, *source, bundle, shown_as):
             result = source[0]

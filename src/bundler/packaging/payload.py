@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import py_compile
 import subprocess
 import sys
 import zipfile
@@ -43,25 +44,45 @@ class Payload:
     modules: tuple[str, ...]  # dotted names, in archive order
 
 
-def compile_members(bundle: Path, shown_as: str, source: Path, prefix: str = "") -> int:
-    """Byte-compile every ``.py`` member; returns how many. A failure names the source file it
-    was built from (``prefix``: the project folder in the repository), else the member, and the line."""
+def compile_members(bundle: Path, shown_as: str, source: Path, prefix: str = "", *, skip: str | None = None) -> int:
+    """Byte-compile every ``.py`` member (but those whose name starts with ``skip``, compiled
+    already); returns how many. A failure names the source file it was built from (``prefix``:
+    the project folder in the repository), else the member, and the line."""
     try:
         with zipfile.ZipFile(bundle) as archive:
-            members = [info for info in archive.infolist() if info.filename.endswith(".py")]
+            members = [info for info in archive.infolist()
+                       if info.filename.endswith(".py") and not (skip and info.filename.startswith(skip))]
             for info in members:
                 try:
                     compile(archive.read(info), info.filename, "exec", dont_inherit=True)
                 except (SyntaxError, ValueError) as error:
-                    line = getattr(error, "lineno", None) or 1
-                    origin = built_from(info.filename, source)
-                    where = f"{prefix}{origin}" if origin else f"{shown_as}!{info.filename}"
-                    message = getattr(error, "msg", None) or str(error)
-                    raise BuildFailed(f"{where}:{line}: does not compile ({type(error).__name__}: {message});"
-                                      " nothing was moved into place") from None
+                    raise compile_failure(error, info.filename, shown_as, source, prefix) from None
     except (OSError, zipfile.BadZipFile) as exc:
         raise BundleError(f"cannot read the bundle: {exc}", where=shown_as) from None
     return len(members)
+
+
+def compile_files(files: list[tuple[str, Path]], shown_as: str, source: Path, prefix: str = "") -> int:
+    """Byte-compile the ``.py`` files among ``files`` (each by its name in the archive),
+    writing each one's bytecode beside it, where an interpreter importing them reads it instead
+    of compiling them again; returns how many. A failure is named as in compile_members."""
+    compiled = 0
+    for member, path in files:
+        if member.endswith(".py"):
+            try:
+                py_compile.compile(str(path), doraise=True)
+            except py_compile.PyCompileError as error:
+                raise compile_failure(error.exc_value, member, shown_as, source, prefix) from None
+            compiled += 1
+    return compiled
+
+
+def compile_failure(error: BaseException, member: str, shown_as: str, source: Path, prefix: str) -> BuildFailed:
+    line = getattr(error, "lineno", None) or 1
+    origin = built_from(member, source)
+    where = f"{prefix}{origin}" if origin else f"{shown_as}!{member}"
+    message = getattr(error, "msg", None) or str(error)
+    return BuildFailed(f"{where}:{line}: does not compile ({type(error).__name__}: {message}); nothing was moved into place")
 
 
 def built_from(member: str, source: Path) -> str | None:

@@ -26,7 +26,7 @@ from bundler.config import Config
 from bundler.errors import BuildFailed, BundleError
 from bundler.frontends.python.sources import ARCHIVE_PACKAGES
 from bundler.model import Finding
-from bundler.packaging.payload import Payload, import_payload, payload_in
+from bundler.packaging.payload import Payload, compile_files, import_payload, payload_in
 from bundler.packaging.project import Packaging
 from bundler.runtime.parity import Launcher, runtime_findings
 
@@ -145,7 +145,8 @@ def archived_as_staged(bundle: Path, digests: dict[str, str], shown_as: str) -> 
 
 
 class SmokeRun:
-    """The runtime paths and the payload's imports, on the files the bundle will hold.
+    """The runtime paths and the payload's imports, on the files the bundle will hold, byte-
+    compiled first (their bytecode written beside them, which the runs' interpreters read).
 
     They start as early as those files are known: once the wheel is built (``wheel_built``:
     unpacked as pip installs it, and trimmed as the staging trims it), while pip installs it,
@@ -155,15 +156,17 @@ class SmokeRun:
     copy of the staged files. Used as a context manager: leaving it waits for the runs and hands
     the scratch folder to ``remover``."""
 
-    def __init__(self, config: Config, package: Packaging, bundle: Path, remover: ThreadPoolExecutor,
+    def __init__(self, config: Config, package: Packaging, bundle: Path, shown_as: str, remover: ThreadPoolExecutor,
                  trim: Callable[[Path], None]) -> None:
-        self._config, self._package, self._bundle, self._remover, self._trim = config, package, bundle, remover, trim
+        self._config, self._package, self._bundle, self._shown_as = config, package, bundle, shown_as
+        self._remover, self._trim = remover, trim
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(1)  # one run at a time: a run started on a guess ends before its redo
         self._folders = ExitStack()
         self._scratch: Path | None = None
         self._ready: tuple[Path, dict[str, str]] | None = None  # the files to run on, and their digests
         self._checked = False
+        self._compiled: Future[int] | None = None
         self._runs: Future[tuple[list[Finding], Payload]] | None = None
         self.digests: dict[str, str] = {}  # the staged files, which the archive must hold
 
@@ -224,14 +227,23 @@ class SmokeRun:
 
     def _start_when_ready(self) -> None:
         if self._checked and self._ready is not None and self._runs is None:
-            self._runs = self._pool.submit(self._run, self._ready[0])
+            site_packages = self._ready[0]
+            self._compiled = self._pool.submit(compile_files, tree_files(site_packages), self._shown_as,
+                                               self._config.root, self._config.display_prefix)
+            self._runs = self._pool.submit(self._run, site_packages, self._compiled)
+
+    def compiled(self) -> int:
+        """How many modules of the bundle's site-packages compile; one that does not raises."""
+        assert self._compiled is not None, "staged and checked"
+        return self._compiled.result()
 
     def result(self) -> tuple[list[Finding], Payload]:
         """The runtime findings and what was imported; a module that fails to import raises."""
         assert self._runs is not None, "staged and checked"
         return self._runs.result()
 
-    def _run(self, site_packages: Path) -> tuple[list[Finding], Payload]:
+    def _run(self, site_packages: Path, compiled: Future[int]) -> tuple[list[Finding], Payload]:
+        compiled.result()  # a module that does not compile is the failure to report, not its import
         config = self._config
         payload = payload_in(site_packages, self._package.project, config.bundle_packages)
         launcher = Launcher(config.root, self._bundle, config.runtime.timeout, extracted=site_packages,
