@@ -268,6 +268,22 @@ def index_definitions(text: str) -> dict[tuple[str, str | None], int]:
     return index
 
 
+def assigns(data: bytes, name: bytes) -> bool:
+    """Whether a text binds ``name`` by a plain assignment at a line's start: a class body's
+    ``add_tags = _add_tags`` is a method too (and so is every local of that name, which only makes
+    one more file parsed). Searched from the name's literal: most texts never hold it."""
+    at = data.find(name)
+    while at >= 0:
+        end = at + len(name)
+        line_start = data.rfind(b"\n", 0, at) + 1
+        rest = data[end:end + 80].lstrip(b" \t")
+        annotated = rest[:1] == b":" and b"=" in rest.partition(b"\n")[0]  # add_tags: Callable = _add_tags
+        if not data[line_start:at].strip(b" \t") and (rest[:1] == b"=" and rest[1:2] != b"=" or annotated):
+            return True
+        at = data.find(name, end)
+    return False
+
+
 class ModuleSet:
     """Parses each module once per run and finds modules by path or dotted name.
 
@@ -286,6 +302,7 @@ class ModuleSet:
         self._by_name: dict[str, ParsedModule | None] = {}
         self._texts: set[str] = set()  # the texts of this set's modules
         self._definitions: dict[str, list[str]] | None = None  # function name → the files defining one
+        self._project_texts: dict[str, bytes] = {}  # every project module's text, once it is searched
 
     def by_path(self, relpath: str, dotted: str | None = None) -> ParsedModule | None:
         relpath = str(PurePosixPath(relpath))
@@ -299,16 +316,21 @@ class ModuleSet:
         return [module for module in self._by_path.values() if module is not None]
 
     def defining(self, name: str) -> list[ParsedModule]:
-        """Every module of the project with a function or method of this name, parsed, whether or
-        not the code under check imports it: an object the checker cannot know may be of a class
-        that only its caller's module imports. The files are found by their text, which is read
-        once for all names."""
+        """Every module of the project with a function or method of this name (defined, or bound
+        by an assignment), parsed, whether or not the code under check imports it: an object the
+        checker cannot know may be of a class that only its caller's module imports. The files
+        are found by their text, which is read once for all names."""
         if self._definitions is None:
-            self._definitions = {}
+            self._definitions, self._project_texts = {}, {}
             for relpath in self.origin.python_files():
-                for found in set(DEFINED_NAME.findall(self.origin.read(relpath) or b"")):
+                data = self._project_texts[relpath] = self.origin.read(relpath) or b""
+                for found in set(DEFINED_NAME.findall(data)):
                     self._definitions.setdefault(found.decode("utf-8", "replace"), []).append(relpath)
-        return [module for relpath in self._definitions.get(name, ()) if (module := self.by_path(relpath)) is not None]
+        defining = list(self._definitions.get(name, ()))
+        encoded = name.encode()
+        defining += [relpath for relpath, data in self._project_texts.items()
+                     if relpath not in defining and assigns(data, encoded)]
+        return [module for relpath in defining if (module := self.by_path(relpath)) is not None]
 
     def by_name(self, dotted: str) -> ParsedModule | None:
         if dotted not in self._by_name:  # the interpreter asks for the same names often

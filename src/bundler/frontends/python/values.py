@@ -616,8 +616,21 @@ class Resolver:
                 expression = constants[attr]
                 if expression is None:
                     return UNKNOWN
-                return Evaluation(self, klass.module, klass.node, {}, depth + 1).evaluate(expression)
+                return Evaluation(self, klass.module, klass.node, self.class_body_functions(klass, expression),
+                                  depth + 1).evaluate(expression)
         return UNKNOWN
+
+    def class_body_functions(self, cls: ClassRef, expression: cst.BaseExpression) -> dict[str, Value]:
+        """The functions a class body has defined by the time it evaluates ``expression``: its
+        names there (``add_tags = _add_tags`` runs ``_add_tags``, a method like any other)."""
+        defined: dict[str, Value] = {}
+        for statement in cls.node.body.body:
+            if isinstance(statement, cst.FunctionDef):
+                defined[statement.name.value] = FunctionRef(cls.module, cls.node, statement)
+            elif isinstance(statement, cst.SimpleStatementLine) and any(
+                    getattr(small, "value", None) is expression for small in statement.body):
+                break
+        return defined
 
     def class_methods(self, class_def: cst.ClassDef) -> dict[str, cst.FunctionDef]:
         """A class body's methods by name; the last definition wins, as at run time."""

@@ -3,8 +3,10 @@
 A registry (``Runner.run_all_migrations``) and a store (``Store.__init__``) each apply some steps
 as their own methods, and others as methods of collaborator objects: built in ``__init__`` from a
 class it imports (the checker follows them), or given by the caller (``service.py`` builds them),
-with the class's module imported by the registry's module or not. Collaborators' classes may
-record their number or record nothing; a test module defines recording methods of the same names
+with the class's module imported by the registry's module or not. A collaborator's method is a
+``def``, a name bound in the class body to another method (``step_3 = _step_3``), or a module
+function the class holds (``step_3 = apply_3``, which gets the object first and records the
+number the object holds). Collaborators' classes may record their number or record nothing; a test module defines recording methods of the same names
 (tests are not the project). The truth is obtained by running the service and the store against
 SQLite. The checker either gives exactly that verdict, or, when a method called on a given object
 may record somewhere in the project, stops (exit 2) naming it: never a verdict that differs.
@@ -33,6 +35,7 @@ from .importable import importable
 
 EXAMPLES = max(1, int(os.environ.get("BUNDLER_PROPERTY_EXAMPLES", "2000")) // 10)
 HOW = ("own", "built", "given_imported", "given_unimported")
+FORMS = ("def", "alias", "held")  # how a collaborator's class binds its method (see part_module)
 PACKAGES = itertools.count()
 RECORD = "INSERT OR IGNORE INTO schema_versions (version) VALUES ({n})"
 
@@ -42,11 +45,25 @@ class Step:
     number: int
     how: str  # how the entry reaches the step (HOW)
     records: bool  # whether the step's code records its number
+    form: str = "def"  # how a collaborator binds the step's method (FORMS)
 
 
 def step_body(step: Step) -> str:
     body = f'        conn.execute("CREATE TABLE IF NOT EXISTS t{step.number} (id INTEGER)")\n'
     return body + (f'        conn.execute("{RECORD.format(n=step.number)}")\n' if step.records else "")
+
+
+def part_module(step: Step) -> str:
+    """The collaborator's module: class Part, whose ``step_N`` applies the step."""
+    n = step.number
+    if step.form == "def":
+        return f"class Part:\n    def step_{n}(self, conn):\n" + step_body(step)
+    if step.form == "alias":
+        return f"class Part:\n    def _step_{n}(self, conn):\n{step_body(step)}\n    step_{n} = _step_{n}\n"
+    body = f'    conn.execute("CREATE TABLE IF NOT EXISTS t{n} (id INTEGER)")\n'
+    if step.records:
+        body += '    conn.execute("INSERT OR IGNORE INTO schema_versions (version) VALUES (?)", (part.NUMBER,))\n'
+    return f"def apply_{n}(part, conn):\n{body}\n\nclass Part:\n    NUMBER = {n}\n    step_{n} = apply_{n}\n"
 
 
 def entry_class(name: str, entry: str, steps: list[Step], package: str) -> str:
@@ -74,7 +91,8 @@ def entry_class(name: str, entry: str, steps: list[Step], package: str) -> str:
 def scenarios(draw) -> tuple[list[Step], list[Step]]:
     numbers = draw(st.lists(st.integers(min_value=1, max_value=9), min_size=1, max_size=5, unique=True))
     hows = [draw(st.sampled_from(HOW)) for _ in numbers]
-    steps = [Step(n, how, how == "own" or draw(st.booleans())) for n, how in zip(sorted(numbers), hows, strict=True)]
+    steps = [Step(n, how, how == "own" or draw(st.booleans()), draw(st.sampled_from(FORMS)))
+             for n, how in zip(sorted(numbers), hows, strict=True)]
     assume(any(s.records for s in steps))  # a registry recording nothing is a configuration error
     store = [Step(s.number, draw(st.sampled_from(HOW)), s.records) for s in steps if draw(st.booleans())]
     return steps, store
@@ -91,8 +109,7 @@ def write_codebase(folder: Path, package: str, steps: list[Step], store: list[St
     (code / "__init__.py").write_text("")
     by_number = {s.number: s for s in steps}
     for number in {s.number for s in steps + store if s.how != "own"}:
-        (code / f"part_{number}.py").write_text(f"class Part:\n    def step_{number}(self, conn):\n"
-                                                + step_body(by_number[number]))
+        (code / f"part_{number}.py").write_text(part_module(by_number[number]))
     (code / "runner.py").write_text(entry_class("Runner", "run_all_migrations", steps, package))
     (code / "store.py").write_text(entry_class("Store", "__init__", store, package))
     imported = {s.number for s in steps + store if s.how.startswith("given")}

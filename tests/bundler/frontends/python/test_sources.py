@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from bundler.errors import BundleError, SourceError
-from bundler.frontends.python.sources import Archive, InMemory, ModuleSet, ProjectFolder, index_definitions, module_name_for
+from bundler.frontends.python.sources import (
+    Archive, InMemory, ModuleSet, ProjectFolder, assigns, index_definitions, module_name_for,
+)
 
 STORE = "class Store:\n    def __init__(self):\n        self.apply(28)\n"
 
@@ -112,3 +114,19 @@ def test_module_names_follow_the_src_and_archive_layouts(relpath: str, dotted: s
 def test_definitions_are_indexed_by_class_and_method_with_the_first_one_winning() -> None:
     text = "def helper():\n    pass\n\nclass Store:\n    def apply(self):\n        pass\n    def apply(self):\n        pass\n"
     assert index_definitions(text) == {("helper", None): 1, ("Store", None): 4, ("Store", "apply"): 5}
+
+
+@pytest.mark.parametrize("text, binds", [
+    ("class Tagger:\n    add_tags = _add_tags\n", True),
+    ("class Tagger:\n    add_tags: Callable = _add_tags\n", True),
+    ("x = 1\nadd_tags=tag_table", True),
+    ("    self.add_tags = tag_table\n", False),  # an instance's attribute: found where the object is known
+    ("    add_tags == tag_table\n", False),
+    ("    add_tags += extra\n", False),
+    ("    add_tags_later = 1\n", False),
+    ("    readd_tags = 1\n", False),
+    ("def add_tags(self):\n", False),  # a def: found by DEFINED_NAME
+    ("    add_tags(conn)\n", False),
+])
+def test_a_method_bound_by_assignment_is_found_by_its_text(text: str, binds: bool) -> None:
+    assert assigns(text.encode(), b"add_tags") is binds

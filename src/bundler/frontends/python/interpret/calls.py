@@ -116,6 +116,10 @@ class Calls:
             return self.builtin(callee.name, node)
         if isinstance(callee, BoundMethod):
             positional, keywords = self.arguments(node)
+            if callee.function.class_def is None and isinstance(callee.receiver, Instance):
+                # a module function a class holds (``add_labels = label_table``): the object is its first argument
+                given = None if positional is None else [callee.receiver, *positional]
+                return self.invoke(callee.function, None, given, keywords, node)
             return self.invoke(callee.function, callee.receiver, positional, keywords, node)
         if isinstance(callee, FunctionRef):
             positional, keywords = self.arguments(node)

@@ -15,7 +15,7 @@ from bundler.frontends.python.records import (
 )
 from bundler.frontends.python.sources import STUB_MARK, ParsedModule
 from bundler.frontends.python.values import (
-    UNKNOWN, ClassRef, FunctionRef, ParamRef, Resolver, SomeInt, Value, changed_in_definitions,
+    UNKNOWN, ClassRef, FunctionRef, ParamRef, Resolver, SomeInt, Value, changed_in_definitions, is_known,
 )
 from bundler.frontends.python.interpret.frame import Frame
 from bundler.frontends.python.interpret.library import PackagePath
@@ -182,11 +182,20 @@ class Machine:
                           if isinstance(statement, cst.FunctionDef) and statement.name.value == method]
             candidates += [FunctionRef(module, None, self.resolver.scope(module).functions[method])
                            for module in modules if method in self.resolver.scope(module).functions]
-            self._recorders[method] = tuple(
+            aliases = [(ClassRef(module, class_def), self.resolver.class_attribute(ClassRef(module, class_def), method,
+                                                                                 mro=(ClassRef(module, class_def),)))
+                       for module in modules if method in module.text  # most modules never write the name
+                       for class_def in self.resolver.scope(module).classes.values()
+                       if method in self.resolver.class_constants(class_def)]
+            candidates += [value for _, value in aliases if isinstance(value, FunctionRef)]
+            unread = [f"{cls.module.relpath}:{cls.node.name.value}.{method}" for cls, value in aliases
+                      if not isinstance(value, FunctionRef) and not is_known(value)
+                      and not self.is_records_nothing_name(cls.module, f"{cls.node.name.value}.{method}")]
+            self._recorders[method] = tuple(dict.fromkeys([*(
                 f"{function.module.relpath}:{function.name}" for function in candidates
                 if not self.is_records_nothing(function)
                 and self.may_record_method(ClassRef(function.module, function.class_def) if function.class_def else None,
-                                           function.node, function.module))
+                                           function.node, function.module)), *unread]))
         return self._recorders[method]
 
     def may_record_method(self, cls: ClassRef | None, node: cst.FunctionDef, module: ParsedModule | None = None) -> bool:
@@ -211,8 +220,11 @@ class Machine:
 
     def is_records_nothing(self, function: FunctionRef) -> bool:
         """Vouched for by ``records-nothing``: its file (a glob: ``app/upgrades/db*.py``) and name."""
-        names = (function.module.relpath, function.module.dotted or "")
-        return any(qualified == function.name and any(fnmatchcase(name, target) for name in names)
+        return self.is_records_nothing_name(function.module, function.name)
+
+    def is_records_nothing_name(self, module: ParsedModule, qualified_name: str) -> bool:
+        names = (module.relpath, module.dotted or "")
+        return any(qualified == qualified_name and any(fnmatchcase(name, target) for name in names)
                    for target, qualified in self.options.records_nothing)
 
     def declared_records(self, function: FunctionRef) -> tuple[Record, ...]:

@@ -119,7 +119,7 @@ class Resolution:
             return LambdaRef(value.node, (), value.module, receiver)  # a method written as a lambda
         if isinstance(value, FunctionRef) and isinstance(receiver, Instance) and is_property(value.node):
             return self.invoke(value, receiver, [], {}, value.node)  # reading a property runs it
-        if isinstance(value, FunctionRef) and value.class_def is not None and not is_static(value.node):
+        if isinstance(value, FunctionRef) and not is_static(value.node):  # any function a class holds is a method
             if is_classmethod(value.node):
                 return BoundMethod(value, receiver.cls if isinstance(receiver, Instance) else receiver)
             return BoundMethod(value, receiver)
