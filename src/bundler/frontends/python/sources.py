@@ -7,7 +7,7 @@ imported from other modules of the project are found by parsing those modules to
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
@@ -29,6 +29,8 @@ ARCHIVE_PACKAGES = "site-packages/"
 # A def's name, in any file's bytes: searched from its literal ``def`` (ten times faster than from
 # each line's start); a ``def x`` in a string or a comment only makes one more file parsed.
 DEFINED_NAME = re.compile(rb"def[ \t]+([^\s(:]+)")
+OWN_OBJECT = re.compile(rb"(?<![\w.])(?:self|cls)\.$")  # before an attribute: an object's own, not a module's
+AUGMENTED = re.compile(rb"(?:\*\*|//|>>|<<|[-+*/%&|^@])=")  # an augmented assignment's operator
 STUB_MARK = "__bundler_unreadable_"  # a function read as a stub (see recovery): its ``*args`` is named this and its index
 
 
@@ -272,16 +274,39 @@ def assigns(data: bytes, name: bytes) -> bool:
     """Whether a text binds ``name`` by a plain assignment at a line's start: a class body's
     ``add_tags = _add_tags`` is a method too (and so is every local of that name, which only makes
     one more file parsed). Searched from the name's literal: most texts never hold it."""
+    return any(not data[data.rfind(b"\n", 0, at) + 1:at].strip(b" \t") and binds(rest, augmented=False)
+               for at, rest in occurrences(data, name))
+
+
+def sets_attribute(data: bytes, name: bytes) -> bool:
+    """Whether a text may set an attribute ``name`` (``x.name = ...``, ``x.name += ...``, or
+    ``setattr`` given the name as a literal); ``self.name`` and ``cls.name`` are an object's."""
+    if b"setattr" in data and (b'"%s"' % name in data or b"'%s'" % name in data):
+        return True
+    return b"." + name in data and any(  # most texts never write the attribute
+        data[at - 1:at] == b"." and OWN_OBJECT.search(data, max(0, at - 6), at) is None and binds(rest, augmented=True)
+        for at, rest in occurrences(data, name))
+
+
+def occurrences(data: bytes, name: bytes) -> Iterator[tuple[int, bytes]]:
+    """Where ``name`` stands in ``data`` as a whole word, with the start of what follows it."""
     at = data.find(name)
     while at >= 0:
         end = at + len(name)
-        line_start = data.rfind(b"\n", 0, at) + 1
-        rest = data[end:end + 80].lstrip(b" \t")
-        annotated = rest[:1] == b":" and b"=" in rest.partition(b"\n")[0]  # add_tags: Callable = _add_tags
-        if not data[line_start:at].strip(b" \t") and (rest[:1] == b"=" and rest[1:2] != b"=" or annotated):
-            return True
+        if not (data[at - 1:at].isalnum() or data[at - 1:at] == b"_" or data[end:end + 1].isalnum()
+                or data[end:end + 1] == b"_"):
+            yield at, data[end:end + 80].lstrip(b" \t")
         at = data.find(name, end)
-    return False
+
+
+def binds(rest: bytes, *, augmented: bool) -> bool:
+    """Whether what follows a name makes it the target of an assignment (annotated, or augmented
+    when asked): ``= x``, ``: T = x``, ``+= x``; never a comparison."""
+    if rest[:1] == b"=":
+        return rest[1:2] != b"="
+    if rest[:1] == b":":
+        return b"=" in rest.partition(b"\n")[0]
+    return augmented and AUGMENTED.match(rest) is not None
 
 
 class ModuleSet:
@@ -302,7 +327,7 @@ class ModuleSet:
         self._by_name: dict[str, ParsedModule | None] = {}
         self._texts: set[str] = set()  # the texts of this set's modules
         self._definitions: dict[str, list[str]] | None = None  # function name → the files defining one
-        self._project_texts: dict[str, bytes] = {}  # every project module's text, once it is searched
+        self._project_texts: dict[str, bytes] | None = None  # every project module's text, once one is searched
 
     def by_path(self, relpath: str, dotted: str | None = None) -> ParsedModule | None:
         relpath = str(PurePosixPath(relpath))
@@ -321,16 +346,29 @@ class ModuleSet:
         checker cannot know may be of a class that only its caller's module imports. The files
         are found by their text, which is read once for all names."""
         if self._definitions is None:
-            self._definitions, self._project_texts = {}, {}
-            for relpath in self.origin.python_files():
-                data = self._project_texts[relpath] = self.origin.read(relpath) or b""
+            self._definitions = {}
+            for relpath, data in self.project_texts().items():
                 for found in set(DEFINED_NAME.findall(data)):
                     self._definitions.setdefault(found.decode("utf-8", "replace"), []).append(relpath)
         defining = list(self._definitions.get(name, ()))
         encoded = name.encode()
-        defining += [relpath for relpath, data in self._project_texts.items()
+        defining += [relpath for relpath, data in self.project_texts().items()
                      if relpath not in defining and assigns(data, encoded)]
         return [module for relpath in defining if (module := self.by_path(relpath)) is not None]
+
+    def setting_attribute(self, name: str) -> list[ParsedModule]:
+        """Every module of the project whose text may set an attribute of this name on some object
+        (``config.SETTINGS_DIR = path``, ``setattr(config, "SETTINGS_DIR", path)``), parsed: a
+        module's top-level name set so from anywhere is not the literal its module wrote."""
+        encoded = name.encode()
+        return [module for relpath, data in self.project_texts().items()
+                if sets_attribute(data, encoded) and (module := self.by_path(relpath)) is not None]
+
+    def project_texts(self) -> dict[str, bytes]:
+        """Every module of the project, as bytes (read once): searched for a name before any is parsed."""
+        if self._project_texts is None:
+            self._project_texts = {relpath: self.origin.read(relpath) or b"" for relpath in self.origin.python_files()}
+        return self._project_texts
 
     def by_name(self, dotted: str) -> ParsedModule | None:
         if dotted not in self._by_name:  # the interpreter asks for the same names often

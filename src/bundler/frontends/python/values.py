@@ -263,6 +263,32 @@ def derive(*values: Value) -> Value:
     return Derived(frozenset(sources)) if sources else UNKNOWN
 
 
+@lru_cache(maxsize=256)
+def attribute_targets(tree: cst.Module) -> dict[str, list[cst.BaseExpression]]:
+    """Every object a module's code sets an attribute on, by the attribute's name: assignment
+    targets (plain, annotated, augmented, in tuples) and ``setattr`` with a literal name."""
+    found: dict[str, list[cst.BaseExpression]] = {}
+    for node in walk(tree, into_definitions=True):
+        kind = type(node)
+        if kind is cst.Assign:
+            targets = [target.target for target in node.targets]  # type: ignore[attr-defined]
+        elif kind in (cst.AugAssign, cst.AnnAssign):
+            targets = [node.target]  # type: ignore[attr-defined]
+        elif kind is cst.Call and isinstance(node.func, cst.Name) and node.func.value == "setattr" \
+                and len(node.args) >= 2 and isinstance(node.args[1].value, cst.SimpleString):  # type: ignore[attr-defined]
+            found.setdefault(node.args[1].value.evaluated_value, []).append(node.args[0].value)  # type: ignore[attr-defined]
+            continue
+        else:
+            continue
+        while targets:
+            target = targets.pop()
+            if isinstance(target, (cst.Tuple, cst.List)):
+                targets += [element.value for element in target.elements]
+            elif isinstance(target, cst.Attribute):
+                found.setdefault(target.attr.value, []).append(target.value)
+    return found
+
+
 class ModuleScope:
     """Top-level names of one module: constants, classes, functions and imports."""
 
@@ -525,6 +551,7 @@ class Resolver:
         self._class_constants: dict[int, dict[str, cst.BaseExpression | None]] = {}
         self._class_methods: dict[int, dict[str, cst.FunctionDef]] = {}
         self._orders: dict[ClassRef, tuple[ClassRef, ...]] = {}
+        self._set_as_attribute: dict[tuple[int, str], bool] = {}
         # the module of the path being run: what registers by subclassing is what it imports
         self.importer: ParsedModule | None = None
         self.registrations_read = False  # once one is read, outcomes depend on the importer
@@ -539,6 +566,27 @@ class Resolver:
         if key not in self._scopes:
             self._scopes[key] = ModuleScope(module)
         return self._scopes[key]
+
+    def set_as_attribute(self, module: ParsedModule, name: str) -> bool:
+        """Whether code anywhere in the project may set this top-level name as an attribute of its
+        module (``config.SETTINGS_DIR = path`` in a set-up function, or at another module's import):
+        then its literal is not what the code that reads it sees. An object the assignment cannot
+        be told apart from the module (a parameter, a computed object) counts as the module."""
+        key = (id(module), name)
+        if key not in self._set_as_attribute:
+            self._set_as_attribute[key] = any(
+                self.may_be_module(base, other, module)
+                for other in self.modules.setting_attribute(name) for base in attribute_targets(other.tree).get(name, ()))
+        return self._set_as_attribute[key]
+
+    def may_be_module(self, base: cst.BaseExpression, where: ParsedModule, module: ParsedModule) -> bool:
+        """Whether ``base`` (an expression in ``where``) may be ``module`` when it runs."""
+        if isinstance(base, cst.Name) and base.value in ("self", "cls"):
+            return False
+        value = Evaluation(self, where, None, {}).evaluate(base)
+        if isinstance(value, ModuleRef):
+            return value.module is module
+        return value is UNKNOWN
 
     def class_constants(self, class_def: cst.ClassDef) -> dict[str, cst.BaseExpression | None]:
         key = id(class_def)
@@ -573,7 +621,9 @@ class Resolver:
             return UNKNOWN if self.importer is None else registered(self, module, scope.registrations[name], self.importer)
         if name in scope.constants:
             expression = scope.constant(name)
-            if expression is not None:
+            if self.set_as_attribute(module, name):
+                value: Value = UNKNOWN
+            elif expression is not None:
                 value = Evaluation(self, module, None, {}, depth + 1).evaluate(expression)
             elif name in scope.constants and self.value_after_import is not None:  # what its own top-level code leaves
                 value = self.value_after_import(module, name)

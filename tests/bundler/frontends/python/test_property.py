@@ -36,7 +36,7 @@ from bundler.check import run_check
 from bundler.config import load_config
 
 EXAMPLES = int(os.environ.get("BUNDLER_PROPERTY_EXAMPLES", "2000"))
-MODULES = ("versions", "dbshim", "runner", "store")
+MODULES = ("versions", "dbshim", "runner", "store", "startup")
 
 # Forms that record one number per statement; each is repeated for every number of a method.
 SINGLE_FORMS = (
@@ -63,7 +63,7 @@ APPLY_FORMS = (
     "abort_skips", "abort_caught", "lazy_unconsumed", "lazy_consumed", "lazy_break", "all_lazy", "any_lazy",
     "short_and", "short_or", "chosen", "decorated_local", "decorated_factory", "dispatch_below", "dispatch_shifted",
     "dispatch_equal", "dispatch_beyond", "popped", "kept_after_pop", "item_replaced", "item_deleted", "appended",
-    "after_setup",
+    "after_setup", "after_startup",
 )
 # Loops over range(<a number read from the database>, bound): what each reaches at its bound.
 BOUNDED_LOOPS = {
@@ -75,7 +75,9 @@ BOUNDED_LOOPS = {
 }
 INSERT = "INSERT OR REPLACE INTO schema_versions (version, applied_at) VALUES"
 # A setting the application's start-up sets (``global``): its module's literal None is not its value.
-SETUP = "READY = None\n\n\ndef configure():\n    global READY\n    READY = True\n"
+SETUP = "READY = None\nENABLED = False\n\n\ndef configure():\n    global READY\n    READY = True\n"
+# A setting another module sets as the versions module's attribute: its literal False is not its value.
+STARTUP = "import versions\n\n\ndef start():\n    versions.ENABLED = True\n"
 
 # A prepared-statement layer written in the project, as better-sqlite3 users write one, and a
 # recording helper that the registry and the store both call.
@@ -318,6 +320,8 @@ APPLY_TEMPLATES = {
     "len_true": 'if len(("{m}", 2)) == 2:\n    self.{m}()',
     # a module-level name set by a setup function (global) before any store runs: not its literal None
     "after_setup": 'if version_numbers.READY is None:\n    raise RuntimeError("configure() first")\nself.{m}()',
+    # a module-level name another module sets (versions.ENABLED = True) at start-up: not its literal False
+    "after_startup": 'if not version_numbers.ENABLED:\n    raise RuntimeError("start() first")\nself.{m}()',
     "in_false": 'if "{m}" in ("other", "names"):\n    self.{m}()',
     "match_known": "match 4:\n    case 3:\n        pass\n    case 4 | 5:\n        self.{m}()\n    case _:\n        pass",
     "match_miss": ('match (4, "x"):\n    case (4, "y"):\n        self.{m}()\n'
@@ -453,6 +457,7 @@ def recorded_by_running(folder: Path, module: str, cls: str, entry_is_init: bool
             sys.modules.pop(name, None)
         klass = getattr(load(folder, module), cls)
         sys.modules["versions"].configure()  # the application's start-up, before any store opens
+        load(folder, "startup").start()
         sys.setprofile(lambda frame, event, _: called.add(f"{Path(frame.f_code.co_filename).stem}:{frame.f_code.co_qualname}")
                        if event == "call" else None)
         if entry_is_init:
@@ -561,6 +566,7 @@ def write_codebase(folder: Path, scenario: tuple[list[Mirror], tuple[int, ...], 
     (folder / "versions.py").write_text("".join(f"V_{v} = {v}\n" for v in all_versions)
                                         + (f"HEAD = {head}\n" if head is not None else "") + SETUP)
     (folder / "dbshim.py").write_text(SHIM)
+    (folder / "startup.py").write_text(STARTUP)
     (folder / "runner.py").write_text(render_class("MigrationRunner", "run_all_migrations", "migration", registry,
                                                    inline=inline))
     (folder / "store.py").write_text(render_class("Store", "__init__", "mirror", store, delegate=delegate))

@@ -9,7 +9,7 @@ import pytest
 
 from bundler.errors import BundleError, SourceError
 from bundler.frontends.python.sources import (
-    Archive, InMemory, ModuleSet, ProjectFolder, assigns, index_definitions, module_name_for,
+    Archive, InMemory, ModuleSet, ProjectFolder, assigns, index_definitions, module_name_for, sets_attribute,
 )
 
 STORE = "class Store:\n    def __init__(self):\n        self.apply(28)\n"
@@ -130,3 +130,19 @@ def test_definitions_are_indexed_by_class_and_method_with_the_first_one_winning(
 ])
 def test_a_method_bound_by_assignment_is_found_by_its_text(text: str, binds: bool) -> None:
     assert assigns(text.encode(), b"add_tags") is binds
+
+
+@pytest.mark.parametrize("text, sets", [
+    ("settings.FULL_SCHEMA = True\n", True),
+    ("    cfg.FULL_SCHEMA += 1\n", True),
+    ("    settings.FULL_SCHEMA: bool = True\n", True),
+    ("a, settings.FULL_SCHEMA = 1, 2\n", True),
+    ('setattr(settings, "FULL_SCHEMA", True)\n', True),
+    ("    self.FULL_SCHEMA = True\n", False),  # an object's own attribute
+    ("    cls.FULL_SCHEMA = True\n", False),
+    ("if settings.FULL_SCHEMA == True:\n", False),
+    ("FULL_SCHEMA = True\n", False),  # the module's own literal
+    ("settings.FULL_SCHEMA_2 = True\n", False),
+])
+def test_an_attribute_set_from_anywhere_is_found_by_its_text(text: str, sets: bool) -> None:
+    assert sets_attribute(text.encode(), b"FULL_SCHEMA") is sets
