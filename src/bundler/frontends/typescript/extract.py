@@ -63,7 +63,8 @@ def require_supported(config: Config) -> None:
 # ``name<T>(``: a method or a function, a bare call too), or a function bound to it
 # (``name = (db) =>``, ``name: function``, ``name = async db =>``).
 DEFINITION_FOLLOWS = re.compile(
-    rb"\s*(?:<[^<>(){};]*>)?\s*\(|\s*[:=]\s*(?:async\b\s*)?(?:function\b|\(|[A-Za-z_$][\w$]*\s*=>)")
+    rb"\s*(?:<[^<>(){};]*>)?\s*\(|\s*[:=]\s*(?:async\b\s*)?(?:function\b|\(|[A-Za-z_$][\w$]*\s*=>)"
+    rb"|\s*[:=]\s*[A-Za-z_$]")  # or bound to another function by its name, or to what a call returns
 
 
 def defines(data: bytes, name: bytes) -> bool:

@@ -49,6 +49,8 @@ SCOPE_NODES = {"program", "statement_block", "class_body", "switch_body"}
 FUNCTION_DECLARATIONS = {"method_definition", "function_declaration", "generator_function_declaration"}
 # What declares a name as a function: the above, and a field, a variable or an object's key bound to one.
 DEFINITIONS = FUNCTION_DECLARATIONS | {"public_field_definition", "field_definition", "variable_declarator", "pair"}
+# What a name bound to is data, not a function: calling it raises, it records nothing.
+DATA_NODES = {"string", "template_string", "number", "true", "false", "null", "undefined", "object", "array", "regex"}
 PREPARE_METHODS = {"prepare", "query"}
 STATEMENT_RUN_METHODS = {"run", "get", "all", "values", "iterate"}
 SCRIPT_METHODS = {"run", "exec"}
@@ -62,6 +64,14 @@ class Flow(Enum):
     THROW = "throw"
     BREAK = "break"
     CONTINUE = "continue"
+
+
+@frozen
+class Unreadable:
+    """A name bound to a value the checker cannot read (``addTags = makeTagger()``): any function."""
+
+    source: Source
+    name: str
 
 
 @frozen
@@ -356,10 +366,12 @@ class Project:
             current = current.parent
         return True
 
-    def defining(self, name: str) -> list[FunctionValue]:
+    def defining(self, name: str) -> list[FunctionValue | Unreadable]:
         """Every function of the project named ``name``: a method of a class or of an object
         literal, a function field, a function declaration, a variable or a key bound to a
-        function; each method with a fresh object of its class as ``this``. Only the places
+        function, or to another function by its name (``addTags = this.applyTags``); each method
+        with a fresh object of its class as ``this``. A name bound to what the checker cannot
+        read (``addTags = makeTagger()``) is Unreadable: it may be any function. Only the places
         where the name is written are looked at, not every node of every file."""
         word = re.compile(rb"(?<![\w$])" + re.escape(name.encode()) + rb"(?![\w$])")
         found = []
@@ -373,20 +385,50 @@ class Project:
                         found.append(function)
         return found
 
-    def definition(self, node: Any, name: str, source: Source) -> FunctionValue | None:
+    def definition(self, node: Any, name: str, source: Source) -> FunctionValue | Unreadable | None:
         """``node`` as the function ``name`` it defines, if it defines one."""
         key = node.child_by_field_name("name") or node.child_by_field_name("property") or node.child_by_field_name("key")
         if key is None or text(key) != name:
             return None
         value = node if node.type in FUNCTION_DECLARATIONS else node.child_by_field_name("value")
-        if value is None or (value is not node and value.type not in FUNCTION_NODES):
+        if value is None:
             return None
         owner = node.parent.parent if node.parent is not None and node.parent.type == "class_body" else None
-        if owner is None:
+        cls = None
+        if owner is not None:
+            label = owner.child_by_field_name("name")
+            cls = ClassValue(owner, source, text(label) if label is not None else "(class)")
+        if value is not node and value.type not in FUNCTION_NODES:
+            return self.bound_to(value, f"{cls.name}.{name}" if cls is not None else name, source, cls, node)
+        if cls is None:
             return FunctionValue(value, source, name, None, None)
-        label = owner.child_by_field_name("name")
-        cls = ClassValue(owner, source, text(label) if label is not None else "(class)")
         return FunctionValue(value, source, f"{cls.name}.{name}", None, Instance(cls), cls)
+
+    def bound_to(self, value: Any, qualified: str, source: Source, cls: ClassValue | None,
+                 node: Any) -> FunctionValue | Unreadable | None:
+        """What a name bound to something other than a function literal calls: ``this.applyTags``
+        in a class (its method), a function of the module by its name, nothing when the value is
+        data (a literal); else Unreadable. Only class fields and top-level names count as bound
+        (a local variable is not a method of any object)."""
+        if value.type in DATA_NODES or (cls is None and node.parent is not None
+                                        and node.parent.parent is not None and node.parent.parent.type != "program"
+                                        and node.type != "pair"):
+            return None
+        if value.type == "member_expression" and cls is not None:
+            target, member = value.child_by_field_name("object"), value.child_by_field_name("property")
+            if target is not None and target.type == "this" and member is not None:
+                method = next((function for function in self.defining(text(member))
+                               if isinstance(function, FunctionValue) and function.owner is not None
+                               and function.owner.node == cls.node), None)
+                if method is not None:
+                    return method
+        if value.type == "identifier":
+            function = next((function for function in self.defining(text(value))
+                             if isinstance(function, FunctionValue) and function.source is source and function.owner is None),
+                            None)
+            if function is not None:
+                return function
+        return Unreadable(source, qualified)
 
     def class_member(self, cls: ClassValue, name: str, receiver: Any) -> Any:
         """A method (bound to ``receiver``) or a field's value, along the class's bases."""
@@ -758,10 +800,10 @@ class Machine:
         if method in PREPARE_METHODS or method in SCRIPT_METHODS or method == "transaction":
             return ()
         if method not in self._recorders:
-            self._recorders[method] = tuple(
+            self._recorders[method] = tuple(dict.fromkeys(
                 f"{function.source.relpath}:{function.name}" for function in self.project.defining(method)
                 if (function.source.relpath, function.name) not in self.options.records_nothing
-                and self.may_record(function))
+                and (isinstance(function, Unreadable) or self.may_record(function))))
         return self._recorders[method]
 
     def may_record(self, function: FunctionValue) -> bool:

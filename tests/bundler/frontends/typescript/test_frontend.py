@@ -135,6 +135,8 @@ def test_runtime_parity_is_refused_for_typescript(capsys) -> None:
     ("const addTags = (db) => db.run('x');", True),
     ("class T {\n  addTags = async db => {};\n}", True),
     ("export default { addTags: function (db) {} };", True),
+    ("class T {\n  addTags = this.applyTags;\n}", True),  # bound to another function by its name
+    ("export const addTags = makeTagger();", True),  # or to what a call returns
     ("this.tagger.addTags(this.db);", False),  # a call of a method: after a dot
     ("const addTagsLater = 1; readdTags(db);", False),  # inside longer names
     ("const label = 'addTags';", False),
