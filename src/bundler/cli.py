@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
-import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -21,6 +20,8 @@ from bundler.outputs.report import FORMATS, counted, render, render_error
 from bundler.outputs.terminal import COLOR_CHOICES, Terminal
 
 if TYPE_CHECKING:
+    import argparse
+
     from bundler.cache.replay import Recording
     from bundler.packaging.install import Installed, Manifest
     from bundler.outputs.sarif import Provenance
@@ -44,45 +45,13 @@ INSTALL_DIR_HELP = ("install directory (default: $BUNDLER_INSTALL_DIR, else inst
                     " ~/.local/share/<project>/bundle)")
 
 
-class ArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        """One line, with the nearest valid word for a mistyped command, choice or option."""
-        where = self.prog.removeprefix("bundler").strip()
-        raise ConfigError(f"{where + ': ' if where else ''}{message}{self.suggestion(message)}")
-
-    def suggestion(self, message: str) -> str:
-        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
-        if choice:
-            bad, options = choice.group(1), re.findall(r"'([^']*)'", choice.group(2))
-        else:
-            unknown = re.search(r"unrecognized arguments: (\S+)", message)
-            if unknown is None:
-                return ""
-            bad, options = unknown.group(1).split("=")[0], self.option_names()
-            elsewhere = self.commands_taking(bad)
-            if elsewhere:  # not "did you mean '--format'" for the very option typed
-                return f"; {bad} is an option of {' and '.join(f'bundler {name}' for name in elsewhere)} only"
-        import difflib  # here: only a mistake needs it (a check starts faster without)
-        nearest = difflib.get_close_matches(bad, options, n=1)
-        return f"; did you mean '{nearest[0]}'?" if nearest else ""
-
-    def commands_taking(self, option: str) -> list[str]:
-        return [name for action in self._actions if isinstance(action, argparse._SubParsersAction)
-                for name, command in action.choices.items() if option in command._option_string_actions]
-
-    def option_names(self) -> list[str]:
-        """Every option this parser and its commands know."""
-        names = list(self._option_string_actions)
-        for action in self._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                for command in action.choices.values():
-                    names += list(command._option_string_actions)
-        return names
-
-
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line; with ``only``, that command's parser alone (all a command line
     starting with it needs): each command's parser costs a check about 1%."""
+    import argparse
+
+    from bundler.arguments import ArgumentParser
+
     parser = ArgumentParser(prog="bundler", description="Prove every migration path applies every migration; ship the project.")
     parser.add_argument("--version", action="version", version=f"bundler {__version__}")
     # The common options go before the command (bundler -v check) or after it (bundler check -v).
@@ -110,12 +79,57 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     """The arguments. A command line that starts with a command is all that command's, and its
     parser alone reads it; a mistake is told by the whole parser (it knows every option)."""
     words = sys.argv[1:] if argv is None else list(argv)
+    plain = plain_check(words)
+    if plain is not None:
+        return plain  # type: ignore[return-value]
     if words and words[0] in COMMANDS:
         try:
             return build_parser(only=words[0]).parse_args(words)
         except ConfigError:
             pass
     return build_parser().parse_args(words)
+
+
+# `bundler check` as hooks, builds and make run it, read without argparse: importing it and
+# building the check's parser cost a cold check 23 M instructions (1.5%). What the check's
+# parser gives for `bundler check` (a test holds the two equal), then each word one of these
+# flags or options; any other word (an abbreviation, --help, another option, a value starting
+# with "-") and the whole command line goes to argparse.
+CHECK_DEFAULTS: dict[str, object] = {
+    "config": None, "quiet": False, "verbose": False, "color": "auto", "command": "check", "runner": None,
+    "store": None, "runtime": False, "root": None, "select": None, "ignore": None, "no_cache": False,
+    "format": "text", "output": None, "sarif": None, "write_baseline": None, "list_codes": False,
+    "exit_zero": False,
+}
+CHECK_FLAGS = {"--no-cache": "no_cache", "--runtime": "runtime", "--exit-zero": "exit_zero", "--list-codes": "list_codes",
+               "-q": "quiet", "--quiet": "quiet", "-v": "verbose", "--verbose": "verbose"}
+CHECK_OPTIONS: dict[str, tuple[str, ...] | None] = {"--config": None, "--format": FORMATS, "--color": COLOR_CHOICES}
+
+
+def plain_check(words: list[str]) -> SimpleNamespace | None:
+    """A `bundler check` command line of only common flags and options, as argparse reads it; else None."""
+    if words[:1] != ["check"]:
+        return None
+    values = {**CHECK_DEFAULTS, "bundle": []}
+    rest = iter(words[1:])
+    for word in rest:
+        option, equals, value = word.partition("=")
+        if word in CHECK_FLAGS:
+            values[CHECK_FLAGS[word]] = True
+            continue
+        if option not in CHECK_OPTIONS:
+            return None
+        if not equals:
+            value = next(rest, "-")
+            if value.startswith("-"):
+                return None
+        choices = CHECK_OPTIONS[option]
+        if choices is not None and value not in choices:
+            return None
+        values[option[2:]] = value
+    if values["quiet"] and values["verbose"]:
+        return None  # argparse says they exclude each other
+    return SimpleNamespace(**values)
 
 
 def add_check_command_options(check: argparse.ArgumentParser) -> None:
@@ -287,6 +301,8 @@ def write_error_report(error: BundlerError, fmt: str, output: Path | None, confi
 def write_usage_error(error: ConfigError, argv: list[str]) -> None:
     """A command line that does not parse, from a `check` that asked for a machine-readable
     format: that format still gets the error."""
+    import argparse
+
     wanted = argparse.ArgumentParser(add_help=False, exit_on_error=False)
     wanted.add_argument("--format", choices=FORMATS)
     wanted.add_argument("--output", type=Path)

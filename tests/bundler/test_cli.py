@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bundler.cli import build_parser, main, parse_arguments
+from bundler.cli import build_parser, main, parse_arguments, plain_check
 
 from .conftest import STORE
 
@@ -223,6 +223,30 @@ def test_a_command_line_starting_with_its_command_reads_as_the_whole_parser_read
     """The parser of the command alone (all a check builds) gives what the whole one gives."""
     assert parse_arguments(args) == build_parser().parse_args(args)
     assert len(build_parser(only=args[0])._subparsers._group_actions[0].choices) == 1  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("args", [
+    ["check"], ["check", "--no-cache"], ["check", "-q", "--no-cache", "--runtime", "--exit-zero", "--list-codes", "-q"],
+    ["check", "--verbose", "--config", "services/notes/pyproject.toml"], ["check", "--config=", "--format=json", "--color", "never"],
+    ["check", "--format", "sarif", "--format", "github", "-v", "--verbose"], ["check", "--config", "a", "--config=b=c"],
+    ["check", "--config", "check", "--color=always", "--quiet"],
+])
+def test_a_plain_check_is_read_without_argparse_as_argparse_reads_it(args) -> None:
+    """`bundler check` with common flags and options: what the check's parser, and the whole one, give."""
+    plain = plain_check(args)
+    assert plain is not None
+    assert vars(plain) == vars(build_parser(only="check").parse_args(args)) == vars(build_parser().parse_args(args))
+    assert parse_arguments(args) is not plain and vars(parse_arguments(args)) == vars(plain)
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "--no-c"], ["check", "-qv"], ["check", "-q", "-v"], ["check", "--format", "xml"], ["check", "--config"],
+    ["check", "--config", "-q"], ["check", "--config", "--no-cache"], ["check", "--bundle", "b.pyz"], ["check", "--help"],
+    ["check", "--no-cache=1"], ["check", "--", "x"], ["check", "extra"], ["check", "--color", "blue"], ["fix"],
+    ["-v", "check"], [],
+])
+def test_any_other_command_line_is_read_by_argparse(args) -> None:
+    assert plain_check(args) is None
 
 
 def test_a_mistyped_method_gets_the_nearest_one(codebase, capsys) -> None:

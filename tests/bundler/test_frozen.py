@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import FrozenInstanceError, dataclass, field
 
 import pytest
 
-from bundler.frozen import frozen
+from bundler.frozen import frozen, mutable
 
 
 def kinds(decorate):  # type: ignore[no-untyped-def]
@@ -126,3 +127,78 @@ def test_assigning_and_deleting_answer_as_the_dataclass_decorator() -> None:
     generated, ours = kind(dataclass(frozen=True)), kind(frozen)
     assert refusals(ours) == refusals(generated)
     assert (ours(1).a, ours(1).b, ours(1).c) == (1, [], 3)
+
+
+def initialised(decorate):  # type: ignore[no-untyped-def]
+    """Classes whose __init__ shows every rule of the decorator's: defaults, factories, fields
+    without init, __post_init__, a field named self, no docstring, an __init__ of its own."""
+    @decorate
+    class Value:
+        """A value."""
+
+        a: int
+        b: list = field(default_factory=list)
+        c: int = field(default=3, init=False)
+        d: dict = field(default_factory=dict, init=False)
+        e: str = "e"
+
+        def __post_init__(self) -> None:
+            self.d["post"] = self.a  # type: ignore[index]
+
+    @decorate
+    class Undocumented:
+        self: int
+        other: str = "x"
+
+    @decorate
+    class Own:
+        a: int = 0
+
+        def __init__(self, x: int) -> None:
+            object.__setattr__(self, "a", x * 2)
+
+    return [Value, Undocumented, Own]
+
+
+CALLS = [((), {}), ((1,), {}), ((1, [2]), {}), ((1, [2], "z"), {}), ((1, [2], "z", 4), {}), ((), {"a": 1}),
+         ((1,), {"e": "y"}), ((1,), {"a": 2}), ((1,), {"c": 2}), ((), {"self": 5}), ((5, "o"), {}), ((7,), {"x": 1})]
+
+
+def constructed(cls, args, kwargs):  # type: ignore[no-untyped-def]
+    try:
+        value = cls(*args, **kwargs)
+    except TypeError as error:
+        return "TypeError", str(error).replace("__dataclass_self__", "self")
+    return {name: getattr(value, name) for name in cls.__dataclass_fields__}, vars(value)
+
+
+@pytest.mark.parametrize("decorators", [(dataclass(frozen=True), frozen),
+                                        (dataclass(eq=False, repr=False), mutable)])
+def test_init_answers_as_the_dataclass_decorators(decorators) -> None:  # type: ignore[no-untyped-def]
+    for generated, ours in zip(*(initialised(decorate) for decorate in decorators)):
+        assert str(inspect.signature(ours)) == str(inspect.signature(generated))
+        assert ours.__init__.__qualname__ == generated.__init__.__qualname__
+        assert ours.__init__.__annotations__ == generated.__init__.__annotations__
+        assert ours.__doc__ == generated.__doc__
+        for args, kwargs in CALLS:
+            assert constructed(ours, args, kwargs) == constructed(generated, args, kwargs), (ours, args, kwargs)
+    value = initialised(decorators[1])[0]
+    assert value(1).b is not value(1).b  # a new list from the factory each time
+
+
+def test_the_decorators_refusals_at_definition() -> None:
+    for decorate in (dataclass(frozen=True), frozen, dataclass, mutable):
+        with pytest.raises(TypeError, match="non-default argument 'b' follows default argument"):
+            @decorate
+            class Ordered:
+                a: int = 0
+                b: int
+        with pytest.raises(ValueError, match="mutable default"):
+            @decorate
+            class Shared:
+                a: list = []  # noqa: RUF012
+    for decorate in (frozen, mutable):
+        with pytest.raises(TypeError, match="keyword-only"):
+            @decorate
+            class KeywordOnly:
+                a: int = field(kw_only=True)

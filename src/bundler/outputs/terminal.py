@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TextIO
 
+from bundler.frozen import mutable
 from bundler.model import CheckResult, Severity
 
 RESET = "\033[0m"
@@ -30,7 +31,7 @@ def wants_colour(stream: TextIO, choice: str = "auto") -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-@dataclass(eq=False, repr=False)  # compared by identity: only __init__ is generated (compiled at import)
+@mutable  # compared by identity
 class Terminal:
     """Where and how reports are printed: quiet or verbose, and in colour when the stream is a terminal."""
 

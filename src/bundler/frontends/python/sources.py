@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol
@@ -17,6 +17,7 @@ from bundler.errors import BundleError, SourceError
 from bundler.findings.suppress import COMMENT_MARK, Comment, suppression_comment
 from bundler.model import EntrySpec, Location
 from bundler.files import files_in, python_files_under
+from bundler.frozen import mutable
 
 if TYPE_CHECKING:
     import zipfile
@@ -63,7 +64,7 @@ class ReadJournal(Protocol):
     def walked(self, root: Path, relpaths: list[str]) -> None: ...
 
 
-@dataclass(eq=False, repr=False)  # compared by identity: only __init__ is generated (compiled at import)
+@mutable  # compared by identity
 class ProjectFolder:
     """Module texts from the project's folder, each read told to the journal (what the cache depends on)."""
 
@@ -114,7 +115,7 @@ def read_file(path: Path, display: str) -> bytes | None:
         raise SourceError(f"cannot read: {exc.strerror}", where=display) from None
 
 
-@dataclass(eq=False, repr=False)  # compared by identity: only __init__ is generated (compiled at import)
+@mutable  # compared by identity
 class InMemory:
     """Module texts given directly (path → text): extraction on inline snippets, without files."""
 
@@ -139,7 +140,7 @@ class InMemory:
         return sorted(name for name in self.files if name.endswith(".py"))
 
 
-@dataclass(eq=False, repr=False)  # compared by identity: only __init__ is generated (compiled at import)
+@mutable  # compared by identity
 class Archive:
     """A shiv zipapp: modules live under ``site-packages/``. Nothing is extracted."""
 
@@ -196,7 +197,7 @@ class Archive:
         return [f"{stem}.py", f"{stem}/__init__.py"]
 
 
-@dataclass(eq=False, repr=False)  # compared by identity: only __init__ is generated (compiled at import)
+@mutable  # compared by identity
 class ParsedModule:
     """One parsed file: its text, its tree, and lazily its node positions."""
 

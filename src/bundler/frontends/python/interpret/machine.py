@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from fnmatch import fnmatchcase
 
 import libcst as cst
@@ -23,6 +23,7 @@ from bundler.frontends.python.interpret.objects import Flow, Instance, OBJECTS, 
 from bundler.frontends.python.interpret.syntax import (
     freeze, location_text, parameter_names_of, self_assignments, self_parameter,
 )
+from bundler.frozen import mutable
 
 MAX_CALL_DEPTH = 48
 
@@ -30,7 +31,7 @@ MAX_CALL_DEPTH = 48
 RECURSION_LIMIT = 20_000  # each interpreted call is some twenty Python frames
 
 
-@dataclass(eq=False, repr=False)  # compared by identity: only __init__ is generated (compiled at import)
+@mutable  # compared by identity
 class Options:
     """What the configuration tells the interpreter."""
 
@@ -60,7 +61,7 @@ def readable(function: FunctionRef) -> FunctionRef:
     return function
 
 
-@dataclass(eq=False, repr=False)  # compared by identity: only __init__ is generated (compiled at import)
+@mutable  # compared by identity
 class Machine:
     """Runs functions abstractly and remembers each (function, receiver, arguments) outcome."""
 

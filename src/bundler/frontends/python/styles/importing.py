@@ -7,7 +7,7 @@ decorator, registers what this finds."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import libcst as cst
 
@@ -15,9 +15,10 @@ from bundler.errors import UnresolvableError
 from bundler.frontends.python.sources import ParsedModule
 from bundler.frontends.python.values import Resolver, absolute_import, dotted_name
 from bundler.frontends.python.walk import walk
+from bundler.frozen import mutable
 
 
-@dataclass(eq=False, repr=False)  # compared by identity: only __init__ is generated (compiled at import)
+@mutable  # compared by identity
 class ImportRun:
     """The modules an import ran, in order, and the import that raised, if one did."""
 
