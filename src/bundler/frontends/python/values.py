@@ -282,6 +282,10 @@ class ModuleScope:
         self.constants.update(filled)
         for name in assigned_in_blocks(module.tree) - self.functions.keys() - self.classes.keys():
             self.constants[name] = None  # (re)assigned in a loop, a branch or a try: what running the module leaves
+        for name in defined_in_blocks(module.tree):  # `try: from x import y`, a class defined under an `if`
+            if not any(name in table for table in (self.constants, self.functions, self.classes,
+                                                   self.imported_names, self.imported_modules)):
+                self.constants[name] = None
         for stub in module.unreadable:  # a function read as a stub may change any name it mentions
             for name in stub.mentions() & self.constants.keys():
                 self.constants[name] = None
@@ -308,6 +312,11 @@ class ModuleScope:
             return set()
         return {item.name.value for node in walk(self.module.tree, into_definitions=True) if type(node) is cst.Global
                 for item in node.names}  # type: ignore[attr-defined]
+
+    @cached_property
+    def block_definitions(self) -> list[cst.FunctionDef | cst.ClassDef]:
+        """The functions and classes its top-level blocks define, which no table holds by name."""
+        return definitions_in_blocks(self.module.tree)
 
     @cached_property
     def changed_in_place(self) -> set[str]:
@@ -379,13 +388,45 @@ def mutated_names(tree: cst.Module) -> set[str]:
 def assigned_in_blocks(tree: cst.Module) -> set[str]:
     """Names the module's top-level loops, branches, ``try`` and ``with`` blocks assign."""
     names: set[str] = set()
+    for node in in_blocks(tree):
+        if type(node) is cst.AssignTarget and isinstance(node.target, cst.Name):  # type: ignore[attr-defined]
+            names.add(node.target.value)  # type: ignore[attr-defined]
+        elif type(node) in (cst.AugAssign, cst.AnnAssign, cst.For) and isinstance(node.target, cst.Name):  # type: ignore[attr-defined]
+            names.add(node.target.value)  # type: ignore[attr-defined]
+    return names
+
+
+BLOCKS = (cst.For, cst.While, cst.If, cst.Try, cst.TryStar, cst.With, cst.Match)
+
+
+def in_blocks(tree: cst.Module) -> Iterator[cst.CSTNode]:
+    """The nodes of the module's top-level blocks (loops, branches, ``try``, ``with``, ``match``),
+    definitions yielded but not entered."""
     for statement in tree.body:
-        if isinstance(statement, (cst.For, cst.While, cst.If, cst.Try, cst.TryStar, cst.With, cst.Match)):
-            for node in walk(statement):
-                if type(node) is cst.AssignTarget and isinstance(node.target, cst.Name):  # type: ignore[attr-defined]
-                    names.add(node.target.value)  # type: ignore[attr-defined]
-                elif type(node) in (cst.AugAssign, cst.AnnAssign, cst.For) and isinstance(node.target, cst.Name):  # type: ignore[attr-defined]
-                    names.add(node.target.value)  # type: ignore[attr-defined]
+        if isinstance(statement, BLOCKS):
+            yield from walk(statement)
+
+
+def definitions_in_blocks(tree: cst.Module) -> list[cst.FunctionDef | cst.ClassDef]:
+    """The functions and classes the module's top-level blocks define (``try: class Proxy: ...``)."""
+    return [node for node in in_blocks(tree) if type(node) is cst.FunctionDef or type(node) is cst.ClassDef]  # type: ignore[misc]
+
+
+def defined_in_blocks(tree: cst.Module) -> set[str]:
+    """Names the module's top-level blocks bind by an import, a ``def`` or a ``class``: names of
+    the module all the same (a name read nowhere else was taken for one outside the project),
+    whose value is what running the module leaves."""
+    names: set[str] = set()
+    for node in in_blocks(tree):
+        kind = type(node)
+        if kind is cst.FunctionDef or kind is cst.ClassDef:
+            names.add(node.name.value)  # type: ignore[attr-defined]
+        elif kind is cst.Import:
+            names.update(alias.asname.name.value if alias.asname else dotted_name(alias.name).split(".")[0]
+                         for alias in node.names)  # type: ignore[attr-defined, union-attr]
+        elif kind is cst.ImportFrom and not isinstance(node.names, cst.ImportStar):  # type: ignore[attr-defined]
+            names.update(alias.asname.name.value if alias.asname else dotted_name(alias.name)
+                         for alias in node.names)  # type: ignore[attr-defined, union-attr]
     return names
 
 
