@@ -38,6 +38,7 @@ OUTCOMES = {
     "rebound_global-missing": ("fixed", None),
     "defined_in_try-missing": ("fixed", None),
     "defined_in_try-unknown": ("by hand", None),  # a step that records a number the registry lacks: the author's call
+    "outside_class_attribute-missing": ("fixed", None),
     # the registry's step reached through an object it builds, taking the connection as an argument
     "injected_object-missing": ("stub", "Tagger.add_tags could not be carried over into NoteStore (it uses arguments"
                                 " besides self, which NoteStore does not have): wrote NoteStore.add_tags as a stub"
