@@ -148,6 +148,9 @@ BUILTINS = frozenset({
     "list", "isinstance", "hasattr", "print", "dict", "set", "frozenset", "bool", "repr", "min", "max", "iter",
     "__import__", "float", "bytes", "object", "any", "all", "sum", "set", "frozenset",
 })
+# The builtin types whose attributes are their methods (``bytes.fromhex``, ``dict.fromkeys``): code
+# outside the project, which runs project code only through what it is handed.
+DATA_TYPES = frozenset({"str", "bytes", "int", "float", "bool", "dict", "list", "tuple", "set", "frozenset"})
 # What ``type(value)`` is for a value known exactly (a tuple may have been a list: not known).
 TYPE_NAMES: dict[type, str] = {bool: "bool", int: "int", float: "float", str: "str", type(None): "NoneType"}
 BUILTIN_TYPES = frozenset({"int", "bool", "float", "str", "bytes", "dict", "list", "tuple", "set", "frozenset",
@@ -938,6 +941,8 @@ class Evaluation:
             return self.resolver.module_name(attr, owner.module, self.depth + 1)
         if isinstance(owner, ClassRef):
             return self.resolver.class_attribute(owner, attr, self.depth + 1)
+        if isinstance(owner, Builtin) and owner.name in DATA_TYPES:
+            return Builtin(f"{owner.name}.{attr}")  # bfh = bytes.fromhex: called, it runs as bytes.fromhex(...) does
         return UNKNOWN
 
     def _call(self, node: cst.Call) -> Value:

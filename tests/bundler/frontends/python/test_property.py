@@ -13,7 +13,8 @@ layer written in the project and helpers both lists share; calls sit under condi
 grouping functions, under nested functions' decorators, through a name bound on either branch, after helpers that always raise, in generators consumed or not, and behind
 short-circuits, after a check of a setting a start-up function rebinds (``global``), through a class and a
 function a module defines in a top-level ``try`` beside an optional import, under an object a class
-attribute bound to a class from outside the project makes. The truth is obtained by running the generated registry and store against
+attribute bound to a class from outside the project makes, after a call of a module-level alias of
+``bytes.fromhex``. The truth is obtained by running the generated registry and store against
 SQLite and reading ``schema_versions`` (and, for ``duplicate-version`` and ``version-conflict``,
 which methods ran). ``BUNDLER_PROPERTY_EXAMPLES`` sets the number of examples
 (2,000 in ``make test``). A declared head, when drawn, must leave exactly the numbers between the
@@ -65,7 +66,7 @@ APPLY_FORMS = (
     "abort_skips", "abort_caught", "lazy_unconsumed", "lazy_consumed", "lazy_break", "all_lazy", "any_lazy",
     "short_and", "short_or", "chosen", "decorated_local", "decorated_factory", "dispatch_below", "dispatch_shifted",
     "dispatch_equal", "dispatch_beyond", "popped", "kept_after_pop", "item_replaced", "item_deleted", "appended",
-    "after_setup", "defined_in_try", "outside_attribute",
+    "after_setup", "defined_in_try", "outside_attribute", "builtin_alias",
 )
 # Loops over range(<a number read from the database>, bound): what each reaches at its bound.
 BOUNDED_LOOPS = {
@@ -362,6 +363,9 @@ def apply_lines(mirror: Mirror, method: str, index: int, prefix: str, parts: Ren
         line = "nothing = contextlib.nullcontext"
         parts.class_lines += [line] if line not in parts.class_lines else []
         parts.body.append(f"with self.nothing():\n    self.{method}()")
+    elif form == "builtin_alias":  # after a call of a module-level alias of a builtin type's method
+        parts.module_functions.append(f"unhex_{prefix}_{index} = bytes.fromhex")
+        parts.body.append(f'unhex_{prefix}_{index}("00")\nself.{method}()')
     elif form == "via_super":
         parts.base_methods.append(f"def _apply_{index}(self):\n    self.{method}()")
         parts.methods.append(f"def _apply_{index}(self):\n    super()._apply_{index}()")
