@@ -36,7 +36,7 @@ DEFAULT_SNAPSHOTS = REPOSITORY / "build" / "snapshots"
 CHECK_TIMEOUT = 600  # seconds per state; --runtime runs the project's code on temporary databases
 SHA = re.compile(r"^[0-9a-f]{40}$")
 PROJECT_KEYS = {"repository", "project", "licence", "snapshot", "state"}
-STATE_KEYS = {"name", "commit", "paths", "root", "args", "how", "bug", "config", "expect", "fixtures"}
+STATE_KEYS = {"name", "commit", "paths", "root", "args", "how", "bug", "config", "expect", "fixtures", "whole-config"}
 FIXTURE_KEYS = {"commit", "path", "to"}
 EXPECT_KEYS = {"exit", "missing", "unknown", "codes", "mentions"}
 
@@ -72,6 +72,9 @@ class State:
     # (commit, path, to): a file of another commit laid out as ``to`` in the project root, such as
     # an older release's schema code that builds an old-shaped database for --runtime
     fixtures: tuple[tuple[str, str, str], ...] = ()
+    # [tool.bundler] keys that replace the configuration's on a whole checkout (--whole): what
+    # a user of the whole tree must also say (records-nothing for code beside the listed paths)
+    whole_config: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -134,10 +137,13 @@ def read_state(table: dict, repository: str, unavailable: str | None, where: str
     if not isinstance(root, str) or root.startswith(("/", "..")):
         raise ManifestError(f"{where}: root must be a folder inside the repository")
     required(table, "how", str, where)
+    whole_config = table.get("whole-config")
+    if whole_config is not None and not isinstance(whole_config, dict):
+        raise ManifestError(f"{where}: whole-config must be a table of [tool.bundler] keys")
     return State(name=name, repository=repository, commit=commit, paths=tuple(paths), root=root.strip("/"),
                  args=tuple(args), config=required(table, "config", dict, where),
                  expect=read_expect(required(table, "expect", dict, where), where), unavailable=unavailable,
-                 fixtures=read_fixtures(table.get("fixtures", []), where))
+                 fixtures=read_fixtures(table.get("fixtures", []), where), whole_config=whole_config)
 
 
 def read_fixtures(entries: object, where: str) -> tuple[tuple[str, str, str], ...]:
@@ -403,7 +409,8 @@ def check_state(state: State, snapshots: Path, keep: Path | None = None, whole: 
             return Outcome(state.name, "DIFF", str(error))
         project = tree / state.root if state.root else tree
         project.mkdir(parents=True, exist_ok=True)
-        (project / "pyproject.toml").write_text(toml_text(state.config, "tool.bundler"), encoding="utf-8")
+        config = {**state.config, **(state.whole_config or {})} if whole else state.config
+        (project / "pyproject.toml").write_text(toml_text(config, "tool.bundler"), encoding="utf-8")
         code, report, stderr = run_check(project, state.args, Path(scratch))
     found = differences(state.expect, code, report, stderr)
     return Outcome(state.name, "DIFF" if found else "ok", "; ".join(found) or f"exit {code}")

@@ -151,6 +151,12 @@ def test_whole_lays_out_the_top_level_folders_that_hold_the_listed_paths(snapsho
     tree = tmp_path / "kept" / "notes"
     assert sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file()) == [
         "app/migrations.py", "pyproject.toml"]
+    vouched = listed.replace("[state.expect]", '[state.whole-config]\nrecords-nothing = ["app/x.py:f"]\n\n[state.expect]')
+    done = run(snapshots, projects(tmp_path, vouched), "--whole", "--keep", str(tmp_path / "kept"))
+    assert done.returncode == 0, done.stdout
+    assert tomllib.loads((tree / "pyproject.toml").read_text())["tool"]["bundler"]["records-nothing"] == ["app/x.py:f"]
+    done = run(snapshots, projects(tmp_path, vouched), "--keep", str(tmp_path / "kept"))
+    assert "records-nothing" not in (tree / "pyproject.toml").read_text()
     loaded = runner.read_state(tomllib.loads(listed)["state"][0], "acme/notes", None, "notes.toml")
     other = dataclasses.replace(loaded, paths=("src/app/db/", "src/app/schema.py", "src/tools/x.py", "setup.py"))
     assert runner.whole_paths(other) == ("src", "setup.py")
