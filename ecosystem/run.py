@@ -36,7 +36,7 @@ DEFAULT_SNAPSHOTS = REPOSITORY / "build" / "snapshots"
 CHECK_TIMEOUT = 600  # seconds per state; --runtime runs the project's code on temporary databases
 SHA = re.compile(r"^[0-9a-f]{40}$")
 PROJECT_KEYS = {"repository", "project", "licence", "snapshot", "state"}
-STATE_KEYS = {"name", "commit", "paths", "root", "args", "how", "bug", "config", "expect", "fixtures"}
+STATE_KEYS = {"name", "commit", "paths", "root", "args", "how", "bug", "config", "expect", "fixtures", "whole-config"}
 FIXTURE_KEYS = {"commit", "path", "to"}
 EXPECT_KEYS = {"exit", "missing", "unknown", "codes", "mentions"}
 
@@ -72,6 +72,9 @@ class State:
     # (commit, path, to): a file of another commit laid out as ``to`` in the project root, such as
     # an older release's schema code that builds an old-shaped database for --runtime
     fixtures: tuple[tuple[str, str, str], ...] = ()
+    # [tool.bundler] keys that replace the configuration's on a whole checkout (--whole): what
+    # a user of the whole tree must also say (records-nothing for code beside the listed paths)
+    whole_config: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -134,10 +137,13 @@ def read_state(table: dict, repository: str, unavailable: str | None, where: str
     if not isinstance(root, str) or root.startswith(("/", "..")):
         raise ManifestError(f"{where}: root must be a folder inside the repository")
     required(table, "how", str, where)
+    whole_config = table.get("whole-config")
+    if whole_config is not None and not isinstance(whole_config, dict):
+        raise ManifestError(f"{where}: whole-config must be a table of [tool.bundler] keys")
     return State(name=name, repository=repository, commit=commit, paths=tuple(paths), root=root.strip("/"),
                  args=tuple(args), config=required(table, "config", dict, where),
                  expect=read_expect(required(table, "expect", dict, where), where), unavailable=unavailable,
-                 fixtures=read_fixtures(table.get("fixtures", []), where))
+                 fixtures=read_fixtures(table.get("fixtures", []), where), whole_config=whole_config)
 
 
 def read_fixtures(entries: object, where: str) -> tuple[tuple[str, str, str], ...]:
@@ -210,14 +216,53 @@ def snapshot_git_dir(snapshots: Path, repository: str) -> Path:
     return snapshots / repository.replace("/", "+") / "repo"
 
 
-def lay_out(git_dir: Path, state: State, destination: Path) -> None:
+def whole_paths(state: State) -> tuple[str, ...]:
+    """The top-level folders (or files) that hold the state's listed paths, below its root: what a
+    user's whole checkout has around the migration code, which the interpreter follows imports into
+    (``lbry/extras/daemon/migrator/`` gives ``lbry``; with root ``src``, ``src/app/db.py`` gives
+    ``src/app``)."""
+    prefix = f"{state.root}/" if state.root else ""
+    tops: list[str] = []
+    for path in state.paths:
+        below = prefix if prefix and path.startswith(prefix) else ""
+        top = below + path[len(below):].split("/")[0]
+        if top not in tops:
+            tops.append(top)
+    return tuple(tops)
+
+
+SOURCE_SUFFIXES = (".py", ".pyi", ".ts", ".tsx", ".js", ".cjs", ".mjs")
+
+
+def absent_files(git: list[str], commit: str, paths: tuple[str, ...]) -> list[str]:
+    """Files under ``paths`` whose content the snapshot lacks (its largest files may be listed but
+    absent), left out of a whole layout; an absent source file is a LayoutError, since the check
+    may need to read it."""
+    listed = subprocess.run([*git, "ls-tree", "-r", "-z", commit, "--", *paths], capture_output=True)
+    entries = [line.split("\t", 1) for line in listed.stdout.decode(errors="replace").split("\0") if "\t" in line]
+    blobs = [(info.split()[2], path) for info, path in entries if info.split()[1] == "blob"]
+    found = subprocess.run([*git, "cat-file", "--batch-check"], input="".join(f"{oid}\n" for oid, _ in blobs),
+                           capture_output=True, text=True)
+    absent = [path for (_, path), answer in zip(blobs, found.stdout.splitlines()) if answer.endswith(" missing")]
+    sources = [path for path in absent if path.endswith(SOURCE_SUFFIXES)]
+    if sources:
+        raise LayoutError(f"the snapshot lacks the content of {sources[0]} at {commit[:12]} (fetch it again)")
+    return absent
+
+
+def lay_out(git_dir: Path, state: State, destination: Path, whole: bool = False) -> None:
     """The state's paths at its commit, extracted into ``destination`` with ``git archive``
-    (no checkout of the snapshot, whose work tree may be absent)."""
+    (no checkout of the snapshot, whose work tree may be absent); with ``whole``, every top-level
+    folder that holds one of them (``whole_paths``)."""
     git = ["git", "--git-dir", str(git_dir)]
     found = subprocess.run([*git, "cat-file", "-e", f"{state.commit}^{{commit}}"], capture_output=True)
     if found.returncode != 0:
         raise LayoutError(f"commit {state.commit[:12]} is not in the snapshot {git_dir} (fetch it again)")
-    archive = subprocess.run([*git, "archive", "--format=tar", state.commit, "--", *state.paths],
+    paths = state.paths
+    if whole:
+        paths = whole_paths(state) + tuple(f":(exclude){path}" for path in absent_files(git, state.commit,
+                                                                                        whole_paths(state)))
+    archive = subprocess.run([*git, "archive", "--format=tar", state.commit, "--", *paths],
                              capture_output=True)
     if archive.returncode != 0:
         message = archive.stderr.decode(errors="replace").strip().splitlines()
@@ -348,7 +393,7 @@ def numbers(values: Iterable[int]) -> str:
     return "{" + ", ".join(str(n) for n in sorted(values)) + "}"
 
 
-def check_state(state: State, snapshots: Path, keep: Path | None = None) -> Outcome:
+def check_state(state: State, snapshots: Path, keep: Path | None = None, whole: bool = False) -> Outcome:
     if state.unavailable:
         return Outcome(state.name, "skip", f"no snapshot ({state.unavailable})")
     git_dir = snapshot_git_dir(snapshots, state.repository)
@@ -359,12 +404,13 @@ def check_state(state: State, snapshots: Path, keep: Path | None = None) -> Outc
         if keep:
             shutil.rmtree(tree, ignore_errors=True)
         try:
-            lay_out(git_dir, state, tree)
+            lay_out(git_dir, state, tree, whole)
         except LayoutError as error:
             return Outcome(state.name, "DIFF", str(error))
         project = tree / state.root if state.root else tree
         project.mkdir(parents=True, exist_ok=True)
-        (project / "pyproject.toml").write_text(toml_text(state.config, "tool.bundler"), encoding="utf-8")
+        config = {**state.config, **(state.whole_config or {})} if whole else state.config
+        (project / "pyproject.toml").write_text(toml_text(config, "tool.bundler"), encoding="utf-8")
         code, report, stderr = run_check(project, state.args, Path(scratch))
     found = differences(state.expect, code, report, stderr)
     return Outcome(state.name, "DIFF" if found else "ok", "; ".join(found) or f"exit {code}")
@@ -396,6 +442,9 @@ def main(argv: list[str] | None = None) -> int:
                                                    "fail only when a state's result changed against it")
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="lay each state out in DIR/NAME and keep it there, to run bundler check on it by hand")
+    parser.add_argument("--whole", action="store_true",
+                        help="lay out every top-level folder that holds a listed path, as in a user's whole "
+                             "checkout (compare with --known ecosystem/known-differences-whole.txt)")
     parser.add_argument("-v", "--verbose", action="store_true", help="say what each state gave, also when ok")
     options = parser.parse_args(argv)
     snapshots = options.snapshots or Path(os.environ.get(SNAPSHOTS_VARIABLE) or DEFAULT_SNAPSHOTS)
@@ -416,7 +465,7 @@ def main(argv: list[str] | None = None) -> int:
     totals: dict[str, int] = {}
     failed = False
     for state in states:
-        outcome = check_state(state, snapshots, options.keep)
+        outcome = check_state(state, snapshots, options.keep, options.whole)
         label, fails = judge(outcome, known)
         failed |= fails
         totals[label] = totals.get(label, 0) + 1

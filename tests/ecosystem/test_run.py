@@ -3,6 +3,7 @@ these tests (never a real project's), with manifests pointing at its commits."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import tomllib
@@ -140,6 +141,28 @@ def test_only_the_listed_paths_are_laid_out_with_the_configuration(snapshot, tmp
                       "styles": {"name-pattern": r"to(\d+)$"}}
 
 
+def test_whole_lays_out_the_top_level_folders_that_hold_the_listed_paths(snapshot, tmp_path, runner: ModuleType):
+    """A user's checkout has every file beside the migration code; --whole lays out the folders
+    the listed paths sit in (not the repository's other top-level files)."""
+    snapshots, good, _ = snapshot
+    listed = state("notes", good, 0).replace('paths = ["app/"]', 'paths = ["app/migrations.py"]')
+    done = run(snapshots, projects(tmp_path, listed), "--whole", "--keep", str(tmp_path / "kept"))
+    assert done.returncode == 0, done.stdout
+    tree = tmp_path / "kept" / "notes"
+    assert sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file()) == [
+        "app/migrations.py", "pyproject.toml"]
+    vouched = listed.replace("[state.expect]", '[state.whole-config]\nrecords-nothing = ["app/x.py:f"]\n\n[state.expect]')
+    done = run(snapshots, projects(tmp_path, vouched), "--whole", "--keep", str(tmp_path / "kept"))
+    assert done.returncode == 0, done.stdout
+    assert tomllib.loads((tree / "pyproject.toml").read_text())["tool"]["bundler"]["records-nothing"] == ["app/x.py:f"]
+    done = run(snapshots, projects(tmp_path, vouched), "--keep", str(tmp_path / "kept"))
+    assert "records-nothing" not in (tree / "pyproject.toml").read_text()
+    loaded = runner.read_state(tomllib.loads(listed)["state"][0], "acme/notes", None, "notes.toml")
+    other = dataclasses.replace(loaded, paths=("src/app/db/", "src/app/schema.py", "src/tools/x.py", "setup.py"))
+    assert runner.whole_paths(other) == ("src", "setup.py")
+    assert runner.whole_paths(dataclasses.replace(other, root="src")) == ("src/app", "src/tools", "setup.py")
+
+
 def test_fixtures_are_files_of_another_commit_laid_out_under_their_own_name(snapshot, tmp_path):
     """An older release's code (here the step list before migrate_3to4) beside the state's files."""
     snapshots, good, bad = snapshot
@@ -239,3 +262,6 @@ def test_the_seeded_manifests_follow_the_format(runner: ModuleType):
     known = runner.read_known(RUN_PY.parent / "known-differences.txt")
     assert set(known) <= {s.name for s in states}
     assert all(known.values()), "every known difference says why"
+    whole = runner.read_known(RUN_PY.parent / "known-differences-whole.txt")
+    assert set(whole) <= {s.name for s in states}
+    assert all(whole.values()), "every whole-tree difference says why"

@@ -148,6 +148,9 @@ BUILTINS = frozenset({
     "list", "isinstance", "hasattr", "print", "dict", "set", "frozenset", "bool", "repr", "min", "max", "iter",
     "__import__", "float", "bytes", "object", "any", "all", "sum", "set", "frozenset",
 })
+# The builtin types whose attributes are their methods (``bytes.fromhex``, ``dict.fromkeys``): code
+# outside the project, which runs project code only through what it is handed.
+DATA_TYPES = frozenset({"str", "bytes", "int", "float", "bool", "dict", "list", "tuple", "set", "frozenset"})
 # What ``type(value)`` is for a value known exactly (a tuple may have been a list: not known).
 TYPE_NAMES: dict[type, str] = {bool: "bool", int: "int", float: "float", str: "str", type(None): "NoneType"}
 BUILTIN_TYPES = frozenset({"int", "bool", "float", "str", "bytes", "dict", "list", "tuple", "set", "frozenset",
@@ -308,6 +311,10 @@ class ModuleScope:
         self.constants.update(filled)
         for name in assigned_in_blocks(module.tree) - self.functions.keys() - self.classes.keys():
             self.constants[name] = None  # (re)assigned in a loop, a branch or a try: what running the module leaves
+        for name in defined_in_blocks(module.tree):  # `try: from x import y`, a class defined under an `if`
+            if not any(name in table for table in (self.constants, self.functions, self.classes,
+                                                   self.imported_names, self.imported_modules)):
+                self.constants[name] = None
         for stub in module.unreadable:  # a function read as a stub may change any name it mentions
             for name in stub.mentions() & self.constants.keys():
                 self.constants[name] = None
@@ -334,6 +341,11 @@ class ModuleScope:
             return set()
         return {item.name.value for node in walk(self.module.tree, into_definitions=True) if type(node) is cst.Global
                 for item in node.names}  # type: ignore[attr-defined]
+
+    @cached_property
+    def block_definitions(self) -> list[cst.FunctionDef | cst.ClassDef]:
+        """The functions and classes its top-level blocks define, which no table holds by name."""
+        return definitions_in_blocks(self.module.tree)
 
     @cached_property
     def changed_in_place(self) -> set[str]:
@@ -405,13 +417,45 @@ def mutated_names(tree: cst.Module) -> set[str]:
 def assigned_in_blocks(tree: cst.Module) -> set[str]:
     """Names the module's top-level loops, branches, ``try`` and ``with`` blocks assign."""
     names: set[str] = set()
+    for node in in_blocks(tree):
+        if type(node) is cst.AssignTarget and isinstance(node.target, cst.Name):  # type: ignore[attr-defined]
+            names.add(node.target.value)  # type: ignore[attr-defined]
+        elif type(node) in (cst.AugAssign, cst.AnnAssign, cst.For) and isinstance(node.target, cst.Name):  # type: ignore[attr-defined]
+            names.add(node.target.value)  # type: ignore[attr-defined]
+    return names
+
+
+BLOCKS = (cst.For, cst.While, cst.If, cst.Try, cst.TryStar, cst.With, cst.Match)
+
+
+def in_blocks(tree: cst.Module) -> Iterator[cst.CSTNode]:
+    """The nodes of the module's top-level blocks (loops, branches, ``try``, ``with``, ``match``),
+    definitions yielded but not entered."""
     for statement in tree.body:
-        if isinstance(statement, (cst.For, cst.While, cst.If, cst.Try, cst.TryStar, cst.With, cst.Match)):
-            for node in walk(statement):
-                if type(node) is cst.AssignTarget and isinstance(node.target, cst.Name):  # type: ignore[attr-defined]
-                    names.add(node.target.value)  # type: ignore[attr-defined]
-                elif type(node) in (cst.AugAssign, cst.AnnAssign, cst.For) and isinstance(node.target, cst.Name):  # type: ignore[attr-defined]
-                    names.add(node.target.value)  # type: ignore[attr-defined]
+        if isinstance(statement, BLOCKS):
+            yield from walk(statement)
+
+
+def definitions_in_blocks(tree: cst.Module) -> list[cst.FunctionDef | cst.ClassDef]:
+    """The functions and classes the module's top-level blocks define (``try: class Proxy: ...``)."""
+    return [node for node in in_blocks(tree) if type(node) is cst.FunctionDef or type(node) is cst.ClassDef]  # type: ignore[misc]
+
+
+def defined_in_blocks(tree: cst.Module) -> set[str]:
+    """Names the module's top-level blocks bind by an import, a ``def`` or a ``class``: names of
+    the module all the same (a name read nowhere else was taken for one outside the project),
+    whose value is what running the module leaves."""
+    names: set[str] = set()
+    for node in in_blocks(tree):
+        kind = type(node)
+        if kind is cst.FunctionDef or kind is cst.ClassDef:
+            names.add(node.name.value)  # type: ignore[attr-defined]
+        elif kind is cst.Import:
+            names.update(alias.asname.name.value if alias.asname else dotted_name(alias.name).split(".")[0]
+                         for alias in node.names)  # type: ignore[attr-defined, union-attr]
+        elif kind is cst.ImportFrom and not isinstance(node.names, cst.ImportStar):  # type: ignore[attr-defined]
+            names.update(alias.asname.name.value if alias.asname else dotted_name(alias.name)
+                         for alias in node.names)  # type: ignore[attr-defined, union-attr]
     return names
 
 
@@ -960,6 +1004,8 @@ class Evaluation:
             return self.resolver.module_name(attr, owner.module, self.depth + 1)
         if isinstance(owner, ClassRef):
             return self.resolver.class_attribute(owner, attr, self.depth + 1)
+        if isinstance(owner, Builtin) and owner.name in DATA_TYPES:
+            return Builtin(f"{owner.name}.{attr}")  # bfh = bytes.fromhex: called, it runs as bytes.fromhex(...) does
         return UNKNOWN
 
     def _call(self, node: cst.Call) -> Value:

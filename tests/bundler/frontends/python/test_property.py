@@ -11,7 +11,10 @@ quotes); numbers pass through ``*args``, ``**kwargs``, keyword-only parameters, 
 layer written in the project and helpers both lists share; calls sit under conditions on
 ``len``/``isinstance``/``type``/``in`` of known values, in ``match`` statements, module-level
 grouping functions, under nested functions' decorators, through a name bound on either branch, after helpers that always raise, in generators consumed or not, and behind
-short-circuits, after a check of a setting a start-up function rebinds (``global``). The truth is obtained by running the generated registry and store against
+short-circuits, after a check of a setting a start-up function rebinds (``global``), through a class and a
+function a module defines in a top-level ``try`` beside an optional import, under an object a class
+attribute bound to a class from outside the project makes, after a call of a module-level alias of
+``bytes.fromhex``. The truth is obtained by running the generated registry and store against
 SQLite and reading ``schema_versions`` (and, for ``duplicate-version`` and ``version-conflict``,
 which methods ran). ``BUNDLER_PROPERTY_EXAMPLES`` sets the number of examples
 (2,000 in ``make test``). A declared head, when drawn, must leave exactly the numbers between the
@@ -63,7 +66,7 @@ APPLY_FORMS = (
     "abort_skips", "abort_caught", "lazy_unconsumed", "lazy_consumed", "lazy_break", "all_lazy", "any_lazy",
     "short_and", "short_or", "chosen", "decorated_local", "decorated_factory", "dispatch_below", "dispatch_shifted",
     "dispatch_equal", "dispatch_beyond", "popped", "kept_after_pop", "item_replaced", "item_deleted", "appended",
-    "after_setup", "after_startup",
+    "after_setup", "after_startup", "defined_in_try", "outside_attribute", "builtin_alias",
 )
 # Loops over range(<a number read from the database>, bound): what each reaches at its bound.
 BOUNDED_LOOPS = {
@@ -353,6 +356,20 @@ def apply_lines(mirror: Mirror, method: str, index: int, prefix: str, parts: Ren
     elif form == "module_group":
         parts.module_functions.append(f"def group_{prefix}_{index}(store):\n    store.{method}()")
         parts.body.append(f"group_{prefix}_{index}(self)")
+    elif form == "defined_in_try":  # a module's names bound in a top-level try: an optional import, a def, a class
+        parts.module_functions.append(
+            f"try:\n    from contextlib import nullcontext as optional_{prefix}_{index}\n\n"
+            f"    def apply_{prefix}_{index}(store):\n        store.{method}()\n\n"
+            f"    class Applier_{prefix}_{index}:\n        def run(self, store):\n"
+            f"            apply_{prefix}_{index}(store)\nexcept ImportError:\n    pass")
+        parts.body.append(f"with optional_{prefix}_{index}():\n    Applier_{prefix}_{index}().run(self)")
+    elif form == "outside_attribute":  # under an object made by a class attribute bound to a name from outside
+        line = "nothing = contextlib.nullcontext"
+        parts.class_lines += [line] if line not in parts.class_lines else []
+        parts.body.append(f"with self.nothing():\n    self.{method}()")
+    elif form == "builtin_alias":  # after a call of a module-level alias of a builtin type's method
+        parts.module_functions.append(f"unhex_{prefix}_{index} = bytes.fromhex")
+        parts.body.append(f'unhex_{prefix}_{index}("00")\nself.{method}()')
     elif form == "via_super":
         parts.base_methods.append(f"def _apply_{index}(self):\n    self.{method}()")
         parts.methods.append(f"def _apply_{index}(self):\n    super()._apply_{index}()")

@@ -40,6 +40,7 @@ class Frame(Statements, Resolution, Calls, Containers, BuiltinCalls, LibraryCall
         self.function = function
         self.receiver = receiver
         self.strict = strict
+        self.top_level = machine.is_module_body(function)  # a module's own top-level code
         self.events: list[Event] = []
         self.called: set[int] = set()
         self.returns: list[Value] = []

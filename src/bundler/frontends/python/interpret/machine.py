@@ -76,6 +76,7 @@ class Machine:
     # names built from numbers, as seen, with the bounds of the numbers built into them when known
     templates: dict[str, SomeInt | None] = field(default_factory=dict)
     _imported: dict[int, dict[str, Value]] = field(default_factory=dict)  # by id() of a module the run holds
+    _module_bodies: dict[int, cst.FunctionDef] = field(default_factory=dict)  # each module's top-level code, run as a function
 
     def __post_init__(self) -> None:
         self.resolver.value_after_import = self.value_after_import
@@ -100,6 +101,7 @@ class Machine:
             return {}
         returned = cst.SimpleStatementLine([cst.Return(cst.Tuple([cst.Element(cst.Name(n)) for n in names]))])
         body = cst.FunctionDef(cst.Name("__module_body__"), cst.Parameters(), cst.IndentedBlock([*statements, returned]))
+        self._module_bodies[id(body)] = body  # kept, so that its id() stays its own
         package = module.relpath.endswith("__init__.py")
         folder = module.relpath.rsplit("/", 1)[0] if "/" in module.relpath else ""
         env: dict[str, Value] = {"__name__": module.dotted or UNKNOWN, "__file__": UNKNOWN,
@@ -109,6 +111,10 @@ class Machine:
         except BundlerError:
             return {}
         return dict(zip(names, result)) if isinstance(result, tuple) and len(result) == len(names) else {}
+
+    def is_module_body(self, function: FunctionRef) -> bool:
+        """Whether ``function`` is a module's top-level code, run as a function (run_module_body)."""
+        return self._module_bodies.get(id(function.node)) is function.node
 
     def run(self, function: FunctionRef, receiver: Instance | ClassRef | None, env: dict[str, Value],
             strict: bool = True) -> Outcome:
@@ -178,11 +184,16 @@ class Machine:
             modules = list(dict.fromkeys([*self.resolver.modules.loaded(), *self.resolver.modules.defining(method)]))
             candidates = [FunctionRef(module, class_def, statement)
                           for module in modules
-                          for class_def in self.resolver.scope(module).classes.values()
+                          for class_def in [*self.resolver.scope(module).classes.values(),
+                                            *(d for d in self.resolver.scope(module).block_definitions
+                                              if isinstance(d, cst.ClassDef))]
                           for statement in class_def.body.body
                           if isinstance(statement, cst.FunctionDef) and statement.name.value == method]
             candidates += [FunctionRef(module, None, self.resolver.scope(module).functions[method])
                            for module in modules if method in self.resolver.scope(module).functions]
+            candidates += [FunctionRef(module, None, definition) for module in modules
+                           for definition in self.resolver.scope(module).block_definitions
+                           if isinstance(definition, cst.FunctionDef) and definition.name.value == method]
             aliases = [(ClassRef(module, class_def), self.resolver.class_attribute(ClassRef(module, class_def), method,
                                                                                  mro=(ClassRef(module, class_def),)))
                        for module in modules if method in module.text  # most modules never write the name

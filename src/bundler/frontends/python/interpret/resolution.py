@@ -102,6 +102,8 @@ class Resolution:
             value = self.resolver.class_attribute(owner, attr)
             if isinstance(value, FunctionRef) and is_classmethod(value.node):
                 return BoundMethod(value, owner)
+            if value is UNKNOWN and self.is_imported_from_outside(owner, attr):
+                return EXTERNAL
             return value
         return super().member(owner, attr)
 
@@ -111,8 +113,35 @@ class Resolution:
                 return known
         value = self.resolver.class_attribute(instance.cls, attr)
         if value is UNKNOWN:
+            if self.is_imported_from_outside(instance.cls, attr) \
+                    and not self.machine.attribute_assignments(instance.cls).get(attr):
+                return EXTERNAL
             return self.instance_attribute(instance.cls, attr)
         return self.bind_member(value, instance)
+
+    def is_imported_from_outside(self, cls: ClassRef, attr: str) -> bool:
+        """Whether the class body that binds ``attr`` first along the order binds it to a name its
+        module imports from outside the project (``message_class = OrderedDict``, ``codec =
+        json``, ``parse = yaml.safe_load``): the same value a function of that module reads."""
+        for klass in self.resolver.mro(cls):
+            if attr in self.resolver.class_methods(klass.node):
+                return False
+            expression = self.resolver.class_constants(klass.node).get(attr, False)
+            if expression is False:
+                continue
+            root = expression
+            while isinstance(root, cst.Attribute):
+                root = root.value
+            if not isinstance(root, cst.Name):
+                return False
+            scope = self.resolver.scope(klass.module)
+            name = root.value
+            if any(name in table for table in (scope.constants, scope.functions, scope.classes)):
+                return False
+            source = scope.imported_names[name][0] if name in scope.imported_names else scope.imported_modules.get(name)
+            return source is not None and self.resolver.modules.by_name(source.split(".")[0]) is None \
+                and library_for(source) is None
+        return False
 
     def bind_member(self, value: Value, receiver: Instance | ClassRef) -> Value:
         if isinstance(value, ModuleLambda) and value.class_def is not None and isinstance(receiver, Instance):

@@ -4,6 +4,7 @@ and the names each binds."""
 
 from __future__ import annotations
 
+import builtins
 import itertools
 from collections.abc import Iterable
 from typing import Any
@@ -26,6 +27,7 @@ MAX_LOOP_ITEMS = 10_000
 SITES = itertools.count()  # a number for each run of an exclusive choice
 
 
+PYTHON_BUILTINS = frozenset(dir(builtins))  # what a module-level name not bound reads
 NOT_ITERABLE = (int, float, type(None), FunctionRef, ClassRef, ModuleRef, Builtin)
 
 
@@ -40,12 +42,17 @@ def all_of(answers: list[bool | None]) -> bool | None:
     return False if False in answers else True if all(a is True for a in answers) else None
 
 
-def merge(first: dict[str, Value], second: dict[str, Value]) -> dict[str, Value]:
+def merge(first: dict[str, Value], second: dict[str, Value], top_level: bool = False) -> dict[str, Value]:
     """Names after either of two paths ran: kept where both agree, a text derived from both
     where both are texts (or lists of texts), a choice where both are project functions, an
-    integer between both where both are integers, else unknown."""
+    integer between both where both are integers, else unknown. At a module's top level, a name
+    one path leaves unbound (``try: from babel import X`` / ``except ImportError: pass``) has the
+    other's value: reading it after that path raises NameError, unless a builtin has its name."""
     merged = {}
     for name in first.keys() | second.keys():
+        if top_level and (name in first) != (name in second) and name not in PYTHON_BUILTINS:
+            merged[name] = first[name] if name in first else second[name]
+            continue
         a, b = first.get(name, UNKNOWN), second.get(name, UNKNOWN)
         if type(a) is type(b) and a == b:
             merged[name] = a
@@ -263,7 +270,7 @@ class Statements:
                 self.branch = outer
             flows.append(flow)
             if flow is Flow.NORMAL:
-                after = self.env if after is None else merge(after, self.env)
+                after = self.env if after is None else merge(after, self.env, self.top_level)
         self.env = after if after is not None else before
         if all(flow is flows[0] for flow in flows):
             return flows[0]
@@ -330,7 +337,7 @@ class Statements:
         effect = (len(self.events), len(self.returns), len(self.yields)) != marks[:3]
         del self.events[marks[0]:], self.returns[marks[1]:], self.yields[marks[2]:]
         self.strict = marks[3]
-        widened = merge(before, self.env)
+        widened = merge(before, self.env, self.top_level)
         if effect or any(widened.get(name) != value for name, value in before.items()):
             self.undecided = True  # a loop that changes nothing it finds leaves the run decided
         self.env = dict(widened)
@@ -340,7 +347,7 @@ class Statements:
             flow = self.block(body)
         finally:
             self.repeating -= 1
-        self.env = merge(widened, self.env)
+        self.env = merge(widened, self.env, self.top_level)
         if flow in (Flow.RETURN, Flow.RAISE) and orelse is None:
             return Flow.NORMAL  # the body may not run at all
         if orelse is not None:
@@ -362,7 +369,7 @@ class Statements:
         outcomes = [(flow, after_body)]
         self.undecided = self.undecided or bool(node.handlers)
         for handler in node.handlers:
-            self.env = merge(before, after_body)  # the exception may come at any point
+            self.env = merge(before, after_body, self.top_level)  # the exception may come at any point
             if handler.type is not None:
                 self.evaluate(handler.type)
             if handler.name is not None:
@@ -371,7 +378,7 @@ class Statements:
         normal = [env for f, env in outcomes if f is Flow.NORMAL]
         self.env = before if not normal else normal[0]
         for env in normal[1:]:
-            self.env = merge(self.env, env)
+            self.env = merge(self.env, env, self.top_level)
         flows = {f for f, _ in outcomes}
         result = flows.pop() if len(flows) == 1 else Flow.NORMAL
         if node.finalbody is not None:
@@ -480,8 +487,11 @@ class Statements:
         return all_of([self.pattern_matches(e.value, item, bindings) for e, item in pairs])  # type: ignore[union-attr]
 
     def _function_def(self, node: cst.FunctionDef) -> Flow:
-        """A nested function, with its decorators applied innermost first, as Python applies them."""
-        value: Value = Closure(FunctionRef(self.module, None, node), freeze(self.env))
+        """A nested function, with its decorators applied innermost first, as Python applies them.
+        One the module's own top-level code defines (in a ``try`` or an ``if``) is a function of
+        the module: its names are the module's, read when it runs."""
+        function = FunctionRef(self.module, None, node)
+        value: Value = function if self.top_level else Closure(function, freeze(self.env))
         for decorator in reversed(node.decorators):
             value = self.decorated(self.evaluate(decorator.decorator), value, decorator.decorator)
         self.env[node.name.value] = value
@@ -499,7 +509,9 @@ class Statements:
         return UNKNOWN
 
     def _class_def(self, node: cst.ClassDef) -> Flow:
-        self.env[node.name.value] = UNKNOWN
+        """A class the module's own top-level code defines (in a ``try`` or an ``if``) is a class
+        of the module; one a function defines sees that function's names, which are not read."""
+        self.env[node.name.value] = ClassRef(self.module, node) if self.top_level else UNKNOWN
         return Flow.NORMAL
 
     def bind(self, target: cst.BaseExpression, value: Value) -> None:
