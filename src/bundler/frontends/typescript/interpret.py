@@ -370,7 +370,7 @@ class Project:
         """Every function of the project named ``name``: a method of a class or of an object
         literal, a function field, a function declaration, a variable or a key bound to a
         function, or to another function by its name (``addTags = this.applyTags``); each method
-        with a fresh object of its class as ``this``. A name bound to what the checker cannot
+        with a fresh object of its class as ``this``. A class field bound to what the checker cannot
         read (``addTags = makeTagger()``) is Unreadable: it may be any function. Only the places
         where the name is written are looked at, not every node of every file."""
         word = re.compile(rb"(?<![\w$])" + re.escape(name.encode()) + rb"(?![\w$])")
@@ -408,8 +408,8 @@ class Project:
                  node: Any) -> FunctionValue | Unreadable | None:
         """What a name bound to something other than a function literal calls: ``this.applyTags``
         in a class (its method), a function of the module by its name, nothing when the value is
-        data (a literal); else Unreadable. Only class fields and top-level names count as bound
-        (a local variable is not a method of any object)."""
+        data (a literal); else, for a class's field, Unreadable. Only class fields, top-level
+        names and keys count as bound (a local variable is not a method of any object)."""
         if value.type in DATA_NODES or (cls is None and node.parent is not None
                                         and node.parent.parent is not None and node.parent.parent.type != "program"
                                         and node.type != "pair"):
@@ -428,7 +428,9 @@ class Project:
                             None)
             if function is not None:
                 return function
-        return Unreadable(source, qualified)
+        # A class's field is a method of its objects; a top-level name or an object's key bound to
+        # what cannot be read is left out (a bundle's minified `map=...` would stop every `.map()`).
+        return Unreadable(source, qualified) if cls is not None else None
 
     def class_member(self, cls: ClassValue, name: str, receiver: Any) -> Any:
         """A method (bound to ``receiver``) or a field's value, along the class's bases."""
