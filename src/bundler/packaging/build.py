@@ -8,6 +8,7 @@ bytecode, and shiv stamps every member with ``SOURCE_DATE_EPOCH`` (the last comm
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -51,6 +52,20 @@ PACKAGER_TOOLS = ("shiv", "setuptools")  # the `build` extra
 DEFAULT_SOURCE_DATE_EPOCH = 315532800  # 1980-01-01, the earliest date a zip can hold
 STAGED_TOP_FILES = ("pyproject.toml", "README.md", "LICENSE", "setup.cfg", "setup.py", "MANIFEST.in")
 IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
+# shiv's command line, started before its input exists: it imports shiv (most of its start on a
+# small project) while pip works, then waits for one line: "go" runs it as `python -m shiv`
+# would, anything else (the build stopped) ends it.
+SHIV_WAITING = """
+import runpy, sys
+try:
+    import shiv.cli
+except ImportError:
+    pass  # the run below says what is missing
+if sys.stdin.readline() != "go\\n":
+    sys.exit(1)
+sys.stdin.close()
+runpy.run_module("shiv", run_name="__main__", alter_sys=True)
+"""
 
 
 @frozen
@@ -254,19 +269,29 @@ def build_zipapp(config: Config, package: Packaging, stage: Path, output: Path, 
                  progress: Progress = silent, cancel: threading.Event | None = None,
                  smoke: SmokeRun | None = None) -> None:
     """Stage the project's site-packages, telling ``smoke`` when its wheel is built and when
-    it is installed (its smoke run starts on them), then archive it."""
-    site_packages = stage_install(config, package, stage, cancel, progress,
-                                  built=smoke.wheel_built if smoke is not None else None)
-    if smoke is not None:
-        smoke.staged(site_packages)
-    progress(f"build: building the zipapp with shiv {SHIV_VERSION}")
-    run_shiv(package, site_packages, output, epoch, cancel, progress)
+    it is installed (its smoke run starts on them), then archive it. shiv starts meanwhile and
+    waits, imported, for the staging: its start is most of its time on a small project."""
+    command = [sys.executable, "-c", SHIV_WAITING, *shiv_arguments(package, stage / "site-packages", output)]
+    with contextlib.ExitStack() as steps:
+        archiving: list[Step] = []
+        site_packages = stage_install(
+            config, package, stage, cancel, progress, built=smoke.wheel_built if smoke is not None else None,
+            meanwhile=lambda: archiving.append(steps.enter_context(
+                Step("building the zipapp with shiv", command, cwd=stage, env=shiv_environment(epoch), cancel=cancel,
+                     waiting=True))))
+        if smoke is not None:
+            smoke.staged(site_packages)
+        progress(f"build: building the zipapp with shiv {SHIV_VERSION}")
+        archiving[0].go()
+        archiving[0].wait(progress=progress)
 
 
 def stage_install(config: Config, package: Packaging, stage: Path, cancel: threading.Event | None = None,
-                  progress: Progress = silent, built: Callable[[Path], None] | None = None) -> Path:
+                  progress: Progress = silent, built: Callable[[Path], None] | None = None,
+                  meanwhile: Callable[[], None] | None = None) -> Path:
     """Copy the project, build its wheel (handed to ``built`` in its folder), install it (no
-    bytecode, no scripts) into site-packages."""
+    bytecode, no scripts) into site-packages. ``meanwhile`` is called once the wheel's build
+    has started: what the caller starts beside it does not delay it."""
     project = stage / "project"
     for relative in staged_files(config.root):
         destination = project / relative
@@ -276,8 +301,11 @@ def stage_install(config: Config, package: Packaging, stage: Path, cancel: threa
     site_packages = stage / "site-packages"
     # No cache: the build neither reads nor writes the user's pip cache, and stays the same on any machine.
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "--quiet", "--no-cache-dir"]
-    run_step("building the wheel", [*pip, "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(wheels),
-                                    str(project)], cwd=stage, cancel=cancel, progress=progress)
+    with Step("building the wheel", [*pip, "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(wheels),
+                                     str(project)], cwd=stage, cancel=cancel) as wheel:
+        if meanwhile is not None:
+            meanwhile()
+        wheel.wait(progress=progress)
     if built is not None:
         built(wheels)
     run_step("installing the wheel", [*pip, "install", "--no-deps", "--no-compile", "--no-index", "--find-links",
@@ -308,39 +336,78 @@ def keep_only(site_packages: Path, packages: tuple[str, ...]) -> None:
 
 def run_shiv(package: Packaging, site_packages: Path, output: Path, epoch: int,
              cancel: threading.Event | None = None, progress: Progress = silent) -> None:
-    env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch))
-    run_step("building the zipapp with shiv", [
-        sys.executable, "-m", "shiv", "--site-packages", str(site_packages), "--console-script", package.script,
-        "--output-file", str(output), "--python", "/usr/bin/env python3", "--reproducible", "--compile-pyc",
-    ], cwd=site_packages.parent, env=env, cancel=cancel, progress=progress)
+    """shiv's command line, as a user would run it on the staged site-packages."""
+    run_step("building the zipapp with shiv", [sys.executable, "-m", "shiv",
+                                               *shiv_arguments(package, site_packages, output)],
+             cwd=site_packages.parent, env=shiv_environment(epoch), cancel=cancel, progress=progress)
+
+
+def shiv_arguments(package: Packaging, site_packages: Path, output: Path) -> list[str]:
+    return ["--site-packages", str(site_packages), "--console-script", package.script, "--output-file", str(output),
+            "--python", "/usr/bin/env python3", "--reproducible", "--compile-pyc"]
+
+
+def shiv_environment(epoch: int) -> dict[str, str]:
+    return dict(os.environ, SOURCE_DATE_EPOCH=str(epoch))
 
 
 def run_step(what: str, command: list[str], *, cwd: Path, env: dict[str, str] | None = None,
              cancel: threading.Event | None = None, timeout: float = 600, progress: Progress = silent) -> None:
-    """Run one build step; stop it as soon as ``cancel`` is set (the check failed meanwhile).
-    When it finishes, says so with its duration."""
-    if cancel is not None and cancel.is_set():
-        raise BuildFailed(f"{what}: cancelled")
-    started = time.monotonic()
-    with tempfile.TemporaryFile() as output:
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
+    """Run one build step (see Step)."""
+    with Step(what, command, cwd=cwd, env=env, cancel=cancel) as step:
+        step.wait(timeout, progress)
+
+
+class Step:
+    """One build step's process, its output kept for the error line; it stops as soon as
+    ``cancel`` is set (the check failed meanwhile). ``waiting``: the process reads a line first
+    and goes on only once ``go`` sends it (``SHIV_WAITING``). Leaving it stops a process still
+    running."""
+
+    def __init__(self, what: str, command: list[str], *, cwd: Path, env: dict[str, str] | None = None,
+                 cancel: threading.Event | None = None, waiting: bool = False) -> None:
+        if cancel is not None and cancel.is_set():
+            raise BuildFailed(f"{what}: cancelled")
+        self.what, self._cancel = what, cancel
+        self._output = tempfile.TemporaryFile()
+        self._process = subprocess.Popen(command, cwd=cwd, env=env, stdout=self._output, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.PIPE if waiting else subprocess.DEVNULL)
+
+    def __enter__(self) -> Step:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        self._output.close()
+
+    def go(self) -> None:
+        """Let a waiting process go on (one that ended already is reported by ``wait``)."""
+        assert self._process.stdin is not None, "a waiting step"
+        with contextlib.suppress(OSError):
+            self._process.stdin.write(b"go\n")
+            self._process.stdin.close()
+
+    def wait(self, timeout: float = 600, progress: Progress = silent) -> None:
+        """Wait for the step to end (stopped once cancelled or after ``timeout``); says so with its duration."""
+        started = time.monotonic()
+        process, cancel = self._process, self._cancel
         while process.poll() is None:
-            if (cancel is not None and cancel.is_set()) or time.monotonic() > deadline:
+            if (cancel is not None and cancel.is_set()) or time.monotonic() > started + timeout:
                 process.kill()
                 process.wait()
-                raise BuildFailed(f"{what}: " + ("cancelled" if cancel is not None and cancel.is_set()
-                                                 else f"did not finish within {timeout:g} s"))
-            try:
+                raise BuildFailed(f"{self.what}: " + ("cancelled" if cancel is not None and cancel.is_set()
+                                                      else f"did not finish within {timeout:g} s"))
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=0.05)
-            except subprocess.TimeoutExpired:
-                pass
         if process.returncode != 0:
-            output.seek(0)
-            said = error_line(output.read().decode("utf-8", "replace"))
-            raise BuildFailed(f"{what} failed: {said or f'exit code {process.returncode}'}")
-    progress(f"build: {what}: done", time.monotonic() - started)
+            self._output.seek(0)
+            said = error_line(self._output.read().decode("utf-8", "replace"))
+            raise BuildFailed(f"{self.what} failed: {said or f'exit code {process.returncode}'}")
+        progress(f"build: {self.what}: done", time.monotonic() - started)
 
 
 def verify_bundle(config: Config, package: Packaging, bundle: Path, shown_as: str, progress: Progress,

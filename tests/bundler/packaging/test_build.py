@@ -7,12 +7,17 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from bundler.packaging.build import build, bundle_path, sha256_of, silent, source_date_epoch
+from bundler.errors import BuildFailed
+from bundler.packaging.build import (
+    SHIV_WAITING, Step, build, bundle_path, run_shiv, sha256_of, silent, source_date_epoch, stage_install,
+)
+from bundler.packaging.project import packaging
 from bundler.cli import main
 from bundler.config import load_config
 
@@ -60,6 +65,32 @@ def test_two_checkout_folders_build_the_same_bytes(built_project: Path, tmp_path
     record = build(load_config(str(other / "pyproject.toml")), silent)
     assert record.sha256 == sha256_of(built_project / "build" / "worker-service.pyz")
     assert sha256_of(bundle_path(load_config(str(other / "pyproject.toml")))) == record.sha256
+
+
+def test_the_build_archives_what_shivs_own_command_line_builds(built_project: Path, tmp_path: Path) -> None:
+    # the build starts shiv before the staging is done and lets it go once it is
+    config = load_config(str(built_project / "pyproject.toml"))
+    site_packages = stage_install(config, packaging(config), tmp_path)
+    run_shiv(packaging(config), site_packages, tmp_path / "bare.pyz", source_date_epoch(built_project))
+    assert sha256_of(tmp_path / "bare.pyz") == sha256_of(built_project / "build" / "worker-service.pyz")
+
+
+def test_a_waiting_shiv_that_is_never_let_go_is_stopped_and_writes_nothing(tmp_path: Path) -> None:
+    command = [sys.executable, "-c", SHIV_WAITING, "--site-packages", str(tmp_path), "--output-file",
+               str(tmp_path / "out.pyz")]
+    with Step("building the zipapp with shiv", command, cwd=tmp_path, waiting=True) as step:
+        process = step._process
+    assert process.poll() is not None
+    assert not (tmp_path / "out.pyz").exists()
+
+
+def test_a_waiting_step_that_died_before_it_was_let_go_says_why(tmp_path: Path) -> None:
+    command = [sys.executable, "-c", "raise SystemExit('no interpreter for shiv here')"]
+    with Step("building the zipapp with shiv", command, cwd=tmp_path, waiting=True) as step:
+        step._process.wait()
+        step.go()
+        with pytest.raises(BuildFailed, match="building the zipapp with shiv failed: no interpreter for shiv here"):
+            step.wait()
 
 
 def test_source_date_epoch_from_the_environment_wins_over_the_last_commit(monkeypatch, tmp_path: Path) -> None:
