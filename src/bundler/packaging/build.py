@@ -9,6 +9,7 @@ bytecode, and shiv stamps every member with ``SOURCE_DATE_EPOCH`` (the last comm
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -272,18 +273,15 @@ def build_zipapp(config: Config, package: Packaging, stage: Path, output: Path, 
     it is installed (its smoke run starts on them), then archive it. shiv starts meanwhile and
     waits, imported, for the staging: its start is most of its time on a small project."""
     command = [sys.executable, "-c", SHIV_WAITING, *shiv_arguments(package, stage / "site-packages", output)]
-    with contextlib.ExitStack() as steps:
-        archiving: list[Step] = []
-        site_packages = stage_install(
-            config, package, stage, cancel, progress, built=smoke.wheel_built if smoke is not None else None,
-            meanwhile=lambda: archiving.append(steps.enter_context(
-                Step("building the zipapp with shiv", command, cwd=stage, env=shiv_environment(epoch), cancel=cancel,
-                     waiting=True))))
+    with Step("building the zipapp with shiv", command, cwd=stage, env=shiv_environment(epoch), cancel=cancel,
+              waiting=True) as archiving:
+        site_packages = stage_install(config, package, stage, cancel, progress, meanwhile=archiving.start,
+                                      built=smoke.wheel_built if smoke is not None else None)
         if smoke is not None:
             smoke.staged(site_packages)
         progress(f"build: building the zipapp with shiv {SHIV_VERSION}")
-        archiving[0].go()
-        archiving[0].wait(progress=progress)
+        archiving.go()
+        archiving.wait(progress=progress)
 
 
 def stage_install(config: Config, package: Packaging, stage: Path, cancel: threading.Event | None = None,
@@ -303,6 +301,7 @@ def stage_install(config: Config, package: Packaging, stage: Path, cancel: threa
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "--quiet", "--no-cache-dir"]
     with Step("building the wheel", [*pip, "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(wheels),
                                      str(project)], cwd=stage, cancel=cancel) as wheel:
+        wheel.start()
         if meanwhile is not None:
             meanwhile()
         wheel.wait(progress=progress)
@@ -355,44 +354,51 @@ def run_step(what: str, command: list[str], *, cwd: Path, env: dict[str, str] | 
              cancel: threading.Event | None = None, timeout: float = 600, progress: Progress = silent) -> None:
     """Run one build step (see Step)."""
     with Step(what, command, cwd=cwd, env=env, cancel=cancel) as step:
+        step.start()
         step.wait(timeout, progress)
 
 
 class Step:
-    """One build step's process, its output kept for the error line; it stops as soon as
-    ``cancel`` is set (the check failed meanwhile). ``waiting``: the process reads a line first
-    and goes on only once ``go`` sends it (``SHIV_WAITING``). Leaving it stops a process still
-    running."""
+    """One build step's process (from ``start``), its output kept for the error line; it stops
+    as soon as ``cancel`` is set (the check failed meanwhile). ``waiting``: the process reads a
+    line first and goes on only once ``go`` sends it (``SHIV_WAITING``). Leaving it stops a
+    process still running."""
 
     def __init__(self, what: str, command: list[str], *, cwd: Path, env: dict[str, str] | None = None,
                  cancel: threading.Event | None = None, waiting: bool = False) -> None:
-        if cancel is not None and cancel.is_set():
-            raise BuildFailed(f"{what}: cancelled")
         self.what, self._cancel = what, cancel
+        self._start = functools.partial(subprocess.Popen, command, cwd=cwd, env=env, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.PIPE if waiting else subprocess.DEVNULL)
         self._output = tempfile.TemporaryFile()
-        self._process = subprocess.Popen(command, cwd=cwd, env=env, stdout=self._output, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.PIPE if waiting else subprocess.DEVNULL)
+        self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Step:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
-        if self._process.stdin is not None:
-            self._process.stdin.close()
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.kill()
+                self._process.wait()
+            if self._process.stdin is not None:
+                self._process.stdin.close()
         self._output.close()
+
+    def start(self) -> None:
+        if self._cancel is not None and self._cancel.is_set():
+            raise BuildFailed(f"{self.what}: cancelled")
+        self._process = self._start(stdout=self._output)
 
     def go(self) -> None:
         """Let a waiting process go on (one that ended already is reported by ``wait``)."""
-        assert self._process.stdin is not None, "a waiting step"
+        assert self._process is not None and self._process.stdin is not None, "a waiting step, started"
         with contextlib.suppress(OSError):
             self._process.stdin.write(b"go\n")
             self._process.stdin.close()
 
     def wait(self, timeout: float = 600, progress: Progress = silent) -> None:
         """Wait for the step to end (stopped once cancelled or after ``timeout``); says so with its duration."""
+        assert self._process is not None, "a step started"
         started = time.monotonic()
         process, cancel = self._process, self._cancel
         while process.poll() is None:

@@ -79,14 +79,17 @@ def test_a_waiting_shiv_that_is_never_let_go_is_stopped_and_writes_nothing(tmp_p
     command = [sys.executable, "-c", SHIV_WAITING, "--site-packages", str(tmp_path), "--output-file",
                str(tmp_path / "out.pyz")]
     with Step("building the zipapp with shiv", command, cwd=tmp_path, waiting=True) as step:
+        step.start()
         process = step._process
-    assert process.poll() is not None
+    assert process is not None and process.poll() is not None
     assert not (tmp_path / "out.pyz").exists()
 
 
 def test_a_waiting_step_that_died_before_it_was_let_go_says_why(tmp_path: Path) -> None:
     command = [sys.executable, "-c", "raise SystemExit('no interpreter for shiv here')"]
     with Step("building the zipapp with shiv", command, cwd=tmp_path, waiting=True) as step:
+        step.start()
+        assert step._process is not None
         step._process.wait()
         step.go()
         with pytest.raises(BuildFailed, match="building the zipapp with shiv failed: no interpreter for shiv here"):
