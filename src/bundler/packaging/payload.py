@@ -23,9 +23,11 @@ from bundler.packaging.project import normalized
 from bundler.frontends.python.sources import ARCHIVE_PACKAGES, module_name_for
 
 # Imports each module named on standard input into a plain interpreter (-S) that sees the
-# bundle's site-packages only; the first failure is printed as [module, last line] and ends it.
+# bundle's site-packages only (argv: that folder, then what to add to its nice value); the first
+# failure is printed as [module, last line] and ends it.
 IMPORT_SCRIPT = """
-import importlib, json, site, sys, traceback
+import importlib, json, os, site, sys, traceback
+os.nice(int(sys.argv[2]))
 site.addsitedir(sys.argv[1])
 for name in sys.stdin.read().split():
     try:
@@ -110,12 +112,13 @@ def payload_in(site_packages: Path, project: str, packages: tuple[str, ...]) -> 
     return Payload(tops, tuple(modules))
 
 
-def import_payload(payload: Payload, site_packages: Path, scratch: Path, timeout: float) -> None:
+def import_payload(payload: Payload, site_packages: Path, scratch: Path, timeout: float, niceness: int = 0) -> None:
     """Import every payload module from the bundle's site-packages, in one interpreter that sees
-    nothing installed here; the first that fails stops the build, named with its error."""
+    nothing installed here (``niceness`` added to its nice value); the first that fails stops
+    the build, named with its error."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHIV_") and k != "PYTHONPATH"}
     try:
-        result = subprocess.run([sys.executable, "-S", "-c", IMPORT_SCRIPT, str(site_packages)], input="\n".join(
+        result = subprocess.run([sys.executable, "-S", "-c", IMPORT_SCRIPT, str(site_packages), str(niceness)], input="\n".join(
             payload.modules), capture_output=True, text=True, env=env, cwd=scratch, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise BuildFailed(f"importing the bundle's modules did not finish within {timeout:g} s") from None

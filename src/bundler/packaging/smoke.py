@@ -34,6 +34,9 @@ MEMORY_FOLDER = Path("/dev/shm")  # a folder in memory on Linux (see memory_fold
 MEMORY_MARGIN = 256 * 1024 * 1024  # what the smoke run's databases may take, and room left to others
 # What pip writes into a distribution's metadata folder besides the wheel's files (PEP 376, PEP 610).
 INSTALLER_BOOKKEEPING = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})
+# The smoke run's processes work beside pip and shiv, which the build waits for, and have time
+# to spare: they take what the build's steps leave of the processors.
+SMOKE_NICENESS = 10
 
 
 @contextmanager
@@ -247,9 +250,10 @@ class SmokeRun:
         config = self._config
         payload = payload_in(site_packages, self._package.project, config.bundle_packages)
         launcher = Launcher(config.root, self._bundle, config.runtime.timeout, extracted=site_packages,
-                            label="the new bundle")
+                            label="the new bundle", niceness=SMOKE_NICENESS)
         with ThreadPoolExecutor(1) as pool:
-            imported = pool.submit(import_payload, payload, site_packages, self.scratch, config.runtime.timeout)
+            imported = pool.submit(import_payload, payload, site_packages, self.scratch, config.runtime.timeout,
+                                   SMOKE_NICENESS)
             databases = site_packages.parent / f"runtime-{site_packages.name}"
             databases.mkdir()
             findings = runtime_findings(config, launcher=launcher, scratch=databases) if config.runtime.runner else []

@@ -41,6 +41,7 @@ from bundler.findings.verify import apply_severity
 # that cannot take the arguments configured for it, is refused before any database.
 RUNNER_SCRIPT = """
 import importlib, inspect, json, os, site, sqlite3, sys
+os.nice(int(os.environ.pop("BUNDLER_NICENESS", "0")))
 if os.environ.get("BUNDLER_SITE_PACKAGES"):
     site.addsitedir(os.environ["BUNDLER_SITE_PACKAGES"])
 module_name, function_name, arguments = json.loads(sys.argv[1])
@@ -122,6 +123,7 @@ class Launcher:
     shiv_root: Path | None = None
     entry_arguments: tuple[str, ...] | None = None
     label: str | None = None  # how findings name the bundle (default: its path)
+    niceness: int = 0  # added to the paths' nice value: a build's smoke run yields to pip and shiv
     extracted: Path | None = None
     _first_start: subprocess.Popen[str] | None = field(default=None, repr=False)
     _started: subprocess.CompletedProcess[str] | None = field(default=None, repr=False)
@@ -208,6 +210,7 @@ class Launcher:
             env["PYTHONPATH"] = os.pathsep.join([str(self.root / "src"), str(self.root)])
             return [sys.executable, *arguments], env
         env["BUNDLER_SITE_PACKAGES"] = str(self.extracted)
+        env["BUNDLER_NICENESS"] = str(self.niceness)
         return [sys.executable, "-S", *arguments], env
 
     def run(self, call: CallSpec, db_paths: list[Path]) -> dict[Path, str | None]:

@@ -230,3 +230,20 @@ def test_an_upgrade_fixture_built_by_a_callable_that_fails_is_named(tmp_path: Pa
     with pytest.raises(ConfigError) as error:
         runtime_findings(load_config(str(config)))
     assert "upgrade fixture 'app.notebook:build_revision_1(path)' failed: AttributeError" in str(error.value)
+
+
+def test_a_launchers_niceness_lowers_its_paths_priority(tmp_path: Path) -> None:
+    # a build's smoke run yields to pip and shiv, which the build waits for
+    import os
+
+    from bundler.runtime.calls import parse_call
+    from bundler.runtime.parity import Launcher
+
+    site_packages = tmp_path / "site-packages"
+    site_packages.mkdir()
+    (site_packages / "probe.py").write_text(
+        "import os\n\ndef record(path):\n    open(path + '.nice', 'w').write(str(os.nice(0)))\n")
+    database = tmp_path / "db.sqlite"
+    launcher = Launcher(tmp_path, tmp_path / "bundle.pyz", 60, extracted=site_packages, niceness=3)
+    assert launcher.run(parse_call("probe:record", "test"), [database]) == {database: None}
+    assert int(Path(f"{database}.nice").read_text()) == min(19, os.nice(0) + 3)
