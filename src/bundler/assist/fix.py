@@ -272,7 +272,8 @@ def place_of_call(klass: ast.ClassDef, before: int | None, after: int | None) ->
     """(the line the call goes after, its indentation): after the statement calling the number
     before, else before the one calling the number after (in the entry, or a helper it calls).
     Only a statement inside a method's body: a class attribute (a lambda recording the number) is
-    no place for a call."""
+    no place for a call; and never inside a loop (``for step in steps: step()``), where the call
+    would run once per entry: after (or before) the outermost loop holding the neighbour's call."""
     statements = [n for method in klass.body if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef))
                   for n in ast.walk(method) if isinstance(n, ast.stmt)
                   and not isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))]
@@ -281,7 +282,8 @@ def place_of_call(klass: ast.ClassDef, before: int | None, after: int | None) ->
             continue
         holding = [s for s in statements if s.lineno <= line <= (s.end_lineno or s.lineno)]
         if holding:
-            statement = min(holding, key=lambda s: (s.end_lineno or s.lineno) - s.lineno)
+            loops = [s for s in holding if isinstance(s, (ast.For, ast.AsyncFor, ast.While))]
+            statement = (max if loops else min)(loops or holding, key=lambda s: (s.end_lineno or s.lineno) - s.lineno)
             end = statement.end_lineno or statement.lineno
             return (end - 1 if below else statement.lineno - 2), statement.col_offset
     return None

@@ -13,7 +13,7 @@ import pytest
 
 from bundler.cli import main
 
-from tests.newapp import write_app
+from tests.newapp import RUNNER, STORE, write_app
 
 CHECKER_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "checker"
 
@@ -305,6 +305,29 @@ def test_a_carried_over_mirror_builds_the_registrys_schema(tmp_path: Path, capsy
     capsys.readouterr()
     assert main(["check", "--runtime", "--config", config]) == 0  # no drift: the mirror is the registry's step
     assert capsys.readouterr().out == "verified: 1 path applies all 2 registered migrations\n"
+
+
+LOOP_RUNNER = RUNNER.replace("        self.add_tags()\n", "        self.add_tags()\n        self.add_pins()\n") + """
+    def add_pins(self):
+        self.conn.execute("ALTER TABLE notes ADD COLUMN pinned INTEGER")
+        self.conn.execute("INSERT INTO schema_versions (version) VALUES (3)")
+"""
+LOOP_STORE = STORE.replace("        self.create_notes()\n        self.add_tags()\n",
+                           "        for step in (self.create_notes, self.add_tags):\n            step()\n")
+
+
+def test_a_call_beside_a_loops_step_goes_after_the_loop_never_into_it(tmp_path: Path, capsys) -> None:
+    """The neighbour is applied by ``step()`` in a loop over two steps: the mirror's call inside the
+    loop would add the column twice; after the loop it runs once, and the runtime check agrees."""
+    app = write_app(tmp_path / "notes", files={"src/notes/paths.py": PATHS, "src/notes/runner.py": LOOP_RUNNER,
+                                               "src/notes/store.py": LOOP_STORE},
+                    extra='[tool.bundler.runtime]\nrunner = "notes.paths:runner_path"\nstores = ["notes.paths:store_path"]')
+    config = str(app / "pyproject.toml")
+    assert main(["fix", "--write", "--config", config]) == 0, capsys.readouterr()
+    assert "            step()\n        self.add_pins()\n" in (app / "src" / "notes" / "store.py").read_text()
+    capsys.readouterr()
+    assert main(["check", "--runtime", "--config", config]) == 0, capsys.readouterr()
+    assert capsys.readouterr().out == "verified: 1 path applies all 3 registered migrations\n"
 
 
 def test_the_imports_and_constants_a_mirror_uses_are_carried_over_too(tmp_path: Path, capsys) -> None:
