@@ -199,7 +199,8 @@ def plan_one(config: Config, prefix: str, registry: MigrationList, path: Migrati
         return
     uncalled = next((m for m in path.uncalled if version in m.versions), None)
     name = short(uncalled.method) if uncalled is not None else mirror_name(klass, short(origin.method), version)
-    dispatched = dispatched_name(path, lines, before, version) or dispatched_name(path, lines, after, version)
+    dispatched = (dispatched_name(path, lines, tree, before, version)
+                  or dispatched_name(path, lines, tree, after, version))
     if dispatched is not None and uncalled is None:
         name = dispatched  # the path reaches its steps by a name built from the number: no call to write
     elif call_place is None:
@@ -221,14 +222,18 @@ def plan_one(config: Config, prefix: str, registry: MigrationList, path: Migrati
                 plan.add(relative, Insertion(place_of_names(tree), len(plan.carried[relative]) - 10**6, statement))
 
 
-def dispatched_name(path: MigrationList, lines: list[str], number: int | None, version: int) -> str | None:
+def dispatched_name(path: MigrationList, lines: list[str], tree: ast.Module, number: int | None,
+                    version: int) -> str | None:
     """The name a dispatch by name reaches ``version`` by (``getattr(self, f"_convert_version_{v}")``):
-    the neighbour's name with its number replaced, when its call does not name it."""
+    the neighbour's name with its number replaced, when neither its call nor any reference in its
+    file names it (a loop over ``(self.step_2,)`` calls ``step()``, but names its steps)."""
     if number is None or neighbour_line(path, number) is None:
         return None
     method = short(path.recorders(number)[0].method)
     call = lines[neighbour_line(path, number) - 1]
-    if re.search(rf"\b{re.escape(method)}\b", call) or len(re.findall(rf"(?<!\d){number}(?!\d)", method)) != 1:
+    if (re.search(rf"\b{re.escape(method)}\b", call) or len(re.findall(rf"(?<!\d){number}(?!\d)", method)) != 1
+            or any(isinstance(n, ast.Attribute) and n.attr == method or isinstance(n, ast.Name) and n.id == method
+                   for n in ast.walk(tree))):
         return None
     return re.sub(rf"(?<!\d){number}(?!\d)", str(version), method)
 

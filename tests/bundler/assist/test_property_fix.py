@@ -1,0 +1,137 @@
+"""Property: after ``bundler fix --write``, running the store applies every registered migration
+exactly once and builds the registry's schema.
+
+A registry of steps (each adding a column, then recording its number) and a store applying some
+of them, grouped in every way a path applies steps (a call, under ``if``/``try``/``with``, loops
+over a tuple or a list of bound methods, written on one line or several, a loop inside an ``if``
+or a ``try``, a helper method calling a group), with steps named
+by their number or by a word: fix writes the missing calls and mirrors. The truth is running the fixed store on a fresh SQLite database: a call placed inside
+a loop would add its column once per entry and fail; a missing call leaves its number unrecorded.
+``BUNDLER_PROPERTY_EXAMPLES`` sets the number of examples (300 in ``make test``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import os
+import sqlite3
+import tempfile
+import textwrap
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bundler.cli import main
+
+EXAMPLES = int(os.environ.get("BUNDLER_PROPERTY_EXAMPLES", "300"))
+
+# How a group of present steps is applied: {calls} is one `self.step_N()` per line ({inner} the
+# same, indented once), {methods} the bound methods `self.step_N, ...`.
+GROUPS = {
+    "calls": "{calls}",
+    "under_if": "if self.conn is not None:\n{inner}",
+    "under_try": "try:\n{inner}\nfinally:\n    pass",
+    "under_with": "with self.conn:\n{inner}",
+    "tuple_loop": "for step in ({methods},):\n    step()",
+    "list_loop": "steps = [{methods}]\nfor step in steps:\n    step()",
+    "enumerate_loop": "for _, step in enumerate(({methods},)):\n    step()",
+    "loop_under_if": "if self.conn is not None:\n    for step in ({methods},):\n        step()",
+    "loop_under_try": "try:\n    for step in [{methods}]:\n        step()\nexcept sqlite3.Error:\n    raise",
+    "multiline_loop": "for step in (\n{inner_methods}\n):\n    step()",
+    "helper": "self._group_{first}()",
+}
+# A step's name: numbered (``step_2``, which a dispatch by name could build), or a word.
+WORDS = ("notes", "tags", "pins", "links", "marks", "flags", "votes", "views")
+
+SCHEMA = "CREATE TABLE IF NOT EXISTS schema_versions (version INTEGER PRIMARY KEY)"
+
+
+def name_of(number: int, worded: bool) -> str:
+    return f"add_{WORDS[number - 1]}" if worded else f"step_{number}"
+
+
+def step(number: int, worded: bool) -> str:
+    return (f"def {name_of(number, worded)}(self):\n"
+            f"    self.conn.execute(\"ALTER TABLE notes ADD COLUMN c{number} TEXT\")\n"
+            f"    self.conn.execute(\"INSERT INTO schema_versions (version) VALUES ({number})\")\n")
+
+
+def indented(text: str, by: int) -> str:
+    return textwrap.indent(text, " " * by)
+
+
+def group_text(shape: str, numbers: list[int], worded: bool) -> str:
+    names = [name_of(n, worded) for n in numbers]
+    calls = "\n".join(f"self.{name}()" for name in names)
+    return GROUPS[shape].format(calls=calls, inner=indented(calls, 4), first=numbers[0],
+                                methods=", ".join(f"self.{name}" for name in names),
+                                inner_methods=indented("".join(f"self.{name},\n" for name in names), 4).rstrip())
+
+
+def runner_text(numbers: list[int], worded: bool) -> str:
+    body = "".join(f"        self.{name_of(n, worded)}()\n" for n in numbers)
+    methods = "".join("\n" + indented(step(n, worded), 4) for n in numbers)
+    return (f"class Runner:\n    def __init__(self, conn):\n        self.conn = conn\n\n"
+            f"    def run_all(self):\n{body}{methods}")
+
+
+def store_text(groups: list[tuple[str, list[int]]], worded: bool) -> str:
+    """The store: its entry applies each group in turn (a helper group in a method of its own)."""
+    body = "".join(indented(group_text(shape, numbers, worded), 8) + "\n" for shape, numbers in groups)
+    helpers = "".join(f"\n    def _group_{numbers[0]}(self):\n" + indented(group_text("calls", numbers, worded), 8) + "\n"
+                      for shape, numbers in groups if shape == "helper")
+    methods = "".join("\n" + indented(step(n, worded), 4) for _, numbers in groups for n in numbers)
+    return (f"import sqlite3\n\n\nclass Store:\n    def __init__(self, conn):\n        self.conn = conn\n"
+            f"        self.conn.execute(\"CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY)\")\n"
+            f"{body}{helpers}{methods}")
+
+
+@st.composite
+def scenarios(draw) -> tuple[list[int], list[tuple[str, list[int]]], bool]:
+    """The registry's numbers, the store's groups of the numbers it applies (in order), and
+    whether steps are named by a word rather than their number."""
+    numbers = list(range(1, draw(st.integers(min_value=2, max_value=len(WORDS))) + 1))
+    present = [n for n in numbers if draw(st.booleans())] or [draw(st.sampled_from(numbers))]
+    groups: list[tuple[str, list[int]]] = []
+    rest = present
+    while rest:
+        size = draw(st.integers(min_value=1, max_value=len(rest)))
+        groups.append((draw(st.sampled_from(sorted(GROUPS))), rest[:size]))
+        rest = rest[size:]
+    return numbers, groups, draw(st.booleans())
+
+
+def run_store(folder: Path) -> tuple[set[int], set[str]]:
+    """The numbers the store records on a fresh database, and the columns it gives ``notes``."""
+    spec = importlib.util.spec_from_file_location(f"fixed_store_{id(folder)}", folder / "store.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    conn = sqlite3.connect(":memory:")
+    conn.execute(SCHEMA)
+    module.Store(conn)
+    recorded = {row[0] for row in conn.execute("SELECT version FROM schema_versions")}
+    return recorded, {row[1] for row in conn.execute("PRAGMA table_info(notes)")}
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_a_fixed_store_applies_every_registered_migration_once(scenario) -> None:
+    numbers, groups, worded = scenario
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        (folder / "runner.py").write_text(runner_text(numbers, worded))
+        (folder / "store.py").write_text(store_text(groups, worded))
+        (folder / "pyproject.toml").write_text(
+            '[tool.bundler]\nrunner = "runner.py:Runner.run_all"\nstores = ["store.py:Store.__init__"]\n')
+        said = io.StringIO()
+        with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
+            code = main(["fix", "--write", "--no-cache", "--config", str(folder / "pyproject.toml")])
+        assert code == 0, said.getvalue() + (folder / "store.py").read_text()
+        recorded, columns = run_store(folder)
+    assert recorded == set(numbers)
+    assert columns == {"id"} | {f"c{n}" for n in numbers}
+
