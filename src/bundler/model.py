@@ -111,6 +111,9 @@ class MigrationList:
     # the numbers (lowest, highest; None: no bound) a path builds its steps' names from, when its
     # loop bounds them (range(current + 1, 29)): a step beyond them is never looked up
     reach: tuple[int | None, int | None] | None = None
+    # the names it looks up by getattr on its objects and finds no method under (Class.name, or
+    # Class.name_{version} built from a number): a method defined under one is found and run
+    lookups: tuple[str, ...] = ()
     # methods of the path's class that record numbers the path lacks but that it never calls
     uncalled: tuple[Migration, ...] = ()
     # numbers the registry keeps with no step (a retired migration's empty entry in a listing):

@@ -199,8 +199,7 @@ def plan_one(config: Config, prefix: str, registry: MigrationList, path: Migrati
         return
     uncalled = next((m for m in path.uncalled if version in m.versions), None)
     name = short(uncalled.method) if uncalled is not None else mirror_name(klass, short(origin.method), version)
-    dispatched = (dispatched_name(path, lines, tree, before, version)
-                  or dispatched_name(path, lines, tree, after, version))
+    dispatched = dispatched_name(klass, path, before, version) or dispatched_name(klass, path, after, version)
     if dispatched is not None and uncalled is None:
         name = dispatched  # the path reaches its steps by a name built from the number: no call to write
     elif call_place is None:
@@ -222,20 +221,22 @@ def plan_one(config: Config, prefix: str, registry: MigrationList, path: Migrati
                 plan.add(relative, Insertion(place_of_names(tree), len(plan.carried[relative]) - 10**6, statement))
 
 
-def dispatched_name(path: MigrationList, lines: list[str], tree: ast.Module, number: int | None,
-                    version: int) -> str | None:
-    """The name a dispatch by name reaches ``version`` by (``getattr(self, f"_convert_version_{v}")``):
-    the neighbour's name with its number replaced, when neither its call nor any reference in its
-    file names it (a loop over ``(self.step_2,)`` calls ``step()``, but names its steps)."""
-    if number is None or neighbour_line(path, number) is None:
-        return None
+def dispatched_name(klass: ast.ClassDef, path: MigrationList, number: int | None, version: int) -> str | None:
+    """The name under which the path's own lookup finds ``version``'s step once it is defined: a
+    name it builds from a number it reads (``getattr(self, f"_convert_version_{v}")``; beyond its
+    loop's bounds the check then says to widen them: a call outside a loop run from the number the
+    database holds would run on every start); or the neighbour's name with its number replaced,
+    when the path looked that very name up and found nothing (``getattr(self, f"step_{n}", None)``
+    over known numbers). Else None: nothing would find a method by itself, so the path needs a call."""
+    own = [lookup.split(".", 1)[1] for lookup in path.lookups if lookup.split(".", 1)[0] == klass.name]
+    built = next((name.format(version=version) for name in own if "{version}" in name), None)
+    if built is not None or number is None:
+        return built
     method = short(path.recorders(number)[0].method)
-    call = lines[neighbour_line(path, number) - 1]
-    if (re.search(rf"\b{re.escape(method)}\b", call) or len(re.findall(rf"(?<!\d){number}(?!\d)", method)) != 1
-            or any(isinstance(n, ast.Attribute) and n.attr == method or isinstance(n, ast.Name) and n.id == method
-                   for n in ast.walk(tree))):
+    if len(re.findall(rf"(?<!\d){number}(?!\d)", method)) != 1:
         return None
-    return re.sub(rf"(?<!\d){number}(?!\d)", str(version), method)
+    name = re.sub(rf"(?<!\d){number}(?!\d)", str(version), method)
+    return name if name in own else None
 
 
 def method_of(klass: ast.ClassDef, name: str) -> Function | None:

@@ -2,11 +2,13 @@
 exactly once and builds the registry's schema.
 
 A registry of steps (each adding a column, then recording its number) and a store applying some
-of them, grouped in every way a path applies steps (a call, under ``if``/``try``/``with``, loops
-over a tuple or a list of bound methods, written on one line or several, a loop inside an ``if``
-or a ``try``, a helper method calling a group), with steps named
-by their number or by a word: fix writes the missing calls and mirrors. The truth is running the fixed store on a fresh SQLite database: a call placed inside
-a loop would add its column once per entry and fail; a missing call leaves its number unrecorded.
+of them, grouped in every way a path applies steps: a call, under ``if``/``try``/``with``, loops
+over a tuple or a list of bound methods (on one line or several), a loop inside an ``if`` or a
+``try``, a helper method calling a group, a dispatch by a name built from each number of a range
+(known, or read from the database); steps are named by their number or by a word. Fix writes the
+missing calls and mirrors. The truth is running the fixed store on a fresh SQLite database: a call
+placed inside a loop would add its column once per entry and fail; a missing call leaves its
+number unrecorded; a dispatch given both a method and a call would run the step twice.
 ``BUNDLER_PROPERTY_EXAMPLES`` sets the number of examples (300 in ``make test``).
 """
 
@@ -28,6 +30,8 @@ from bundler.cli import main
 
 EXAMPLES = int(os.environ.get("BUNDLER_PROPERTY_EXAMPLES", "300"))
 
+# A loop's body that runs the step named for its number, where there is one.
+LOOKED_UP = "    step = getattr(self, f\"step_{{number}}\", None)\n    if step is not None:\n        step()"
 # How a group of present steps is applied: {calls} is one `self.step_N()` per line ({inner} the
 # same, indented once), {methods} the bound methods `self.step_N, ...`.
 GROUPS = {
@@ -42,7 +46,14 @@ GROUPS = {
     "loop_under_try": "try:\n    for step in [{methods}]:\n        step()\nexcept sqlite3.Error:\n    raise",
     "multiline_loop": "for step in (\n{inner_methods}\n):\n    step()",
     "helper": "self._group_{first}()",
+    "dispatch": "for number in range({first}, {last} + 1):\n    getattr(self, f\"step_{{number}}\")()",
+    "dispatch_default": "for number in range({first}, {last} + 1):\n" + LOOKED_UP,
+    "dispatch_read": "for number in range(self._current() + 1, {top} + 1):\n" + LOOKED_UP,
 }
+# Shapes that build numbered names: dispatch, over every number from its group's first to its last
+# (all present); dispatch_default, skipping the absent; dispatch_read, from the number the database
+# holds (none on a fresh one: from the first) to the registry's last, so only as the one group.
+DISPATCHES = {"dispatch", "dispatch_default", "dispatch_read"}
 # A step's name: numbered (``step_2``, which a dispatch by name could build), or a word.
 WORDS = ("notes", "tags", "pins", "links", "marks", "flags", "votes", "views")
 
@@ -63,10 +74,10 @@ def indented(text: str, by: int) -> str:
     return textwrap.indent(text, " " * by)
 
 
-def group_text(shape: str, numbers: list[int], worded: bool) -> str:
+def group_text(shape: str, numbers: list[int], worded: bool, top: int) -> str:
     names = [name_of(n, worded) for n in numbers]
     calls = "\n".join(f"self.{name}()" for name in names)
-    return GROUPS[shape].format(calls=calls, inner=indented(calls, 4), first=numbers[0],
+    return GROUPS[shape].format(calls=calls, inner=indented(calls, 4), first=numbers[0], last=numbers[-1], top=top,
                                 methods=", ".join(f"self.{name}" for name in names),
                                 inner_methods=indented("".join(f"self.{name},\n" for name in names), 4).rstrip())
 
@@ -78,15 +89,17 @@ def runner_text(numbers: list[int], worded: bool) -> str:
             f"    def run_all(self):\n{body}{methods}")
 
 
-def store_text(groups: list[tuple[str, list[int]]], worded: bool) -> str:
+def store_text(groups: list[tuple[str, list[int]]], worded: bool, top: int) -> str:
     """The store: its entry applies each group in turn (a helper group in a method of its own)."""
-    body = "".join(indented(group_text(shape, numbers, worded), 8) + "\n" for shape, numbers in groups)
-    helpers = "".join(f"\n    def _group_{numbers[0]}(self):\n" + indented(group_text("calls", numbers, worded), 8) + "\n"
+    body = "".join(indented(group_text(shape, numbers, worded, top), 8) + "\n" for shape, numbers in groups)
+    helpers = "".join(f"\n    def _group_{numbers[0]}(self):\n"
+                      + indented(group_text("calls", numbers, worded, top), 8) + "\n"
                       for shape, numbers in groups if shape == "helper")
     methods = "".join("\n" + indented(step(n, worded), 4) for _, numbers in groups for n in numbers)
     return (f"import sqlite3\n\n\nclass Store:\n    def __init__(self, conn):\n        self.conn = conn\n"
             f"        self.conn.execute(\"CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY)\")\n"
-            f"{body}{helpers}{methods}")
+            f"{body}\n    def _current(self):\n"
+            f"        return self.conn.execute(\"PRAGMA user_version\").fetchone()[0]\n{helpers}{methods}")
 
 
 @st.composite
@@ -95,13 +108,18 @@ def scenarios(draw) -> tuple[list[int], list[tuple[str, list[int]]], bool]:
     whether steps are named by a word rather than their number."""
     numbers = list(range(1, draw(st.integers(min_value=2, max_value=len(WORDS))) + 1))
     present = [n for n in numbers if draw(st.booleans())] or [draw(st.sampled_from(numbers))]
+    worded = draw(st.booleans())
     groups: list[tuple[str, list[int]]] = []
     rest = present
     while rest:
-        size = draw(st.integers(min_value=1, max_value=len(rest)))
-        groups.append((draw(st.sampled_from(sorted(GROUPS))), rest[:size]))
-        rest = rest[size:]
-    return numbers, groups, draw(st.booleans())
+        shape = draw(st.sampled_from(sorted(GROUPS)))
+        size = len(rest) if shape == "dispatch_read" else draw(st.integers(min_value=1, max_value=len(rest)))
+        group, rest = rest[:size], rest[size:]
+        if shape in DISPATCHES and (worded or (shape == "dispatch" and group != list(range(group[0], group[-1] + 1)))
+                                    or (shape == "dispatch_read" and groups)):
+            shape = "calls"
+        groups.append((shape, group))
+    return numbers, groups, worded
 
 
 def run_store(folder: Path) -> tuple[set[int], set[str]]:
@@ -124,7 +142,7 @@ def test_a_fixed_store_applies_every_registered_migration_once(scenario) -> None
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         (folder / "runner.py").write_text(runner_text(numbers, worded))
-        (folder / "store.py").write_text(store_text(groups, worded))
+        (folder / "store.py").write_text(store_text(groups, worded, numbers[-1]))
         (folder / "pyproject.toml").write_text(
             '[tool.bundler]\nrunner = "runner.py:Runner.run_all"\nstores = ["store.py:Store.__init__"]\n')
         said = io.StringIO()

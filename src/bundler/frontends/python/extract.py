@@ -162,6 +162,7 @@ class Extractor:
         receiver, env = self.entry_binding(entry, ClassRef(*found) if found is not None else None)
         self.resolver.importer, self.resolver.registrations_in_run = entry.module, 0
         self.machine.templates.clear()
+        self.machine.lookups.clear()
         outcome = self.machine.run(entry, receiver, env)
         self._runs[(location_of(entry), entry.name)] = (entry, receiver, outcome.called)
         migrations = self._expand(outcome.events, entry, entry)
@@ -172,7 +173,7 @@ class Extractor:
                       " no module that imports it: import it there")
         return MigrationList(name=entry.name, location=location_of(entry), migrations=tuple(migrations),
                              origin=self.modules.origin.label, missing_advice=advice,
-                             reach=reach_of(self.machine.templates.values()))
+                             reach=reach_of(self.machine.templates.values()), lookups=tuple(self.machine.lookups))
 
     def entry_binding(self, entry: FunctionRef, named: ClassRef | None = None) -> tuple[Instance | ClassRef | None, dict[str, Value]]:
         """An entry runs on an object of the class it was named on (``Store.init`` inherited from

@@ -38,6 +38,10 @@ def submodule_names(module: ParsedModule, modules: Any) -> list[str]:
     return [name[:-3] for name in names if name.endswith(".py") and name != "__init__.py"]
 
 
+def class_of(owner: Instance | ClassRef) -> ClassRef:
+    return owner.cls if isinstance(owner, Instance) else owner
+
+
 def contiguous(dispatch: Dispatch) -> Dispatch:
     """The steps from the first one up to the first number that has none."""
     run: list[tuple[int, Any]] = []
@@ -56,6 +60,8 @@ class Dispatching:
         if isinstance(name, str):
             value = self.member(owner, name)
             if value is UNKNOWN and isinstance(owner, (Instance, ClassRef, ModuleRef)) and self.is_absent(owner, name):
+                if not isinstance(owner, ModuleRef):
+                    self.machine.lookups.setdefault(f"{class_of(owner).name}.{name}")
                 if len(args) > 2:
                     return args[2]
                 raise Raised(name)
@@ -77,8 +83,10 @@ class Dispatching:
         where = owner.module.dotted if isinstance(owner, ModuleRef) else "self"
         numbers = name.numbers if isinstance(name, Template) else None
         bounded = numbers is not None and (numbers.low is not None or numbers.high is not None)
-        self.machine.templates.setdefault(f"{where}.{text.replace(NUMBER_HOLE, '{version}').replace(HOLE, '{version}')}",
-                                          numbers if bounded else None)
+        built = text.replace(NUMBER_HOLE, '{version}').replace(HOLE, '{version}')
+        self.machine.templates.setdefault(f"{where}.{built}", numbers if bounded else None)
+        if not isinstance(owner, ModuleRef):
+            self.machine.lookups.setdefault(f"{class_of(owner).name}.{built}")
         items = []
         for member in self.member_names(owner):
             match = pattern.fullmatch(member)
@@ -95,7 +103,7 @@ class Dispatching:
             scope = self.resolver.scope(owner.module)
             names = [*scope.functions, *scope.classes, *scope.constants, *scope.imported_names]
             return names + submodule_names(owner.module, self.resolver.modules)
-        cls = owner.cls if isinstance(owner, Instance) else owner
+        cls = class_of(owner)
         names = []
         for klass in self.resolver.mro(cls):
             names += [*self.resolver.class_methods(klass.node), *self.resolver.class_constants(klass.node)]

@@ -75,6 +75,9 @@ class Machine:
     _assignments: dict[ClassRef, dict[str, list[cst.BaseExpression]]] = field(default_factory=dict)
     # names built from numbers, as seen, with the bounds of the numbers built into them when known
     templates: dict[str, SomeInt | None] = field(default_factory=dict)
+    # names getattr looked up on a project class's object that it lacks, as Class.name, a built
+    # one as Class.name_{version}: defining such a method makes the lookup find and run it
+    lookups: dict[str, None] = field(default_factory=dict)
     _imported: dict[int, dict[str, Value]] = field(default_factory=dict)  # by id() of a module the run holds
     _module_bodies: dict[int, cst.FunctionDef] = field(default_factory=dict)  # each module's top-level code, run as a function
 
