@@ -1,7 +1,8 @@
 """``bundler fix``: write what a ``missing-migration`` finding asks for (issue 19.7).
 
 For each number a method-list path lacks: the call, at the insertion point the finding names
-(after the call for the number before it, else before the call for the one after), and, when
+(after the call for the number before it, else before the call for the one after; in the list a
+loop over bound methods walks, or after the loop, never inside it), and, when
 the path's class has no method recording the number, a mirror beside its neighbours carried over
 from the registry's migration (its body and its record), with a docstring saying what it mirrors.
 A migration that cannot be carried over safely (it takes arguments, reaches into state or
@@ -47,6 +48,8 @@ class Plan:
     carried: dict[str, list[str]] = field(default_factory=dict)  # imports and constants added per file
     created: dict[str, str] = field(default_factory=dict)  # new files (a step module) and their text
     removed: list[str] = field(default_factory=list)  # files a new one replaces (a step module renamed)
+    # bound methods written into a list a loop runs: file -> line (0-based) -> (byte column, rank, text)
+    listed: dict[str, dict[int, list[tuple[int, int, str]]]] = field(default_factory=dict)
 
     def add(self, file: str, insertion: Insertion) -> None:
         """Once: two paths missing one number may ask for the same edit (a list and the loop over it)."""
@@ -202,6 +205,9 @@ def plan_one(config: Config, prefix: str, registry: MigrationList, path: Migrati
     dispatched = dispatched_name(klass, path, before, version) or dispatched_name(klass, path, after, version)
     if dispatched is not None and uncalled is None:
         name = dispatched  # the path reaches its steps by a name built from the number: no call to write
+    elif (place := place_in_list(klass, path, before, True) or place_in_list(klass, path, after, False)) is not None:
+        line, column, text = place
+        plan.listed.setdefault(relative, {}).setdefault(line, []).append((column, rank, text.format(name=name)))
     elif call_place is None:
         plan.notes.append(f"{finding.location}: version {version}: no call of a neighbouring number in {path.name}"
                           " to place the call beside; fix it by hand")
@@ -293,6 +299,45 @@ def place_of_call(klass: ast.ClassDef, before: int | None, after: int | None) ->
             end = statement.end_lineno or statement.lineno
             return (end - 1 if below else statement.lineno - 2), statement.col_offset
     return None
+
+
+def place_in_list(klass: ast.ClassDef, path: MigrationList, number: int | None,
+                  below: bool) -> tuple[int, int, str] | None:
+    """Where the path runs ``number``'s step from a list of bound methods a loop walks (``for step
+    in (self.a, self.c): step()``, or a list bound to a name just for the loop): beside its entry,
+    so the new step runs in its place in that order, once. (line, byte column, text with {name})."""
+    line = anchor_line(klass, path, number)
+    if line is None:
+        return None
+    method = short(path.recorders(number)[0].method)
+    functions = [f for f in klass.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 and f.lineno <= line <= (f.end_lineno or f.lineno)]
+    loops = [n for f in functions for n in ast.walk(f) if isinstance(n, (ast.For, ast.AsyncFor))
+             and n.body[0].lineno <= line <= (n.end_lineno or n.lineno)]
+    if not loops:
+        return None
+    loop = min(loops, key=lambda n: (n.end_lineno or n.lineno) - n.lineno)
+    items = loop.iter
+    if isinstance(items, ast.Call) and isinstance(items.func, ast.Name) and items.func.id == "enumerate" and items.args:
+        items = items.args[0]
+    if isinstance(items, ast.Name):  # the name's last binding before the loop, used by nothing else until it ends
+        name = items.id
+        bound = max((n for n in ast.walk(functions[0]) if isinstance(n, ast.Assign) and len(n.targets) == 1
+                     and isinstance(n.targets[0], ast.Name) and n.targets[0].id == name and n.lineno < loop.lineno),
+                    key=lambda n: n.lineno, default=None)
+        uses = [n for n in ast.walk(functions[0]) if isinstance(n, ast.Name) and n.id == name and bound is not None
+                and bound.lineno <= n.lineno <= (loop.end_lineno or loop.lineno)]
+        items = bound.value if bound is not None and len(uses) == 2 else None
+    if not isinstance(items, (ast.List, ast.Tuple)):
+        return None
+    entries = [e for e in items.elts if isinstance(e, ast.Attribute) and e.attr == method
+               and isinstance(e.value, ast.Name) and e.value.id == "self"]
+    if len(entries) != 1 or entries[0].lineno != entries[0].end_lineno:
+        return None
+    entry = entries[0]
+    if below:
+        return entry.lineno - 1, entry.end_col_offset or 0, ", self.{name}"
+    return entry.lineno - 1, entry.col_offset, "self.{name}, "
 
 
 def place_of_method(klass: ast.ClassDef, path: MigrationList, before: int | None) -> int:
@@ -476,6 +521,10 @@ def bound_names(function: ast.AST, module: ast.Module) -> set[str]:
 
 def applied_texts(config: Config, plan: Plan) -> dict[str, tuple[str, str]]:
     """file → (its text now, its text with the plan's insertions)."""
+    for relative, listed in plan.listed.items():
+        lines = (config.root / relative).read_text(encoding="utf-8").splitlines(keepends=True)
+        for line, entries in listed.items():
+            plan.add(relative, Insertion(line - 1, 0, written_into(lines[line], entries), replaces=1))
     changed = {}
     for relative, insertions in plan.insertions.items():
         old = (config.root / relative).read_text(encoding="utf-8")
@@ -489,6 +538,15 @@ def applied_texts(config: Config, plan: Plan) -> dict[str, tuple[str, str]]:
     changed.update({relative: ("", text) for relative, text in plan.created.items()})
     changed.update({relative: ((config.root / relative).read_text(encoding="utf-8"), "") for relative in plan.removed})
     return changed
+
+
+def written_into(line: str, entries: list[tuple[int, int, str]]) -> str:
+    """The line with each text at its byte column; several at one column in the registry's order."""
+    text = line.encode("utf-8")
+    for column in sorted({c for c, _, _ in entries}, reverse=True):
+        added = "".join(t for c, _, t in sorted(entries, key=lambda e: e[1]) if c == column)
+        text = text[:column] + added.encode("utf-8") + text[column:]
+    return text.decode("utf-8")
 
 
 def unified_diff(config: Config, changed: dict[str, tuple[str, str]]) -> str:

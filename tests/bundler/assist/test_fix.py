@@ -312,19 +312,29 @@ LOOP_RUNNER = RUNNER.replace("        self.add_tags()\n", "        self.add_tags
         self.conn.execute("ALTER TABLE notes ADD COLUMN pinned INTEGER")
         self.conn.execute("INSERT INTO schema_versions (version) VALUES (3)")
 """
-LOOP_STORE = STORE.replace("        self.create_notes()\n        self.add_tags()\n",
-                           "        for step in (self.create_notes, self.add_tags):\n            step()\n")
+# A store running its two steps in a loop: over a tuple the fix writes into, or over a list it
+# builds step by step (no literal to write into): the call goes after the loop.
+LOOPS = {
+    "        for step in (self.create_notes, self.add_tags):\n            step()\n":
+        "        for step in (self.create_notes, self.add_tags, self.add_pins):\n",
+    "        steps = []\n        steps.append(self.create_notes)\n        steps.append(self.add_tags)\n"
+    "        for step in steps:\n            step()\n":
+        "            step()\n        self.add_pins()\n",
+}
 
 
-def test_a_call_beside_a_loops_step_goes_after_the_loop_never_into_it(tmp_path: Path, capsys) -> None:
-    """The neighbour is applied by ``step()`` in a loop over two steps: the mirror's call inside the
-    loop would add the column twice; after the loop it runs once, and the runtime check agrees."""
+@pytest.mark.parametrize("loop", sorted(LOOPS))
+def test_a_step_beside_a_loops_step_runs_once_never_once_per_entry(loop: str, tmp_path: Path, capsys) -> None:
+    """The neighbour is applied by ``step()`` in a loop over two steps: a call inside the loop
+    would add the column twice. The new step goes into the tuple the loop walks, else after the
+    loop; either way it runs once, in order, and the runtime check agrees."""
+    store = STORE.replace("        self.create_notes()\n        self.add_tags()\n", loop)
     app = write_app(tmp_path / "notes", files={"src/notes/paths.py": PATHS, "src/notes/runner.py": LOOP_RUNNER,
-                                               "src/notes/store.py": LOOP_STORE},
+                                               "src/notes/store.py": store},
                     extra='[tool.bundler.runtime]\nrunner = "notes.paths:runner_path"\nstores = ["notes.paths:store_path"]')
     config = str(app / "pyproject.toml")
     assert main(["fix", "--write", "--config", config]) == 0, capsys.readouterr()
-    assert "            step()\n        self.add_pins()\n" in (app / "src" / "notes" / "store.py").read_text()
+    assert LOOPS[loop] in (app / "src" / "notes" / "store.py").read_text()
     capsys.readouterr()
     assert main(["check", "--runtime", "--config", config]) == 0, capsys.readouterr()
     assert capsys.readouterr().out == "verified: 1 path applies all 3 registered migrations\n"

@@ -1,5 +1,6 @@
 """Property: after ``bundler fix --write``, running the store applies every registered migration
-exactly once and builds the registry's schema.
+exactly once, in the registry's order (``out-of-order`` is an error here), and builds the
+registry's schema.
 
 A registry of steps (each adding a column, then recording its number) and a store applying some
 of them, grouped in every way a path applies steps: a call, under ``if``/``try``/``with``, loops
@@ -8,7 +9,8 @@ over a tuple or a list of bound methods (on one line or several), a loop inside 
 (known, or read from the database); steps are named by their number or by a word. Fix writes the
 missing calls and mirrors. The truth is running the fixed store on a fresh SQLite database: a call
 placed inside a loop would add its column once per entry and fail; a missing call leaves its
-number unrecorded; a dispatch given both a method and a call would run the step twice. Steps are
+number unrecorded; a dispatch given both a method and a call would run the step twice; a call
+after a loop whose list holds both neighbours runs out of order (the step goes into the list). Steps are
 written inline, through helper methods, or with module constants, each side its own way, and the
 store may keep its connection as ``self.db``: a mirror must carry over what it uses.
 ``BUNDLER_PROPERTY_EXAMPLES`` sets the number of examples (300 in ``make test``).
@@ -184,7 +186,7 @@ def test_a_fixed_store_applies_every_registered_migration_once(scenario: Scenari
         (folder / "runner.py").write_text(runner_text(scenario))
         (folder / "store.py").write_text(store_text(scenario))
         (folder / "pyproject.toml").write_text(
-            '[tool.bundler]\nrunner = "runner.py:Runner.run_all"\nstores = ["store.py:Store.__init__"]\n')
+            '[tool.bundler]\nrunner = "runner.py:Runner.run_all"\nstores = ["store.py:Store.__init__"]\n[tool.bundler.severity]\nout-of-order = "error"\n')
         said = io.StringIO()
         with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
             code = main(["fix", "--write", "--no-cache", "--config", str(folder / "pyproject.toml")])
