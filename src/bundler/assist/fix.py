@@ -20,7 +20,7 @@ import difflib
 import re
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bundler.assist.shapes import records
 from bundler.config import Config
@@ -114,7 +114,12 @@ def plan_step(config: Config, prefix: str, registry: MigrationList, path: Migrat
 
     version = finding.version
     assert version is not None
+    before = {file: list(insertions) for file, insertions in plan.insertions.items()}
     why = plan_other_style(config, prefix, registry, path, finding, neighbours(registry, path, version), plan)
+    rank = registry.applied().index(version) if version in registry.applied() else 0
+    for file, insertions in plan.insertions.items():  # two numbers written at one place: in the registry's order
+        plan.insertions[file] = [i if i in before.get(file, ()) or i.rank else replace(i, rank=rank)
+                                 for i in insertions]
     if why:
         plan.notes.append(f"{finding.location}: version {version}: {why}")
 

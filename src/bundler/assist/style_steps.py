@@ -359,8 +359,7 @@ def write_block(path_chain: Chain, registry_chain: Chain, block: ast.If, beside:
     relative, lines, tree, function = path_chain.relative, path_chain.lines, path_chain.tree, path_chain.function
     assert function is not None
     text = textwrap.dedent(segment(registry_chain.lines, block))
-    ours, theirs = (ast.get_source_segment("".join(x), b.test.left) if isinstance(b.test, ast.Compare) else None
-                    for x, b in ((lines, beside), (registry_chain.lines, block)))
+    ours, theirs = (chain_variable("".join(x), b.test) for x, b in ((lines, beside), (registry_chain.lines, block)))
     if ours and theirs and ours != theirs:
         first, _, rest = text.partition("\n")
         text = first.replace(theirs, ours, 1) + "\n" + rest
@@ -381,6 +380,17 @@ def write_block(path_chain: Chain, registry_chain: Chain, block: ast.If, beside:
             plan.carried[relative].append(statement)
             plan.add(relative, Insertion(place_of_names(tree), len(plan.carried[relative]) - 10**6, statement))
     return None
+
+
+def chain_variable(text: str, test: ast.expr) -> str | None:
+    """The version a chain's test compares, as written: ``version`` in ``version < 3``, ``3 > version``
+    and ``not version >= 3``."""
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    if not isinstance(test, ast.Compare) or len(test.comparators) != 1:
+        return None
+    side = test.comparators[0] if isinstance(test.left, ast.Constant) else test.left
+    return ast.get_source_segment(text, side)
 
 
 def locals_carried(registry_chain: Chain, block: ast.If, missing: list[str],
